@@ -1,0 +1,38 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import react from '@vitejs/plugin-react'
+
+// One Node build serves every non-renderer face of the app: the Electron main process,
+// the engine's two hosts (utility process, plain child process), the browser-mode server,
+// the CLI and the benchmarks. They share src/main/engine, so they share chunks.
+export default defineConfig({
+  main: {
+    build: {
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          'engine-utility-host': resolve(__dirname, 'src/main/engine/hosts/utility-host.ts'),
+          'engine-child-host': resolve(__dirname, 'src/main/engine/hosts/child-host.ts'),
+          'web-server': resolve(__dirname, 'src/web/server.ts'),
+          cli: resolve(__dirname, 'src/cli/index.ts'),
+          bench: resolve(__dirname, 'bench/bench.ts')
+        }
+      }
+    }
+  },
+  preload: {
+    build: {
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src/preload/index.ts') },
+        output: { format: 'cjs' }
+      }
+    }
+  },
+  renderer: {
+    root: resolve(__dirname, 'src/renderer'),
+    build: {
+      rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } }
+    },
+    plugins: [react()]
+  }
+})

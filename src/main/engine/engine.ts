@@ -1,0 +1,243 @@
+import type {
+  ClientMessage,
+  EngineInfo,
+  EngineMessage,
+  EngineMethod,
+  ModelInfo,
+  ProviderName,
+  ResultOf,
+  JobEvent
+} from '../../shared/engine-protocol'
+import { engineParamSchemas, type ParsedParams } from '../../shared/engine-schemas'
+import { describeZodError } from '../../shared/manifest'
+import { ENGINE_VERSION } from '../../shared/version'
+import { EngineError, toErrorPayload } from './errors'
+import { JobQueue } from './job-queue'
+import { describeModel, scanModels, type ModelEntry, type ModelProblem } from './model-registry'
+import { OnnxGradientField } from './onnx-field'
+import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
+import { SessionStore } from './session-store'
+import { runGenerate, runRepair, runOod } from './jobs'
+
+export interface EngineOptions {
+  modelRoots: readonly string[]
+  /** autosave file in the user-data folder; without it session.save is refused */
+  sessionFile?: string
+  provider?: ProviderName | 'auto'
+  maxBatchRows?: number
+  frameIntervalMs?: number
+}
+
+/** Where engine messages for one window / socket / CLI go. */
+export interface EngineClient {
+  send(message: EngineMessage): void
+}
+
+type Handlers = { [M in EngineMethod]: (params: ParsedParams<M>, client: EngineClient) => Promise<ResultOf<M>> }
+
+/**
+ * The EqM engine: models, execution providers, the job queue, samplers, OOD scoring.
+ * Plain Node; the hosts (utility process, child process, CLI) only move messages.
+ */
+export class Engine {
+  private models: ModelEntry[] = []
+  private problems: ModelProblem[] = []
+  private readonly fields = new Map<string, Promise<OnnxGradientField>>()
+  private providerChoice: ProviderChoice | null = null
+  private requestedProvider: ProviderName | 'auto'
+  private readonly queue: JobQueue
+  private readonly jobClients = new Map<string, EngineClient>()
+  private readonly ackTargets = new Map<string, (seq: number) => void>()
+  private readonly sessions: SessionStore | null
+
+  constructor(private readonly options: EngineOptions) {
+    this.requestedProvider = options.provider ?? 'auto'
+    this.sessions = options.sessionFile ? new SessionStore(options.sessionFile) : null
+    this.queue = new JobQueue((event) => this.emitJobEvent(event))
+    this.rescan()
+  }
+
+  /** Serves one wire message from a client; replies go back through the same client. */
+  receive(client: EngineClient, message: ClientMessage): void {
+    if (message?.kind === 'ack') {
+      this.ackTargets.get(message.jobId)?.(message.seq)
+      return
+    }
+    if (message?.kind !== 'request' || typeof message.id !== 'number') {
+      client.send({ kind: 'response', id: -1, ok: false, error: { code: 'bad-request', message: 'malformed message' } })
+      return
+    }
+    this.call(message.method, message.params, client).then(
+      (result) => client.send({ kind: 'response', id: message.id, ok: true, result }),
+      (error) => client.send({ kind: 'response', id: message.id, ok: false, error: toErrorPayload(error) })
+    )
+  }
+
+  /** A client went away: its queued and running jobs are cancelled. */
+  detach(client: EngineClient): void {
+    for (const [jobId, owner] of this.jobClients) if (owner === client) this.queue.cancel(jobId)
+  }
+
+  /** Validates params and runs a method: the one entry for wire requests and in-process callers. */
+  async call<M extends EngineMethod>(method: M, params: unknown, client: EngineClient = silentClient): Promise<ResultOf<M>> {
+    const schema = engineParamSchemas[method]
+    if (!schema) throw new EngineError('unknown-method', `unknown method ${String(method)}`)
+    const parsed = schema.safeParse(params ?? {})
+    if (!parsed.success) throw new EngineError('bad-request', `${method}: ${describeZodError(parsed.error)}`)
+    const handler = this.handlers[method] as (p: unknown, c: EngineClient) => Promise<ResultOf<M>>
+    return handler(parsed.data, client)
+  }
+
+  get modelProblems(): readonly ModelProblem[] {
+    return this.problems
+  }
+
+  private readonly handlers: Handlers = {
+    'engine.info': async () => this.info(),
+    'engine.setProvider': async ({ provider }) =>
+      this.queue.submit(`set-provider-${Date.now()}`, async () => {
+        this.requestedProvider = provider
+        await this.releaseFields()
+        this.providerChoice = null
+        const first = this.models[0]
+        if (first) await this.field(first)
+        return this.info()
+      }),
+    'models.list': async () => ({ models: this.listModels() }),
+    generate: async (params, client) =>
+      this.runJob(params.jobId, client, async (context) => {
+        const entry = this.model(params.modelId)
+        return runGenerate(await this.field(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
+      }),
+    repair: async (params, client) =>
+      this.runJob(params.jobId, client, async (context) => {
+        const entry = this.model(params.modelId)
+        return runRepair(await this.field(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
+      }),
+    'ood.score': async (params) =>
+      this.queue.submit(`ood-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, async () => {
+        const entry = this.model(params.modelId)
+        return { modelId: entry.manifest.id, results: await runOod(await this.field(entry), entry.manifest, params) }
+      }),
+    cancel: async ({ jobId }) => ({ cancelled: this.queue.cancel(jobId) }),
+    'session.save': async ({ data }) => this.requireSessions().save(data),
+    'session.load': async () => this.requireSessions().load()
+  }
+
+  private runJob<T>(jobId: string, client: EngineClient, run: (context: { isCancelled(): boolean }) => Promise<T>): Promise<T> {
+    this.jobClients.set(jobId, client)
+    return this.queue.submit(jobId, run).finally(() => this.jobClients.delete(jobId))
+  }
+
+  private jobRuntime(jobId: string, client: EngineClient, context: { isCancelled(): boolean }) {
+    return {
+      isCancelled: context.isCancelled,
+      frameIntervalMs: this.options.frameIntervalMs ?? 33,
+      sendFrame: (frame: import('../../shared/frames').Frame) => client.send({ kind: 'event', event: 'frame', data: frame }),
+      onAck: (listener: ((seq: number) => void) | null) => {
+        if (listener) this.ackTargets.set(jobId, listener)
+        else this.ackTargets.delete(jobId)
+      }
+    }
+  }
+
+  private emitJobEvent(event: JobEvent): void {
+    this.jobClients.get(event.jobId)?.send({ kind: 'event', event: 'job', data: event })
+  }
+
+  private requireSessions(): SessionStore {
+    if (!this.sessions) throw new EngineError('bad-request', 'this engine was started without a session file')
+    return this.sessions
+  }
+
+  rescan(): void {
+    const { models, problems } = scanModels(this.options.modelRoots)
+    this.models = models
+    this.problems = problems
+  }
+
+  listModels(): ModelInfo[] {
+    return this.models.map(describeModel)
+  }
+
+  info(): EngineInfo {
+    const choice = this.providerChoice
+    return {
+      version: ENGINE_VERSION,
+      active: choice?.active ?? 'cpu',
+      requested: this.requestedProvider,
+      providers:
+        choice?.statuses ??
+        PROVIDER_PREFERENCE.map((name) => ({ name, available: name === 'cpu', reason: name === 'cpu' ? undefined : 'not probed yet: no model loaded' }))
+    }
+  }
+
+  model(id: string | undefined): ModelEntry {
+    if (this.models.length === 0) {
+      const why = this.problems.map((p) => `${p.folder}: ${p.message}`).join('; ')
+      throw new EngineError('model-not-found', `no usable model found${why ? ` (${why})` : ''}`)
+    }
+    if (id === undefined) return this.models[0]
+    const entry = this.models.find((m) => m.manifest.id === id)
+    if (entry) return entry
+    const problem = this.problems.find((p) => p.folder.endsWith(`/${id}`) || p.folder.endsWith(`\\${id}`))
+    if (problem) throw new EngineError('model-invalid', problem.message)
+    throw new EngineError('model-not-found', `unknown model "${id}" (available: ${this.models.map((m) => m.manifest.id).join(', ')})`)
+  }
+
+  /** The model's session, on the chosen provider; the provider is chosen at the first load. */
+  field(entry: ModelEntry): Promise<OnnxGradientField> {
+    const id = entry.manifest.id
+    let field = this.fields.get(id)
+    if (!field) {
+      field = this.loadField(entry)
+      this.fields.set(id, field)
+      field.catch(() => this.fields.delete(id))
+    }
+    return field
+  }
+
+  private async loadField(entry: ModelEntry): Promise<OnnxGradientField> {
+    const file = entry.file(entry.manifest.files.gradient)
+    const rows = this.options.maxBatchRows ?? 64
+    const choice = this.providerChoice
+    if (choice) {
+      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows)
+      try {
+        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows)
+      } catch {
+        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows)
+      }
+    }
+    // First load: CPU first, so a broken model file is reported as such and not as "no provider".
+    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows)
+    let accelerated: OnnxGradientField | null = null
+    this.providerChoice = await chooseProvider(this.requestedProvider, async (provider) => {
+      if (provider === 'cpu') return
+      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows)
+    })
+    if (accelerated) {
+      await cpuField.release()
+      return accelerated
+    }
+    return cpuField
+  }
+
+  private async releaseFields(): Promise<void> {
+    const loaded = [...this.fields.values()]
+    this.fields.clear()
+    for (const field of loaded) {
+      try {
+        await (await field).release()
+      } catch {
+        // a field that failed to load has nothing to release
+      }
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.releaseFields()
+  }
+}
+
+const silentClient: EngineClient = { send: () => undefined }

@@ -1,0 +1,108 @@
+import * as ort from 'onnxruntime-node'
+import type { ModelManifest } from '../../shared/manifest'
+import type { ProviderName } from '../../shared/engine-protocol'
+import type { GradientField } from './gradient-field'
+import { EngineError } from './errors'
+
+/** The contract of architecture.md: x float32 [B,C,H,W], y int64 [B] -> grad float32 [B,C,H,W]. */
+export class OnnxGradientField implements GradientField {
+  readonly sampleSize: number
+  readonly nullClass: number
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly manifest: ModelManifest,
+    readonly maxBatchRows: number,
+    readonly provider: ProviderName
+  ) {
+    const [c, h, w] = manifest.shape
+    this.sampleSize = c * h * w
+    this.nullClass = manifest.nullClass
+  }
+
+  static async load(
+    file: string,
+    manifest: ModelManifest,
+    provider: ProviderName,
+    maxBatchRows = 64
+  ): Promise<OnnxGradientField> {
+    let session: ort.InferenceSession
+    try {
+      session = await ort.InferenceSession.create(file, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all'
+      })
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      throw new EngineError('model-invalid', `${manifest.id}: cannot load ${file} on ${provider}: ${reason}`)
+    }
+    checkSignature(session, manifest)
+    const field = new OnnxGradientField(session, manifest, maxBatchRows, provider)
+    // One real evaluation at load: a provider that creates sessions but cannot run them, or
+    // a model that returns NaN, is found here rather than in the user's first job.
+    const probe = new Float32Array(field.sampleSize)
+    await field.evaluate(probe, Int32Array.of(manifest.nullClass), 1)
+    return field
+  }
+
+  async evaluate(x: Float32Array, labels: Int32Array, rows: number): Promise<Float32Array> {
+    const [c, h, w] = this.manifest.shape
+    const y = new BigInt64Array(rows)
+    for (let i = 0; i < rows; i++) y[i] = BigInt(labels[i])
+    let output: ort.Tensor
+    try {
+      const result = await this.session.run({
+        x: new ort.Tensor('float32', x.subarray(0, rows * this.sampleSize), [rows, c, h, w]),
+        y: new ort.Tensor('int64', y, [rows])
+      })
+      output = result.grad
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      throw new EngineError('model-output', `${this.manifest.id}: the model failed to run: ${reason}`)
+    }
+    const dims = output.dims.join('x')
+    if (dims !== [rows, c, h, w].join('x')) {
+      throw new EngineError('model-output', `${this.manifest.id}: output grad has shape ${dims}, expected ${[rows, c, h, w].join('x')}`)
+    }
+    const data = output.data as Float32Array
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new EngineError('model-output', `${this.manifest.id}: the model returned NaN or infinite gradients`)
+      }
+    }
+    return data
+  }
+
+  async release(): Promise<void> {
+    await this.session.release()
+  }
+}
+
+function checkSignature(session: ort.InferenceSession, manifest: ModelManifest): void {
+  const [c, h, w] = manifest.shape
+  const problem = (text: string): never => {
+    throw new EngineError('model-invalid', `${manifest.id}: ${manifest.files.gradient} ${text}`)
+  }
+  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]))
+  const outputs = new Map(session.outputMetadata.map((m) => [m.name, m]))
+  const x = inputs.get('x')
+  const y = inputs.get('y')
+  const grad = outputs.get('grad')
+  if (!x || !y) problem(`must take inputs x and y; it takes ${[...inputs.keys()].join(', ') || 'none'}`)
+  if (!grad) problem(`must output grad; it outputs ${[...outputs.keys()].join(', ') || 'nothing'}`)
+  for (const [name, meta, type, shape] of [
+    ['x', x, 'float32', [c, h, w]],
+    ['grad', grad, 'float32', [c, h, w]],
+    ['y', y, 'int64', []]
+  ] as const) {
+    if (!meta?.isTensor) problem(`${name} must be a tensor`)
+    if (meta!.isTensor && meta!.type !== type) problem(`${name} is ${meta!.type}, expected ${type}`)
+    if (meta!.isTensor && meta!.shape.length > 0) {
+      const declared = meta!.shape.slice(1)
+      const fixed = declared.map((d) => (typeof d === 'number' ? d : null))
+      if (declared.length !== shape.length || fixed.some((d, i) => d !== null && d > 0 && d !== shape[i])) {
+        problem(`${name} has shape [${meta!.shape.join(', ')}], the manifest promises [B, ${shape.join(', ')}]`.replace(', ]', ']'))
+      }
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import type { Condition } from '../../shared/jobs'
+import type { SamplerSettings } from '../../shared/manifest'
+import type { GradientField } from './gradient-field'
+import { EngineError } from './errors'
+
+/** One image being descended. `x` is mutated in place. */
+export interface DescentSample {
+  x: Float32Array
+  /**
+   * Per-element freedom in [0, 1] (repair masks). Elements at 0 never move, so pixels
+   * outside a repair mask stay bit-identical; omitted = everything moves.
+   */
+  freedom?: Float32Array
+}
+
+export interface DescentProgress {
+  /** loop iteration, 1-based */
+  step: number
+  /** per sample, RMS of its last guided gradient (NaN before its first evaluation) */
+  gradNorms: Float64Array
+  active: number
+  samples: readonly DescentSample[]
+}
+
+export interface DescentOptions extends SamplerSettings {
+  conditions: readonly Condition[]
+  isCancelled?: () => boolean
+  /** awaited after every step: the place for frames, cancel checks and yielding the event loop */
+  onStep?: (progress: DescentProgress) => void | Promise<void>
+}
+
+export interface SampleOutcome {
+  /** model evaluations this sample used (a CFG step with all its rows counts once) */
+  steps: number
+  gradNorm: number
+  stopped: 'threshold' | 'max-steps'
+}
+
+/**
+ * How one sample's rows combine into its guided gradient:
+ *   f = f_u + cfg * sum_k w_k (f_ck - f_u)
+ * which is plain CFG for one condition and energy addition for several (eqm-method.md).
+ * Rows that cannot change the result are not evaluated.
+ */
+export interface GuidancePlan {
+  labels: number[]
+  /** coefficient of each row's output in the guided gradient */
+  coefficients: number[]
+}
+
+export function planGuidance(conditions: readonly Condition[], cfg: number, nullClass: number): GuidancePlan {
+  const active = conditions.filter((c) => c.weight !== 0)
+  if (active.length === 0 || cfg === 0) return { labels: [nullClass], coefficients: [1] }
+  const weightSum = active.reduce((sum, c) => sum + c.weight, 0)
+  const conditional = active.map((c) => cfg * c.weight)
+  const unconditional = 1 - cfg * weightSum
+  if (Math.abs(unconditional) < 1e-12) {
+    return { labels: active.map((c) => c.classIndex), coefficients: conditional }
+  }
+  return { labels: [nullClass, ...active.map((c) => c.classIndex)], coefficients: [unconditional, ...conditional] }
+}
+
+/** RMS over the elements that may move: ||f|| / sqrt(n), so thresholds do not depend on image size. */
+export function freeRms(f: Float32Array, offset: number, size: number, freedom?: Float32Array): number {
+  let sum = 0
+  let count = 0
+  for (let i = 0; i < size; i++) {
+    const w = freedom ? freedom[i] : 1
+    if (w <= 0) continue
+    const v = f[offset + i]
+    sum += v * v
+    count++
+  }
+  return count === 0 ? 0 : Math.sqrt(sum / count)
+}
+
+/**
+ * Gradient descent on the field, per sample, as in eqm-method.md:
+ *   GD:  x <- x - eta f(x)
+ *   NAG: x_look = x - eta mu f_prev;  f_prev = f(x_look);  x <- x - eta f_prev   (f_prev = 0 at first)
+ * A sample stops when the RMS of its guided gradient falls under stopGradNorm (it is then
+ * not moved by that gradient) or after maxSteps evaluations; stopped samples leave the batch.
+ */
+export async function descend(
+  field: GradientField,
+  samples: readonly DescentSample[],
+  options: DescentOptions
+): Promise<SampleOutcome[]> {
+  const size = field.sampleSize
+  for (const s of samples) {
+    if (s.x.length !== size) throw new EngineError('bad-request', `sample has ${s.x.length} values, the model takes ${size}`)
+  }
+  const plan = planGuidance(options.conditions, options.cfg, field.nullClass)
+  const rowsPerSample = plan.labels.length
+  const samplesPerCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
+  const eta = options.stepSize
+  const lookAhead = options.method === 'nag' ? eta * options.mu : 0
+
+  const previous = samples.map(() => new Float32Array(size)) // f_prev, already weighted by freedom
+  const outcomes: SampleOutcome[] = samples.map(() => ({ steps: 0, gradNorm: Number.NaN, stopped: 'max-steps' }))
+  const gradNorms = new Float64Array(samples.length).fill(Number.NaN)
+  let active = samples.map((_, i) => i)
+
+  for (let step = 1; step <= options.maxSteps && active.length > 0; step++) {
+    if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
+    const stillActive: number[] = []
+    for (let start = 0; start < active.length; start += samplesPerCall) {
+      const chunk = active.slice(start, start + samplesPerCall)
+      const rows = chunk.length * rowsPerSample
+      const input = new Float32Array(rows * size)
+      const labels = new Int32Array(rows)
+      chunk.forEach((sampleIndex, c) => {
+        const { x } = samples[sampleIndex]
+        const prev = previous[sampleIndex]
+        for (let r = 0; r < rowsPerSample; r++) {
+          const row = (c * rowsPerSample + r) * size
+          labels[c * rowsPerSample + r] = plan.labels[r]
+          if (lookAhead === 0) input.set(x, row)
+          else for (let i = 0; i < size; i++) input[row + i] = x[i] - lookAhead * prev[i]
+        }
+      })
+      const output = await field.evaluate(input, labels, rows)
+      chunk.forEach((sampleIndex, c) => {
+        const sample = samples[sampleIndex]
+        const guided = previous[sampleIndex]
+        guided.fill(0)
+        for (let r = 0; r < rowsPerSample; r++) {
+          const k = plan.coefficients[r]
+          const row = (c * rowsPerSample + r) * size
+          for (let i = 0; i < size; i++) guided[i] += k * output[row + i]
+        }
+        const outcome = outcomes[sampleIndex]
+        outcome.steps = step
+        const rms = freeRms(guided, 0, size, sample.freedom)
+        outcome.gradNorm = rms
+        gradNorms[sampleIndex] = rms
+        if (rms < options.stopGradNorm) {
+          outcome.stopped = 'threshold'
+          return
+        }
+        const { x, freedom } = sample
+        if (freedom) for (let i = 0; i < size; i++) guided[i] *= freedom[i]
+        for (let i = 0; i < size; i++) x[i] -= eta * guided[i]
+        stillActive.push(sampleIndex)
+      })
+    }
+    active = stillActive
+    await options.onStep?.({ step, gradNorms, active: active.length, samples })
+  }
+  return outcomes
+}

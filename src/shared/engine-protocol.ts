@@ -1,0 +1,101 @@
+import type { GenerateParams, JobResult, OodParams, OodResult, RepairParams } from './jobs'
+import type { Frame } from './frames'
+import type { SamplerSettings, OodCalibration } from './manifest'
+
+/**
+ * The engine's contract. The renderer speaks it over a MessagePort (desktop) or a
+ * WebSocket (browser mode); the CLI calls the same engine in-process.
+ */
+export interface ModelInfo {
+  id: string
+  title: string
+  space: 'pixel' | 'latent'
+  shape: [number, number, number]
+  classes: string[]
+  nullClass: number
+  sampler: SamplerSettings
+  ood: OodCalibration | null
+  hasEnergy: boolean
+  hasClassifier: boolean
+  provenance: Record<string, unknown>
+}
+
+export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu'
+export const PROVIDER_NAMES: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu']
+
+export interface ProviderStatus {
+  name: ProviderName
+  available: boolean
+  /** why it is not used, when it is not */
+  reason?: string
+}
+
+export interface EngineInfo {
+  version: string
+  /** the provider sessions run on */
+  active: ProviderName
+  requested: ProviderName | 'auto'
+  providers: ProviderStatus[]
+}
+
+export interface SessionSnapshot {
+  savedAt: string
+  data: unknown
+}
+
+/** method name -> params and result. Checked against the engine's handlers at compile time. */
+export interface EngineMethods {
+  'engine.info': { params: Record<string, never>; result: EngineInfo }
+  'engine.setProvider': { params: { provider: ProviderName | 'auto' }; result: EngineInfo }
+  'models.list': { params: Record<string, never>; result: { models: ModelInfo[] } }
+  generate: { params: GenerateParams; result: JobResult }
+  repair: { params: RepairParams; result: JobResult }
+  'ood.score': { params: OodParams; result: { modelId: string; results: OodResult[] } }
+  cancel: { params: { jobId: string }; result: { cancelled: boolean } }
+  'session.save': { params: { data: unknown }; result: { savedAt: string } }
+  'session.load': { params: Record<string, never>; result: SessionSnapshot | null }
+}
+export type EngineMethod = keyof EngineMethods
+export type ParamsOf<M extends EngineMethod> = EngineMethods[M]['params']
+export type ResultOf<M extends EngineMethod> = EngineMethods[M]['result']
+
+export interface JobEvent {
+  jobId: string
+  state: 'queued' | 'running' | 'done' | 'cancelled' | 'failed'
+  /** jobs ahead of this one while queued */
+  position?: number
+  error?: EngineErrorPayload
+}
+
+export interface EngineEvents {
+  frame: Frame
+  job: JobEvent
+}
+
+export type EngineErrorCode =
+  | 'bad-request'
+  | 'unknown-method'
+  | 'model-not-found'
+  | 'model-invalid'
+  | 'model-output'
+  | 'image-invalid'
+  | 'cancelled'
+  | 'engine-crashed'
+  | 'internal'
+
+export interface EngineErrorPayload {
+  code: EngineErrorCode
+  message: string
+}
+
+/** Wire messages, JSON-safe (they cross a WebSocket as text). */
+export type ClientMessage =
+  | { kind: 'request'; id: number; method: EngineMethod; params: unknown }
+  | { kind: 'ack'; jobId: string; seq: number }
+
+export type EngineMessage =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: EngineErrorPayload }
+  | { kind: 'event'; event: 'frame'; data: Frame }
+  | { kind: 'event'; event: 'job'; data: JobEvent }
+  | { kind: 'hello'; engineVersion: string }

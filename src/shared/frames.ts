@@ -1,0 +1,27 @@
+/** A live view of a running job, sent at most ~30 per second, the next only after an ack. */
+export interface Frame {
+  jobId: string
+  /** sequence number; the client acks it */
+  seq: number
+  step: number
+  maxSteps: number
+  /** per sample, RMS of the guided gradient at its last evaluation */
+  gradNorms: number[]
+  energies?: number[]
+  /** samples still descending */
+  active: number
+  preview: PreviewImage
+}
+
+/** A grid of all samples, 8-bit, small: display bytes, never the raw tensor. */
+export interface PreviewImage {
+  width: number
+  height: number
+  channels: 1 | 3
+  columns: number
+  rows: number
+  tileWidth: number
+  tileHeight: number
+  /** base64 of width*height*channels bytes, pixel-interleaved */
+  data: string
+}

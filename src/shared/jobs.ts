@@ -1,0 +1,89 @@
+import { z } from 'zod'
+import { samplerSettingsSchema } from './manifest'
+
+/** A job id is chosen by the client so it can cancel before the job's first reply. */
+export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64')
+
+export const conditionSchema = z.object({
+  classIndex: z.number().int().min(0),
+  weight: z.number().min(-10).max(10)
+})
+export type Condition = z.infer<typeof conditionSchema>
+
+const jobCommon = {
+  jobId: jobIdSchema,
+  modelId: z.string().optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  sampler: samplerSettingsSchema.partial().optional(),
+  /** Send a preview frame every k steps (0 = no previews). */
+  previewEvery: z.number().int().min(0).max(1000).default(1)
+}
+
+/** One condition is plain class-conditional generation; several compose (energies add); none is unconditional. */
+export const generateParamsSchema = z.object({
+  ...jobCommon,
+  conditions: z.array(conditionSchema).max(16),
+  count: z.number().int().min(1).max(256)
+})
+export type GenerateParams = z.input<typeof generateParamsSchema>
+
+/** An 8-bit image in the model's space (C x H x W planar, C = model channels). */
+export const modelImageSchema = z.object({
+  width: z.number().int().min(1).max(1024),
+  height: z.number().int().min(1).max(1024),
+  channels: z.number().int().min(1).max(4),
+  /** base64 of width*height*channels bytes, channel-planar */
+  data: z.string()
+})
+export type ModelImage = z.infer<typeof modelImageSchema>
+
+export const repairParamsSchema = z.object({
+  ...jobCommon,
+  image: modelImageSchema,
+  /** One channel, 0 = keep, 255 = fully noised and free to move. */
+  mask: modelImageSchema,
+  strength: z.number().min(0).max(1),
+  holdUnmasked: z.boolean().default(true),
+  conditions: z.array(conditionSchema).max(16).default([]),
+  count: z.number().int().min(1).max(64).default(1)
+})
+export type RepairParams = z.input<typeof repairParamsSchema>
+
+export const oodParamsSchema = z.object({
+  modelId: z.string().optional(),
+  images: z.array(z.object({ name: z.string().max(512), image: modelImageSchema })).min(1).max(1024)
+})
+export type OodParams = z.input<typeof oodParamsSchema>
+
+/** What a finished job returns: everything needed to reproduce each image. */
+export interface ResultImage {
+  /** base64 PNG, full model resolution */
+  png: string
+  width: number
+  height: number
+  /** seed of this image alone: rerunning with count 1 and this seed reproduces it */
+  seed: number
+  steps: number
+  gradNorm: number
+  stopped: 'threshold' | 'max-steps'
+}
+
+export interface JobResult {
+  jobId: string
+  kind: 'generate' | 'repair'
+  modelId: string
+  images: ResultImage[]
+  /** the exact, fully resolved parameters, as written into exported PNGs */
+  params: Record<string, unknown>
+  evaluations: number
+  elapsedMs: number
+}
+
+export interface OodResult {
+  name: string
+  score: number
+  /** null when the model has no calibration */
+  flagged: boolean | null
+  /** share of in-distribution calibration scores below this one, 0..1 (null without calibration) */
+  percentile: number | null
+}
