@@ -11,8 +11,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
-          'engine-utility-host': resolve(__dirname, 'src/main/engine/hosts/utility-host.ts'),
-          'engine-child-host': resolve(__dirname, 'src/main/engine/hosts/child-host.ts'),
+          'engine-host': resolve(__dirname, 'src/main/engine/hosts/engine-host.ts'),
           'web-server': resolve(__dirname, 'src/web/server.ts'),
           cli: resolve(__dirname, 'src/cli/index.ts'),
           bench: resolve(__dirname, 'bench/bench.ts')

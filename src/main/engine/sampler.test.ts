@@ -42,7 +42,7 @@ describe('NAG-GD', () => {
 
     // eqm-method.md: x_look = x - eta mu f_prev; f_prev = f(x_look); x <- x - eta f_prev
     const x = Float32Array.from(x0)
-    let prev = new Float32Array(SIZE)
+    let prev: Float32Array = new Float32Array(SIZE)
     for (let step = 0; step < settings.maxSteps; step++) {
       const look = x.map((v, i) => v - settings.stepSize * settings.mu * prev[i])
       prev = await new AnalyticField(means, NULL, 64, true).evaluate(look, Int32Array.of(0), 1)

@@ -1,0 +1,28 @@
+import { join } from 'node:path'
+import type { EngineOptions } from '../engine'
+import type { ProviderName } from '../../../shared/engine-protocol'
+
+/** Passed from the parent as one JSON argument, so hosts read no ambient state but env overrides. */
+export interface HostConfig {
+  modelRoots: string[]
+  sessionFile?: string
+  provider?: ProviderName | 'auto'
+}
+
+export const HOST_CONFIG_FLAG = '--eqm-host-config='
+
+export function hostConfigArg(config: HostConfig): string {
+  return HOST_CONFIG_FLAG + JSON.stringify(config)
+}
+
+export function readHostConfig(argv: readonly string[]): EngineOptions {
+  const arg = argv.find((a) => a.startsWith(HOST_CONFIG_FLAG))
+  const config: HostConfig = arg ? JSON.parse(arg.slice(HOST_CONFIG_FLAG.length)) : { modelRoots: [defaultModelsRoot()] }
+  const provider = (process.env.EQM_PROVIDER as ProviderName | 'auto' | undefined) ?? config.provider
+  return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider }
+}
+
+/** models/ at the project (or packaged app) root: two levels above out/main/. */
+export function defaultModelsRoot(): string {
+  return join(__dirname, '..', '..', 'models')
+}

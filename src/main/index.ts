@@ -1,0 +1,72 @@
+import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, session, utilityProcess, type MessagePortMain } from 'electron'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { EngineSupervisor, type EngineProcess } from './engine-supervisor'
+import { registerHandlers } from './ipc-guard'
+import { createMainWindow, isAppUrl } from './window'
+import { hostConfigArg } from './engine/hosts/host-config'
+import { buildHandlers } from './handlers'
+import type { EngineStatus } from '../shared/engine-status'
+
+let mainWindow: BrowserWindow | null = null
+const trustedWebContents = new Set<number>()
+
+function modelsRoot(): string {
+  return app.isPackaged ? join(process.resourcesPath, 'models') : join(app.getAppPath(), 'models')
+}
+
+const supervisor = new EngineSupervisor<MessagePortMain>({
+  fork: () =>
+    utilityProcess.fork(join(__dirname, 'engine-host.js'), [
+      hostConfigArg({ modelRoots: [modelsRoot()], sessionFile: join(app.getPath('userData'), 'session.json') })
+    ], { serviceName: 'EqM engine', stdio: 'inherit' }) as unknown as EngineProcess,
+  createChannel: () => {
+    const { port1, port2 } = new MessageChannelMain()
+    return { engineEnd: port1, windowEnd: port2 }
+  },
+  deliverToWindow: (port) => mainWindow?.webContents.postMessage('engine:port', null, [port]),
+  notify: (status: EngineStatus) => mainWindow?.webContents.send('engine:status', status)
+})
+
+app.enableSandbox()
+
+app.whenReady().then(() => {
+  // Nothing in the app needs a device, notification or other permission.
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  registerHandlers(
+    ipcMain,
+    buildHandlers({
+      supervisor,
+      saveImage: async (suggestedName, bytes) => {
+        if (!mainWindow) return { saved: false }
+        const choice = await dialog.showSaveDialog(mainWindow, { defaultPath: suggestedName, filters: [{ name: 'PNG image', extensions: ['png'] }] })
+        if (choice.canceled || !choice.filePath) return { saved: false }
+        await writeFile(choice.filePath, bytes)
+        return { saved: true, path: choice.filePath }
+      },
+      appInfo: () => ({ version: app.getVersion(), mode: 'desktop', platform: process.platform, userData: app.getPath('userData') })
+    }),
+    { webContentsIds: trustedWebContents, url: isAppUrl }
+  )
+  openWindow()
+  supervisor.start()
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) openWindow()
+  })
+})
+
+function openWindow(): void {
+  mainWindow = createMainWindow()
+  const id = mainWindow.webContents.id
+  trustedWebContents.add(id)
+  mainWindow.on('closed', () => {
+    trustedWebContents.delete(id)
+    mainWindow = null
+  })
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit()
+})
+
+app.on('before-quit', () => supervisor.stop())

@@ -1,0 +1,58 @@
+import { describe, expect, it, vi } from 'vitest'
+import { registerHandlers, type InvokeEvent, type IpcMainLike } from './ipc-guard'
+import { buildHandlers } from './handlers'
+import { bytesToBase64 } from '../shared/base64'
+import { PNG } from 'pngjs'
+
+/** Electron's ipcMain replaced by a map of registered listeners: the guard itself runs as is. */
+function fakeIpcMain() {
+  const listeners = new Map<string, (event: InvokeEvent, ...args: unknown[]) => unknown>()
+  const ipc: IpcMainLike = { handle: (channel, listener) => void listeners.set(channel, listener) }
+  return { ipc, invoke: (channel: string, event: InvokeEvent, params?: unknown) => Promise.resolve(listeners.get(channel)!(event, params)), listeners }
+}
+
+const APP_URL = 'file:///opt/eqm/out/renderer/index.html'
+const trusted: InvokeEvent = { sender: { id: 1 }, senderFrame: { url: APP_URL } }
+
+function setup() {
+  const supervisor = { connectWindow: vi.fn(), restart: vi.fn(), current: { state: 'ready' as const, restarts: 0 } }
+  const saveImage = vi.fn(async () => ({ saved: true, path: '/tmp/x.png' }))
+  const handlers = buildHandlers({ supervisor, saveImage, appInfo: () => ({ version: '1', mode: 'desktop', platform: 'linux', userData: '/u' }) })
+  const { ipc, invoke, listeners } = fakeIpcMain()
+  registerHandlers(ipc, handlers, { webContentsIds: new Set([1]), url: (u) => u === APP_URL })
+  return { invoke, listeners, supervisor, saveImage }
+}
+
+const png = bytesToBase64(PNG.sync.write(new PNG({ width: 2, height: 2 })))
+
+describe('IPC handlers behind the sender guard', () => {
+  it('registers a handler for every contract channel', () => {
+    expect([...setup().listeners.keys()].sort()).toEqual(['app:info', 'engine:connect', 'engine:restart', 'engine:status', 'file:saveImage'])
+  })
+
+  it('serves the trusted window', async () => {
+    const { invoke, supervisor } = setup()
+    await expect(invoke('app:info', trusted, {})).resolves.toMatchObject({ mode: 'desktop' })
+    await invoke('engine:connect', trusted, {})
+    expect(supervisor.connectWindow).toHaveBeenCalledOnce()
+  })
+
+  it.each([
+    ['another webContents', { sender: { id: 2 }, senderFrame: { url: APP_URL } }],
+    ['a navigated frame', { sender: { id: 1 }, senderFrame: { url: 'https://evil.example/' } }],
+    ['a frame that is gone', { sender: { id: 1 }, senderFrame: null }]
+  ])('refuses %s', async (_what, event) => {
+    const { invoke, supervisor } = setup()
+    await expect(invoke('engine:restart', event as InvokeEvent, {})).rejects.toThrow(/refused, the sender is not the EqM Studio window/)
+    expect(supervisor.restart).not.toHaveBeenCalled()
+  })
+
+  it('validates payloads before a handler sees them', async () => {
+    const { invoke, saveImage } = setup()
+    await expect(invoke('file:saveImage', trusted, { suggestedName: '../../etc/passwd.png', pngBase64: png })).rejects.toThrow(/suggestedName/)
+    await expect(invoke('file:saveImage', trusted, { suggestedName: 'a.png', pngBase64: png, extra: 1 })).rejects.toThrow(/Unrecognized key/)
+    await expect(invoke('file:saveImage', trusted, { suggestedName: 'a.png', pngBase64: bytesToBase64(new Uint8Array([1, 2, 3])) })).rejects.toThrow(/not a PNG/)
+    expect(saveImage).not.toHaveBeenCalled()
+    await expect(invoke('file:saveImage', trusted, { suggestedName: 'a.png', pngBase64: png })).resolves.toEqual({ saved: true, path: '/tmp/x.png' })
+  })
+})
