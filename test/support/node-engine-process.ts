@@ -1,8 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
-import type { EngineProcess } from '../../src/main/engine-supervisor'
-import { hostConfigArg, type HostConfig } from '../../src/main/engine/hosts/host-config'
+import type { HostConfig } from '../../src/main/engine/hosts/host-config'
+import { forkNodeEngine, type NodeEngineProcess } from '../../src/main/engine/hosts/node-engine-process'
 import { ROOT } from './paths'
 
 /**
@@ -41,30 +41,14 @@ export function fakeChannel(): { engineEnd: FakePort; windowEnd: FakePort } {
 
 let nextConn = 1
 
-export function forkEngineHost(config: HostConfig): EngineProcess & { child: ChildProcess } {
-  const child = fork(join(ROOT, 'src/main/engine/hosts/engine-host.ts'), [hostConfigArg(config)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc']
-  })
-  const emitter = new EventEmitter()
-  child.on('message', (m) => emitter.emit('message', m))
-  child.on('exit', (code, signal) => emitter.emit('exit', code ?? (signal === 'SIGKILL' ? 137 : 1)))
-  const process = {
-    child,
-    get pid() {
-      return child.pid
-    },
-    postMessage(message: unknown, transfer?: unknown[]) {
-      const port = transfer?.[0]
-      if ((message as { type?: string }).type === 'connect' && port instanceof FakePort) port.attach(child, nextConn++)
-    },
-    on(event: string, listener: (...args: never[]) => void) {
-      emitter.on(event, listener as (...args: unknown[]) => void)
-      return process
-    },
-    kill() {
-      return child.kill('SIGKILL')
-    }
+/** The real engine host under tsx, with FakePort connects mapped onto its multiplexed IPC. */
+export function forkEngineHost(config: HostConfig): NodeEngineProcess {
+  const engine = forkNodeEngine(join(ROOT, 'src/main/engine/hosts/engine-host.ts'), config, ['--import', 'tsx'])
+  const post = engine.postMessage.bind(engine)
+  engine.postMessage = (message: unknown, transfer?: unknown[]) => {
+    const port = transfer?.[0]
+    if ((message as { type?: string }).type === 'connect' && port instanceof FakePort) port.attach(engine.child, nextConn++)
+    else post(message)
   }
-  return process as EngineProcess & { child: ChildProcess }
+  return engine
 }

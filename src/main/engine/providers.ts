@@ -49,6 +49,9 @@ function shortReason(error: unknown): string {
   // onnxruntime's messages start with a source path; the part after the last ':' (a
   // sentence) is what a user can act on, e.g. "Failed to get a WebGPU adapter".
   const firstLine = text.split('\n')[0]
-  const sentence = firstLine.replace(/^.*?was false\.\s*/, '').replace(/^\/onnxruntime_src\/\S+\s+/, '')
+  const sentence = firstLine
+    .replace(/^.*? on [a-z]+: /, '')
+    .replace(/^.*?was false\.\s*/, '')
+    .replace(/^\/onnxruntime_src\/\S+\s+/, '')
   return sentence.length > 200 ? `${sentence.slice(0, 200)}…` : sentence
 }

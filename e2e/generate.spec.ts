@@ -1,0 +1,53 @@
+import { test, expect, canvasSnapshot, setNumber } from './support/fixtures'
+
+test('generate: frames descend on the canvas, then the result lands in the gallery', async ({ studio: page }) => {
+  const options = await page.getByTestId('class-select').locator('option').allTextContents()
+  expect(options.length).toBeGreaterThan(1)
+  await page.getByTestId('class-select').selectOption({ index: 1 })
+  await setNumber(page, 'count', 4)
+  await setNumber(page, 'max-steps', 400)
+  const blank = await canvasSnapshot(page)
+
+  await page.getByTestId('generate').click()
+  // two different frames, seen while the job runs
+  const canvas = page.getByTestId('canvas')
+  await expect(canvas).not.toHaveAttribute('data-step', '')
+  const firstStep = Number(await canvas.getAttribute('data-step'))
+  const first = await canvasSnapshot(page)
+  await expect.poll(async () => Number((await canvas.getAttribute('data-step')) || 1e9)).toBeGreaterThan(firstStep)
+  const later = await canvasSnapshot(page)
+  expect(first).not.toBe(blank)
+  expect(later).not.toBe(first)
+
+  await expect(page.getByTestId('gallery-item')).toHaveCount(4, { timeout: 60_000 })
+  await expect(canvas).toHaveAttribute('data-results', '4')
+  await expect(page.getByTestId('progress')).toHaveCount(0)
+  const title = await page.getByTestId('gallery-item').first().getAttribute('title')
+  expect(title).toContain(options[1])
+})
+
+test('cancel stops a running job and keeps the canvas', async ({ studio: page }) => {
+  await setNumber(page, 'count', 64)
+  await setNumber(page, 'max-steps', 5000)
+  await page.getByTestId('generate').click()
+  await expect(page.getByTestId('canvas')).not.toHaveAttribute('data-step', '')
+  await page.getByTestId('cancel').click()
+  await expect(page.getByTestId('notice')).toContainText('Cancelled')
+  await expect(page.getByTestId('progress')).toHaveCount(0)
+  await expect(page.getByTestId('gallery-item')).toHaveCount(0)
+  // the engine serves the next job
+  await setNumber(page, 'count', 1)
+  await setNumber(page, 'max-steps', 20)
+  await page.getByTestId('generate').click()
+  await expect(page.getByTestId('gallery-item')).toHaveCount(1)
+})
+
+test('Ctrl+Enter generates and Esc cancels', async ({ studio: page }) => {
+  await setNumber(page, 'count', 64)
+  await setNumber(page, 'max-steps', 5000)
+  await page.locator('body').click()
+  await page.keyboard.press('Control+Enter')
+  await expect(page.getByTestId('canvas')).not.toHaveAttribute('data-step', '')
+  await page.keyboard.press('Escape')
+  await expect(page.getByTestId('notice')).toContainText('Cancelled')
+})

@@ -1,0 +1,52 @@
+/** Turns option text into checked values; every failure names the option and what it got. */
+export class UsageError extends Error {}
+
+export function number(name: string, text: string | undefined, fallback?: number): number | undefined {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got "${text}"`)
+  return value
+}
+
+export function integer(name: string, text: string | undefined, min: number, max: number, fallback?: number): number | undefined {
+  const value = number(name, text, fallback)
+  if (value === undefined) return undefined
+  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`)
+  return value
+}
+
+export function ranged(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  const value = number(name, text)
+  if (value !== undefined && (value < min || value > max)) throw new UsageError(`--${name} must be between ${min} and ${max}, got "${text}"`)
+  return value
+}
+
+/** A class by index or by name (case-insensitive; a unique prefix is enough). */
+export function resolveClass(text: string, classes: readonly string[]): number {
+  const trimmed = text.trim()
+  if (/^\d+$/.test(trimmed)) {
+    const index = Number(trimmed)
+    if (index < classes.length) return index
+    throw new UsageError(`unknown class ${trimmed}: the model has classes 0-${classes.length - 1}`)
+  }
+  const lower = trimmed.toLowerCase()
+  const exact = classes.findIndex((c) => c.toLowerCase() === lower)
+  if (exact >= 0) return exact
+  const prefixed = classes.flatMap((c, i) => (c.toLowerCase().startsWith(lower) ? [i] : []))
+  if (prefixed.length === 1) return prefixed[0]
+  const hint = prefixed.length > 1 ? `ambiguous, it matches ${prefixed.map((i) => classes[i]).join(', ')}` : `known: ${classes.join(', ')}`
+  throw new UsageError(`unknown class "${text}" (${hint})`)
+}
+
+/** "Sneaker:0.6" -> class and weight; a bare class gets weight 1. */
+export function resolveWeightedClass(text: string, classes: readonly string[]): { classIndex: number; weight: number } {
+  const at = text.lastIndexOf(':')
+  if (at < 0) return { classIndex: resolveClass(text, classes), weight: 1 }
+  const weight = Number(text.slice(at + 1))
+  if (!Number.isFinite(weight) || Math.abs(weight) > 10) throw new UsageError(`--class ${text}: the weight after ":" must be a number from -10 to 10`)
+  return { classIndex: resolveClass(text.slice(0, at), classes), weight }
+}
+
+export function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')
+}

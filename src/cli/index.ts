@@ -1,0 +1,248 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Engine } from '../main/engine/engine'
+import { EngineError } from '../main/engine/errors'
+import { decodeImageFile } from '../main/engine/image-files'
+import { defaultModelsRoot } from '../main/engine/hosts/host-config'
+import { base64ToBytes, bytesToBase64 } from '../shared/base64'
+import { rgbaToModel } from '../shared/image-convert'
+import type { ModelInfo, ProviderName } from '../shared/engine-protocol'
+import type { SamplerSettings } from '../shared/manifest'
+import type { JobResult } from '../shared/jobs'
+import { UsageError, integer, ranged, resolveClass, resolveWeightedClass, slug } from './args'
+
+const HELP = `eqm: EqM Studio from the command line (headless; same engine as the app)
+
+  eqm generate --class <name|index> [--count N] [--seed S] --out DIR
+  eqm compose  --class A:w --class B:w [...] [--count N] [--seed S] --out DIR
+  eqm repair   --in IMG --mask MASK [--strength S] [--class C] [--no-hold] --out FILE
+  eqm ood      IMG... [--json]
+  eqm models
+
+sampler options (generate, compose, repair; defaults come from the model's manifest):
+  --sampler gd|nag  --steps N  --step-size ETA  --mu MU  --cfg S  --stop-grad-norm G
+common: --model ID  --models DIR (model folder root)  --provider auto|cpu|webgpu|cuda|dml|coreml
+        --batch ROWS (most rows per model call)
+Images are written as PNG with their full parameters in an iTXt chunk ("eqm-studio").`
+
+const options = {
+  class: { type: 'string', multiple: true },
+  count: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  model: { type: 'string' },
+  models: { type: 'string', multiple: true },
+  provider: { type: 'string' },
+  sampler: { type: 'string' },
+  steps: { type: 'string' },
+  'step-size': { type: 'string' },
+  mu: { type: 'string' },
+  cfg: { type: 'string' },
+  'stop-grad-norm': { type: 'string' },
+  batch: { type: 'string' },
+  in: { type: 'string' },
+  mask: { type: 'string' },
+  strength: { type: 'string' },
+  'no-hold': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values']
+
+async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify.*$/, ''))
+  }
+  const { values, positionals } = parsed
+  const [command, ...rest] = positionals
+  if (values.help || !command) {
+    console.log(HELP)
+    return command || values.help ? 0 : 2
+  }
+  const providers = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml']
+  if (values.provider && !providers.includes(values.provider)) throw new UsageError(`--provider must be one of ${providers.join(', ')}`)
+  const engine = new Engine({
+    modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot()],
+    provider: (values.provider as ProviderName | 'auto' | undefined) ?? 'auto',
+    maxBatchRows: integer('batch', values.batch, 1, 4096)
+  })
+  try {
+    switch (command) {
+      case 'generate':
+        return await generate(engine, values, false)
+      case 'compose':
+        return await generate(engine, values, true)
+      case 'repair':
+        return await repair(engine, values)
+      case 'ood':
+        return await ood(engine, values, rest)
+      case 'models':
+        return await models(engine)
+      default:
+        throw new UsageError(`unknown command "${command}" (generate, compose, repair, ood, models)`)
+    }
+  } finally {
+    await engine.dispose()
+  }
+}
+
+function model(engine: Engine, id: string | undefined): ModelInfo {
+  const entry = engine.model(id)
+  return engine.listModels().find((m) => m.id === entry.manifest.id)!
+}
+
+function samplerOverrides(values: Values): Partial<SamplerSettings> {
+  if (values.sampler && values.sampler !== 'gd' && values.sampler !== 'nag') throw new UsageError(`--sampler must be gd or nag, got "${values.sampler}"`)
+  const overrides: Partial<SamplerSettings> = {
+    method: values.sampler as 'gd' | 'nag' | undefined,
+    maxSteps: integer('steps', values.steps, 1, 5000),
+    stepSize: ranged('step-size', values['step-size'], 1e-6, 10),
+    mu: ranged('mu', values.mu, 0, 0.999),
+    cfg: ranged('cfg', values.cfg, 0, 20),
+    stopGradNorm: ranged('stop-grad-norm', values['stop-grad-norm'], 0, 100)
+  }
+  return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined))
+}
+
+function requireOption(values: Values, name: 'out' | 'in' | 'mask'): string {
+  const value = values[name]
+  if (!value) throw new UsageError(`--${name} is required`)
+  return value
+}
+
+function seedOf(values: Values): number {
+  return integer('seed', values.seed, 0, 2 ** 32 - 1) ?? Math.floor(Math.random() * 2 ** 31)
+}
+
+async function generate(engine: Engine, values: Values, compose: boolean): Promise<number> {
+  const info = model(engine, values.model)
+  const classArgs = values.class ?? []
+  if (classArgs.length === 0) throw new UsageError(compose ? 'compose needs two or more --class NAME:WEIGHT' : '--class is required')
+  if (!compose && classArgs.length > 1) throw new UsageError('generate takes one --class; use "eqm compose" for several')
+  const conditions = compose ? classArgs.map((c) => resolveWeightedClass(c, info.classes)) : [{ classIndex: resolveClass(classArgs[0], info.classes), weight: 1 }]
+  if (compose && conditions.length < 2) throw new UsageError('compose needs two or more --class NAME:WEIGHT')
+  const out = requireOption(values, 'out')
+  const result = await engine.call('generate', {
+    jobId: 'cli',
+    modelId: info.id,
+    seed: seedOf(values),
+    count: integer('count', values.count, 1, 256, 1)!,
+    conditions,
+    sampler: samplerOverrides(values),
+    previewEvery: 0
+  })
+  mkdirSync(out, { recursive: true })
+  const name = conditions.map((c) => slug(info.classes[c.classIndex])).join('+')
+  writeImages(result, (seed) => join(out, `${compose ? 'compose-' : ''}${name}-${seed}.png`), (line) => ({
+    ...line,
+    ...(compose
+      ? { classes: conditions.map((c) => ({ class: info.classes[c.classIndex], classIndex: c.classIndex, weight: c.weight })) }
+      : { class: info.classes[conditions[0].classIndex], classIndex: conditions[0].classIndex })
+  }))
+  return 0
+}
+
+function writeImages(result: JobResult, path: (seed: number) => string, describe: (line: Record<string, unknown>) => Record<string, unknown>): void {
+  for (const image of result.images) {
+    const file = path(image.seed)
+    writeFileSync(file, base64ToBytes(image.png))
+    const line = describe({ file, seed: image.seed, steps: image.steps, gradNorm: round(image.gradNorm) })
+    console.log(JSON.stringify({ file: line.file, ...line }))
+  }
+}
+
+function readImage(path: string, what: string) {
+  if (!existsSync(path)) throw new EngineError('image-invalid', `${what} ${path} does not exist`)
+  return decodeImageFile(new Uint8Array(readFileSync(path)), path)
+}
+
+async function repair(engine: Engine, values: Values): Promise<number> {
+  const info = model(engine, values.model)
+  const [channels, height, width] = info.shape
+  const image = rgbaToModel(readImage(requireOption(values, 'in'), '--in'), { channels, width, height })
+  const mask = rgbaToModel(readImage(requireOption(values, 'mask'), '--mask'), { channels: 1, width, height })
+  const out = requireOption(values, 'out')
+  const conditions = (values.class ?? []).map((c) => resolveWeightedClass(c, info.classes))
+  const result = await engine.call('repair', {
+    jobId: 'cli',
+    modelId: info.id,
+    seed: seedOf(values),
+    image: { width, height, channels, data: bytesToBase64(image) },
+    mask: { width, height, channels: 1, data: bytesToBase64(mask) },
+    strength: ranged('strength', values.strength, 0, 1) ?? 0.8,
+    holdUnmasked: !values['no-hold'],
+    conditions,
+    count: 1,
+    sampler: samplerOverrides(values),
+    previewEvery: 0
+  })
+  writeImages(result, () => out, (line) => line)
+  return 0
+}
+
+async function ood(engine: Engine, values: Values, files: string[]): Promise<number> {
+  if (files.length === 0) throw new UsageError('ood needs one or more image files')
+  const info = model(engine, values.model)
+  const [channels, height, width] = info.shape
+  // one unreadable file is reported and skipped; the others are still scored
+  let failed = 0
+  const images = files.flatMap((file) => {
+    try {
+      const bytes = rgbaToModel(readImage(file, 'image'), { channels, width, height })
+      return [{ name: file, image: { width, height, channels, data: bytesToBase64(bytes) } }]
+    } catch (error) {
+      failed++
+      console.error(`eqm: ${(error as Error).message}`)
+      return []
+    }
+  })
+  if (images.length === 0) return 1
+  const { results } = await engine.call('ood.score', { modelId: info.id, images })
+  if (!info.ood && !values.json) console.error(`note: ${info.id} has no OOD calibration; scores are shown without a flag`)
+  for (const r of results) {
+    const line = { file: r.name, score: round(r.score), flagged: r.flagged, percentile: r.percentile === null ? null : round(r.percentile) }
+    if (values.json) console.log(JSON.stringify(line))
+    else console.log(`${r.flagged ? 'OOD ' : r.flagged === false ? 'ok  ' : '?   '} ${round(r.score).toString().padEnd(10)} ${basename(r.name)}`)
+  }
+  return failed > 0 ? 1 : 0
+}
+
+async function models(engine: Engine): Promise<number> {
+  const list = engine.listModels()
+  const problems = [...engine.modelProblems]
+  // loading a model probes the execution providers; a model that fails to load is a problem to list
+  for (const m of list) {
+    try {
+      await engine.field(engine.model(m.id))
+    } catch (error) {
+      problems.push({ folder: m.id, message: (error as Error).message })
+    }
+  }
+  const info = engine.info()
+  console.log(JSON.stringify({
+    provider: info.active,
+    providers: info.providers,
+    models: list.map((m) => ({ id: m.id, title: m.title, shape: m.shape, classes: m.classes, sampler: m.sampler, oodCalibrated: m.ood !== null })),
+    problems
+  }, null, 2))
+  return list.length > problems.length - engine.modelProblems.length ? 0 : 1
+}
+
+function round(value: number): number {
+  return Number(value.toPrecision(6))
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    const usage = error instanceof UsageError
+    const message = error instanceof UsageError || error instanceof EngineError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`
+    console.error(`eqm: ${message}${usage ? ' (eqm --help for usage)' : ''}`)
+    process.exit(usage ? 2 : 1)
+  }
+)

@@ -1,0 +1,20 @@
+import type { ClientMessage, EngineMessage } from '../../../shared/engine-protocol'
+import type { EngineStatus } from '../../../shared/engine-status'
+
+/** A live line to the engine: a MessagePort (desktop) or a WebSocket (browser mode). */
+export interface EngineConnection {
+  send(message: ClientMessage): void
+  onMessage(listener: (message: EngineMessage) => void): void
+  close(): void
+}
+
+/** What the renderer needs from where it runs: desktop (preload + main) or browser mode (server). */
+export interface Host {
+  mode: 'desktop' | 'web'
+  /** called with every new connection: at start and after each engine restart */
+  onConnection(listener: (connection: EngineConnection) => void): void
+  onStatus(listener: (status: EngineStatus) => void): void
+  restartEngine(): void
+  /** desktop: a native save dialog; web: a download */
+  saveImage(name: string, pngBase64: string): Promise<{ saved: boolean; path?: string }>
+}

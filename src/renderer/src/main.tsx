@@ -1,0 +1,36 @@
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { App } from './App'
+import { StudioContext } from './store/context'
+import { createStudioStore } from './store/studio-store'
+import { EngineClient } from './host/engine-client'
+import { detectHost } from './host'
+import { loadModels } from './store/generate-actions'
+import './styles.css'
+
+const root = createRoot(document.getElementById('root')!)
+const host = detectHost()
+
+if ('error' in host) {
+  root.render(<p className="fatal">{host.error}</p>)
+} else {
+  const store = createStudioStore()
+  const client = new EngineClient()
+  host.onStatus((status) => {
+    store.setState({ engineStatus: status })
+    if (status.state === 'crashed' || status.state === 'failed') {
+      client.detach(`the engine ${status.state === 'failed' ? 'stopped' : 'crashed'}: ${status.reason ?? 'unknown reason'}`)
+    }
+  })
+  host.onConnection((connection) => {
+    client.attach(connection)
+    void loadModels(store, client)
+  })
+  root.render(
+    <StrictMode>
+      <StudioContext.Provider value={{ store, client, host }}>
+        <App />
+      </StudioContext.Provider>
+    </StrictMode>
+  )
+}

@@ -1,0 +1,74 @@
+import { createStore } from 'zustand/vanilla'
+import type { EngineInfo, ModelInfo } from '../../../shared/engine-protocol'
+import type { EngineStatus } from '../../../shared/engine-status'
+import type { SamplerSettings } from '../../../shared/manifest'
+import type { PreviewImage } from '../../../shared/frames'
+
+export interface GenerateSettings {
+  classIndex: number
+  count: number
+  seed: number
+  lockSeed: boolean
+  sampler: SamplerSettings
+}
+
+/** The job being descended right now: what the staging layer and the progress bar show. */
+export interface LiveJob {
+  jobId: string
+  state: 'queued' | 'running'
+  step: number
+  maxSteps: number
+  active: number
+  count: number
+  startedAt: number
+  preview: PreviewImage | null
+  /** per frame: the step and each sample's gradient RMS */
+  gradHistory: { step: number; norms: number[] }[]
+}
+
+export interface GalleryItem {
+  id: string
+  png: string
+  width: number
+  height: number
+  title: string
+  params: Record<string, unknown>
+  steps: number
+  gradNorm: number
+  createdAt: number
+}
+
+export interface StudioState {
+  engineStatus: EngineStatus | null
+  engineInfo: EngineInfo | null
+  models: ModelInfo[]
+  modelId: string | null
+  generate: GenerateSettings
+  job: LiveJob | null
+  /** the images of the last finished job, shown on the canvas */
+  canvasImages: GalleryItem[]
+  gallery: GalleryItem[]
+  notice: { kind: 'error' | 'info'; text: string } | null
+}
+
+export const FALLBACK_SAMPLER: SamplerSettings = { method: 'nag', stepSize: 0.05, mu: 0.3, maxSteps: 50, stopGradNorm: 0, cfg: 1 }
+
+export function createStudioStore() {
+  return createStore<StudioState>(() => ({
+    engineStatus: null,
+    engineInfo: null,
+    models: [],
+    modelId: null,
+    generate: { classIndex: 0, count: 4, seed: 1, lockSeed: false, sampler: FALLBACK_SAMPLER },
+    job: null,
+    canvasImages: [],
+    gallery: [],
+    notice: null
+  }))
+}
+
+export type StudioStore = ReturnType<typeof createStudioStore>
+
+export function currentModel(state: StudioState): ModelInfo | null {
+  return state.models.find((m) => m.id === state.modelId) ?? null
+}
