@@ -1,5 +1,5 @@
 import { test as base, expect, type Page } from '@playwright/test'
-import { cpSync, existsSync, mkdtempSync } from 'node:fs'
+import { cpSync, existsSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT, startServer, type RunningServer } from './web-server'
@@ -10,7 +10,8 @@ import { ROOT, startServer, type RunningServer } from './web-server'
  */
 export function e2eModelRoot(): string {
   if (existsSync(join(ROOT, 'models', 'fashion-mnist', 'manifest.json'))) return join(ROOT, 'models')
-  const root = mkdtempSync(join(tmpdir(), 'eqm-e2e-models-'))
+  const root = join(tmpdir(), 'eqm-e2e-models')
+  rmSync(root, { recursive: true, force: true })
   cpSync(join(ROOT, 'test', 'fixtures', 'models', 'quadratic'), join(root, 'quadratic'), { recursive: true })
   return root
 }
