@@ -27,8 +27,10 @@ test('generate: frames descend on the canvas, then the result lands in the galle
 })
 
 test('cancel stops a running job and keeps the canvas', async ({ studio: page }) => {
+  // a long job: no early stop
   await setNumber(page, 'count', 64)
   await setNumber(page, 'max-steps', 5000)
+  await setNumber(page, 'stop-grad-norm', 0)
   await page.getByTestId('generate').click()
   await expect(page.getByTestId('canvas')).not.toHaveAttribute('data-step', '')
   await page.getByTestId('cancel').click()
@@ -43,8 +45,10 @@ test('cancel stops a running job and keeps the canvas', async ({ studio: page })
 })
 
 test('Ctrl+Enter generates and Esc cancels', async ({ studio: page }) => {
+  // a long job: no early stop
   await setNumber(page, 'count', 64)
   await setNumber(page, 'max-steps', 5000)
+  await setNumber(page, 'stop-grad-norm', 0)
   await page.locator('body').click()
   await page.keyboard.press('Control+Enter')
   await expect(page.getByTestId('canvas')).not.toHaveAttribute('data-step', '')

@@ -48,7 +48,7 @@ export function GeneratePanel() {
         <NumberField label="Step size η" value={settings.sampler.stepSize} min={0.0001} max={10} step={0.005} onChange={(stepSize) => setSampler({ stepSize })} />
         {settings.sampler.method === 'nag' && <NumberField label="Look-ahead μ" value={settings.sampler.mu} min={0} max={0.99} step={0.05} onChange={(mu) => setSampler({ mu })} />}
         <NumberField label="Guidance (CFG)" value={settings.sampler.cfg} min={0} max={20} step={0.25} onChange={(cfg) => setSampler({ cfg })} />
-        <NumberField label="Stop at gradient RMS" value={settings.sampler.stopGradNorm} min={0} max={100} step={0.01} onChange={(stopGradNorm) => setSampler({ stopGradNorm })} />
+        <NumberField label="Stop at gradient RMS" testId="stop-grad-norm" value={settings.sampler.stopGradNorm} min={0} max={100} step={0.01} onChange={(stopGradNorm) => setSampler({ stopGradNorm })} />
         <button className="link" onClick={() => set({ sampler: model.sampler })}>
           Reset to model defaults
         </button>

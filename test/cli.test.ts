@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PNG } from 'pngjs'
+import { readPngText } from '../src/shared/png-text'
+import { FIXTURE_MODELS, ROOT } from './support/paths'
+
+const work = mkdtempSync(join(tmpdir(), 'eqm-cli-'))
+const models = join(work, 'models')
+cpSync(join(FIXTURE_MODELS, 'quadratic'), join(models, 'quadratic'), { recursive: true })
+
+function eqm(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin/eqm.mjs'), ...args, '--models', models], { encoding: 'utf8', timeout: 60_000 })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, lines: result.stdout.trim().split('\n').filter(Boolean) }
+}
+
+function writePng(path: string, width: number, height: number, value: (x: number, y: number) => number): void {
+  const png = new PNG({ width, height })
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4
+      png.data[i] = png.data[i + 1] = png.data[i + 2] = value(x, y)
+      png.data[i + 3] = 255
+    }
+  writeFileSync(path, PNG.sync.write(png))
+}
+
+describe('eqm CLI', () => {
+  it('generate writes PNGs with parameters and prints one JSON line per image', () => {
+    const out = join(work, 'gen')
+    const { code, lines } = eqm('generate', '--class', 'light', '--count', '3', '--seed', '11', '--out', out, '--sampler', 'nag', '--steps', '40')
+    expect(code).toBe(0)
+    expect(lines).toHaveLength(3)
+    const first = JSON.parse(lines[0])
+    expect(first).toMatchObject({ class: 'light', classIndex: 2, seed: 11 })
+    expect(Object.keys(first).sort()).toEqual(['class', 'classIndex', 'file', 'gradNorm', 'seed', 'steps'])
+    const params = JSON.parse(readPngText(readFileSync(first.file))!)
+    expect(params).toMatchObject({ seed: 11, sampler: { method: 'nag', maxSteps: 40 } })
+  })
+
+  it('compose takes weighted classes', () => {
+    const { code, lines } = eqm('compose', '--class', 'dark:0.5', '--class', 'light:0.5', '--seed', '1', '--out', join(work, 'compose'))
+    expect(code).toBe(0)
+    expect(JSON.parse(lines[0]).classes).toEqual([
+      { class: 'dark', classIndex: 0, weight: 0.5 },
+      { class: 'light', classIndex: 2, weight: 0.5 }
+    ])
+  })
+
+  it('repair keeps unmasked pixels and ood scores images', () => {
+    const photo = join(work, 'photo.png')
+    const mask = join(work, 'mask.png')
+    writePng(photo, 32, 32, () => 60)
+    writePng(mask, 32, 32, (x) => (x < 16 ? 255 : 0))
+    const out = join(work, 'repaired.png')
+    const repaired = eqm('repair', '--in', photo, '--mask', mask, '--strength', '0.7', '--class', 'light', '--out', out, '--seed', '2')
+    expect(repaired.code).toBe(0)
+    const png = PNG.sync.read(readFileSync(out))
+    expect(png.data[(0 * 8 + 7) * 4]).toBe(60)
+    const ood = eqm('ood', out, photo, '--json')
+    expect(ood.code).toBe(0)
+    expect(ood.lines.map((l) => Object.keys(JSON.parse(l)).sort())).toEqual([
+      ['file', 'flagged', 'percentile', 'score'],
+      ['file', 'flagged', 'percentile', 'score']
+    ])
+  })
+
+  it.each([
+    [['generate', '--class', 'nope', '--out', 'x'], /unknown class "nope"/],
+    [['generate', '--class', '9', '--out', 'x'], /unknown class 9: the model has classes 0-3/],
+    [['generate', '--class', 'light', '--steps', 'abc', '--out', 'x'], /--steps must be a number, got "abc"/],
+    [['generate', '--class', 'light', '--count', '0', '--out', 'x'], /--count must be a whole number from 1 to 256/],
+    [['generate', '--class', 'light', '--model', 'other', '--out', 'x'], /unknown model "other"/],
+    [['generate', '--class', 'light'], /--out is required/],
+    [['generate', '--clas', 'light'], /Unknown option '--clas'/],
+    [['ood', '/no/such/file.png'], /--?image \/no\/such\/file.png does not exist|image \/no\/such\/file.png does not exist/],
+    [['frobnicate'], /unknown command "frobnicate"/]
+  ])('%j fails with one clear line', (args, message) => {
+    const { code, stderr } = eqm(...(args as string[]))
+    expect(code).not.toBe(0)
+    const lines = stderr.split('\n').filter((l) => l.startsWith('eqm:'))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(message)
+    expect(stderr).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  it('refuses a corrupt image by name', () => {
+    const bad = join(work, 'bad.png')
+    writePng(bad, 16, 16, (x, y) => x * y)
+    writeFileSync(bad, readFileSync(bad).subarray(0, 50)) // header intact, image data cut off
+    const { code, stderr } = eqm('ood', bad)
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/bad.png: corrupt PNG/)
+  })
+})
