@@ -1,30 +1,35 @@
 import { useEffect } from 'react'
 import { useServices, useStudio } from './store/context'
 import { currentModel } from './store/studio-store'
-import { cancelJob, startGenerate } from './store/generate-actions'
-import { GeneratePanel } from './generate/GeneratePanel'
+import { cancelJob } from './store/job-actions'
 import { StudioCanvas } from './canvas/StudioCanvas'
 import { JobProgress } from './components/JobProgress'
 import { Gallery } from './components/Gallery'
 import { EngineBanner } from './components/EngineBanner'
+import { TOOLS } from './tools'
 
 export function App() {
-  const { store, client } = useServices()
+  const services = useServices()
+  const { store, client } = services
   const model = useStudio(currentModel)
   const info = useStudio((s) => s.engineInfo)
   const status = useStudio((s) => s.engineStatus)
+  const toolId = useStudio((s) => s.tool)
+  const tool = TOOLS.find((t) => t.id === toolId) ?? TOOLS[0]
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
         event.preventDefault()
-        void startGenerate(store, client)
+        const active = TOOLS.find((t) => t.id === store.getState().tool)
+        active?.run?.(services)
       } else if (event.key === 'Escape') cancelJob(store, client)
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [store, client])
+  }, [services, store, client])
 
+  const Main = tool.MainView ?? StudioCanvas
   return (
     <div className="studio">
       <header>
@@ -37,17 +42,19 @@ export function App() {
         </span>
       </header>
       <nav className="tools" aria-label="Tools">
-        <button className="tool active" aria-pressed="true">
-          Generate
-        </button>
+        {TOOLS.map((t) => (
+          <button key={t.id} className={`tool${t.id === tool.id ? ' active' : ''}`} aria-pressed={t.id === tool.id} data-testid={`tool-${t.id}`} onClick={() => store.setState({ tool: t.id })}>
+            {t.label}
+          </button>
+        ))}
       </nav>
       <main>
         <EngineBanner />
-        <StudioCanvas />
+        <Main />
         <JobProgress />
       </main>
       <aside>
-        <GeneratePanel />
+        <tool.Panel />
       </aside>
       <footer>
         <Gallery />

@@ -1,5 +1,5 @@
 import { useServices, useStudio } from '../store/context'
-import { cancelJob } from '../store/generate-actions'
+import { cancelJob } from '../store/job-actions'
 
 /** Steps, an ETA from the pace so far, and cancel. */
 export function JobProgress() {

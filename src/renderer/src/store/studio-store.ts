@@ -15,6 +15,7 @@ export interface GenerateSettings {
 /** The job being descended right now: what the staging layer and the progress bar show. */
 export interface LiveJob {
   jobId: string
+  kind: 'generate' | 'repair'
   state: 'queued' | 'running'
   step: number
   maxSteps: number
@@ -28,6 +29,7 @@ export interface LiveJob {
 
 export interface GalleryItem {
   id: string
+  kind: 'generate' | 'repair'
   png: string
   width: number
   height: number
@@ -38,7 +40,10 @@ export interface GalleryItem {
   createdAt: number
 }
 
+export type ToolId = 'generate' | 'compose' | 'repair' | 'ood'
+
 export interface StudioState {
+  tool: ToolId
   engineStatus: EngineStatus | null
   engineInfo: EngineInfo | null
   models: ModelInfo[]
@@ -55,6 +60,7 @@ export const FALLBACK_SAMPLER: SamplerSettings = { method: 'nag', stepSize: 0.05
 
 export function createStudioStore() {
   return createStore<StudioState>(() => ({
+    tool: 'generate',
     engineStatus: null,
     engineInfo: null,
     models: [],

@@ -1,0 +1,82 @@
+import type { EngineClient } from '../host/engine-client'
+import { EngineCallError } from '../host/engine-client'
+import type { JobResult } from '../../../shared/jobs'
+import type { ParamsOf } from '../../../shared/engine-protocol'
+import type { GalleryItem, StudioStore } from './studio-store'
+
+let jobCounter = 0
+export function newJobId(): string {
+  return `job-${Date.now().toString(36)}-${(jobCounter++).toString(36)}`
+}
+
+export function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]
+}
+
+type JobRequest =
+  | { method: 'generate'; params: Omit<ParamsOf<'generate'>, 'jobId'> }
+  | { method: 'repair'; params: Omit<ParamsOf<'repair'>, 'jobId'> }
+
+/**
+ * Runs one sampler job with live frames into the staging layer (never into history).
+ * Returns the result, or null when it was cancelled or failed (the notice says which).
+ */
+export async function runSamplerJob(store: StudioStore, client: EngineClient, request: JobRequest, count: number, maxSteps: number): Promise<JobResult | null> {
+  if (store.getState().job) return null
+  const jobId = newJobId()
+  store.setState({
+    notice: null,
+    job: { jobId, kind: request.method, state: 'queued', step: 0, maxSteps, active: count, count, startedAt: performance.now(), preview: null, gradHistory: [] }
+  })
+  const stopFrames = client.onFrames(jobId, (frame) => {
+    const job = store.getState().job
+    if (!job || job.jobId !== jobId) return
+    store.setState({
+      job: { ...job, state: 'running', step: frame.step, maxSteps: frame.maxSteps, active: frame.active, preview: frame.preview, gradHistory: [...job.gradHistory, { step: frame.step, norms: frame.gradNorms }] }
+    })
+    // acked once painted, so a busy window receives fewer frames instead of a backlog
+    requestAnimationFrame(() => client.ack(jobId, frame.seq))
+  })
+  try {
+    const result =
+      request.method === 'generate'
+        ? await client.call('generate', { ...request.params, jobId })
+        : await client.call('repair', { ...request.params, jobId })
+    store.setState({ job: null })
+    return result
+  } catch (error) {
+    const cancelled = error instanceof EngineCallError && error.code === 'cancelled'
+    store.setState({ job: null, notice: { kind: cancelled ? 'info' : 'error', text: cancelled ? 'Cancelled. The canvas keeps its last result.' : (error as Error).message } })
+    return null
+  } finally {
+    stopFrames()
+  }
+}
+
+export function cancelJob(store: StudioStore, client: EngineClient): void {
+  const job = store.getState().job
+  if (job) void client.call('cancel', { jobId: job.jobId })
+}
+
+export function toGalleryItems(result: JobResult, classes: string[]): GalleryItem[] {
+  const conditions = (result.params.conditions as { classIndex: number; weight: number }[] | undefined) ?? []
+  const names = conditions.map((c) => (conditions.length > 1 ? `${classes[c.classIndex]} ×${c.weight}` : classes[c.classIndex]))
+  const title = result.kind === 'repair' ? `repair${names.length ? ` (${names.join(' + ')})` : ''}` : names.length === 0 ? 'unconditional' : names.join(' + ')
+  return result.images.map((image, i) => ({
+    id: `${result.jobId}-${i}`,
+    kind: result.kind,
+    png: image.png,
+    width: image.width,
+    height: image.height,
+    title,
+    params: { ...result.params, seed: image.seed, count: 1 },
+    steps: image.steps,
+    gradNorm: image.gradNorm,
+    createdAt: Date.now()
+  }))
+}
+
+/** Accepted results go to the canvas and the gallery: user changes, kept and autosaved. */
+export function acceptResults(store: StudioStore, items: GalleryItem[]): void {
+  store.setState((s) => ({ canvasImages: items, gallery: [...items, ...s.gallery].slice(0, 500) }))
+}

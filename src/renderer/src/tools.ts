@@ -1,0 +1,21 @@
+import type { ComponentType } from 'react'
+import type { StudioServices } from './store/context'
+import type { ToolId } from './store/studio-store'
+import { GeneratePanel } from './generate/GeneratePanel'
+import { startGenerate } from './store/generate-actions'
+
+/**
+ * The studio's tools: each owns its parameter panel, optionally the main view (the canvas
+ * by default) and what Ctrl+Enter does while it is active.
+ */
+export interface ToolDefinition {
+  id: ToolId
+  label: string
+  Panel: ComponentType
+  MainView?: ComponentType
+  run?(services: StudioServices): void
+}
+
+export const TOOLS: ToolDefinition[] = [
+  { id: 'generate', label: 'Generate', Panel: GeneratePanel, run: ({ store, client }) => void startGenerate(store, client) }
+]
