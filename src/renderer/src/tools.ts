@@ -3,6 +3,9 @@ import type { StudioServices } from './store/context'
 import type { ToolId } from './store/studio-store'
 import { GeneratePanel } from './generate/GeneratePanel'
 import { startGenerate } from './store/generate-actions'
+import { RepairPanel } from './repair/RepairPanel'
+import { RepairCanvas } from './repair/RepairCanvas'
+import { runRepair } from './repair/repair-actions'
 
 /**
  * The studio's tools: each owns its parameter panel, optionally the main view (the canvas
@@ -17,5 +20,6 @@ export interface ToolDefinition {
 }
 
 export const TOOLS: ToolDefinition[] = [
-  { id: 'generate', label: 'Generate', Panel: GeneratePanel, run: ({ store, client }) => void startGenerate(store, client) }
+  { id: 'generate', label: 'Generate', Panel: GeneratePanel, run: ({ store, client }) => void startGenerate(store, client) },
+  { id: 'repair', label: 'Repair', Panel: RepairPanel, MainView: RepairCanvas, run: ({ store, client }) => void runRepair(store, client) }
 ]

@@ -1,52 +1,52 @@
-import { useEffect, useMemo, useRef, useState } from 'react'
-import { Stage, Layer, Image as KonvaImage, Rect, Text } from 'react-konva'
+import { useEffect, useMemo, useState } from 'react'
+import { Stage, Layer, Image as KonvaImage, Text } from 'react-konva'
+import type Konva from 'konva'
 import { useStudio } from '../store/context'
 import { gridLayout, loadImage, pngDataUrl, previewToCanvas } from './pixels'
+import { useContainerSize, useViewport } from './viewport'
+import { CanvasToolbar } from './CanvasToolbar'
 
 /**
- * The canvas: a results layer (accepted images) and a staging layer above it where the
- * running descent is drawn live. Staging never becomes history; results do.
+ * The generation canvas: a results layer (accepted images) and a staging layer above it
+ * where the running descent is drawn live. Staging never becomes history; results do.
  */
 export function StudioCanvas() {
-  const container = useRef<HTMLDivElement>(null)
-  const [size, setSize] = useState({ width: 800, height: 600 })
+  const [container, size] = useContainerSize()
   const job = useStudio((s) => s.job)
   const images = useStudio((s) => s.canvasImages)
-
-  useEffect(() => {
-    const element = container.current
-    if (!element) return
-    const observer = new ResizeObserver(([entry]) => setSize({ width: Math.max(1, entry.contentRect.width), height: Math.max(1, entry.contentRect.height) }))
-    observer.observe(element)
-    return () => observer.disconnect()
-  }, [])
-
   const stagingCanvas = useMemo(() => (job?.preview ? previewToCanvas(job.preview) : null), [job?.preview])
   const results = useResultImages(images.map((i) => i.png))
-
   const content = stagingCanvas ? { width: stagingCanvas.width, height: stagingCanvas.height } : resultsSize(results)
-  const scale = content ? fitScale(content, size) : 1
-  const offset = content ? { x: (size.width - content.width * scale) / 2, y: (size.height - content.height * scale) / 2 } : { x: 0, y: 0 }
+  const viewport = useViewport(content, size)
+  const { view } = viewport
+  const { columns } = gridLayout(results.length)
 
+  const pointer = (e: Konva.KonvaEventObject<Event>) => e.target.getStage()?.getPointerPosition() ?? { x: 0, y: 0 }
   return (
-    <div className="canvas-area" ref={container} data-testid="canvas" data-step={job?.step ?? ''} data-results={images.length}>
-      <Stage width={size.width} height={size.height}>
-        <Layer name="results" listening={false} x={offset.x} y={offset.y} scaleX={scale} scaleY={scale} opacity={stagingCanvas ? 0 : 1}>
-          {results.map((image, i) => {
-            const { columns } = gridLayout(results.length)
-            return <KonvaImage key={i} image={image} x={(i % columns) * (image.width + 1)} y={Math.floor(i / columns) * (image.height + 1)} imageSmoothingEnabled={false} />
-          })}
+    <div className="canvas-area" ref={container} data-testid="canvas" data-step={job?.step ?? ''} data-results={images.length} onContextMenu={(e) => e.preventDefault()}>
+      <Stage
+        width={size.width}
+        height={size.height}
+        onWheel={(e) => viewport.onWheel(e.evt, pointer(e))}
+        onMouseDown={(e) => viewport.onPointerDown(e.evt, pointer(e))}
+        onMouseMove={(e) => viewport.onPointerMove(pointer(e))}
+        onMouseUp={() => viewport.onPointerUp()}
+      >
+        <Layer name="results" listening={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale} opacity={stagingCanvas ? 0 : 1}>
+          {results.map((image, i) => (
+            <KonvaImage key={i} image={image} x={(i % columns) * (image.width + 1)} y={Math.floor(i / columns) * (image.height + 1)} imageSmoothingEnabled={false} />
+          ))}
         </Layer>
-        <Layer name="staging" listening={false} x={offset.x} y={offset.y} scaleX={scale} scaleY={scale}>
+        <Layer name="staging" listening={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
           {stagingCanvas && <KonvaImage image={stagingCanvas} imageSmoothingEnabled={false} />}
         </Layer>
         {!stagingCanvas && results.length === 0 && (
           <Layer listening={false}>
-            <Rect x={0} y={0} width={size.width} height={size.height} fill="transparent" />
             <Text x={0} y={size.height / 2 - 10} width={size.width} align="center" text="Pick a class and press Generate (Ctrl+Enter)" fill="#7d8590" fontSize={15} />
           </Layer>
         )}
       </Stage>
+      <CanvasToolbar zoom={view.scale} onFit={viewport.fit} />
     </div>
   )
 }
@@ -55,12 +55,6 @@ function resultsSize(images: HTMLImageElement[]): { width: number; height: numbe
   if (images.length === 0) return null
   const { columns, rows } = gridLayout(images.length)
   return { width: columns * (images[0].width + 1) - 1, height: rows * (images[0].height + 1) - 1 }
-}
-
-/** Largest whole-number zoom that fits, so pixels stay square and crisp. */
-function fitScale(content: { width: number; height: number }, area: { width: number; height: number }): number {
-  const fit = Math.min((area.width * 0.92) / content.width, (area.height * 0.92) / content.height)
-  return fit >= 1 ? Math.floor(fit) : fit
 }
 
 function useResultImages(pngs: string[]): HTMLImageElement[] {

@@ -39,3 +39,36 @@ export function gridLayout(count: number): { columns: number; rows: number } {
   const columns = Math.ceil(Math.sqrt(count))
   return { columns, rows: Math.ceil(count / columns) }
 }
+
+/** Model-space bytes (channel-planar) as a canvas, for drawing photos and results. */
+export function modelBytesToCanvas(bytes: Uint8Array, size: { channels: number; width: number; height: number }): HTMLCanvasElement {
+  const canvas = document.createElement('canvas')
+  canvas.width = size.width
+  canvas.height = size.height
+  const context = canvas.getContext('2d')!
+  const image = context.createImageData(size.width, size.height)
+  const plane = size.width * size.height
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) image.data[i * 4 + c] = bytes[(size.channels === 1 ? 0 : c) * plane + i]
+    image.data[i * 4 + 3] = 255
+  }
+  context.putImageData(image, 0, 0)
+  return canvas
+}
+
+/** A mask (0..255) as a translucent overlay in the given colour. */
+export function maskToCanvas(mask: Uint8Array, width: number, height: number, rgb: [number, number, number] = [255, 80, 80], opacity = 0.6): HTMLCanvasElement {
+  const canvas = document.createElement('canvas')
+  canvas.width = width
+  canvas.height = height
+  const context = canvas.getContext('2d')!
+  const image = context.createImageData(width, height)
+  for (let i = 0; i < mask.length; i++) {
+    image.data[i * 4] = rgb[0]
+    image.data[i * 4 + 1] = rgb[1]
+    image.data[i * 4 + 2] = rgb[2]
+    image.data[i * 4 + 3] = Math.round(mask[i] * opacity)
+  }
+  context.putImageData(image, 0, 0)
+  return canvas
+}

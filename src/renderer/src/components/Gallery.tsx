@@ -9,7 +9,7 @@ export function Gallery() {
     <div className="gallery" data-testid="gallery">
       {gallery.length === 0 && <span className="muted">Results appear here.</span>}
       {gallery.map((item) => (
-        <figure key={item.id} data-testid="gallery-item" title={`${item.title} · seed ${String(item.params.seed)} · ${item.steps} steps`}>
+         <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} title={`${item.title} · seed ${String(item.params.seed)} · ${item.steps} steps`}>
           <img src={pngDataUrl(item.png)} alt={item.title} onClick={() => store.setState({ canvasImages: [item] })} />
           <figcaption>
             {item.title}

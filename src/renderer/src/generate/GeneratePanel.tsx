@@ -2,6 +2,7 @@ import { useServices, useStudio } from '../store/context'
 import { currentModel, type GenerateSettings } from '../store/studio-store'
 import { startGenerate } from '../store/generate-actions'
 import type { SamplerSettings } from '../../../shared/manifest'
+import { NumberField } from '../components/fields'
 
 /** Right-hand parameters for generation, starting from the model's own defaults. */
 export function GeneratePanel() {
@@ -57,25 +58,5 @@ export function GeneratePanel() {
         Generate
       </button>
     </div>
-  )
-}
-
-function NumberField(props: { label: string; value: number; min: number; max: number; step: number; testId?: string; onChange(value: number): void }) {
-  return (
-    <label>
-      {props.label}
-      <input
-        type="number"
-        data-testid={props.testId}
-        value={props.value}
-        min={props.min}
-        max={props.max}
-        step={props.step}
-        onChange={(e) => {
-          const value = Number(e.target.value)
-          if (e.target.value !== '' && Number.isFinite(value)) props.onChange(Math.min(props.max, Math.max(props.min, value)))
-        }}
-      />
-    </label>
   )
 }

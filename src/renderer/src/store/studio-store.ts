@@ -3,6 +3,7 @@ import type { EngineInfo, ModelInfo } from '../../../shared/engine-protocol'
 import type { EngineStatus } from '../../../shared/engine-status'
 import type { SamplerSettings } from '../../../shared/manifest'
 import type { PreviewImage } from '../../../shared/frames'
+import { EMPTY_HISTORY, type RepairHistory } from '../repair/repair-history'
 
 export interface GenerateSettings {
   classIndex: number
@@ -40,6 +41,24 @@ export interface GalleryItem {
   createdAt: number
 }
 
+export interface RepairState {
+  history: RepairHistory
+  brush: { mode: 'brush' | 'eraser'; size: number; strength: number; softness: number }
+  settings: { strength: number; holdUnmasked: boolean; classIndex: number | null; seed: number; lockSeed: boolean }
+  /** the last repair, not yet accepted: shown with the before/after slider */
+  result: { png: string; bytes: Uint8Array; seed: number } | null
+  /** before/after slider, 0 = all before, 1 = all after */
+  compare: number
+}
+
+export const DEFAULT_REPAIR: RepairState = {
+  history: EMPTY_HISTORY,
+  brush: { mode: 'brush', size: 6, strength: 1, softness: 0.3 },
+  settings: { strength: 0.8, holdUnmasked: true, classIndex: null, seed: 1, lockSeed: false },
+  result: null,
+  compare: 0.5
+}
+
 export type ToolId = 'generate' | 'compose' | 'repair' | 'ood'
 
 export interface StudioState {
@@ -50,6 +69,7 @@ export interface StudioState {
   modelId: string | null
   generate: GenerateSettings
   job: LiveJob | null
+  repair: RepairState
   /** the images of the last finished job, shown on the canvas */
   canvasImages: GalleryItem[]
   gallery: GalleryItem[]
@@ -67,6 +87,7 @@ export function createStudioStore() {
     modelId: null,
     generate: { classIndex: 0, count: 4, seed: 1, lockSeed: false, sampler: FALLBACK_SAMPLER },
     job: null,
+    repair: DEFAULT_REPAIR,
     canvasImages: [],
     gallery: [],
     notice: null

@@ -1,0 +1,46 @@
+import { MAX_IMPORT_PIXELS, type RgbaImage } from '../../../shared/image-convert'
+import { base64ToBytes } from '../../../shared/base64'
+import { loadImage, pngDataUrl } from './pixels'
+
+/** Largest file accepted for import; decoding more would only exhaust memory. */
+export const MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+/** Decodes an image file with the browser's own codecs; every failure names the file. */
+export async function decodeImageFile(file: File): Promise<RgbaImage> {
+  if (file.size === 0) throw new Error(`${file.name}: the file is empty`)
+  if (file.size > MAX_IMPORT_BYTES) throw new Error(`${file.name}: ${(file.size / 1e6).toFixed(0)} MB is larger than the ${MAX_IMPORT_BYTES / 1e6} MB import limit`)
+  let bitmap: ImageBitmap
+  try {
+    bitmap = await createImageBitmap(file)
+  } catch {
+    throw new Error(`${file.name}: not an image this app can read (PNG, JPEG, WebP, GIF or BMP), or the file is corrupt`)
+  }
+  try {
+    if (bitmap.width * bitmap.height > MAX_IMPORT_PIXELS) {
+      throw new Error(`${file.name}: ${bitmap.width}x${bitmap.height} is too large (at most ${MAX_IMPORT_PIXELS / 1e6} megapixels)`)
+    }
+    return bitmapPixels(bitmap)
+  } finally {
+    bitmap.close()
+  }
+}
+
+function bitmapPixels(source: CanvasImageSource & { width: number; height: number }): RgbaImage {
+  const canvas = document.createElement('canvas')
+  canvas.width = source.width
+  canvas.height = source.height
+  const context = canvas.getContext('2d', { willReadFrequently: true })!
+  context.drawImage(source, 0, 0)
+  const data = context.getImageData(0, 0, source.width, source.height).data
+  return { width: source.width, height: source.height, data }
+}
+
+/** An engine result PNG back to RGBA pixels. */
+export async function decodePngBase64(png: string): Promise<RgbaImage> {
+  const image = await loadImage(pngDataUrl(png))
+  return bitmapPixels(image)
+}
+
+export function pngBase64Bytes(png: string): Uint8Array {
+  return base64ToBytes(png)
+}

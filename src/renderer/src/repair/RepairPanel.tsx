@@ -1,0 +1,116 @@
+import { useRef } from 'react'
+import { useServices, useStudio } from '../store/context'
+import { currentModel } from '../store/studio-store'
+import { NumberField, SliderField } from '../components/fields'
+import { acceptRepair, clearMask, discardRepair, importPhoto, redoRepair, runRepair, undoRepair, updateRepair } from './repair-actions'
+import { maskCoverage, rasterizeStrokes } from './mask'
+
+/** Repair (partial denoising): import, paint noise, descend, compare, accept. */
+export function RepairPanel() {
+  const { store, client } = useServices()
+  const model = useStudio(currentModel)
+  const repair = useStudio((s) => s.repair)
+  const busy = useStudio((s) => s.job !== null)
+  const fileInput = useRef<HTMLInputElement>(null)
+  if (!model) return <div className="panel muted">Waiting for the engine…</div>
+  const { photo, strokes } = repair.history.document
+  const coverage = photo ? maskCoverage(rasterizeStrokes(strokes, photo.width, photo.height)) : 0
+  const set = (patch: Partial<typeof repair.settings>) => updateRepair(store, (r) => ({ settings: { ...r.settings, ...patch } }))
+  const setBrush = (patch: Partial<typeof repair.brush>) => updateRepair(store, (r) => ({ brush: { ...r.brush, ...patch } }))
+
+  return (
+    <div className="panel" data-testid="repair-panel">
+      <h2>Repair</h2>
+      <input
+        ref={fileInput}
+        type="file"
+        accept="image/*"
+        hidden
+        data-testid="repair-import"
+        onChange={(e) => {
+          const file = e.target.files?.[0]
+          if (file) void importPhoto(store, file)
+          e.target.value = ''
+        }}
+      />
+      <button onClick={() => fileInput.current?.click()}>Import photo…</button>
+      {photo && (
+        <p className="muted small" data-testid="model-view">
+          {photo.name}: {photo.originalWidth}×{photo.originalHeight} → centre crop → {photo.width}×{photo.height} {photo.channels === 1 ? 'grayscale' : 'RGB'}. The canvas shows exactly what the model sees.
+        </p>
+      )}
+      <fieldset>
+        <legend>Noise brush</legend>
+        <div className="segmented">
+          <button aria-pressed={repair.brush.mode === 'brush'} data-testid="brush" onClick={() => setBrush({ mode: 'brush' })} title="B">
+            Brush
+          </button>
+          <button aria-pressed={repair.brush.mode === 'eraser'} data-testid="eraser" onClick={() => setBrush({ mode: 'eraser' })} title="E">
+            Eraser
+          </button>
+        </div>
+        <SliderField label="Size ([ ])" testId="brush-size" value={repair.brush.size} min={1} max={28} step={1} format={(v) => `${v} px`} onChange={(size) => setBrush({ size })} />
+        <SliderField label="Opacity" value={repair.brush.strength} min={0.05} max={1} step={0.05} format={(v) => `${Math.round(v * 100)}%`} onChange={(strength) => setBrush({ strength })} />
+        <SliderField label="Soft edge" value={repair.brush.softness} min={0} max={1} step={0.05} format={(v) => `${Math.round(v * 100)}%`} onChange={(softness) => setBrush({ softness })} />
+        <div className="row buttons">
+          <button onClick={() => undoRepair(store)} disabled={repair.history.undo.length === 0} data-testid="undo" title="Ctrl+Z">
+            Undo
+          </button>
+          <button onClick={() => redoRepair(store)} disabled={repair.history.redo.length === 0} data-testid="redo" title="Ctrl+Shift+Z">
+            Redo
+          </button>
+          <button onClick={() => clearMask(store)} disabled={strokes.length === 0}>
+            Clear mask
+          </button>
+        </div>
+        <span className="muted small" data-testid="mask-coverage">
+          mask covers {Math.round(coverage * 100)}% of the image
+        </span>
+      </fieldset>
+      <fieldset>
+        <legend>Descent</legend>
+        <SliderField label="Noise strength s" testId="repair-strength" value={repair.settings.strength} min={0.05} max={1} step={0.05} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
+        <label className="check">
+          <input type="checkbox" checked={repair.settings.holdUnmasked} data-testid="hold-unmasked" onChange={(e) => set({ holdUnmasked: e.target.checked })} />
+          hold unpainted pixels fixed
+        </label>
+        <label>
+          Guide toward class
+          <select value={repair.settings.classIndex ?? ''} onChange={(e) => set({ classIndex: e.target.value === '' ? null : Number(e.target.value) })}>
+            <option value="">none (let the landscape decide)</option>
+            {model.classes.map((name, i) => (
+              <option key={name} value={i}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="row">
+          <NumberField label="Seed" value={repair.settings.seed} min={0} max={4294967295} step={1} onChange={(seed) => set({ seed, lockSeed: true })} />
+          <label className="check">
+            <input type="checkbox" checked={repair.settings.lockSeed} onChange={(e) => set({ lockSeed: e.target.checked })} />
+            lock
+          </label>
+        </div>
+        <span className="muted small">Steps, step size and stop come from the Generate sampler settings.</span>
+      </fieldset>
+      <button className="primary" data-testid="repair-run" disabled={busy || !photo || coverage === 0} onClick={() => void runRepair(store, client)} title="Ctrl+Enter">
+        Repair
+      </button>
+      {repair.result && (
+        <fieldset data-testid="repair-result">
+          <legend>Result</legend>
+          <SliderField label="Before ⟷ after" testId="compare" value={repair.compare} min={0} max={1} step={0.01} format={(v) => `${Math.round(v * 100)}%`} onChange={(compare) => updateRepair(store, () => ({ compare }))} />
+          <div className="row buttons">
+            <button className="primary" data-testid="repair-accept" onClick={() => acceptRepair(store)}>
+              Accept
+            </button>
+            <button data-testid="repair-discard" onClick={() => discardRepair(store)}>
+              Discard
+            </button>
+          </div>
+        </fieldset>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,105 @@
+import type { EngineClient } from '../host/engine-client'
+import { bytesToBase64 } from '../../../shared/base64'
+import { rgbaToModel } from '../../../shared/image-convert'
+import { decodeImageFile, decodePngBase64 } from '../canvas/decode-image'
+import { currentModel, type RepairState, type StudioStore } from '../store/studio-store'
+import { randomSeed, runSamplerJob, toGalleryItems } from '../store/job-actions'
+import { maskCoverage, rasterizeStrokes, type Stroke } from './mask'
+import { addStroke, redo, replaceDocument, undo, type RepairPhoto } from './repair-history'
+
+export function updateRepair(store: StudioStore, patch: (repair: RepairState) => Partial<RepairState>): void {
+  store.setState((s) => ({ repair: { ...s.repair, ...patch(s.repair) } }))
+}
+
+/** Imports a photo as the model sees it: centre crop, resized, channels converted. */
+export async function importPhoto(store: StudioStore, file: File): Promise<void> {
+  const model = currentModel(store.getState())
+  if (!model) return
+  try {
+    const rgba = await decodeImageFile(file)
+    const [channels, height, width] = model.shape
+    const photo: RepairPhoto = { name: file.name, originalWidth: rgba.width, originalHeight: rgba.height, width, height, channels, bytes: rgbaToModel(rgba, { channels, width, height }) }
+    updateRepair(store, (r) => ({ history: replaceDocument(r.history, 'import', { photo, strokes: [] }), result: null }))
+    store.setState({ notice: null })
+  } catch (error) {
+    // the current photo, strokes and history stay as they were
+    store.setState({ notice: { kind: 'error', text: (error as Error).message } })
+  }
+}
+
+export function paintStroke(store: StudioStore, stroke: Stroke): void {
+  updateRepair(store, (r) => ({ history: addStroke(r.history, stroke) }))
+}
+
+export function undoRepair(store: StudioStore): void {
+  updateRepair(store, (r) => ({ history: undo(r.history), result: null }))
+}
+
+export function redoRepair(store: StudioStore): void {
+  updateRepair(store, (r) => ({ history: redo(r.history), result: null }))
+}
+
+export function clearMask(store: StudioStore): void {
+  updateRepair(store, (r) => (r.history.document.strokes.length ? { history: replaceDocument(r.history, 'clear', { ...r.history.document, strokes: [] }) } : {}))
+}
+
+/** Descends from the noised photo; the result waits for accept or discard. */
+export async function runRepair(store: StudioStore, client: EngineClient): Promise<void> {
+  const state = store.getState()
+  const model = currentModel(state)
+  const { photo, strokes } = state.repair.history.document
+  if (!model || state.job) return
+  if (!photo) {
+    store.setState({ notice: { kind: 'info', text: 'Import a photo first: drop it on the canvas, paste it, or use Import.' } })
+    return
+  }
+  const mask = rasterizeStrokes(strokes, photo.width, photo.height)
+  if (maskCoverage(mask) === 0) {
+    store.setState({ notice: { kind: 'info', text: 'Paint noise onto the region to repair first (brush: B).' } })
+    return
+  }
+  const settings = state.repair.settings
+  const seed = settings.lockSeed ? settings.seed : randomSeed()
+  updateRepair(store, (r) => ({ settings: { ...r.settings, seed }, result: null }))
+  const sampler = state.generate.sampler
+  const result = await runSamplerJob(
+    store,
+    client,
+    {
+      method: 'repair',
+      params: {
+        modelId: model.id,
+        seed,
+        image: { width: photo.width, height: photo.height, channels: photo.channels, data: bytesToBase64(photo.bytes) },
+        mask: { width: photo.width, height: photo.height, channels: 1, data: bytesToBase64(mask) },
+        strength: settings.strength,
+        holdUnmasked: settings.holdUnmasked,
+        conditions: settings.classIndex === null ? [] : [{ classIndex: settings.classIndex, weight: 1 }],
+        count: 1,
+        sampler,
+        previewEvery: 1
+      }
+    },
+    1,
+    sampler.maxSteps
+  )
+  if (!result) return
+  const [item] = toGalleryItems(result, model.classes)
+  const rgba = await decodePngBase64(item.png)
+  const bytes = rgbaToModel(rgba, { channels: photo.channels, width: photo.width, height: photo.height })
+  store.setState((s) => ({ gallery: [item, ...s.gallery].slice(0, 500) }))
+  updateRepair(store, () => ({ result: { png: item.png, bytes, seed }, compare: 0.5 }))
+}
+
+/** The repaired image becomes the working photo: one undoable step. */
+export function acceptRepair(store: StudioStore): void {
+  updateRepair(store, (r) => {
+    const photo = r.history.document.photo
+    if (!r.result || !photo) return {}
+    return { history: replaceDocument(r.history, 'accept', { photo: { ...photo, bytes: r.result.bytes }, strokes: [] }), result: null }
+  })
+}
+
+export function discardRepair(store: StudioStore): void {
+  updateRepair(store, () => ({ result: null }))
+}
