@@ -6,6 +6,7 @@ import { createStudioStore } from './store/studio-store'
 import { EngineClient } from './host/engine-client'
 import { detectHost } from './host'
 import { loadModels } from './store/generate-actions'
+import { restoreAndAutosave } from './session/autosave'
 import './styles.css'
 
 const root = createRoot(document.getElementById('root')!)
@@ -22,9 +23,16 @@ if ('error' in host) {
       client.detach(`the engine ${status.state === 'failed' ? 'stopped' : 'crashed'}: ${status.reason ?? 'unknown reason'}`)
     }
   })
+  let restored = false
   host.onConnection((connection) => {
     client.attach(connection)
-    void loadModels(store, client)
+    if (restored) {
+      void loadModels(store, client)
+      return
+    }
+    restored = true
+    // the saved session first, so the model list keeps the model it names
+    void restoreAndAutosave(store, client).then(() => loadModels(store, client))
   })
   root.render(
     <StrictMode>

@@ -1,27 +1,48 @@
+import { useRef } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { pngDataUrl } from '../canvas/pixels'
+import { openParamsPng, reloadParams } from '../store/gallery-actions'
+import type { GalleryItem } from '../store/studio-store'
 
-/** Every result with its parameters; click shows it on the canvas, ⤓ exports the PNG (parameters inside). */
+/** Every result with its parameters: show it, reload its parameters, export it; open exported PNGs. */
 export function Gallery() {
   const { store, host } = useServices()
   const gallery = useStudio((s) => s.gallery)
+  const input = useRef<HTMLInputElement>(null)
+  const exportItem = (item: GalleryItem) =>
+    void host
+      .saveImage(`eqm-${item.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${String(item.params.seed)}.png`, item.png)
+      .catch((error: Error) => store.setState({ notice: { kind: 'error', text: `Export failed: ${error.message}` } }))
   return (
     <div className="gallery" data-testid="gallery">
-      {gallery.length === 0 && <span className="muted">Results appear here.</span>}
+      <div className="gallery-actions">
+        <input
+          ref={input}
+          type="file"
+          accept="image/png"
+          hidden
+          data-testid="open-png"
+          onChange={(e) => {
+            const file = e.target.files?.[0]
+            if (file) void openParamsPng(store, file)
+            e.target.value = ''
+          }}
+        />
+        <button onClick={() => input.current?.click()} title="Open a PNG exported by EqM Studio: its parameters come back">
+          Open PNG…
+        </button>
+        <span className="muted small">{gallery.length} results</span>
+      </div>
+      {gallery.length === 0 && <span className="muted">Results appear here, each with the parameters that made it.</span>}
       {gallery.map((item) => (
-         <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} title={`${item.title} · seed ${String(item.params.seed)} · ${item.steps} steps`}>
-          <img src={pngDataUrl(item.png)} alt={item.title} onClick={() => store.setState({ canvasImages: [item] })} />
+        <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}`}>
+          <img src={pngDataUrl(item.png)} alt={item.title} onClick={() => store.setState({ canvasImages: [item], tool: item.kind === 'repair' ? store.getState().tool : 'generate' })} />
           <figcaption>
-            {item.title}
-            <button
-              className="icon"
-              aria-label="Export PNG"
-              onClick={() =>
-                void host
-                  .saveImage(`eqm-${item.title.replace(/[^A-Za-z0-9]+/g, '-')}-${String(item.params.seed)}.png`, item.png)
-                  .catch((error: Error) => store.setState({ notice: { kind: 'error', text: `Export failed: ${error.message}` } }))
-              }
-            >
+            <span className="caption">{item.title}</span>
+            <button className="icon" aria-label="Reload parameters" data-testid="reload-params" title="Reload parameters into the panel" onClick={() => reloadParams(store, item)}>
+              ↺
+            </button>
+            <button className="icon" aria-label="Export PNG" data-testid="export-png" title="Export PNG (parameters inside)" onClick={() => exportItem(item)}>
               ⤓
             </button>
           </figcaption>

@@ -1,0 +1,117 @@
+import { z } from 'zod'
+import { samplerSettingsSchema } from '../../../shared/manifest'
+import { base64ToBytes, bytesToBase64 } from '../../../shared/base64'
+import type { StudioState } from '../store/studio-store'
+import type { HistoryEntry, RepairDocument, RepairPhoto } from '../repair/repair-history'
+
+/**
+ * The autosaved session: what the user made and chose (gallery, settings, the repair
+ * document and its history), never transient state (jobs, previews, notices). Versioned
+ * and validated on the way back in, so a damaged file is refused, not half-applied.
+ */
+export const SESSION_VERSION = 1
+const HISTORY_KEPT = 50
+
+const strokeSchema = z.object({
+  points: z.array(z.tuple([z.number(), z.number()])).max(100_000),
+  size: z.number(),
+  strength: z.number(),
+  softness: z.number(),
+  erase: z.boolean()
+})
+const photoSchema = z.object({
+  name: z.string(),
+  originalWidth: z.number().int(),
+  originalHeight: z.number().int(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  channels: z.number().int().positive(),
+  bytes: z.string()
+})
+const documentSchema = z.object({ photo: photoSchema.nullable(), strokes: z.array(strokeSchema) })
+const historyEntrySchema = z.union([
+  z.object({ kind: z.literal('stroke'), stroke: strokeSchema }),
+  z.object({ kind: z.literal('replace'), label: z.enum(['import', 'accept', 'clear']), before: documentSchema, after: documentSchema })
+])
+const galleryItemSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['generate', 'repair']),
+  png: z.string(),
+  width: z.number(),
+  height: z.number(),
+  title: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  steps: z.number(),
+  gradNorm: z.number(),
+  createdAt: z.number()
+})
+export const sessionSchema = z.object({
+  version: z.literal(SESSION_VERSION),
+  tool: z.enum(['generate', 'compose', 'repair', 'ood']),
+  modelId: z.string().nullable(),
+  generate: z.object({ classIndex: z.number().int().min(0), count: z.number().int().min(1), seed: z.number().int().min(0), lockSeed: z.boolean(), sampler: samplerSettingsSchema }),
+  gallery: z.array(galleryItemSchema).max(1000),
+  canvasImageIds: z.array(z.string()),
+  repair: z.object({
+    document: documentSchema,
+    undo: z.array(historyEntrySchema),
+    redo: z.array(historyEntrySchema),
+    settings: z.object({ strength: z.number(), holdUnmasked: z.boolean(), classIndex: z.number().int().nullable(), seed: z.number().int(), lockSeed: z.boolean() })
+  })
+})
+export type SessionData = z.infer<typeof sessionSchema>
+type DocumentData = z.infer<typeof documentSchema>
+
+function encodeDocument(document: RepairDocument): DocumentData {
+  return { photo: document.photo ? { ...document.photo, bytes: bytesToBase64(document.photo.bytes) } : null, strokes: document.strokes }
+}
+function decodeDocument(data: DocumentData): RepairDocument {
+  const photo: RepairPhoto | null = data.photo ? { ...data.photo, bytes: base64ToBytes(data.photo.bytes) } : null
+  return { photo, strokes: data.strokes }
+}
+function encodeEntry(entry: HistoryEntry): z.infer<typeof historyEntrySchema> {
+  return entry.kind === 'stroke' ? entry : { ...entry, before: encodeDocument(entry.before), after: encodeDocument(entry.after) }
+}
+function decodeEntry(entry: z.infer<typeof historyEntrySchema>): HistoryEntry {
+  return entry.kind === 'stroke' ? entry : { ...entry, before: decodeDocument(entry.before), after: decodeDocument(entry.after) }
+}
+
+export function encodeSession(state: StudioState): SessionData {
+  const { history, settings } = state.repair
+  return {
+    version: SESSION_VERSION,
+    tool: state.tool,
+    modelId: state.modelId,
+    generate: state.generate,
+    gallery: state.gallery,
+    canvasImageIds: state.canvasImages.map((i) => i.id),
+    repair: {
+      document: encodeDocument(history.document),
+      undo: history.undo.slice(-HISTORY_KEPT).map(encodeEntry),
+      redo: history.redo.slice(-HISTORY_KEPT).map(encodeEntry),
+      settings
+    }
+  }
+}
+
+/** The state to restore, or an error saying why the saved session cannot be used. */
+export function decodeSession(raw: unknown, base: StudioState): { state: Partial<StudioState> } | { error: string } {
+  const parsed = sessionSchema.safeParse(raw)
+  if (!parsed.success) return { error: `the saved session is not readable (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})` }
+  const data = parsed.data
+  const gallery = data.gallery
+  return {
+    state: {
+      tool: data.tool,
+      modelId: data.modelId,
+      generate: data.generate,
+      gallery,
+      canvasImages: gallery.filter((item) => data.canvasImageIds.includes(item.id)),
+      repair: {
+        ...base.repair,
+        settings: data.repair.settings,
+        history: { document: decodeDocument(data.repair.document), undo: data.repair.undo.map(decodeEntry), redo: data.repair.redo.map(decodeEntry) }
+      }
+    }
+  }
+}

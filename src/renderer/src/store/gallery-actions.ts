@@ -1,0 +1,88 @@
+import { z } from 'zod'
+import { samplerSettingsSchema } from '../../../shared/manifest'
+import { bytesToBase64 } from '../../../shared/base64'
+import { readPngText } from '../../../shared/png-text'
+import { decodePngBase64 } from '../canvas/decode-image'
+import type { GalleryItem, StudioStore } from './studio-store'
+
+/** The parameters an EqM Studio PNG carries (see the engine's jobs.ts). */
+const imageParamsSchema = z.object({
+  kind: z.enum(['generate', 'repair']),
+  modelId: z.string(),
+  conditions: z.array(z.object({ classIndex: z.number().int().min(0), weight: z.number(), className: z.string().optional() })),
+  seed: z.number().int().min(0),
+  sampler: samplerSettingsSchema,
+  strength: z.number().optional(),
+  holdUnmasked: z.boolean().optional()
+})
+
+/** Puts an image's parameters back into the panel that made it, ready to run again. */
+export function reloadParams(store: StudioStore, item: GalleryItem): void {
+  const parsed = imageParamsSchema.safeParse(item.params)
+  if (!parsed.success) {
+    store.setState({ notice: { kind: 'error', text: `${item.title}: its parameters are incomplete, nothing to reload` } })
+    return
+  }
+  const p = parsed.data
+  const state = store.getState()
+  if (p.modelId !== state.modelId) {
+    store.setState({ notice: { kind: 'info', text: `This image was made with model "${p.modelId}"; the current model is "${state.modelId}". Parameters loaded anyway.` } })
+  }
+  if (p.kind === 'repair') {
+    store.setState((s) => ({
+      tool: 'repair',
+      generate: { ...s.generate, sampler: p.sampler },
+      repair: { ...s.repair, settings: { ...s.repair.settings, seed: p.seed, lockSeed: true, strength: p.strength ?? s.repair.settings.strength, holdUnmasked: p.holdUnmasked ?? true, classIndex: p.conditions[0]?.classIndex ?? null } }
+    }))
+    return
+  }
+  if (p.conditions.length > 1) {
+    store.setState({ notice: { kind: 'info', text: `A composition of ${p.conditions.map((c) => c.className ?? c.classIndex).join(' + ')} (seed ${p.seed}); set its weights in Compose.` } })
+    return
+  }
+  store.setState((s) => ({
+    tool: 'generate',
+    generate: { ...s.generate, classIndex: p.conditions[0]?.classIndex ?? s.generate.classIndex, seed: p.seed, lockSeed: true, count: 1, sampler: p.sampler }
+  }))
+}
+
+/** Opens a PNG exported by EqM Studio: it joins the gallery and its parameters return to the panel. */
+export async function openParamsPng(store: StudioStore, file: File): Promise<void> {
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer())
+    let text: string | null
+    try {
+      text = readPngText(bytes)
+    } catch {
+      throw new Error(`${file.name}: not a PNG file`)
+    }
+    if (text === null) throw new Error(`${file.name}: this PNG has no EqM Studio parameters (it was not exported by EqM Studio)`)
+    let params: unknown
+    try {
+      params = JSON.parse(text)
+    } catch {
+      throw new Error(`${file.name}: its EqM Studio parameters are damaged`)
+    }
+    const png = bytesToBase64(bytes)
+    const rgba = await decodePngBase64(png)
+    const parsed = imageParamsSchema.safeParse(params)
+    if (!parsed.success) throw new Error(`${file.name}: its EqM Studio parameters are incomplete`)
+    const names = parsed.data.conditions.map((c) => c.className ?? String(c.classIndex))
+    const item: GalleryItem = {
+      id: `opened-${Date.now().toString(36)}`,
+      kind: parsed.data.kind,
+      png,
+      width: rgba.width,
+      height: rgba.height,
+      title: parsed.data.kind === 'repair' ? 'repair' : names.join(' + ') || 'unconditional',
+      params: params as Record<string, unknown>,
+      steps: 0,
+      gradNorm: Number.NaN,
+      createdAt: Date.now()
+    }
+    store.setState((s) => ({ gallery: [item, ...s.gallery], canvasImages: [item], notice: null }))
+    reloadParams(store, item)
+  } catch (error) {
+    store.setState({ notice: { kind: 'error', text: (error as Error).message } })
+  }
+}
