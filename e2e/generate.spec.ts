@@ -21,6 +21,9 @@ test('generate: frames descend on the canvas, then the result lands in the galle
 
   await expect(page.getByTestId('gallery-item')).toHaveCount(4, { timeout: 60_000 })
   await expect(canvas).toHaveAttribute('data-results', '4')
+  // the descent stays plotted after the job
+  await expect(page.getByTestId('descent-plot')).toBeVisible()
+  expect(Number(await page.getByTestId('descent-plot').getAttribute('data-points'))).toBeGreaterThan(1)
   await expect(page.getByTestId('progress')).toHaveCount(0)
   const title = await page.getByTestId('gallery-item').first().getAttribute('title')
   expect(title).toContain(options[1])

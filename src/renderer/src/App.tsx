@@ -4,6 +4,7 @@ import { currentModel } from './store/studio-store'
 import { cancelJob } from './store/job-actions'
 import { StudioCanvas } from './canvas/StudioCanvas'
 import { JobProgress } from './components/JobProgress'
+import { DescentPlot } from './components/DescentPlot'
 import { Gallery } from './components/Gallery'
 import { EngineBanner } from './components/EngineBanner'
 import { TOOLS } from './tools'
@@ -51,6 +52,7 @@ export function App() {
       <main>
         <EngineBanner />
         <Main />
+        {(tool.id === 'generate' || tool.id === 'compose' || tool.id === 'repair') && <DescentPlot />}
         <JobProgress />
       </main>
       <aside>

@@ -42,7 +42,7 @@ export async function runSamplerJob(store: StudioStore, client: EngineClient, re
       request.method === 'generate'
         ? await client.call('generate', { ...request.params, jobId })
         : await client.call('repair', { ...request.params, jobId })
-    store.setState({ job: null })
+    store.setState((s) => ({ job: null, lastDescent: s.job?.gradHistory ?? [] }))
     return result
   } catch (error) {
     const cancelled = error instanceof EngineCallError && error.code === 'cancelled'

@@ -69,6 +69,8 @@ export interface StudioState {
   modelId: string | null
   generate: GenerateSettings
   job: LiveJob | null
+  /** the gradient-norm history of the last finished job, kept for the plot */
+  lastDescent: LiveJob['gradHistory']
   repair: RepairState
   /** the images of the last finished job, shown on the canvas */
   canvasImages: GalleryItem[]
@@ -87,6 +89,7 @@ export function createStudioStore() {
     modelId: null,
     generate: { classIndex: 0, count: 4, seed: 1, lockSeed: false, sampler: FALLBACK_SAMPLER },
     job: null,
+    lastDescent: [],
     repair: DEFAULT_REPAIR,
     canvasImages: [],
     gallery: [],

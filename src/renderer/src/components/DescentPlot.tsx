@@ -1,0 +1,63 @@
+import { useEffect, useRef } from 'react'
+import uPlot from 'uplot'
+import 'uplot/dist/uPlot.min.css'
+import { useStudio } from '../store/context'
+
+const COLORS = ['#5b9dff', '#ff8a65', '#81c784', '#ffd54f', '#ba68c8', '#4dd0e1', '#f06292', '#aed581']
+
+/**
+ * Each sample's gradient RMS against step, on a log scale: the landscape being descended.
+ * A sample's line goes flat where it reached equilibrium (its stop threshold) and left the batch.
+ */
+export function DescentPlot() {
+  const live = useStudio((s) => s.job?.gradHistory)
+  const last = useStudio((s) => s.lastDescent)
+  const stop = useStudio((s) => s.generate.sampler.stopGradNorm)
+  const history = live ?? last
+  const container = useRef<HTMLDivElement>(null)
+  const plot = useRef<uPlot | null>(null)
+  const seriesCount = history[0]?.norms.length ?? 0
+
+  useEffect(() => {
+    const element = container.current
+    if (!element || seriesCount === 0) return
+    const shown = Math.min(seriesCount, 16)
+    const options: uPlot.Options = {
+      width: element.clientWidth,
+      height: 120,
+      legend: { show: false },
+      cursor: { show: false },
+      scales: { x: { time: false }, y: { distr: 3 } },
+      axes: [
+        { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 24 },
+        { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 44, values: (_u, values) => values.map((v) => (v == null ? '' : v >= 0.01 ? v.toPrecision(2) : v.toExponential(0))) }
+      ],
+      series: [{}, ...Array.from({ length: shown }, (_, i) => ({ stroke: COLORS[i % COLORS.length], width: 1.25, points: { show: false } })), { stroke: '#ff6b6b', dash: [4, 4], width: 1, points: { show: false } }]
+    }
+    plot.current = new uPlot(options, [[], ...Array.from({ length: shown + 1 }, () => [])], element)
+    const resize = new ResizeObserver(() => plot.current?.setSize({ width: element.clientWidth, height: 120 }))
+    resize.observe(element)
+    return () => {
+      resize.disconnect()
+      plot.current?.destroy()
+      plot.current = null
+    }
+  }, [seriesCount])
+
+  useEffect(() => {
+    if (!plot.current || history.length === 0) return
+    const shown = plot.current.series.length - 2
+    const steps = history.map((h) => h.step)
+    // a sample that reached its threshold keeps its last norm: its line goes flat there
+    const series = Array.from({ length: shown }, (_, s) => history.map((h) => (h.norms[s] > 0 ? h.norms[s] : null)))
+    plot.current.setData([steps, ...series, steps.map(() => (stop > 0 ? stop : null))] as uPlot.AlignedData)
+  }, [history, stop])
+
+  if (seriesCount === 0) return null
+  return (
+    <div className="descent-plot" data-testid="descent-plot" data-points={history.length}>
+      <span className="muted small">gradient RMS per sample (log) · dashed: stop threshold</span>
+      <div ref={container} />
+    </div>
+  )
+}
