@@ -1,41 +1,44 @@
 import { test, expect, _electron as electron } from '@playwright/test'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './support/web-server'
-
-/** The desktop app through Playwright's Electron launcher, where an Electron binary exists. */
-function electronBinary(): string | null {
-  if (process.env.ELECTRON_EXEC_PATH) return existsSync(process.env.ELECTRON_EXEC_PATH) ? process.env.ELECTRON_EXEC_PATH : null
-  try {
-    const path = require('electron') as unknown as string
-    return typeof path === 'string' && existsSync(path) ? path : null
-  } catch {
-    return null
-  }
-}
+import { e2eModelRoot, electronBinary } from './support/fixtures'
 
 const binary = electronBinary()
-if (!binary) {
-  console.log('electron e2e skipped: no Electron binary (set ELECTRON_EXEC_PATH, or install electron with its binary download)')
-}
+if (!binary) console.log('electron e2e skipped: no Electron binary (set ELECTRON_EXEC_PATH, or install electron with its binary download)')
 
-test.describe('desktop app', () => {
+/** Desktop-only guarantees: the window's isolation, and the engine restart after a crash. */
+test.describe('desktop app security and engine supervision', () => {
   test.skip(!binary, 'no Electron binary on this machine: set ELECTRON_EXEC_PATH or install electron normally')
 
-  test('opens a secure window, generates and shows the result', async () => {
-    const app = await electron.launch({ executablePath: binary!, args: [join(ROOT, 'out/main/index.js')] })
+  test('the page has no Node and only the narrow typed API', async () => {
+    const app = await electron.launch({ executablePath: binary!, args: [join(ROOT, 'out/main/index.js')], env: { ...process.env, EQM_MODELS: e2eModelRoot() } })
     const window = await app.firstWindow()
-    // no Node in the page, and only the narrow typed API crosses the context bridge
     const page = await window.evaluate(() => ({
       require: typeof (globalThis as { require?: unknown }).require,
       process: typeof (globalThis as { process?: unknown }).process,
       api: Object.keys((window as unknown as { eqm: object }).eqm).sort()
     }))
     expect(page).toEqual({ require: 'undefined', process: 'undefined', api: ['invoke', 'onEngineStatus'] })
+    // navigation away from the app is blocked
+    await window.evaluate(() => {
+      location.href = 'https://example.com/'
+    })
+    await window.waitForTimeout(500)
+    expect(window.url()).toMatch(/^file:|^http:\/\/localhost/)
+    await app.close()
+  })
+
+  test('a killed engine is restarted, the UI is told, and the next job runs', async () => {
+    const app = await electron.launch({ executablePath: binary!, args: [join(ROOT, 'out/main/index.js')], env: { ...process.env, EQM_MODELS: e2eModelRoot() } })
+    const window = await app.firstWindow()
     await expect(window.getByTestId('engine-state')).toContainText('engine ready')
-    await window.getByTestId('count').fill('2')
+    const pid = await window.evaluate(() => (window as unknown as { eqm: { invoke(c: string, p: object): Promise<{ pid: number }> } }).eqm.invoke('engine:status', {}).then((s) => s.pid))
+    process.kill(pid, 'SIGKILL')
+    await expect(window.getByTestId('notice')).toContainText('and was restarted', { timeout: 30_000 })
+    await expect(window.getByTestId('engine-state')).toContainText('engine ready', { timeout: 30_000 })
+    await window.getByTestId('count').fill('1')
     await window.getByTestId('generate').click()
-    await expect(window.getByTestId('gallery-item')).toHaveCount(2, { timeout: 60_000 })
+    await expect(window.getByTestId('gallery-item')).toHaveCount(1, { timeout: 60_000 })
     await app.close()
   })
 })

@@ -5,7 +5,9 @@ test('generate: frames descend on the canvas, then the result lands in the galle
   expect(options.length).toBeGreaterThan(1)
   await page.getByTestId('class-select').selectOption({ index: 1 })
   await setNumber(page, 'count', 4)
-  await setNumber(page, 'max-steps', 400)
+  // long enough to watch: a fixed number of steps, no early stop
+  await setNumber(page, 'max-steps', 1500)
+  await setNumber(page, 'stop-grad-norm', 0)
   const blank = await canvasSnapshot(page)
 
   await page.getByTestId('generate').click()

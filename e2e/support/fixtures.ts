@@ -1,12 +1,12 @@
-import { test as base, expect, type Page } from '@playwright/test'
-import { cpSync, existsSync, rmSync } from 'node:fs'
+import { test as base, expect, _electron as electron, type Page } from '@playwright/test'
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT, startServer, type RunningServer } from './web-server'
+import { ROOT, startServer } from './web-server'
 
 /**
- * Model folder for browser-mode specs: the shipped Fashion-MNIST model when it is present,
- * else the analytic quadratic test field (the pipe is the same either way).
+ * Model folder for the specs: the shipped Fashion-MNIST model when it is present, else the
+ * analytic quadratic test field (the pipe is the same either way).
  */
 export function e2eModelRoot(): string {
   if (existsSync(join(ROOT, 'models', 'fashion-mnist', 'manifest.json'))) return join(ROOT, 'models')
@@ -16,17 +16,51 @@ export function e2eModelRoot(): string {
   return root
 }
 
-export const test = base.extend<{ server: RunningServer; studio: Page }>({
-  server: async ({}, use) => {
+/** The Electron binary for the desktop project: ELECTRON_EXEC_PATH or the installed package's. */
+export function electronBinary(): string | null {
+  if (process.env.ELECTRON_EXEC_PATH) return existsSync(process.env.ELECTRON_EXEC_PATH) ? process.env.ELECTRON_EXEC_PATH : null
+  try {
+    const path = require('electron') as unknown as string
+    return typeof path === 'string' && existsSync(path) ? path : null
+  } catch {
+    return null
+  }
+}
+
+export function isDesktop(projectName: string): boolean {
+  return projectName === 'desktop'
+}
+
+/**
+ * `studio`: the app, ready, on a fresh user-data folder. The same specs run in the browser
+ * mode (project "web") and in the Electron app (project "desktop", where a binary exists).
+ */
+export const test = base.extend<{ studio: Page }>({
+  studio: async ({ page }, use, testInfo) => {
+    if (isDesktop(testInfo.project.name)) {
+      const binary = electronBinary()
+      test.skip(!binary, 'no Electron binary on this machine: set ELECTRON_EXEC_PATH or install electron with its binary download')
+      const userData = mkdtempSync(join(tmpdir(), 'eqm-e2e-desktop-'))
+      const app = await electron.launch({
+        executablePath: binary!,
+        args: [join(ROOT, 'out/main/index.js')],
+        env: { ...process.env, EQM_USER_DATA: userData, EQM_MODELS: e2eModelRoot() }
+      })
+      const window = await app.firstWindow()
+      await window.setViewportSize({ width: 1280, height: 720 })
+      await expect(window.getByTestId('engine-state')).toContainText('engine ready')
+      await expect(window.getByTestId('class-select')).toBeVisible()
+      await use(window)
+      await app.close()
+      rmSync(userData, { recursive: true, force: true })
+      return
+    }
     const server = await startServer([e2eModelRoot()])
-    await use(server)
-    await server.stop()
-  },
-  studio: async ({ page, server }, use) => {
     await page.goto(server.url)
     await expect(page.getByTestId('engine-state')).toContainText('engine ready')
     await expect(page.getByTestId('class-select')).toBeVisible()
     await use(page)
+    await server.stop()
   }
 })
 
@@ -42,6 +76,5 @@ export async function canvasSnapshot(page: Page): Promise<string> {
 }
 
 export async function setNumber(page: Page, testId: string, value: number): Promise<void> {
-  const input = page.getByTestId(testId)
-  await input.fill(String(value))
+  await page.getByTestId(testId).fill(String(value))
 }

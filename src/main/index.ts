@@ -11,7 +11,11 @@ import type { EngineStatus } from '../shared/engine-status'
 let mainWindow: BrowserWindow | null = null
 const trustedWebContents = new Set<number>()
 
+// EQM_USER_DATA and EQM_MODELS point a run (an e2e test, a portable install) elsewhere.
+if (process.env.EQM_USER_DATA) app.setPath('userData', process.env.EQM_USER_DATA)
+
 function modelsRoot(): string {
+  if (process.env.EQM_MODELS) return process.env.EQM_MODELS
   return app.isPackaged ? join(process.resourcesPath, 'models') : join(app.getAppPath(), 'models')
 }
 

@@ -37,7 +37,7 @@ export function App() {
         <strong>EqM Studio</strong>
         <span className="muted">{model ? model.title : 'no model'}</span>
         <span className="spacer" />
-        <span className="muted" data-testid="engine-state">
+        <span className="muted" data-testid="engine-state" data-pid={status?.pid ?? ''}>
           engine {status?.state ?? 'starting'}
           {info ? ` · ${info.active.toUpperCase()}` : ''}
         </span>

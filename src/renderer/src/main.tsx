@@ -17,8 +17,14 @@ if ('error' in host) {
 } else {
   const store = createStudioStore()
   const client = new EngineClient()
+  let crash: string | null = null
   host.onStatus((status) => {
     store.setState({ engineStatus: status })
+    if (status.state === 'crashed') crash = status.reason ?? 'unknown reason'
+    if (status.state === 'ready' && crash !== null) {
+      store.setState({ notice: { kind: 'info', text: `The engine crashed (${crash}) and was restarted. Your canvas and gallery are kept; a job that was running must be started again.` } })
+      crash = null
+    }
     if (status.state === 'crashed' || status.state === 'failed') {
       client.detach(`the engine ${status.state === 'failed' ? 'stopped' : 'crashed'}: ${status.reason ?? 'unknown reason'}`)
     }
