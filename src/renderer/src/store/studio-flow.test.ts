@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Engine, type EngineClient as EngineSink } from '../../../main/engine/engine'
+import { EngineClient } from '../host/engine-client'
+import type { EngineConnection } from '../host/connection'
+import type { EngineMessage } from '../../../shared/engine-protocol'
+import { createStudioStore } from './studio-store'
+import { loadModels, startGenerate } from './generate-actions'
+import { cancelJob } from './job-actions'
+import { FIXTURE_MODELS } from '../../../../test/support/paths'
+import { cpSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+// The renderer's store and engine client against the real engine, in one process: the
+// connection is a direct hand-over of the same wire messages a MessagePort carries.
+const models = mkdtempSync(join(tmpdir(), 'eqm-flow-'))
+cpSync(join(FIXTURE_MODELS, 'quadratic'), join(models, 'quadratic'), { recursive: true })
+const engine = new Engine({ modelRoots: [models], frameIntervalMs: 0 })
+
+function connect(client: EngineClient): void {
+  let listener: ((m: EngineMessage) => void) | null = null
+  const sink: EngineSink = { send: (m) => setImmediate(() => listener?.(structuredClone(m))) }
+  const connection: EngineConnection = {
+    send: (m) => setImmediate(() => engine.receive(sink, structuredClone(m))),
+    onMessage: (l) => {
+      listener = l
+    },
+    close: () => undefined
+  }
+  client.attach(connection)
+}
+
+beforeAll(() => {
+  // the renderer acks frames after painting; node has no frames to paint
+  globalThis.requestAnimationFrame ??= ((cb: FrameRequestCallback) => setImmediate(() => cb(0))) as typeof requestAnimationFrame
+  globalThis.crypto ??= (require('node:crypto') as typeof import('node:crypto')).webcrypto as Crypto
+})
+afterAll(() => engine.dispose())
+
+describe('studio store with the real engine', () => {
+  it('loads models with their defaults, generates with live frames, accepts into the gallery', async () => {
+    const store = createStudioStore()
+    const client = new EngineClient()
+    connect(client)
+    await loadModels(store, client)
+    expect(store.getState().modelId).toBe('quadratic')
+    expect(store.getState().generate.sampler).toEqual(engine.listModels()[0].sampler)
+
+    const steps: number[] = []
+    const unsubscribe = store.subscribe((s) => s.job?.step && steps.push(s.job.step))
+    store.setState((s) => ({ generate: { ...s.generate, count: 3, classIndex: 2, sampler: { ...s.generate.sampler, stopGradNorm: 0, maxSteps: 30 } } }))
+    await startGenerate(store, client)
+    unsubscribe()
+    const state = store.getState()
+    expect(state.job).toBeNull()
+    expect(state.gallery).toHaveLength(3)
+    expect(state.canvasImages.map((i) => i.id)).toEqual(state.gallery.map((i) => i.id))
+    expect(state.gallery[0]).toMatchObject({ kind: 'generate', title: 'light', steps: 30 })
+    expect(new Set(steps).size).toBeGreaterThan(1)
+    expect(state.lastDescent.length).toBeGreaterThan(1)
+  })
+
+  it('a cancelled job leaves canvas and gallery as they were and says so', async () => {
+    const store = createStudioStore()
+    const client = new EngineClient()
+    connect(client)
+    await loadModels(store, client)
+    store.setState((s) => ({ generate: { ...s.generate, count: 2, sampler: { ...s.generate.sampler, stopGradNorm: 0, maxSteps: 5000 } } }))
+    const unsubscribe = store.subscribe((s) => {
+      if (s.job && s.job.step >= 2) cancelJob(store, client)
+    })
+    await startGenerate(store, client)
+    unsubscribe()
+    expect(store.getState()).toMatchObject({ job: null, gallery: [], canvasImages: [], notice: { kind: 'info' } })
+  })
+})
