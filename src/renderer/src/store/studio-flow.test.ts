@@ -32,7 +32,7 @@ function connect(client: EngineClient): void {
 
 beforeAll(() => {
   // the renderer acks frames after painting; node has no frames to paint
-  globalThis.requestAnimationFrame ??= ((cb: FrameRequestCallback) => setImmediate(() => cb(0))) as typeof requestAnimationFrame
+  globalThis.requestAnimationFrame ??= ((cb: FrameRequestCallback) => setImmediate(() => cb(0))) as unknown as typeof requestAnimationFrame
   globalThis.crypto ??= (require('node:crypto') as typeof import('node:crypto')).webcrypto as Crypto
 })
 afterAll(() => engine.dispose())
