@@ -1,0 +1,124 @@
+import { useEffect } from 'react'
+import { useServices, useStudio } from '../store/context'
+import { currentModel } from '../store/studio-store'
+import type { SamplerSettings } from '../../../shared/manifest'
+import { NumberField, SliderField } from '../components/fields'
+import { canAddRow, canRemoveRow, clampWeight, describeComposition, nextUnusedClass, toConditions, validateComposition, WEIGHT_MAX, WEIGHT_MIN, type ComposeRow } from './compose-logic'
+import { composeStore, nextRowKey, syncComposeModel, useCompose, type ComposeState } from './compose-store'
+import { runComparison, runCompose } from './compose-actions'
+import './compose.css'
+
+/** Composition: classes with weights whose energies add, the sampler, and the one-click comparison. */
+export function ComposePanel() {
+  const { store, client } = useServices()
+  const model = useStudio(currentModel)
+  const busy = useStudio((s) => s.job !== null)
+  const state = useCompose((s) => s)
+  useEffect(() => syncComposeModel(composeStore, model), [model])
+  if (!model) return <div className="panel muted">Waiting for the engine…</div>
+  if (state.modelId !== model.id) return <div className="panel muted">Loading {model.title}…</div>
+  if (model.classes.length < 2) return <div className="panel muted">{model.title} has a single class: there is nothing to compose.</div>
+
+  const set = (patch: Partial<ComposeState>) => composeStore.setState(patch)
+  const setSampler = (patch: Partial<SamplerSettings>) => set({ sampler: { ...state.sampler, ...patch } })
+  const setRow = (key: number, patch: Partial<ComposeRow>) => set({ rows: state.rows.map((r) => (r.key === key ? { ...r, ...patch } : r)) })
+  const addRow = () => {
+    const classIndex = nextUnusedClass(state.rows, model.classes.length)
+    if (classIndex !== null) set({ rows: [...state.rows, { key: nextRowKey(), classIndex, weight: 1 }] })
+  }
+  const problem = validateComposition(state.rows, model.classes)
+
+  return (
+    <div className="panel compose-panel" data-testid="compose-panel">
+      <h2>Compose</h2>
+      <p className="muted small">Energies add: the descent follows f = f<sub>∅</sub> + s·Σ w<sub>k</sub>(f<sub>k</sub> − f<sub>∅</sub>). A negative weight pushes away from a class.</p>
+      <div className="compose-rows">
+        {state.rows.map((row, i) => (
+          <div className="compose-row" key={row.key} data-testid="compose-row">
+            <div className="compose-row-head">
+              <select aria-label={`Class ${i + 1}`} data-testid={`compose-class-${i}`} value={row.classIndex} onChange={(e) => setRow(row.key, { classIndex: Number(e.target.value) })}>
+                {model.classes.map((name, c) => (
+                  <option key={name} value={c} disabled={c !== row.classIndex && state.rows.some((r) => r.classIndex === c)}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+              <input
+                type="number"
+                className="weight-number"
+                aria-label={`Weight of ${model.classes[row.classIndex]}`}
+                data-testid={`compose-weight-${i}`}
+                value={row.weight}
+                min={WEIGHT_MIN}
+                max={WEIGHT_MAX}
+                step={0.05}
+                onChange={(e) => {
+                  if (e.target.value !== '' && Number.isFinite(Number(e.target.value))) setRow(row.key, { weight: clampWeight(Number(e.target.value)) })
+                }}
+              />
+              <button className="icon remove" aria-label={`Remove ${model.classes[row.classIndex]}`} title="Remove this class" disabled={!canRemoveRow(state.rows)} onClick={() => set({ rows: state.rows.filter((r) => r.key !== row.key) })}>
+                ×
+              </button>
+            </div>
+            <input
+              type="range"
+              className={`weight-slider${row.weight < 0 ? ' negative' : ''}`}
+              aria-label={`Weight slider of ${model.classes[row.classIndex]}`}
+              data-testid={`compose-slider-${i}`}
+              min={WEIGHT_MIN}
+              max={WEIGHT_MAX}
+              step={0.05}
+              value={row.weight}
+              onChange={(e) => setRow(row.key, { weight: clampWeight(Number(e.target.value)) })}
+            />
+          </div>
+        ))}
+      </div>
+      <button className="link" data-testid="compose-add" disabled={!canAddRow(state.rows, model.classes.length)} onClick={addRow}>
+        + Add a class
+      </button>
+      <div className="compose-formula" data-testid="compose-formula">
+        {describeComposition(toConditions(state.rows), model.classes)}
+      </div>
+      <SliderField label="Guidance scale s (CFG)" testId="compose-cfg" value={state.sampler.cfg} min={0} max={10} step={0.25} format={(v) => v.toFixed(2)} onChange={(cfg) => setSampler({ cfg })} />
+      <NumberField label="Count" testId="compose-count" value={state.count} min={1} max={64} step={1} onChange={(count) => set({ count })} />
+      <div className="row">
+        <NumberField label="Seed" testId="compose-seed" value={state.seed} min={0} max={4294967295} step={1} onChange={(seed) => set({ seed, lockSeed: true })} />
+        <label className="check" title="Keep this seed for the next run; otherwise each run draws a new one">
+          <input type="checkbox" data-testid="compose-lock-seed" checked={state.lockSeed} onChange={(e) => set({ lockSeed: e.target.checked })} />
+          lock
+        </label>
+      </div>
+      <details className="compose-sampler">
+        <summary>Sampler · {state.sampler.method === 'nag' ? 'NAG-GD' : 'GD'}, {state.sampler.maxSteps} steps</summary>
+        <fieldset>
+          <label>
+            Method
+            <select value={state.sampler.method} onChange={(e) => setSampler({ method: e.target.value as 'gd' | 'nag' })}>
+              <option value="nag">NAG-GD (look-ahead)</option>
+              <option value="gd">GD</option>
+            </select>
+          </label>
+          <NumberField label="Max steps" testId="compose-max-steps" value={state.sampler.maxSteps} min={1} max={5000} step={1} onChange={(maxSteps) => setSampler({ maxSteps })} />
+          <NumberField label="Step size η" value={state.sampler.stepSize} min={0.0001} max={10} step={0.005} onChange={(stepSize) => setSampler({ stepSize })} />
+          {state.sampler.method === 'nag' && <NumberField label="Look-ahead μ" value={state.sampler.mu} min={0} max={0.99} step={0.05} onChange={(mu) => setSampler({ mu })} />}
+          <NumberField label="Stop at gradient RMS" value={state.sampler.stopGradNorm} min={0} max={100} step={0.01} onChange={(stopGradNorm) => setSampler({ stopGradNorm })} />
+          <button className="link" onClick={() => setSampler(model.sampler)}>
+            Reset to model defaults
+          </button>
+        </fieldset>
+      </details>
+      {problem && (
+        <p className="compose-problem" data-testid="compose-problem">
+          {problem}
+        </p>
+      )}
+      <button className="primary" data-testid="compose-run" disabled={busy || problem !== null} onClick={() => void runCompose(store, client)} title="Ctrl+Enter">
+        Compose
+      </button>
+      <button data-testid="compose-compare" disabled={busy || problem !== null} onClick={() => void runComparison(store, client)} title="Each class alone and the composition, one image each, same seed">
+        Compare with each single class
+      </button>
+    </div>
+  )
+}

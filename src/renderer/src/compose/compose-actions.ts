@@ -1,0 +1,99 @@
+import type { EngineClient } from '../host/engine-client'
+import type { Condition } from '../../../shared/jobs'
+import { currentModel, type GalleryItem, type StudioStore } from '../store/studio-store'
+import { acceptResults, randomSeed, runSamplerJob, toGalleryItems } from '../store/job-actions'
+import { comparisonPlan, compositionSignature, toConditions, validateComposition } from './compose-logic'
+import { composeStore, syncComposeModel, type ComparisonCell, type ComposeStore } from './compose-store'
+
+function prepare(store: StudioStore, compose: ComposeStore) {
+  const state = store.getState()
+  const model = currentModel(state)
+  if (!model) return null
+  if (state.job) {
+    store.setState({ notice: { kind: 'info', text: 'A job is still running; wait for it or cancel it (Esc).' } })
+    return null
+  }
+  syncComposeModel(compose, model)
+  const settings = compose.getState()
+  const problem = validateComposition(settings.rows, model.classes)
+  if (problem) {
+    store.setState({ notice: { kind: 'error', text: problem } })
+    return null
+  }
+  const seed = settings.lockSeed ? settings.seed : randomSeed()
+  compose.setState({ seed })
+  return { model, settings, seed }
+}
+
+/** The signature a comparison is compared against to tell whether it is stale. */
+export function currentSignature(state: { rows: Parameters<typeof compositionSignature>[0]; sampler: unknown; seed: number }): string {
+  return compositionSignature(state.rows, [state.sampler, state.seed])
+}
+
+/** Compose: one generate job with every row as a condition; live frames on the canvas, results into the gallery. */
+export async function runCompose(store: StudioStore, client: EngineClient, compose: ComposeStore = composeStore): Promise<void> {
+  const prepared = prepare(store, compose)
+  if (!prepared) return
+  const { model, settings, seed } = prepared
+  const result = await runSamplerJob(
+    store,
+    client,
+    {
+      method: 'generate',
+      params: { modelId: model.id, seed, count: settings.count, conditions: toConditions(settings.rows), sampler: settings.sampler, previewEvery: 1 }
+    },
+    settings.count,
+    settings.sampler.maxSteps
+  )
+  if (result) acceptResults(store, toGalleryItems(result, model.classes))
+}
+
+/**
+ * Compare: each class alone, then the composition, one image each with the same seed, one
+ * job after another (each descends live on the canvas). The labelled row of results shows
+ * what adding the energies did; all of them go to the gallery with their parameters.
+ */
+export async function runComparison(store: StudioStore, client: EngineClient, compose: ComposeStore = composeStore): Promise<void> {
+  const prepared = prepare(store, compose)
+  if (!prepared) return
+  const { model, settings, seed } = prepared
+  const plan = comparisonPlan(settings.rows, model.classes)
+  const cells: ComparisonCell[] = plan.map((p) => ({ ...p, status: 'waiting' }))
+  compose.setState({ comparison: { seed, state: 'running', signature: currentSignature({ ...settings, seed }), cells } })
+  const setCell = (index: number, patch: Partial<ComparisonCell>) =>
+    compose.setState((s) => (s.comparison ? { comparison: { ...s.comparison, cells: s.comparison.cells.map((c, i) => (i === index ? { ...c, ...patch } : c)) } } : {}))
+
+  const token = ++comparisonToken
+  const items: GalleryItem[] = []
+  for (let i = 0; i < plan.length; i++) {
+    // closed while running: the next jobs are not started
+    if (token !== comparisonToken) break
+    setCell(i, { status: 'running' })
+    const result = await runOne(store, client, model.id, seed, plan[i].conditions, settings.sampler)
+    if (!result) {
+      if (token !== comparisonToken) break
+      compose.setState((s) =>
+        s.comparison ? { comparison: { ...s.comparison, state: 'stopped', cells: s.comparison.cells.map((c) => (c.status === 'done' ? c : { ...c, status: 'skipped' })) } } : {}
+      )
+      if (items.length) acceptResults(store, items)
+      return
+    }
+    const image = result.images[0]
+    setCell(i, { status: 'done', png: image.png, steps: image.steps, gradNorm: image.gradNorm })
+    items.push(...toGalleryItems(result, model.classes).map((item) => (plan[i].kind === 'single' ? { ...item, title: `${item.title} (alone)` } : item)))
+  }
+  if (token === comparisonToken) compose.setState((s) => (s.comparison ? { comparison: { ...s.comparison, state: 'done' } } : {}))
+  if (items.length) acceptResults(store, items)
+}
+
+let comparisonToken = 0
+
+/** Hides the comparison; one still running stops after the job in flight. */
+export function closeComparison(compose: ComposeStore = composeStore): void {
+  comparisonToken++
+  compose.setState({ comparison: null })
+}
+
+function runOne(store: StudioStore, client: EngineClient, modelId: string, seed: number, conditions: Condition[], sampler: ReturnType<ComposeStore['getState']>['sampler']) {
+  return runSamplerJob(store, client, { method: 'generate', params: { modelId, seed, count: 1, conditions, sampler, previewEvery: 1 } }, 1, sampler.maxSteps)
+}

@@ -1,0 +1,65 @@
+import { createStore } from 'zustand/vanilla'
+import { useStore } from 'zustand'
+import type { ModelInfo } from '../../../shared/engine-protocol'
+import type { Condition } from '../../../shared/jobs'
+import type { SamplerSettings } from '../../../shared/manifest'
+import { FALLBACK_SAMPLER } from '../store/studio-store'
+import { defaultRows, type ComposeRow } from './compose-logic'
+
+export interface ComparisonCell {
+  kind: 'single' | 'composition'
+  label: string
+  conditions: Condition[]
+  status: 'waiting' | 'running' | 'done' | 'skipped'
+  png?: string
+  steps?: number
+  gradNorm?: number
+}
+
+export interface Comparison {
+  seed: number
+  state: 'running' | 'done' | 'stopped'
+  /** the settings it was made with (compositionSignature) */
+  signature: string
+  cells: ComparisonCell[]
+}
+
+/** Composition's own state; the studio store holds the live job, canvas and gallery. */
+export interface ComposeState {
+  /** the model the rows and sampler settings belong to */
+  modelId: string | null
+  rows: ComposeRow[]
+  count: number
+  seed: number
+  lockSeed: boolean
+  sampler: SamplerSettings
+  comparison: Comparison | null
+}
+
+export function createComposeStore() {
+  return createStore<ComposeState>(() => ({
+    modelId: null,
+    rows: [],
+    count: 4,
+    seed: 1,
+    lockSeed: false,
+    sampler: FALLBACK_SAMPLER,
+    comparison: null
+  }))
+}
+export type ComposeStore = ReturnType<typeof createComposeStore>
+
+export const composeStore = createComposeStore()
+
+export function useCompose<T>(selector: (state: ComposeState) => T): T {
+  return useStore(composeStore, selector)
+}
+
+let rowKey = 0
+export const nextRowKey = () => ++rowKey
+
+/** Rows and sampler settings start from the model: its first two classes, its sampler defaults. */
+export function syncComposeModel(store: ComposeStore, model: ModelInfo | null): void {
+  if (!model || store.getState().modelId === model.id) return
+  store.setState({ modelId: model.id, rows: defaultRows(model.classes.length, nextRowKey), sampler: model.sampler, comparison: null })
+}

@@ -1,0 +1,190 @@
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { useServices, useStudio } from '../store/context'
+import { currentModel } from '../store/studio-store'
+import { ScoreChart } from './ScoreChart'
+import { describePercentile, filterEntries, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
+import { filesFromDrop, importOodFiles } from './ood-actions'
+import { oodStore, useOod } from './ood-store'
+import './ood.css'
+
+export const FILE_INPUT_ID = 'ood-file-input'
+export const FOLDER_INPUT_ID = 'ood-folder-input'
+
+export function openOodPicker(kind: 'files' | 'folder'): void {
+  document.getElementById(kind === 'files' ? FILE_INPUT_ID : FOLDER_INPUT_ID)?.click()
+}
+
+const FILTERS: { key: FilterKey; label: string }[] = [
+  { key: 'all', label: 'All' },
+  { key: 'flagged', label: 'Flagged' },
+  { key: 'passed', label: 'Passed' },
+  { key: 'errors', label: 'Errors' }
+]
+
+/** The OOD check's main view: the score chart over the list of imported images. Drop files or folders anywhere on it. */
+export function OodView() {
+  const { client } = useServices()
+  const model = useStudio(currentModel)
+  const entries = useOod((s) => s.entries)
+  const sort = useOod((s) => s.sort)
+  const filter = useOod((s) => s.filter)
+  const selected = useOod((s) => s.selected)
+  const [dragging, setDragging] = useState(false)
+  const list = useRef<HTMLDivElement>(null)
+  const shown = useMemo(() => sortEntries(filterEntries(entries, filter), sort), [entries, filter, sort])
+  const summary = useMemo(() => summarize(entries), [entries])
+  const calibration = model?.ood ?? null
+
+  // a marker clicked on the chart scrolls its row into view
+  useEffect(() => {
+    if (!selected) return
+    list.current?.querySelector(`[data-id="${selected}"]`)?.scrollIntoView({ block: 'nearest' })
+  }, [selected])
+
+  const select = (id: string) => oodStore.setState((s) => ({ selected: s.selected === id ? null : id }))
+  const counts: Record<FilterKey, number> = { all: summary.total, flagged: summary.flagged, passed: summary.passed, errors: summary.errors }
+
+  return (
+    <div
+      className={`ood-view${dragging ? ' drop-target' : ''}`}
+      data-testid="ood-view"
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return
+        e.preventDefault()
+        e.dataTransfer.dropEffect = 'copy'
+        setDragging(true)
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false)
+      }}
+      onDrop={(e) => {
+        e.preventDefault()
+        setDragging(false)
+        const transfer = e.dataTransfer
+        void filesFromDrop(transfer)
+          .then((files) => importOodFiles(oodStore, client, model, files))
+          .catch((error: Error) => oodStore.setState({ message: { kind: 'error', text: `The dropped items could not be read: ${error.message}` } }))
+      }}
+    >
+      {entries.length === 0 ? (
+        <div className="ood-empty">
+          <div className="ood-empty-card">
+            <h3>Does an image belong?</h3>
+            <p className="muted">
+              Drop images or whole folders here. Each one is converted to what {model ? model.title : 'the model'} sees and scored against the landscape it learned; images unlike its training data are flagged.
+            </p>
+            <div className="row buttons">
+              <button className="primary" onClick={() => openOodPicker('files')} disabled={!model}>
+                Choose images…
+              </button>
+              <button onClick={() => openOodPicker('folder')} disabled={!model}>
+                Choose a folder…
+              </button>
+            </div>
+            {calibration && <ScoreChart calibration={calibration} entries={[]} selected={null} onSelect={() => {}} />}
+          </div>
+        </div>
+      ) : (
+        <>
+          <section className="ood-card">
+            <div className="ood-card-head">
+              <strong>{calibration ? 'Scores of real images' : 'Scores'}</strong>
+              <span className="muted small">
+                {calibration ? `bars: the ${calibration.quantiles.length} calibration quantiles of ${model?.title ?? 'the model'} as a histogram · ticks: your images` : 'this model has no calibration'}
+              </span>
+              <span className="spacer" />
+              <span className="legend">
+                <i className="dot passed" /> passed <i className="dot flagged" /> flagged
+              </span>
+            </div>
+            <ScoreChart calibration={calibration} entries={entries} selected={selected} onSelect={select} />
+          </section>
+          <div className="ood-toolbar">
+            <div className="segmented" role="group" aria-label="Filter">
+              {FILTERS.map((f) => (
+                <button key={f.key} aria-pressed={filter === f.key} data-testid={`ood-filter-${f.key}`} onClick={() => oodStore.setState({ filter: f.key })}>
+                  {f.label} <span className="count">{counts[f.key]}</span>
+                </button>
+              ))}
+            </div>
+            <span className="spacer" />
+            <label className="inline">
+              Sort
+              <select data-testid="ood-sort" value={sort} onChange={(e) => oodStore.setState({ sort: e.target.value as SortKey })}>
+                <option value="import">as imported</option>
+                <option value="score-desc">score, highest first</option>
+                <option value="score-asc">score, lowest first</option>
+                <option value="name">name</option>
+              </select>
+            </label>
+          </div>
+          <div className="ood-list" ref={list} data-testid="ood-list">
+            <div className="ood-row head">
+              <span />
+              <span>Image</span>
+              <span className="num">Score</span>
+              <span>Among real images</span>
+              <span>Verdict</span>
+            </div>
+            {shown.map((entry) => (
+              <Row key={entry.id} entry={entry} selected={entry.id === selected} onSelect={select} />
+            ))}
+            {shown.length === 0 && <p className="muted ood-none">No images match this filter.</p>}
+          </div>
+        </>
+      )}
+    </div>
+  )
+}
+
+function Row({ entry, selected, onSelect }: { entry: OodEntry; selected: boolean; onSelect(id: string): void }) {
+  const verdict =
+    entry.status === 'error'
+      ? { cls: 'error', text: 'Error' }
+      : entry.status !== 'done'
+        ? { cls: 'pending', text: entry.status === 'scoring' ? 'Scoring…' : 'Reading…' }
+        : entry.flagged === true
+          ? { cls: 'flagged', text: 'Outside' }
+          : entry.flagged === false
+            ? { cls: 'passed', text: 'Inside' }
+            : { cls: 'uncalibrated', text: 'Uncalibrated' }
+  return (
+    <div
+      className={`ood-row${selected ? ' selected' : ''}`}
+      data-testid="ood-row"
+      data-id={entry.id}
+      data-name={entry.name}
+      data-status={entry.status}
+      data-flagged={entry.flagged === undefined || entry.flagged === null ? '' : String(entry.flagged)}
+      data-score={entry.score ?? ''}
+      onClick={() => onSelect(entry.id)}
+    >
+      <span className="thumb">{entry.thumb ? <img src={entry.thumb} alt="" data-testid="ood-thumb" title="What the model sees" /> : <span className="thumb-empty" />}</span>
+      <span className="name">
+        <span className="file" title={entry.name}>
+          {entry.name}
+        </span>
+        {entry.status === 'error' ? (
+          <span className="error-text" data-testid="ood-error">
+            {entry.error}
+          </span>
+        ) : (
+          entry.original && (
+            <span className="muted small">
+              {entry.original.width}×{entry.original.height}
+            </span>
+          )
+        )}
+      </span>
+      <span className="num" data-testid="ood-score">
+        {entry.status === 'done' ? formatScore(entry.score) : '–'}
+      </span>
+      <span className="muted">{entry.status === 'done' ? describePercentile(entry.percentile) : ''}</span>
+      <span>
+        <span className={`badge ${verdict.cls}`} data-testid="ood-verdict" title={verdict.cls === 'flagged' ? 'Outside what the model knows' : verdict.cls === 'passed' ? 'Within the range of real training-like images' : undefined}>
+          {verdict.text}
+        </span>
+      </span>
+    </div>
+  )
+}
