@@ -31,7 +31,9 @@ export function ComposePanel() {
   return (
     <div className="panel compose-panel" data-testid="compose-panel">
       <h2>Compose</h2>
-      <p className="muted small">Energies add: the descent follows f = f<sub>∅</sub> + s·Σ w<sub>k</sub>(f<sub>k</sub> − f<sub>∅</sub>). A negative weight pushes away from a class.</p>
+      <p className="muted small">
+        Energies add: f = f<sub>∅</sub> + s·Σ w<sub>k</sub>(f<sub>k</sub> − f<sub>∅</sub>). A negative weight pushes away from a class.
+      </p>
       <div className="compose-rows">
         {state.rows.map((row, i) => (
           <div className="compose-row" key={row.key} data-testid="compose-row">
@@ -62,6 +64,7 @@ export function ComposePanel() {
             </div>
             <input
               type="range"
+              list="compose-weight-ticks"
               className={`weight-slider${row.weight < 0 ? ' negative' : ''}`}
               aria-label={`Weight slider of ${model.classes[row.classIndex]}`}
               data-testid={`compose-slider-${i}`}
@@ -74,15 +77,22 @@ export function ComposePanel() {
           </div>
         ))}
       </div>
-      <button className="link" data-testid="compose-add" disabled={!canAddRow(state.rows, model.classes.length)} onClick={addRow}>
-        + Add a class
-      </button>
-      <div className="compose-formula" data-testid="compose-formula">
-        {describeComposition(toConditions(state.rows), model.classes)}
+      <datalist id="compose-weight-ticks">
+        {[-2, -1, 0, 1, 2].map((v) => (
+          <option key={v} value={v} />
+        ))}
+      </datalist>
+      <div className="compose-under-rows">
+        <button className="link" data-testid="compose-add" disabled={!canAddRow(state.rows, model.classes.length)} onClick={addRow}>
+          + Add a class
+        </button>
+        <span className="compose-formula" data-testid="compose-formula" title="The composition being descended">
+          {describeComposition(toConditions(state.rows), model.classes)}
+        </span>
       </div>
       <SliderField label="Guidance scale s (CFG)" testId="compose-cfg" value={state.sampler.cfg} min={0} max={10} step={0.25} format={(v) => v.toFixed(2)} onChange={(cfg) => setSampler({ cfg })} />
-      <NumberField label="Count" testId="compose-count" value={state.count} min={1} max={64} step={1} onChange={(count) => set({ count })} />
-      <div className="row">
+      <div className="row compose-count-seed">
+        <NumberField label="Count" testId="compose-count" value={state.count} min={1} max={64} step={1} onChange={(count) => set({ count })} />
         <NumberField label="Seed" testId="compose-seed" value={state.seed} min={0} max={4294967295} step={1} onChange={(seed) => set({ seed, lockSeed: true })} />
         <label className="check" title="Keep this seed for the next run; otherwise each run draws a new one">
           <input type="checkbox" data-testid="compose-lock-seed" checked={state.lockSeed} onChange={(e) => set({ lockSeed: e.target.checked })} />

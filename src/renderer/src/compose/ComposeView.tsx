@@ -36,7 +36,7 @@ export function ComposeView() {
           <div className="comparison-cells">
             {comparison.cells.map((cell, i) => (
               <figure key={i} className={`comparison-cell ${cell.kind} ${cell.status}`} data-testid="comparison-cell" data-kind={cell.kind} data-status={cell.status}>
-                {i > 0 && <span className="op" aria-hidden>{cell.kind === 'composition' ? '=' : '·'}</span>}
+                {i > 0 && <span className="op" aria-hidden>{cell.kind === 'composition' ? '→' : ''}</span>}
                 <div className="frame">
                   {cell.png ? <img src={pngDataUrl(cell.png)} alt={cell.label} /> : <span className="placeholder">{cell.status === 'running' ? 'descending…' : cell.status === 'skipped' ? 'not run' : 'waiting'}</span>}
                 </div>

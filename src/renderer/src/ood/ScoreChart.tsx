@@ -2,8 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import type { OodCalibration } from '../../../shared/manifest'
 import { chartAxis, formatScore, histogramFromQuantiles, niceTicks, type OodEntry } from './ood-logic'
 
-const HEIGHT = 178
-const MARGIN = { left: 14, right: 14, top: 22, bottom: 44 }
+const HEIGHT = 186
+const MARGIN = { left: 16, right: 16, top: 22, bottom: 50 }
 const BINS = 48
 
 /**
@@ -85,17 +85,19 @@ export function ScoreChart(props: { calibration: OodCalibration | null; entries:
           const cls = e.flagged === true ? 'flagged' : e.flagged === false ? 'passed' : 'uncalibrated'
           return (
             <g key={e.id} className={`marker ${cls}${e.id === selected ? ' selected' : ''}`} onClick={() => onSelect(e.id)} data-testid="ood-marker">
-              <line x1={cx} x2={cx} y1={baseline + 20} y2={baseline + 32} />
-              <path d={off ? `M${cx - 5},${baseline + 22} l6,4 l-6,4 z` : `M${cx},${baseline + 19} l-4,-6 l8,0 z`} />
+              <line x1={cx} x2={cx} y1={baseline + 27} y2={baseline + 38} />
+              <path d={off ? `M${cx - 5},${baseline + 21} l7,4 l-7,4 z` : `M${cx},${baseline + 20} l-4.5,7 l9,0 z`} />
+              {/* a wider invisible target, so a tick is easy to click */}
+              <rect className="hit" x={cx - 5} y={baseline + 18} width={10} height={22} />
               <title>{`${e.name}: ${formatScore(e.score)}${off ? ' (off the scale)' : ''}`}</title>
             </g>
           )
         })}
         {selectedEntry && (
-          <line className="selected-line" x1={selectedEntry.score! > axis.hi ? MARGIN.left + plotWidth - 2 : x(selectedEntry.score!)} x2={selectedEntry.score! > axis.hi ? MARGIN.left + plotWidth - 2 : x(selectedEntry.score!)} y1={MARGIN.top - 4} y2={baseline + 18} />
+          <line className="selected-line" x1={selectedEntry.score! > axis.hi ? MARGIN.left + plotWidth - 2 : x(selectedEntry.score!)} x2={selectedEntry.score! > axis.hi ? MARGIN.left + plotWidth - 2 : x(selectedEntry.score!)} y1={MARGIN.top - 4} y2={baseline + 20} />
         )}
         {axis.offScale > 0 && (
-          <text className="tick" x={MARGIN.left + plotWidth} y={baseline + 42} textAnchor="end">
+          <text className="tick" x={MARGIN.left + plotWidth} y={baseline + 49} textAnchor="end">
             {axis.offScale} off the scale →
           </text>
         )}
