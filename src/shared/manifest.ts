@@ -21,7 +21,10 @@ export const oodCalibrationSchema = z.object({
   /** True-positive rate on in-distribution data the threshold was set for (e.g. 0.95). */
   tpr: z.number().min(0).max(1),
   noiseLevels: z.array(z.number().min(0).max(1)).optional(),
-  seeds: z.array(z.number().int()).optional()
+  seeds: z.array(z.number().int().min(0)).optional(),
+  /** Gaussian fit (mahalanobis score): mean and precision of log RMS over the noise levels */
+  mean: z.array(z.number()).optional(),
+  precision: z.array(z.array(z.number())).optional()
 }).passthrough()
 export type OodCalibration = z.infer<typeof oodCalibrationSchema>
 

@@ -6,43 +6,112 @@ import { EngineError } from './errors'
 
 /**
  * Out-of-distribution scores: higher = further from the training data. Data points are
- * minima of the learned energy, where the gradient vanishes, so the gradient's size at an
- * image (unconditional row) says how far it is from the data manifold.
- *   grad-rms:         RMS of f(x, null)
- *   grad-rms-noised:  mean RMS of f((1 - l) x + l eps, null) over calibration.noiseLevels,
- *                     eps from calibration.seeds (fixed, so a score is reproducible)
+ * minima of the learned energy, where the gradient vanishes, so the size of the gradient at
+ * an image, and at noised copies of it, says how far it is from the data manifold.
+ *
+ * Features (unconditional rows; noise from fixed seeds, so scores are reproducible):
+ *   rms[l]  mean over seeds of RMS f((1 - l) x + l eps, null), for each level l in noiseLevels
+ *   dot     x . f(x, null) / n
+ * Scores:
+ *   grad-rms           rms at level 0
+ *   grad-rms-noised    mean of rms over the levels
+ *   dot                dot
+ *   mahalanobis        (v - mean)^T precision (v - mean), v = log rms over the levels: a
+ *                      Gaussian fitted to in-distribution images on a calibration split
  */
-export const OOD_SCORES = ['grad-rms', 'grad-rms-noised'] as const
+export const OOD_SCORES = ['grad-rms', 'grad-rms-noised', 'dot', 'mahalanobis'] as const
+export type OodScoreKind = (typeof OOD_SCORES)[number]
 
-export async function oodScores(field: GradientField, images: readonly Float32Array[], calibration: Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds'>): Promise<number[]> {
+export interface OodFeatureSpec {
+  noiseLevels: readonly number[]
+  seeds: readonly number[]
+}
+
+export interface OodFeatures {
+  rms: number[][]
+  dot: number[]
+}
+
+export async function oodFeatures(field: GradientField, images: readonly Float32Array[], spec: OodFeatureSpec): Promise<OodFeatures> {
   const size = field.sampleSize
-  const levels = calibration.score === 'grad-rms' ? [0] : calibration.score === 'grad-rms-noised' ? calibration.noiseLevels ?? [] : null
-  if (levels === null) throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
-  if (levels.length === 0) throw new EngineError('model-invalid', 'OOD score grad-rms-noised needs calibration.noiseLevels')
-  const seeds = calibration.seeds?.length ? calibration.seeds : [0]
-  const variants: { level: number; noise: Float32Array | null }[] = []
-  for (const level of levels) {
-    if (level === 0) variants.push({ level, noise: null })
-    else for (const seed of seeds) variants.push({ level, noise: new SeededRandom(seed).fillNormal(new Float32Array(size)) })
-  }
+  const levels = spec.noiseLevels.length ? spec.noiseLevels : [0]
+  const seeds = spec.seeds.length ? spec.seeds : [0]
+  const noises = seeds.map((seed) => new SeededRandom(seed).fillNormal(new Float32Array(size)))
+  // one row per image and variant; level 0 needs no noise, so it has one variant
+  const variants: { li: number; level: number; noise: Float32Array | null }[] = levels.flatMap((level, li) =>
+    level === 0 ? [{ li, level, noise: null }] : noises.map((noise) => ({ li, level, noise }))
+  )
+  const perLevel = levels.map((level) => (level === 0 ? 1 : seeds.length))
+  const rms = images.map(() => new Array<number>(levels.length).fill(0))
+  const dot = images.map(() => 0)
   const rowsTotal = images.length * variants.length
-  const scores = new Array<number>(images.length).fill(0)
   for (let start = 0; start < rowsTotal; start += field.maxBatchRows) {
     const rows = Math.min(field.maxBatchRows, rowsTotal - start)
     const input = new Float32Array(rows * size)
     for (let r = 0; r < rows; r++) {
-      const global = start + r
-      const image = images[Math.floor(global / variants.length)]
-      const { level, noise } = variants[global % variants.length]
-      for (let i = 0; i < size; i++) input[r * size + i] = noise ? (1 - level) * image[i] + level * noise[i] : image[i]
+      const image = images[Math.floor((start + r) / variants.length)]
+      const { level, noise } = variants[(start + r) % variants.length]
+      const row = input.subarray(r * size, (r + 1) * size)
+      if (!noise) row.set(image)
+      else for (let i = 0; i < size; i++) row[i] = (1 - level) * image[i] + level * noise[i]
     }
     const output = await field.evaluate(input, new Int32Array(rows).fill(field.nullClass), rows)
     for (let r = 0; r < rows; r++) {
-      const global = start + r
-      scores[Math.floor(global / variants.length)] += freeRms(output, r * size, size) / variants.length
+      const imageIndex = Math.floor((start + r) / variants.length)
+      const { li, noise } = variants[(start + r) % variants.length]
+      rms[imageIndex][li] += freeRms(output, r * size, size) / perLevel[li]
+      if (!noise) {
+        const image = images[imageIndex]
+        let sum = 0
+        for (let i = 0; i < size; i++) sum += image[i] * output[r * size + i]
+        dot[imageIndex] = sum / size
+      }
     }
   }
-  return scores
+  return { rms, dot }
+}
+
+type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision'>
+
+export function featureSpec(calibration: ScoreCalibration): OodFeatureSpec {
+  const levels = calibration.noiseLevels ?? [0]
+  if (calibration.score === 'grad-rms' || calibration.score === 'dot') return { noiseLevels: [0], seeds: [] }
+  return { noiseLevels: levels, seeds: calibration.seeds ?? [0] }
+}
+
+/** The score of each image from its features, as the calibration defines it. */
+export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibration): number[] {
+  const kind = calibration.score as OodScoreKind
+  switch (kind) {
+    case 'grad-rms':
+      return features.rms.map((r) => r[0])
+    case 'dot':
+      return features.dot
+    case 'grad-rms-noised':
+      return features.rms.map((r) => r.reduce((a, b) => a + b, 0) / r.length)
+    case 'mahalanobis': {
+      const { mean, precision } = calibration
+      const n = features.rms[0]?.length ?? 0
+      if (!mean || !precision || mean.length !== n || precision.length !== n || precision.some((row) => row.length !== n)) {
+        throw new EngineError('model-invalid', `OOD score mahalanobis needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels`)
+      }
+      return features.rms.map((r) => {
+        const d = r.map((v, i) => Math.log(Math.max(v, 1e-12)) - mean[i])
+        let total = 0
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) total += d[i] * precision[i][j] * d[j]
+        return total
+      })
+    }
+    default:
+      throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
+  }
+}
+
+export async function oodScores(field: GradientField, images: readonly Float32Array[], calibration: ScoreCalibration): Promise<number[]> {
+  if (!OOD_SCORES.includes(calibration.score as OodScoreKind)) {
+    throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
+  }
+  return scoreFeatures(await oodFeatures(field, images, featureSpec(calibration)), calibration)
 }
 
 /** Where a score falls among in-distribution scores, from the manifest's quantile table (linear between knots). */

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { oodFeatures, oodScores, percentileOf, scoreFeatures } from './ood'
+import { AnalyticField, constantMean } from '../../../test/support/analytic-field'
+
+const SIZE = 16
+const field = new AnalyticField([constantMean(SIZE, 0.5), constantMean(SIZE, 0)], 1, 5)
+
+describe('OOD features and scores', () => {
+  it('measures the gradient at the image and at seeded noised copies, batched across calls', async () => {
+    const images = [constantMean(SIZE, 0), constantMean(SIZE, 0.8), constantMean(SIZE, -0.4)]
+    const { rms, dot } = await oodFeatures(field, images, { noiseLevels: [0, 0.5], seeds: [1, 2] })
+    // f(x, null) = x - 0: the RMS at level 0 is |x|, x.f/n = x^2
+    expect(rms.map((r) => r[0])).toEqual([0, expect.closeTo(0.8, 6), expect.closeTo(0.4, 6)])
+    expect(dot).toEqual([0, expect.closeTo(0.64, 6), expect.closeTo(0.16, 6)])
+    // at level 0.5 the RMS is that of 0.5 x + 0.5 eps: the same noise for every image
+    const again = await oodFeatures(field, images, { noiseLevels: [0, 0.5], seeds: [1, 2] })
+    expect(again.rms).toEqual(rms)
+    expect(rms[0][1]).toBeGreaterThan(0.2)
+    expect(field.calls).toBeGreaterThan(1) // 3 images x 3 variants = 9 rows, 5 a call
+  })
+
+  it('scores: rms, mean over levels, dot, and a Mahalanobis distance in log space', async () => {
+    const features = { rms: [[1, 4], [Math.E, Math.E]], dot: [0.5, -1] }
+    expect(scoreFeatures(features, { score: 'grad-rms' })).toEqual([1, Math.E])
+    expect(scoreFeatures(features, { score: 'grad-rms-noised', noiseLevels: [0, 0.5] })).toEqual([2.5, Math.E])
+    expect(scoreFeatures(features, { score: 'dot' })).toEqual([0.5, -1])
+    const m = scoreFeatures(features, { score: 'mahalanobis', noiseLevels: [0, 0.5], mean: [1, 1], precision: [[1, 0], [0, 2]] })
+    expect(m[0]).toBeCloseTo(1 + 2 * (Math.log(4) - 1) ** 2)
+    expect(m[1]).toBeCloseTo(0)
+    expect(() => scoreFeatures(features, { score: 'mahalanobis', mean: [1], precision: [[1]] })).toThrow(/precision/)
+    await expect(oodScores(field, [constantMean(SIZE, 0)], { score: 'energy-magic' })).rejects.toThrow(/unknown OOD score/)
+  })
+
+  it('places a score among the calibration quantiles', () => {
+    const q: [number, number][] = [[0, 1], [0.5, 2], [0.95, 4], [1, 10]]
+    expect(percentileOf(0.5, q)).toBe(0)
+    expect(percentileOf(3, q)).toBeCloseTo(0.725)
+    expect(percentileOf(20, q)).toBe(1)
+  })
+})
