@@ -38,9 +38,8 @@ export async function oodFeatures(field: GradientField, images: readonly Float32
   const seeds = spec.seeds.length ? spec.seeds : [0]
   const noises = seeds.map((seed) => new SeededRandom(seed).fillNormal(new Float32Array(size)))
   // one row per image and variant; level 0 needs no noise, so it has one variant
-  const variants: { li: number; level: number; noise: Float32Array | null }[] = levels.flatMap((level, li) =>
-    level === 0 ? [{ li, level, noise: null }] : noises.map((noise) => ({ li, level, noise }))
-  )
+  type Variant = { li: number; level: number; noise: Float32Array | null }
+  const variants = levels.flatMap((level, li): Variant[] => (level === 0 ? [{ li, level, noise: null }] : noises.map((noise) => ({ li, level, noise }))))
   const perLevel = levels.map((level) => (level === 0 ? 1 : seeds.length))
   const rms = images.map(() => new Array<number>(levels.length).fill(0))
   const dot = images.map(() => 0)
