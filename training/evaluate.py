@@ -1,0 +1,183 @@
+"""Evaluation of generated samples, judged by the separate classifier (training/classifier.py).
+
+  floor:  FID of 1000 class-balanced real training images vs the full test set (classifier features)
+  eval:   generate --per-class images per class with one sampler setting; judged per-class accuracy,
+          FID vs the test set, mean model evaluations per image (adaptive stop), optional grid PNG
+  sweep:  a list of sampler settings (--grid-spec JSON or the built-in default list), --per-class each
+  fm:     flow-matching baseline (Euler/Heun) at given evaluation counts, same metrics
+
+All results are appended as JSON lines to training/results/<file>.jsonl (committed).
+Examples:
+  /usr/bin/python3 training/evaluate.py floor
+  /usr/bin/python3 training/evaluate.py eval --ckpt training/runs/eqm-main/ckpt.pt --method nag \
+      --eta 0.03 --mu 0.3 --steps 50 --stop 0.2 --cfg 2 --per-class 100 --grid training/samples.png
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from scipy import linalg
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from classifier import classify, load_classifier  # noqa: E402
+from data import CLASSES, class_balanced_subset, load_split  # noqa: E402
+from model import build_model  # noqa: E402
+from sampler import descend, flow_sample  # noqa: E402
+
+RESULTS = os.path.join(HERE, "results")
+STATS_CACHE = os.path.join(HERE, "runs", "eval", "test_stats.pt")
+
+
+def fid_from_feats(f1, f2=None, stats2=None):
+    f1 = f1.double().numpy()
+    mu1, s1 = f1.mean(0), np.cov(f1, rowvar=False)
+    if stats2 is None:
+        f2 = f2.double().numpy()
+        mu2, s2 = f2.mean(0), np.cov(f2, rowvar=False)
+    else:
+        mu2, s2 = stats2
+    covmean, _ = linalg.sqrtm(s1.dot(s2), disp=False)
+    if np.iscomplexobj(covmean):
+        covmean = covmean.real
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
+
+
+def test_stats(clf):
+    if os.path.exists(STATS_CACHE):
+        return torch.load(STATS_CACHE)
+    xt, _ = load_split("test")
+    _, feats = classify(clf, xt)
+    f = feats.double().numpy()
+    stats = (f.mean(0), np.cov(f, rowvar=False))
+    os.makedirs(os.path.dirname(STATS_CACHE), exist_ok=True)
+    torch.save(stats, STATS_CACHE)
+    return stats
+
+
+def judge(clf, x, y, stats):
+    logits, feats = classify(clf, x.clamp(-1, 1))
+    pred = logits.argmax(1)
+    per_class = [float((pred[y == c] == c).float().mean()) for c in range(10)]
+    return dict(accuracy=float((pred == y).float().mean()), worst_class=min(per_class),
+                per_class=[round(a, 4) for a in per_class], fid=fid_from_feats(feats, stats2=stats))
+
+
+def load_gen(ckpt, use_ema=True):
+    ck = torch.load(ckpt)
+    m = build_model(ck["config"]["model"])
+    m.load_state_dict(ck["ema" if use_ema else "model"])
+    return m.eval(), ck
+
+
+def save_grid(x, path, per_row):
+    from PIL import Image
+    x = ((x.clamp(-1, 1) + 1) * 127.5).round().byte().squeeze(1).numpy()
+    n = x.shape[0]
+    rows = (n + per_row - 1) // per_row
+    pad = 2
+    img = np.full((rows * (28 + pad) + pad, per_row * (28 + pad) + pad), 255, np.uint8)
+    for i in range(n):
+        r, c = divmod(i, per_row)
+        img[pad + r * (28 + pad):pad + r * (28 + pad) + 28, pad + c * (28 + pad):pad + c * (28 + pad) + 28] = x[i]
+    Image.fromarray(img).resize((img.shape[1] * 2, img.shape[0] * 2), Image.NEAREST).save(path)
+
+
+def append(name, rec):
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, name), "a") as f:
+        f.write(json.dumps(rec) + "\n")
+    print(json.dumps(rec), flush=True)
+
+
+def run_setting(model, clf, stats, setting, per_class, seed):
+    y = torch.arange(10).repeat_interleave(per_class)
+    g = torch.Generator().manual_seed(seed)
+    t0 = time.time()
+    x, steps, rms = descend(model, y, method=setting["method"], step_size=setting["eta"], mu=setting.get("mu", 0.0),
+                            max_steps=setting["steps"], stop_grad_norm=setting.get("stop", 0.0),
+                            cfg=setting["cfg"], generator=g)
+    secs = time.time() - t0
+    rec = dict(setting, per_class_n=per_class, seed=seed, mean_evals=float(steps.float().mean()),
+               max_evals=int(steps.max()), stopped_share=float((steps < setting["steps"]).float().mean()),
+               final_rms_median=float(rms.median()), seconds=round(secs, 1))
+    rec.update(judge(clf, x, y, stats))
+    return rec, x
+
+
+DEFAULT_SWEEP = (
+    [dict(method=m, eta=e, mu=0.3, steps=50, stop=0.0, cfg=2.0) for m in ("gd", "nag") for e in (0.01, 0.02, 0.04)]
+)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("cmd", choices=["floor", "eval", "sweep", "fm"])
+    p.add_argument("--ckpt", default=os.path.join(HERE, "runs", "eqm-main", "ckpt.pt"))
+    p.add_argument("--raw", action="store_true", help="use raw weights instead of EMA")
+    p.add_argument("--method", default="nag")
+    p.add_argument("--eta", type=float, default=0.03)
+    p.add_argument("--mu", type=float, default=0.3)
+    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--stop", type=float, default=0.0)
+    p.add_argument("--cfg", type=float, default=2.0)
+    p.add_argument("--per-class", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--spec", default=None, help="JSON list of settings for sweep")
+    p.add_argument("--grid", default=None)
+    p.add_argument("--out", default=None, help="results file name under training/results/")
+    p.add_argument("--tag", default="")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--evals", default="10,25,50,100", help="fm: evaluation counts")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    clf = load_classifier()
+    stats = test_stats(clf)
+    if args.cmd == "floor":
+        x, y = load_split("train")
+        recs = []
+        for seed in range(3):
+            idx = class_balanced_subset(y, 100, seed=seed)
+            r = judge(clf, x[idx], y[idx], stats)
+            recs.append(r["fid"])
+            append(args.out or "floor.jsonl", dict(kind="floor", seed=seed, n=1000, **r))
+        xt, yt = load_split("test")
+        r = judge(clf, xt, yt, stats)
+        append(args.out or "floor.jsonl", dict(kind="test-set-accuracy", accuracy=r["accuracy"], per_class=r["per_class"]))
+        return
+    model, ck = load_gen(args.ckpt, use_ema=not args.raw)
+    meta = dict(ckpt=os.path.relpath(args.ckpt, os.path.join(HERE, "..")), step=ck["state"]["step"],
+                images=ck["state"]["images"], tag=args.tag, ema=not args.raw)
+    if args.cmd == "fm":
+        y = torch.arange(10).repeat_interleave(args.per_class)
+        for n_evals in [int(v) for v in args.evals.split(",")]:
+            for method in ("euler", "heun"):
+                steps = n_evals if method == "euler" else (n_evals + 1) // 2
+                g = torch.Generator().manual_seed(args.seed)
+                x, ev = flow_sample(model, y, steps=steps, cfg=args.cfg, method=method, generator=g)
+                rec = dict(meta, objective="fm", method=method, evals=ev, cfg=args.cfg, per_class_n=args.per_class)
+                rec.update(judge(clf, x, y, stats))
+                append(args.out or "fm.jsonl", rec)
+        return
+    if args.cmd == "sweep":
+        spec = json.loads(open(args.spec).read()) if args.spec and os.path.exists(args.spec) else \
+            (json.loads(args.spec) if args.spec else DEFAULT_SWEEP)
+        for setting in spec:
+            rec, _ = run_setting(model, clf, stats, setting, args.per_class, args.seed)
+            append(args.out or "sweep.jsonl", dict(meta, **rec))
+        return
+    setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg)
+    rec, x = run_setting(model, clf, stats, setting, args.per_class, args.seed)
+    append(args.out or "eval.jsonl", dict(meta, **rec))
+    if args.grid:
+        per = min(args.per_class, 10)
+        idx = torch.cat([torch.arange(c * args.per_class, c * args.per_class + per) for c in range(10)])
+        save_grid(x[idx], args.grid, per)
+
+
+if __name__ == "__main__":
+    main()
