@@ -14,7 +14,8 @@ export default defineConfig({
           'engine-host': resolve(__dirname, 'src/main/engine/hosts/engine-host.ts'),
           'web-server': resolve(__dirname, 'src/web/server.ts'),
           cli: resolve(__dirname, 'src/cli/index.ts'),
-          bench: resolve(__dirname, 'bench/bench.ts')
+          bench: resolve(__dirname, 'bench/bench.ts'),
+          'ood-features': resolve(__dirname, 'bench/ood-features.ts')
         }
       }
     }

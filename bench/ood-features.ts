@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Engine } from '../src/main/engine/engine'
+import { oodFeatures } from '../src/main/engine/ood'
+import { bytesToValues } from '../src/shared/image-convert'
+
+/**
+ * OOD features of every evaluation set, computed by the engine's own code (so the
+ * calibration written into the manifest is exactly what the app's OOD call computes).
+ *   node out/main/ood-features.js --sets training/data-cache/ood --out training/data-cache/ood/features.json
+ * The sets come from training/ood_sets.py; training/ood_eval.py turns features into tables.
+ */
+const { values } = parseArgs({
+  options: {
+    sets: { type: 'string', default: 'training/data-cache/ood' },
+    out: { type: 'string' },
+    models: { type: 'string', default: 'models' },
+    model: { type: 'string' },
+    levels: { type: 'string', default: '0,0.1,0.2,0.35,0.5' },
+    seeds: { type: 'string', default: '1,2' }
+  }
+})
+
+async function main(): Promise<void> {
+  const engine = new Engine({ modelRoots: [values.models!], maxBatchRows: 64 })
+  const entry = engine.model(values.model)
+  const field = await engine.field(entry)
+  const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number) }
+  const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }
+  const size = field.sampleSize
+  const out: Record<string, unknown> = { model: entry.manifest.id, noiseLevels: spec.noiseLevels, seeds: spec.seeds, sets: {} }
+  for (const set of index.sets) {
+    const started = performance.now()
+    const bytes = readFileSync(join(values.sets!, set.file))
+    const images = Array.from({ length: set.count }, (_, i) => bytesToValues(bytes.subarray(i * size, (i + 1) * size), entry.manifest.valueRange))
+    const features = await oodFeatures(field, images, spec)
+    ;(out.sets as Record<string, unknown>)[set.name] = { kind: set.kind, ...features }
+    console.error(`${set.name}: ${set.count} images, ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  }
+  const file = values.out ?? join(values.sets!, 'features.json')
+  writeFileSync(file, JSON.stringify(out))
+  console.error(`features written to ${file}`)
+  await engine.dispose()
+}
+
+main().catch((error) => {
+  console.error(`ood-features: ${(error as Error).message}`)
+  process.exit(1)
+})
