@@ -55,9 +55,9 @@ layer('unit + engine integration (vitest)', () => {
 
 layer('training (pytest)', () => {
   if (!existsSync(join(root, 'training', 'tests'))) return { ok: true, skipped: 'no training/tests folder' }
-  const probe = spawnSync(python, ['-c', 'import torch, onnx, pytest'], { encoding: 'utf8' })
+  const probe = spawnSync(python, ['-c', 'import torch, onnx, pytest, sklearn, skimage, PIL'], { encoding: 'utf8' })
   if (probe.status !== 0) {
-    const reason = `${python} lacks torch/onnx/pytest (apt-get install python3-torch python3-onnx python3-pytest)`
+    const reason = `${python} lacks torch, onnx, pytest, sklearn, skimage or PIL (apt-get install python3-torch python3-onnx python3-pytest python3-sklearn python3-skimage python3-pil)`
     if (ci) {
       totals.failed++
       return { ok: false, skipped: `${reason}; not allowed under CI` }
