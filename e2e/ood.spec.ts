@@ -1,0 +1,228 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { PNG } from 'pngjs'
+import type { Page } from '@playwright/test'
+import { test, expect, isDesktop } from './support/fixtures'
+import { ROOT, startServer } from './support/web-server'
+
+/**
+ * The OOD check in browser mode. With the shipped Fashion-MNIST model the "typical" image
+ * is a fixed held-out test image; with the quadratic test field (whose null-class minimum
+ * is value 0, gray 128) it is a flat gray image.
+ */
+const REAL_MODEL = existsSync(join(ROOT, 'models', 'fashion-mnist', 'manifest.json'))
+const FASHION_TEST = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'
+/**
+ * Test image 6415 (a Trouser) is the test image closest to its class's mean training image
+ * (mean squared difference 463 against a class median of 1726): about as typical as a
+ * Fashion-MNIST image gets, so it sits well inside the calibrated range.
+ */
+const TYPICAL_INDEX = 6415
+/** The model's side: noise is written at this size so that resizing does not average it away. */
+const MODEL_SIZE = REAL_MODEL ? 28 : 8
+
+function writePng(file: string, width: number, height: number, value: (x: number, y: number) => number): void {
+  const png = new PNG({ width, height })
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4
+      const v = Math.max(0, Math.min(255, Math.round(value(x, y))))
+      png.data[i] = png.data[i + 1] = png.data[i + 2] = v
+      png.data[i + 3] = 255
+    }
+  }
+  writeFileSync(file, PNG.sync.write(png))
+}
+
+/** Deterministic uniform bytes (an LCG), so the noise image is the same on every run. */
+function noise(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+    return state >>> 24
+  }
+}
+
+let fashion: Uint8Array | null = null
+function fashionImage(index: number): (x: number, y: number) => number {
+  fashion ??= gunzipSync(readFileSync(FASHION_TEST))
+  const images = fashion
+  // idx3: 16-byte header, then 28x28 uint8 images
+  return (x, y) => images[16 + index * 784 + y * 28 + x]
+}
+
+/** Writes constant (white), noise and typical images into a fresh folder; returns their paths. */
+function writeProbeImages(dir: string): { constant: string; noise: string; typical: string } {
+  mkdirSync(dir, { recursive: true })
+  const paths = { constant: join(dir, 'constant.png'), noise: join(dir, 'noise.png'), typical: join(dir, 'typical.png') }
+  writePng(paths.constant, 28, 28, () => 255)
+  const next = noise(7)
+  writePng(paths.noise, MODEL_SIZE, MODEL_SIZE, () => next())
+  if (REAL_MODEL) writePng(paths.typical, 28, 28, fashionImage(TYPICAL_INDEX))
+  else writePng(paths.typical, 28, 28, () => 128)
+  return paths
+}
+
+async function openOod(page: Page): Promise<void> {
+  await page.getByTestId('tool-ood').click()
+  await expect(page.getByTestId('ood-panel')).toBeVisible()
+  await expect(page.getByTestId('ood-view')).toBeVisible()
+}
+
+function row(page: Page, name: string) {
+  return page.locator(`[data-testid=ood-row][data-name="${name}"]`)
+}
+
+async function scoresInOrder(page: Page): Promise<number[]> {
+  return page.locator('[data-testid=ood-row][data-status=done]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-score'))))
+}
+
+let work: string
+test.beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'eqm-ood-e2e-'))
+})
+test.afterEach(() => {
+  rmSync(work, { recursive: true, force: true })
+})
+
+test('OOD: a constant and a noise image are flagged, a typical one passes', async ({ studio: page }) => {
+  const probes = writeProbeImages(join(work, 'probes'))
+  await openOod(page)
+  await expect(page.getByTestId('ood-explanation')).toContainText('outside what the model knows')
+  await expect(page.getByTestId('ood-tpr')).toHaveText(/\d+(\.\d)?%/)
+
+  await page.getByTestId('ood-files').setInputFiles([probes.constant, probes.noise, probes.typical])
+  await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(3)
+
+  await expect(row(page, 'constant.png')).toHaveAttribute('data-flagged', 'true')
+  await expect(row(page, 'noise.png')).toHaveAttribute('data-flagged', 'true')
+  await expect(row(page, 'typical.png')).toHaveAttribute('data-flagged', 'false')
+  await expect(row(page, 'constant.png').getByTestId('ood-verdict')).toHaveText('Outside')
+  await expect(row(page, 'typical.png').getByTestId('ood-verdict')).toHaveText('Inside')
+  // the scores agree with the verdicts: the typical image scores below the threshold, the others above
+  const threshold = Number(await page.getByTestId('ood-chart').getAttribute('data-threshold'))
+  const score = async (name: string) => Number(await row(page, name).getAttribute('data-score'))
+  expect(await score('typical.png')).toBeLessThan(threshold)
+  expect(await score('constant.png')).toBeGreaterThan(threshold)
+  expect(await score('noise.png')).toBeGreaterThan(threshold)
+
+  // each image shows what the model saw, and is marked on the histogram with the threshold
+  await expect(page.getByTestId('ood-thumb')).toHaveCount(3)
+  const thumbSize = await page.getByTestId('ood-thumb').first().evaluate((img: HTMLImageElement) => `${img.naturalWidth}x${img.naturalHeight}`)
+  expect(thumbSize).toBe(REAL_MODEL ? '28x28' : '8x8')
+  await expect(page.getByTestId('ood-chart')).toHaveAttribute('data-markers', '3')
+  await expect(page.getByTestId('ood-marker')).toHaveCount(3)
+  await expect(page.getByTestId('ood-threshold')).toBeVisible()
+  await expect(page.getByTestId('ood-summary')).toContainText('2flagged')
+})
+
+test('OOD: a folder of many images through the directory input, bad files reported, sort and filter', async ({ studio: page }) => {
+  const folder = join(work, 'batch')
+  writeProbeImages(folder)
+  // more than one 64-image batch
+  const extra = 70
+  for (let i = 0; i < extra; i++) {
+    const name = join(folder, `img-${String(i).padStart(3, '0')}.png`)
+    if (REAL_MODEL) writePng(name, 28, 28, fashionImage(100 + i))
+    else {
+      const next = noise(100 + i)
+      writePng(name, 16, 16, () => 128 + (next() - 128) / 16)
+    }
+  }
+  writeFileSync(join(folder, 'notes.txt'), 'not an image\n')
+  writeFileSync(join(folder, 'corrupt.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]))
+  const images = extra + 3
+
+  await openOod(page)
+  await page.getByTestId('ood-folder').setInputFiles(folder)
+  await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(images, { timeout: 60_000 })
+  await expect(page.getByTestId('ood-progress')).toHaveCount(0)
+
+  // each bad file has its own error; every image around them was scored
+  const errors = page.locator('[data-testid=ood-row][data-status=error]')
+  await expect(errors).toHaveCount(2)
+  await expect(row(page, 'batch/notes.txt').getByTestId('ood-error')).toContainText('not an image')
+  await expect(row(page, 'batch/corrupt.png').getByTestId('ood-error')).toContainText('corrupt')
+  await expect(row(page, 'batch/constant.png')).toHaveAttribute('data-flagged', 'true')
+  await expect(row(page, 'batch/noise.png')).toHaveAttribute('data-flagged', 'true')
+  await expect(row(page, 'batch/typical.png')).toHaveAttribute('data-flagged', 'false')
+
+  // sort by score, highest first, then lowest first
+  await page.getByTestId('ood-sort').selectOption('score-desc')
+  const desc = await scoresInOrder(page)
+  expect(desc).toHaveLength(images)
+  expect(desc).toEqual([...desc].sort((a, b) => b - a))
+  await page.getByTestId('ood-sort').selectOption('score-asc')
+  const asc = await scoresInOrder(page)
+  expect(asc).toEqual([...desc].reverse())
+
+  // filters: flagged, passed, errors, all
+  const flaggedCount = await page.locator('[data-testid=ood-row][data-flagged=true]').count()
+  const passedCount = await page.locator('[data-testid=ood-row][data-flagged=false]').count()
+  expect(flaggedCount + passedCount).toBe(images)
+  expect(passedCount).toBeGreaterThan(0)
+  await page.getByTestId('ood-filter-flagged').click()
+  await expect(page.getByTestId('ood-row')).toHaveCount(flaggedCount)
+  expect(await page.getByTestId('ood-row').evaluateAll((rows) => rows.every((r) => r.getAttribute('data-flagged') === 'true'))).toBe(true)
+  await expect(row(page, 'batch/constant.png')).toHaveCount(1)
+  await expect(row(page, 'batch/typical.png')).toHaveCount(0)
+  await page.getByTestId('ood-filter-passed').click()
+  await expect(page.getByTestId('ood-row')).toHaveCount(passedCount)
+  await expect(row(page, 'batch/typical.png')).toHaveCount(1)
+  await expect(row(page, 'batch/noise.png')).toHaveCount(0)
+  await page.getByTestId('ood-filter-errors').click()
+  await expect(page.getByTestId('ood-row')).toHaveCount(2)
+  await page.getByTestId('ood-filter-all').click()
+  await expect(page.getByTestId('ood-row')).toHaveCount(images + 2)
+
+  await page.getByTestId('ood-clear').click()
+  await expect(page.getByTestId('ood-row')).toHaveCount(0)
+})
+
+test('OOD: images dropped onto the view are scored', async ({ studio: page }) => {
+  const probes = writeProbeImages(join(work, 'drop'))
+  await openOod(page)
+  const files = [probes.constant, probes.typical].map((path) => ({ name: path.split('/').pop()!, data: readFileSync(path).toString('base64') }))
+  const transfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer()
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name, { type: 'image/png' }))
+    return dt
+  }, files)
+  await page.getByTestId('ood-view').dispatchEvent('dragover', { dataTransfer: transfer })
+  await page.getByTestId('ood-view').dispatchEvent('drop', { dataTransfer: transfer })
+  await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(2)
+  await expect(row(page, 'constant.png')).toHaveAttribute('data-flagged', 'true')
+  await expect(row(page, 'typical.png')).toHaveAttribute('data-flagged', 'false')
+})
+
+test('OOD: a model without calibration shows scores and says it is uncalibrated', async ({ page }, testInfo) => {
+  test.skip(isDesktop(testInfo.project.name), 'browser mode only: it serves its own models folder (an uncalibrated copy of the test field)')
+  // the quadratic field with its calibration removed
+  const models = join(work, 'models')
+  cpSync(join(ROOT, 'test', 'fixtures', 'models', 'quadratic'), join(models, 'quadratic'), { recursive: true })
+  const manifestPath = join(models, 'quadratic', 'manifest.json')
+  writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(readFileSync(manifestPath, 'utf8')), ood: null }, null, 2))
+  const server = await startServer([models])
+  try {
+    await page.goto(server.url)
+    await expect(page.getByTestId('engine-state')).toContainText('engine ready')
+    await openOod(page)
+    await expect(page.getByTestId('ood-uncalibrated')).toContainText('uncalibrated')
+    const dir = join(work, 'probes')
+    mkdirSync(dir)
+    writePng(join(dir, 'white.png'), 8, 8, () => 255)
+    writePng(join(dir, 'gray.png'), 8, 8, () => 128)
+    await page.getByTestId('ood-files').setInputFiles([join(dir, 'white.png'), join(dir, 'gray.png')])
+    await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(2)
+    await expect(page.getByTestId('ood-verdict')).toHaveText(['Uncalibrated', 'Uncalibrated'])
+    await expect(page.locator('[data-testid=ood-row][data-flagged=true], [data-testid=ood-row][data-flagged=false]')).toHaveCount(0)
+    // the scores still order the images: white is far from the field's minimum, gray sits on it
+    expect(Number(await row(page, 'white.png').getAttribute('data-score'))).toBeGreaterThan(Number(await row(page, 'gray.png').getAttribute('data-score')) + 0.5)
+    await expect(page.getByTestId('ood-chart')).toHaveAttribute('data-threshold', '')
+    await expect(page.getByTestId('ood-marker')).toHaveCount(2)
+  } finally {
+    await server.stop()
+  }
+})
