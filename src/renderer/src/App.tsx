@@ -7,6 +7,7 @@ import { JobProgress } from './components/JobProgress'
 import { DescentPlot } from './components/DescentPlot'
 import { Gallery } from './components/Gallery'
 import { EngineBanner } from './components/EngineBanner'
+import { ProviderSelect } from './components/ProviderSelect'
 import { TOOLS } from './tools'
 
 export function App() {
@@ -37,6 +38,7 @@ export function App() {
         <strong>EqM Studio</strong>
         <span className="muted">{model ? model.title : 'no model'}</span>
         <span className="spacer" />
+        <ProviderSelect />
         <span className="muted" data-testid="engine-state" data-pid={status?.pid ?? ''}>
           engine {status?.state ?? 'starting'}
           {info ? ` · ${info.active.toUpperCase()}` : ''}

@@ -6,7 +6,7 @@ const SAVE_DELAY_MS = 600
 
 /** The parts of the state a session is made of: a change in any of them schedules a save. */
 function sessionKey(state: StudioState): unknown[] {
-  return [state.tool, state.modelId, state.generate, state.gallery, state.canvasImages, state.repair.history, state.repair.settings]
+  return [state.tool, state.modelId, state.providerPreference, state.generate, state.gallery, state.canvasImages, state.repair.history, state.repair.settings]
 }
 
 /**

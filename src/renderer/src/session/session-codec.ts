@@ -49,6 +49,7 @@ export const sessionSchema = z.object({
   version: z.literal(SESSION_VERSION),
   tool: z.enum(['generate', 'compose', 'repair', 'ood']),
   modelId: z.string().nullable(),
+  providerPreference: z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']).default('auto'),
   generate: z.object({ classIndex: z.number().int().min(0), count: z.number().int().min(1), seed: z.number().int().min(0), lockSeed: z.boolean(), sampler: samplerSettingsSchema }),
   gallery: z.array(galleryItemSchema).max(1000),
   canvasImageIds: z.array(z.string()),
@@ -82,6 +83,7 @@ export function encodeSession(state: StudioState): SessionData {
     version: SESSION_VERSION,
     tool: state.tool,
     modelId: state.modelId,
+    providerPreference: state.providerPreference,
     generate: state.generate,
     gallery: state.gallery,
     canvasImageIds: state.canvasImages.map((i) => i.id),
@@ -104,6 +106,7 @@ export function decodeSession(raw: unknown, base: StudioState): { state: Partial
     state: {
       tool: data.tool,
       modelId: data.modelId,
+      providerPreference: data.providerPreference,
       generate: data.generate,
       gallery,
       canvasImages: gallery.filter((item) => data.canvasImageIds.includes(item.id)),

@@ -5,7 +5,11 @@ import { acceptResults, randomSeed, runSamplerJob, toGalleryItems } from './job-
 /** Ask for models and engine info, and adopt the model's sampler defaults. */
 export async function loadModels(store: StudioStore, client: EngineClient): Promise<void> {
   try {
-    const [{ models }, info] = await Promise.all([client.call('models.list', {}), client.call('engine.info', {})])
+    const preference = store.getState().providerPreference
+    const [{ models }, info] = await Promise.all([
+      client.call('models.list', {}),
+      preference === 'auto' ? client.call('engine.info', {}) : client.call('engine.setProvider', { provider: preference })
+    ])
     const state = store.getState()
     const modelId = models.some((m) => m.id === state.modelId) ? state.modelId : models[0]?.id ?? null
     const model = models.find((m) => m.id === modelId)

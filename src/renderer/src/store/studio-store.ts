@@ -1,5 +1,5 @@
 import { createStore } from 'zustand/vanilla'
-import type { EngineInfo, ModelInfo } from '../../../shared/engine-protocol'
+import type { EngineInfo, ModelInfo, ProviderName } from '../../../shared/engine-protocol'
 import type { EngineStatus } from '../../../shared/engine-status'
 import type { SamplerSettings } from '../../../shared/manifest'
 import type { PreviewImage } from '../../../shared/frames'
@@ -65,6 +65,8 @@ export interface StudioState {
   tool: ToolId
   engineStatus: EngineStatus | null
   engineInfo: EngineInfo | null
+  /** the user's execution-provider choice, re-applied after an engine restart */
+  providerPreference: ProviderName | 'auto'
   models: ModelInfo[]
   modelId: string | null
   generate: GenerateSettings
@@ -85,6 +87,7 @@ export function createStudioStore() {
     tool: 'generate',
     engineStatus: null,
     engineInfo: null,
+    providerPreference: 'auto',
     models: [],
     modelId: null,
     generate: { classIndex: 0, count: 4, seed: 1, lockSeed: false, sampler: FALLBACK_SAMPLER },
