@@ -50,6 +50,8 @@ export async function runSamplerJob(store: StudioStore, client: EngineClient, re
     return null
   } finally {
     stopFrames()
+    // the first job loads the model, which is when execution providers are probed
+    client.call('engine.info', {}).then((info) => store.setState({ engineInfo: info }), () => undefined)
   }
 }
 
