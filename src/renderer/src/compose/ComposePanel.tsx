@@ -100,7 +100,7 @@ export function ComposePanel() {
         </label>
       </div>
       <details className="compose-sampler">
-        <summary>Sampler · {state.sampler.method === 'nag' ? 'NAG-GD' : 'GD'}, {state.sampler.maxSteps} steps</summary>
+        <summary data-testid="compose-sampler">Sampler · {state.sampler.method === 'nag' ? 'NAG-GD' : 'GD'}, {state.sampler.maxSteps} steps</summary>
         <fieldset>
           <label>
             Method
@@ -112,7 +112,7 @@ export function ComposePanel() {
           <NumberField label="Max steps" testId="compose-max-steps" value={state.sampler.maxSteps} min={1} max={5000} step={1} onChange={(maxSteps) => setSampler({ maxSteps })} />
           <NumberField label="Step size η" value={state.sampler.stepSize} min={0.0001} max={10} step={0.005} onChange={(stepSize) => setSampler({ stepSize })} />
           {state.sampler.method === 'nag' && <NumberField label="Look-ahead μ" value={state.sampler.mu} min={0} max={0.99} step={0.05} onChange={(mu) => setSampler({ mu })} />}
-          <NumberField label="Stop at gradient RMS" value={state.sampler.stopGradNorm} min={0} max={100} step={0.01} onChange={(stopGradNorm) => setSampler({ stopGradNorm })} />
+          <NumberField label="Stop at gradient RMS" testId="compose-stop-grad-norm" value={state.sampler.stopGradNorm} min={0} max={100} step={0.01} onChange={(stopGradNorm) => setSampler({ stopGradNorm })} />
           <button className="link" onClick={() => setSampler(model.sampler)}>
             Reset to model defaults
           </button>

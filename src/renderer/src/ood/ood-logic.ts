@@ -246,6 +246,10 @@ export function describeScoreKind(kind: string): string {
       return 'the size (RMS) of the learned gradient at the image. Training data sits in the minima of the energy landscape, where the gradient is nearly zero; the further an image is from anything the model learned, the steeper the slope under it.'
     case 'grad-rms-noised':
       return 'the size (RMS) of the learned gradient, averaged over a few lightly noised copies of the image (fixed seeds, so the score is reproducible). Training data sits in the minima of the energy landscape, where the slope is small; images unlike anything the model learned sit on steep slopes.'
+    case 'dot':
+      return 'the dot product of the image with the learned gradient, x·f(x) per pixel: how hard the landscape pushes the image back towards the data.'
+    case 'mahalanobis':
+      return 'how unusual the image’s profile of gradient sizes is, measured at several noise levels and compared with the same profile on real images (a Gaussian fitted on a calibration split). Real images share a typical profile; images unlike the training data break it.'
     default:
       return `the "${kind}" score from the model's calibration; higher means further from the training data.`
   }
