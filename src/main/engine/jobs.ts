@@ -120,10 +120,25 @@ export async function runGenerate(
   const seeds = Array.from({ length: params.count }, (_, i) => imageSeed(params.seed, i))
   const samples = seeds.map((seed) => ({ x: new SeededRandom(seed).fillNormal(new Float32Array(field.sampleSize)) }))
   const outcomes = await descendWithFrames(field, manifest, samples, settings, params.conditions, params.jobId, params.previewEvery, runtime)
-  const shared = { kind: 'generate', modelId: manifest.id, conditions: describeConditions(params.conditions, manifest), sampler: settings }
+  const shared = { conditions: describeConditions(params.conditions, manifest), sampler: settings }
+  return assembleResult('generate', params, manifest, samples, outcomes, seeds, shared, started)
+}
+
+/** The finished job: images with their own seeds and full parameters, and the job's parameters. */
+function assembleResult(
+  kind: JobResult['kind'],
+  params: { jobId: string; seed: number; count: number },
+  manifest: ModelManifest,
+  samples: DescentSample[],
+  outcomes: SampleOutcome[],
+  seeds: number[],
+  settings: Record<string, unknown>,
+  started: number
+): JobResult {
+  const shared = { kind, modelId: manifest.id, ...settings }
   return {
     jobId: params.jobId,
-    kind: 'generate',
+    kind,
     modelId: manifest.id,
     images: finishImages(samples, outcomes, manifest, seeds, (i) => ({ ...shared, seed: seeds[i], count: 1 })),
     params: { ...shared, seed: params.seed, count: params.count },
@@ -180,23 +195,8 @@ export async function runRepair(
     // held pixels are exactly the input's bytes, not a float round trip of them
     for (const sample of samples) for (let i = 0; i < weight.length; i++) if (weight[i] === 0) sample.x[i] = original[i]
   }
-  const shared = {
-    kind: 'repair',
-    modelId: manifest.id,
-    conditions: describeConditions(params.conditions, manifest),
-    strength: params.strength,
-    holdUnmasked: params.holdUnmasked,
-    sampler: settings
-  }
-  return {
-    jobId: params.jobId,
-    kind: 'repair',
-    modelId: manifest.id,
-    images: finishImages(samples, outcomes, manifest, seeds, (i) => ({ ...shared, seed: seeds[i], count: 1 })),
-    params: { ...shared, seed: params.seed, count: params.count },
-    evaluations: outcomes.reduce((n, o) => n + o.steps, 0),
-    elapsedMs: performance.now() - started
-  }
+  const shared = { conditions: describeConditions(params.conditions, manifest), strength: params.strength, holdUnmasked: params.holdUnmasked, sampler: settings }
+  return assembleResult('repair', params, manifest, samples, outcomes, seeds, shared, started)
 }
 
 export async function runOod(field: GradientField, manifest: ModelManifest, params: ParsedParams<'ood.score'>): Promise<OodResult[]> {
