@@ -2,8 +2,8 @@ import type { EngineClient } from '../host/engine-client'
 import type { Condition } from '../../../shared/jobs'
 import { currentModel, type GalleryItem, type StudioStore } from '../store/studio-store'
 import { acceptResults, randomSeed, runSamplerJob, toGalleryItems } from '../store/job-actions'
-import { comparisonPlan, compositionSignature, toConditions, validateComposition } from './compose-logic'
-import { composeStore, syncComposeModel, type ComparisonCell, type ComposeStore } from './compose-store'
+import { clampWeight, comparisonPlan, compositionSignature, toConditions, validateComposition } from './compose-logic'
+import { composeStore, nextRowKey, syncComposeModel, type ComparisonCell, type ComposeStore } from './compose-store'
 
 function prepare(store: StudioStore, compose: ComposeStore) {
   const state = store.getState()
@@ -96,4 +96,29 @@ export function closeComparison(compose: ComposeStore = composeStore): void {
 
 function runOne(store: StudioStore, client: EngineClient, modelId: string, seed: number, conditions: Condition[], sampler: ReturnType<ComposeStore['getState']>['sampler']) {
   return runSamplerJob(store, client, { method: 'generate', params: { modelId, seed, count: 1, conditions, sampler, previewEvery: 1 } }, 1, sampler.maxSteps)
+}
+
+/**
+ * Puts a composition's parameters (from a gallery item or an opened PNG) back into Compose
+ * and switches to it: its classes and weights, its seed (locked), its sampler, one image.
+ * Returns false, changing nothing, when the conditions do not fit the current model.
+ */
+export function loadComposition(
+  store: StudioStore,
+  params: { conditions: Condition[]; seed: number; sampler: ReturnType<ComposeStore['getState']>['sampler'] },
+  compose: ComposeStore = composeStore
+): boolean {
+  const model = currentModel(store.getState())
+  if (!model || params.conditions.length < 2 || params.conditions.some((c) => c.classIndex >= model.classes.length)) return false
+  compose.setState({
+    modelId: model.id,
+    rows: params.conditions.map((c) => ({ key: nextRowKey(), classIndex: c.classIndex, weight: clampWeight(c.weight) })),
+    seed: params.seed,
+    lockSeed: true,
+    count: 1,
+    sampler: params.sampler,
+    comparison: null
+  })
+  store.setState({ tool: 'compose' })
+  return true
 }

@@ -1,7 +1,7 @@
 import type { EngineClient } from '../host/engine-client'
 import type { ModelInfo } from '../../../shared/engine-protocol'
 import type { OodResult } from '../../../shared/jobs'
-import { rgbaToModel } from '../../../shared/image-convert'
+import { rgbaToModel, type RgbaImage } from '../../../shared/image-convert'
 import { bytesToBase64 } from '../../../shared/base64'
 import { decodeImageFile } from '../canvas/decode-image'
 import { modelBytesToCanvas } from '../canvas/pixels'
@@ -29,11 +29,22 @@ export function displayName(file: File): string {
   return relative || file.name
 }
 
+/** How files become pixels and thumbnails: the browser's codecs and a canvas by default (tests pass their own). */
+export interface OodImportDeps {
+  decode(file: File): Promise<RgbaImage>
+  thumbnail(bytes: Uint8Array, size: { channels: number; width: number; height: number }): string
+}
+
+const BROWSER_DEPS: OodImportDeps = {
+  decode: decodeImageFile,
+  thumbnail: (bytes, size) => modelBytesToCanvas(bytes, size).toDataURL('image/png')
+}
+
 /**
  * Imports files: each is decoded, converted to what the model sees and scored, in batches.
  * A bad file gets its own error and the others go on. A new import adds to the list.
  */
-export async function importOodFiles(store: OodStore, client: EngineClient, model: ModelInfo | null, files: File[]): Promise<void> {
+export async function importOodFiles(store: OodStore, client: EngineClient, model: ModelInfo | null, files: File[], deps: OodImportDeps = BROWSER_DEPS): Promise<void> {
   if (!model) {
     store.setState({ message: { kind: 'error', text: 'No model is loaded, so there is nothing to score against.' } })
     return
@@ -77,7 +88,7 @@ export async function importOodFiles(store: OodStore, client: EngineClient, mode
       const converted: Converted[] = []
       for (const part of chunk(group, DECODE_CHUNK)) {
         if (stopped()) return
-        const outcomes = await Promise.allSettled(part.map(({ file }) => decodeImageFile(file)))
+        const outcomes = await Promise.allSettled(part.map(({ file }) => deps.decode(file)))
         const patches = new Map<string, Partial<OodEntry>>()
         outcomes.forEach((outcome, i) => {
           const { entry } = part[i]
@@ -87,7 +98,7 @@ export async function importOodFiles(store: OodStore, client: EngineClient, mode
           }
           try {
             const bytes = rgbaToModel(outcome.value, { channels, width, height })
-            const thumb = modelBytesToCanvas(bytes, { channels, width, height }).toDataURL('image/png')
+            const thumb = deps.thumbnail(bytes, { channels, width, height })
             patches.set(entry.id, { status: 'scoring', thumb, original: { width: outcome.value.width, height: outcome.value.height } })
             converted.push({ entry, image: { width, height, channels, data: bytesToBase64(bytes) } })
           } catch (error) {
