@@ -61,7 +61,7 @@ function pngFile(name: string, width: number, height: number, value: (i: number)
     png.data[i * 4] = png.data[i * 4 + 1] = png.data[i * 4 + 2] = value(i)
     png.data[i * 4 + 3] = 255
   }
-  return new File([PNG.sync.write(png)], name, { type: 'image/png' })
+  return new File([new Uint8Array(PNG.sync.write(png))], name, { type: 'image/png' })
 }
 
 async function model(id = 'quadratic'): Promise<ModelInfo> {
