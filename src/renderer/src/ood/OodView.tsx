@@ -93,15 +93,17 @@ export function OodView() {
                 {calibration ? `bars: the ${calibration.quantiles.length} calibration quantiles of ${model?.title ?? 'the model'} as a histogram · ticks: your images` : 'this model has no calibration'}
               </span>
               <span className="spacer" />
-              <span className="legend">
-                <i className="dot passed" /> passed <i className="dot flagged" /> flagged
-              </span>
+              {calibration && (
+                <span className="legend">
+                  <i className="dot passed" /> passed <i className="dot flagged" /> flagged
+                </span>
+              )}
             </div>
             <ScoreChart calibration={calibration} entries={entries} selected={selected} onSelect={select} />
           </section>
           <div className="ood-toolbar">
             <div className="segmented" role="group" aria-label="Filter">
-              {FILTERS.map((f) => (
+              {FILTERS.filter((f) => calibration || (f.key !== 'flagged' && f.key !== 'passed')).map((f) => (
                 <button key={f.key} aria-pressed={filter === f.key} data-testid={`ood-filter-${f.key}`} onClick={() => oodStore.setState({ filter: f.key })}>
                   {f.label} <span className="count">{counts[f.key]}</span>
                 </button>
