@@ -29,6 +29,7 @@ export function OodView() {
   const sort = useOod((s) => s.sort)
   const filter = useOod((s) => s.filter)
   const selected = useOod((s) => s.selected)
+  const scoredWith = useOod((s) => s.modelId)
   const [dragging, setDragging] = useState(false)
   const list = useRef<HTMLDivElement>(null)
   const shown = useMemo(() => sortEntries(filterEntries(entries, filter), sort), [entries, filter, sort])
@@ -86,6 +87,11 @@ export function OodView() {
         </div>
       ) : (
         <>
+          {model && scoredWith && scoredWith !== model.id && (
+            <div className="ood-stale" data-testid="ood-stale">
+              These scores come from the model “{scoredWith}”; the current model is “{model.id}”. The next import starts a new list scored with it.
+            </div>
+          )}
           <section className="ood-card">
             <div className="ood-card-head">
               <strong>{calibration ? 'Scores of real images' : 'Scores'}</strong>
@@ -159,7 +165,16 @@ function Row({ entry, selected, onSelect }: { entry: OodEntry; selected: boolean
       data-status={entry.status}
       data-flagged={entry.flagged === undefined || entry.flagged === null ? '' : String(entry.flagged)}
       data-score={entry.score ?? ''}
+      tabIndex={0}
+      role="button"
+      aria-pressed={selected}
       onClick={() => onSelect(entry.id)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault()
+          onSelect(entry.id)
+        }
+      }}
     >
       <span className="thumb">{entry.thumb ? <img src={entry.thumb} alt="" data-testid="ood-thumb" title="What the model sees" /> : <span className="thumb-empty" />}</span>
       <span className="name">
