@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import type { OodCalibration } from '../../../shared/manifest'
 import { chartAxis, formatScore, histogramFromQuantiles, niceTicks, type OodEntry } from './ood-logic'
 
-const HEIGHT = 186
+const HEIGHT = 172
 const MARGIN = { left: 16, right: 16, top: 22, bottom: 50 }
 const BINS = 48
 
