@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
-import { describeScoreKind, formatScore, summarize } from './ood-logic'
+import { datasetName, describeScoreKind, formatScore, summarize } from './ood-logic'
 import { clearOod, importOodFiles, stopOodImport } from './ood-actions'
 import { oodStore, useOod } from './ood-store'
 import { FILE_INPUT_ID, FOLDER_INPUT_ID, openOodPicker } from './OodView'
@@ -138,14 +138,4 @@ export function OodPanel() {
       )}
     </div>
   )
-}
-
-/** "Fashion-MNIST" from the provenance when it names its data, else the model's title. */
-export function datasetName(provenance: Record<string, unknown>, title: string): string {
-  for (const key of ['dataset', 'data']) {
-    const value = provenance[key]
-    if (typeof value === 'string' && value.trim() && value.length <= 40 && value !== 'analytic') return value.trim()
-    if (value && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string') return (value as { name: string }).name
-  }
-  return title
 }

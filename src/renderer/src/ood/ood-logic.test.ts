@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   cdfAt,
+  datasetName,
   chartAxis,
   chunk,
   describePercentile,
@@ -261,5 +262,14 @@ describe('wording', () => {
     expect(formatScore(undefined)).toBe('–')
     expect(niceTicks(0, 0.55, 5)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5])
     expect(niceTicks(0, 1.25, 3)).toEqual([0, 0.5, 1])
+  })
+})
+
+describe('dataset name', () => {
+  it('uses a short provenance name, else the title without its parenthetical', () => {
+    expect(datasetName({ dataset: 'Fashion-MNIST' }, 'x')).toBe('Fashion-MNIST')
+    expect(datasetName({ data: 'dataset-fashion-mnist (Debian), 60000 train images' }, 'Fashion-MNIST (EqM conv U-Net)')).toBe('Fashion-MNIST')
+    expect(datasetName({ data: 'analytic' }, 'Test field: quadratic')).toBe('Test field: quadratic')
+    expect(datasetName({}, '(odd)')).toBe('(odd)')
   })
 })

@@ -274,3 +274,17 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)))
   return ticks
 }
+
+/**
+ * What to call the model's training data in sentences: a short provenance.dataset (or
+ * .data) when it has one, else the model's title without its parenthetical
+ * ("Fashion-MNIST (EqM conv U-Net)" -> "Fashion-MNIST").
+ */
+export function datasetName(provenance: Record<string, unknown>, title: string): string {
+  for (const key of ['dataset', 'data']) {
+    const value = provenance[key]
+    if (typeof value === 'string' && value.trim() && value.trim().length <= 32 && value !== 'analytic') return value.trim()
+  }
+  const short = title.replace(/\s*\([^)]*\)\s*$/, '').trim()
+  return short || title
+}
