@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import { ScoreChart } from './ScoreChart'
-import { describePercentile, filterEntries, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
+import { datasetName, describePercentile, filterEntries, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
 import { filesFromDrop, importOodFiles } from './ood-actions'
 import { oodStore, useOod } from './ood-store'
 import './ood.css'
@@ -95,8 +95,8 @@ export function OodView() {
           <section className="ood-card">
             <div className="ood-card-head">
               <strong>{calibration ? 'Scores of real images' : 'Scores'}</strong>
-              <span className="muted small">
-                {calibration ? `bars: the ${calibration.quantiles.length} calibration quantiles of ${model?.title ?? 'the model'} as a histogram · ticks: your images` : 'this model has no calibration'}
+              <span className="muted small subtitle">
+                {calibration ? `bars: real ${model ? datasetName(model.provenance, model.title) : ''} images (from ${calibration.quantiles.length} calibration quantiles) · ticks: your images` : 'this model has no calibration'}
               </span>
               <span className="spacer" />
               {calibration && (
