@@ -220,6 +220,21 @@ test('OOD: images dropped onto the view are scored', async ({ studio: page }) =>
   } else expect(Number(await row(page, 'constant.png').getAttribute('data-score'))).toBeGreaterThan(Number(await row(page, 'typical.png').getAttribute('data-score')))
 })
 
+test('OOD: a pasted image is scored', async ({ studio: page }) => {
+  const probes = writeProbeImages(join(work, 'paste'))
+  await openOod(page)
+  const data = readFileSync(probes.constant).toString('base64')
+  await page.evaluate((base64) => {
+    const dt = new DataTransfer()
+    dt.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'image.png', { type: 'image/png' }))
+    document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }))
+  }, data)
+  const pasted = page.locator('[data-testid=ood-row][data-status=done]')
+  await expect(pasted).toHaveCount(1, { timeout: 60_000 })
+  expect(await pasted.getAttribute('data-name')).toMatch(/^pasted-/)
+  if (CALIBRATED) await expect(pasted).toHaveAttribute('data-flagged', 'true')
+})
+
 test('OOD: a model without calibration shows scores and says it is uncalibrated', async ({ page }, testInfo) => {
   test.skip(isDesktop(testInfo.project.name), 'browser mode only: it serves its own models folder (an uncalibrated copy of the test field)')
   // the quadratic field with its calibration removed

@@ -42,6 +42,20 @@ export function OodView() {
     list.current?.querySelector(`[data-id="${selected}"]`)?.scrollIntoView({ block: 'nearest' })
   }, [selected])
 
+  // pasted images (a screenshot, a copied file) join the list too
+  useEffect(() => {
+    const onPaste = (event: ClipboardEvent) => {
+      const files = Array.from(event.clipboardData?.files ?? [])
+      if (files.length === 0) return
+      const target = event.target as HTMLElement | null
+      if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) return
+      event.preventDefault()
+      void importOodFiles(oodStore, client, model, files.map((f, i) => (f.name && f.name !== 'image.png' ? f : new File([f], `pasted-${Date.now().toString(36)}-${i}.png`, { type: f.type }))))
+    }
+    window.addEventListener('paste', onPaste)
+    return () => window.removeEventListener('paste', onPaste)
+  }, [client, model])
+
   const select = (id: string) => oodStore.setState((s) => ({ selected: s.selected === id ? null : id }))
   const counts: Record<FilterKey, number> = { all: summary.total, flagged: summary.flagged, passed: summary.passed, errors: summary.errors }
 
@@ -72,7 +86,7 @@ export function OodView() {
           <div className="ood-empty-card">
             <h3>Does an image belong?</h3>
             <p className="muted">
-              Drop images or whole folders here. Each one is converted to what {model ? model.title : 'the model'} sees and scored against the landscape it learned; images unlike its training data are flagged.
+              Drop images or whole folders here, or paste an image. Each one is converted to what {model ? model.title : 'the model'} sees and scored against the landscape it learned; images unlike its training data are flagged.
             </p>
             <div className="row buttons">
               <button className="primary" onClick={() => openOodPicker('files')} disabled={!model}>
