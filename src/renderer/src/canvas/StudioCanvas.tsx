@@ -10,7 +10,7 @@ import { CanvasToolbar } from './CanvasToolbar'
  * The generation canvas: a results layer (accepted images) and a staging layer above it
  * where the running descent is drawn live. Staging never becomes history; results do.
  */
-export function StudioCanvas() {
+export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctrl+Enter)' }: { emptyHint?: string }) {
   const [container, size] = useContainerSize()
   const job = useStudio((s) => s.job)
   const images = useStudio((s) => s.canvasImages)
@@ -42,7 +42,7 @@ export function StudioCanvas() {
         </Layer>
         {!stagingCanvas && results.length === 0 && (
           <Layer listening={false}>
-            <Text x={0} y={size.height / 2 - 10} width={size.width} align="center" text="Pick a class and press Generate (Ctrl+Enter)" fill="#7d8590" fontSize={15} />
+            <Text x={0} y={size.height / 2 - 10} width={size.width} align="center" text={emptyHint} fill="#7d8590" fontSize={15} />
           </Layer>
         )}
       </Stage>

@@ -9,6 +9,13 @@ export function Gallery() {
   const { store, host } = useServices()
   const gallery = useStudio((s) => s.gallery)
   const input = useRef<HTMLInputElement>(null)
+  // the generation canvas shows it: stay in Generate or Compose, else go to the tool that made it
+  const showOnCanvas = (item: GalleryItem) => {
+    const tool = store.getState().tool
+    const keep = tool === 'generate' || tool === 'compose'
+    const conditions = (item.params.conditions as unknown[] | undefined) ?? []
+    store.setState({ canvasImages: [item], tool: keep ? tool : conditions.length > 1 ? 'compose' : 'generate' })
+  }
   const exportItem = (item: GalleryItem) =>
     void host
       .saveImage(`eqm-${item.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${String(item.params.seed)}.png`, item.png)
@@ -36,7 +43,7 @@ export function Gallery() {
       {gallery.length === 0 && <span className="muted">Results appear here, each with the parameters that made it.</span>}
       {gallery.map((item) => (
         <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}`}>
-          <img src={pngDataUrl(item.png)} alt={item.title} onClick={() => store.setState({ canvasImages: [item], tool: item.kind === 'repair' ? store.getState().tool : 'generate' })} />
+          <img src={pngDataUrl(item.png)} alt={item.title} onClick={() => showOnCanvas(item)} />
           <figcaption>
             <span className="caption">{item.title}</span>
             <button className="icon" aria-label="Reload parameters" data-testid="reload-params" title="Reload parameters into the panel" onClick={() => reloadParams(store, item)}>

@@ -19,7 +19,7 @@ export function ComposeView() {
 
   return (
     <div className="compose-view">
-      <StudioCanvas />
+      <StudioCanvas emptyHint="Choose two or more classes with weights and press Compose (Ctrl+Enter)" />
       {comparison && (
         <section className="comparison" data-testid="comparison" data-state={comparison.state}>
           <div className="comparison-head">

@@ -4,6 +4,7 @@ import { bytesToBase64 } from '../../../shared/base64'
 import { readPngText } from '../../../shared/png-text'
 import { decodePngBase64 } from '../canvas/decode-image'
 import type { GalleryItem, StudioStore } from './studio-store'
+import { loadComposition } from '../compose/compose-actions'
 
 /** The parameters an EqM Studio PNG carries (see the engine's jobs.ts). */
 const imageParamsSchema = z.object({
@@ -37,7 +38,9 @@ export function reloadParams(store: StudioStore, item: GalleryItem): void {
     return
   }
   if (p.conditions.length > 1) {
-    store.setState({ notice: { kind: 'info', text: `A composition of ${p.conditions.map((c) => c.className ?? c.classIndex).join(' + ')} (seed ${p.seed}); set its weights in Compose.` } })
+    if (!loadComposition(store, { conditions: p.conditions.map((c) => ({ classIndex: c.classIndex, weight: c.weight })), seed: p.seed, sampler: p.sampler })) {
+      store.setState({ notice: { kind: 'error', text: `${item.title}: its classes do not fit the current model, nothing to reload` } })
+    }
     return
   }
   store.setState((s) => ({
