@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createStudioStore } from '../store/studio-store'
 import { decodeSession, encodeSession } from './session-codec'
 import { addStroke, replaceDocument } from '../repair/repair-history'
+import { createComposeStore } from '../compose/compose-store'
 
 describe('session codec', () => {
   it('round-trips gallery, settings and the repair document with its history', () => {
@@ -25,6 +26,16 @@ describe('session codec', () => {
     expect(Array.from(restored.repair.history.document.photo!.bytes)).toEqual([1, 2, 3, 4])
     expect(restored.repair.history.document.strokes).toHaveLength(1)
     expect(restored.repair.history.undo.map((e) => e.kind)).toEqual(['replace', 'stroke'])
+  })
+
+  it('keeps the Compose tool's classes, weights and seed', () => {
+    const compose = createComposeStore()
+    compose.setState({ modelId: 'm', rows: [{ key: 1, classIndex: 2, weight: 0.7 }, { key: 2, classIndex: 5, weight: -0.4 }], seed: 42, lockSeed: true, count: 3 })
+    const json = JSON.parse(JSON.stringify(encodeSession(createStudioStore().getState(), compose.getState())))
+    const decoded = decodeSession(json, createStudioStore().getState())
+    if ('error' in decoded) throw new Error(decoded.error)
+    expect(decoded.compose).toMatchObject({ modelId: 'm', seed: 42, lockSeed: true, count: 3 })
+    expect(decoded.compose!.rows!.map((r) => [r.classIndex, r.weight])).toEqual([[2, 0.7], [5, -0.4]])
   })
 
   it('refuses a damaged session with a reason instead of applying part of it', () => {

@@ -3,6 +3,7 @@ import { samplerSettingsSchema } from '../../../shared/manifest'
 import { base64ToBytes, bytesToBase64 } from '../../../shared/base64'
 import type { StudioState } from '../store/studio-store'
 import type { HistoryEntry, RepairDocument, RepairPhoto } from '../repair/repair-history'
+import { nextRowKey, type ComposeState } from '../compose/compose-store'
 
 /**
  * The autosaved session: what the user made and chose (gallery, settings, the repair
@@ -45,6 +46,15 @@ const galleryItemSchema = z.object({
   gradNorm: z.number(),
   createdAt: z.number()
 })
+const composeSchema = z.object({
+  modelId: z.string().nullable(),
+  rows: z.array(z.object({ classIndex: z.number().int().min(0), weight: z.number() })).max(16),
+  count: z.number().int().min(1),
+  seed: z.number().int().min(0),
+  lockSeed: z.boolean(),
+  sampler: samplerSettingsSchema
+})
+
 export const sessionSchema = z.object({
   version: z.literal(SESSION_VERSION),
   tool: z.enum(['generate', 'compose', 'repair', 'ood']),
@@ -53,6 +63,7 @@ export const sessionSchema = z.object({
   generate: z.object({ classIndex: z.number().int().min(0), count: z.number().int().min(1), seed: z.number().int().min(0), lockSeed: z.boolean(), sampler: samplerSettingsSchema }),
   gallery: z.array(galleryItemSchema).max(1000),
   canvasImageIds: z.array(z.string()),
+  compose: composeSchema.optional(),
   repair: z.object({
     document: documentSchema,
     undo: z.array(historyEntrySchema),
@@ -77,9 +88,17 @@ function decodeEntry(entry: z.infer<typeof historyEntrySchema>): HistoryEntry {
   return entry.kind === 'stroke' ? entry : { ...entry, before: decodeDocument(entry.before), after: decodeDocument(entry.after) }
 }
 
-export function encodeSession(state: StudioState): SessionData {
+export function encodeSession(state: StudioState, compose?: ComposeState): SessionData {
   const { history, settings } = state.repair
   return {
+    compose: compose && {
+      modelId: compose.modelId,
+      rows: compose.rows.map(({ classIndex, weight }) => ({ classIndex, weight })),
+      count: compose.count,
+      seed: compose.seed,
+      lockSeed: compose.lockSeed,
+      sampler: compose.sampler
+    },
     version: SESSION_VERSION,
     tool: state.tool,
     modelId: state.modelId,
@@ -97,12 +116,13 @@ export function encodeSession(state: StudioState): SessionData {
 }
 
 /** The state to restore, or an error saying why the saved session cannot be used. */
-export function decodeSession(raw: unknown, base: StudioState): { state: Partial<StudioState> } | { error: string } {
+export function decodeSession(raw: unknown, base: StudioState): { state: Partial<StudioState>; compose?: Partial<ComposeState> } | { error: string } {
   const parsed = sessionSchema.safeParse(raw)
   if (!parsed.success) return { error: `the saved session is not readable (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})` }
   const data = parsed.data
   const gallery = data.gallery
   return {
+    compose: data.compose && { ...data.compose, rows: data.compose.rows.map((row) => ({ ...row, key: nextRowKey() })) },
     state: {
       tool: data.tool,
       modelId: data.modelId,
