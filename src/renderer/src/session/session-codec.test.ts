@@ -28,7 +28,7 @@ describe('session codec', () => {
     expect(restored.repair.history.undo.map((e) => e.kind)).toEqual(['replace', 'stroke'])
   })
 
-  it('keeps the Compose tool's classes, weights and seed', () => {
+  it('keeps the Compose classes, weights and seed', () => {
     const compose = createComposeStore()
     compose.setState({ modelId: 'm', rows: [{ key: 1, classIndex: 2, weight: 0.7 }, { key: 2, classIndex: 5, weight: -0.4 }], seed: 42, lockSeed: true, count: 3 })
     const json = JSON.parse(JSON.stringify(encodeSession(createStudioStore().getState(), compose.getState())))
