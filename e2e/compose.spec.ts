@@ -138,3 +138,23 @@ test('compose: rows, weights, validation; Ctrl+Enter composes live and Esc cance
   await expect(page.getByTestId('gallery-item')).toHaveCount(1, { timeout: 60_000 })
   expect(await page.getByTestId('gallery-item').getAttribute('title')).toContain(`${PAIR[1]} ×0.75`)
 })
+
+test('compose live: each weight change re-runs into a preview outside the gallery until kept', async ({ studio: page }) => {
+  await openCompose(page)
+  await setNumber(page, 'compose-count', 1)
+  await page.getByTestId('compose-live').check()
+  const canvas = page.getByTestId('canvas')
+  await expect(canvas).toHaveAttribute('data-preview', 'true', { timeout: 60_000 })
+  const first = await canvas.evaluate((el) => Array.from(el.querySelectorAll('canvas')).map((c) => c.toDataURL()).join('|'))
+  await setNumber(page, 'compose-weight-1', -0.5)
+  // the new weight gives a new preview
+  await expect
+    .poll(async () => canvas.evaluate((el) => Array.from(el.querySelectorAll('canvas')).map((c) => c.toDataURL()).join('|')), { timeout: 60_000 })
+    .not.toBe(first)
+  await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 60_000 })
+  await expect(page.getByTestId('gallery-item')).toHaveCount(0)
+  await page.getByTestId('compose-keep').click()
+  await expect(page.getByTestId('gallery-item')).toHaveCount(1)
+  await expect(canvas).toHaveAttribute('data-preview', 'false')
+  expect(await page.getByTestId('gallery-item').first().getAttribute('title')).toContain('×-0.5')
+})

@@ -13,7 +13,8 @@ import { CanvasToolbar } from './CanvasToolbar'
 export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctrl+Enter)' }: { emptyHint?: string }) {
   const [container, size] = useContainerSize()
   const job = useStudio((s) => s.job)
-  const images = useStudio((s) => s.canvasImages)
+  const images = useStudio((s) => s.canvasPreview ?? s.canvasImages)
+  const previewing = useStudio((s) => s.canvasPreview !== null)
   const stagingCanvas = useMemo(() => (job?.preview ? previewToCanvas(job.preview) : null), [job?.preview])
   const results = useResultImages(images.map((i) => i.png))
   const content = stagingCanvas ? { width: stagingCanvas.width, height: stagingCanvas.height } : resultsSize(results)
@@ -23,7 +24,7 @@ export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctr
 
   const pointer = (e: Konva.KonvaEventObject<Event>) => e.target.getStage()?.getPointerPosition() ?? { x: 0, y: 0 }
   return (
-    <div className="canvas-area" ref={container} data-testid="canvas" data-step={job?.step ?? ''} data-results={images.length} onContextMenu={(e) => e.preventDefault()}>
+    <div className="canvas-area" ref={container} data-testid="canvas" data-step={job?.step ?? ''} data-results={images.length} data-preview={previewing ? 'true' : 'false'} onContextMenu={(e) => e.preventDefault()}>
       <Stage
         width={size.width}
         height={size.height}

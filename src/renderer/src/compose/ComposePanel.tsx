@@ -5,7 +5,7 @@ import type { SamplerSettings } from '../../../shared/manifest'
 import { NumberField, SliderField } from '../components/fields'
 import { canAddRow, canRemoveRow, clampWeight, describeComposition, nextUnusedClass, toConditions, validateComposition, WEIGHT_MAX, WEIGHT_MIN, type ComposeRow } from './compose-logic'
 import { composeStore, nextRowKey, syncComposeModel, useCompose, type ComposeState } from './compose-store'
-import { runComparison, runCompose } from './compose-actions'
+import { keepPreview, requestLiveCompose, runComparison, runCompose } from './compose-actions'
 import './compose.css'
 
 /** Composition: classes with weights whose energies add, the sampler, and the one-click comparison. */
@@ -14,7 +14,9 @@ export function ComposePanel() {
   const model = useStudio(currentModel)
   const busy = useStudio((s) => s.job !== null)
   const state = useCompose((s) => s)
+  const preview = useStudio((s) => s.canvasPreview !== null)
   useEffect(() => syncComposeModel(composeStore, model), [model])
+  useLiveCompose()
   if (!model) return <div className="panel muted">Waiting for the engine…</div>
   if (state.modelId !== model.id) return <div className="panel muted">Loading {model.title}…</div>
   if (model.classes.length < 2) return <div className="panel muted">{model.title} has a single class: there is nothing to compose.</div>
@@ -123,6 +125,18 @@ export function ComposePanel() {
           {problem}
         </p>
       )}
+      <label className="check" title="Re-run on every change of classes, weights or guidance, with one seed; results are previews until you keep them">
+        <input type="checkbox" data-testid="compose-live" checked={state.live} onChange={(e) => {
+            set({ live: e.target.checked })
+            if (!e.target.checked) store.setState({ canvasPreview: null })
+          }} />
+        live result while editing
+      </label>
+      {preview && (
+        <button data-testid="compose-keep" onClick={() => keepPreview(store)} title="Keep the live result: canvas and gallery, with its parameters">
+          Keep this result
+        </button>
+      )}
       <button className="primary" data-testid="compose-run" disabled={busy || problem !== null} onClick={() => void runCompose(store, client)} title="Ctrl+Enter">
         Compose
       </button>
@@ -131,4 +145,18 @@ export function ComposePanel() {
       </button>
     </div>
   )
+}
+
+/** In live mode, a change of classes, weights or sampler asks for a new result (debounced). */
+function useLiveCompose() {
+  const { store, client } = useServices()
+  const live = useCompose((s) => s.live)
+  const rows = useCompose((s) => s.rows)
+  const sampler = useCompose((s) => s.sampler)
+  const count = useCompose((s) => s.count)
+  useEffect(() => {
+    if (!live) return
+    const timer = setTimeout(() => requestLiveCompose(store, client), 250)
+    return () => clearTimeout(timer)
+  }, [live, rows, sampler, count, store, client])
 }

@@ -1,7 +1,7 @@
 import type { EngineClient } from '../host/engine-client'
 import type { Condition } from '../../../shared/jobs'
 import { currentModel, type GalleryItem, type StudioStore } from '../store/studio-store'
-import { acceptResults, randomSeed, runSamplerJob, toGalleryItems } from '../store/job-actions'
+import { acceptResults, cancelJob, randomSeed, runSamplerJob, toGalleryItems } from '../store/job-actions'
 import { clampWeight, comparisonPlan, compositionSignature, toConditions, validateComposition } from './compose-logic'
 import { composeStore, nextRowKey, syncComposeModel, type ComparisonCell, type ComposeStore } from './compose-store'
 
@@ -46,6 +46,56 @@ export async function runCompose(store: StudioStore, client: EngineClient, compo
     settings.sampler.maxSteps
   )
   if (result) acceptResults(store, toGalleryItems(result, model.classes))
+}
+
+let liveWanted = false
+let livePumping = false
+
+/**
+ * Live composition: every change asks for a fresh result. A run already descending with
+ * stale settings is cancelled (quietly) and the newest settings run next; results go to the
+ * canvas as a preview, outside history, until kept.
+ */
+export function requestLiveCompose(store: StudioStore, client: EngineClient, compose: ComposeStore = composeStore): void {
+  liveWanted = true
+  if (livePumping) {
+    if (store.getState().job) cancelJob(store, client)
+    return
+  }
+  if (store.getState().job) return
+  void pumpLive(store, client, compose)
+}
+
+async function pumpLive(store: StudioStore, client: EngineClient, compose: ComposeStore): Promise<void> {
+  livePumping = true
+  try {
+    while (liveWanted && compose.getState().live) {
+      liveWanted = false
+      const model = currentModel(store.getState())
+      if (!model || store.getState().job) return
+      const settings = compose.getState()
+      if (validateComposition(settings.rows, model.classes)) return
+      // live runs keep one seed, so what changes on the canvas is the composition alone
+      if (!settings.lockSeed) compose.setState({ lockSeed: true })
+      const result = await runSamplerJob(
+        store,
+        client,
+        { method: 'generate', params: { modelId: model.id, seed: settings.seed, count: settings.count, conditions: toConditions(settings.rows), sampler: settings.sampler, previewEvery: 1 } },
+        settings.count,
+        settings.sampler.maxSteps,
+        { quietCancel: true }
+      )
+      if (result && !liveWanted) store.setState({ canvasPreview: toGalleryItems(result, model.classes) })
+    }
+  } finally {
+    livePumping = false
+  }
+}
+
+/** The live preview becomes a kept result: canvas and gallery. */
+export function keepPreview(store: StudioStore): void {
+  const preview = store.getState().canvasPreview
+  if (preview) acceptResults(store, preview)
 }
 
 /**

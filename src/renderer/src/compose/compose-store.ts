@@ -34,6 +34,8 @@ export interface ComposeState {
   lockSeed: boolean
   sampler: SamplerSettings
   comparison: Comparison | null
+  /** re-run on every change of classes, weights or guidance; results are previews until kept */
+  live: boolean
 }
 
 export function createComposeStore() {
@@ -44,7 +46,8 @@ export function createComposeStore() {
     seed: 1,
     lockSeed: false,
     sampler: FALLBACK_SAMPLER,
-    comparison: null
+    comparison: null,
+    live: false
   }))
 }
 export type ComposeStore = ReturnType<typeof createComposeStore>

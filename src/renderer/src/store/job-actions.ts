@@ -21,7 +21,14 @@ type JobRequest =
  * Runs one sampler job with live frames into the staging layer (never into history).
  * Returns the result, or null when it was cancelled or failed (the notice says which).
  */
-export async function runSamplerJob(store: StudioStore, client: EngineClient, request: JobRequest, count: number, maxSteps: number): Promise<JobResult | null> {
+export async function runSamplerJob(
+  store: StudioStore,
+  client: EngineClient,
+  request: JobRequest,
+  count: number,
+  maxSteps: number,
+  options: { quietCancel?: boolean } = {}
+): Promise<JobResult | null> {
   if (store.getState().job) return null
   const jobId = newJobId()
   store.setState({
@@ -46,7 +53,8 @@ export async function runSamplerJob(store: StudioStore, client: EngineClient, re
     return result
   } catch (error) {
     const cancelled = error instanceof EngineCallError && error.code === 'cancelled'
-    store.setState({ job: null, notice: { kind: cancelled ? 'info' : 'error', text: cancelled ? 'Cancelled. The canvas keeps its last result.' : (error as Error).message } })
+    if (cancelled && options.quietCancel) store.setState({ job: null })
+    else store.setState({ job: null, notice: { kind: cancelled ? 'info' : 'error', text: cancelled ? 'Cancelled. The canvas keeps its last result.' : (error as Error).message } })
     return null
   } finally {
     stopFrames()
@@ -80,5 +88,5 @@ export function toGalleryItems(result: JobResult, classes: string[]): GalleryIte
 
 /** Accepted results go to the canvas and the gallery: user changes, kept and autosaved. */
 export function acceptResults(store: StudioStore, items: GalleryItem[]): void {
-  store.setState((s) => ({ canvasImages: items, gallery: [...items, ...s.gallery].slice(0, 500) }))
+  store.setState((s) => ({ canvasImages: items, canvasPreview: null, gallery: [...items, ...s.gallery].slice(0, 500) }))
 }

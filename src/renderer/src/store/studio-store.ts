@@ -76,6 +76,8 @@ export interface StudioState {
   repair: RepairState
   /** the images of the last finished job, shown on the canvas */
   canvasImages: GalleryItem[]
+  /** a result shown on the canvas but not kept (a live composition): staging, not history */
+  canvasPreview: GalleryItem[] | null
   gallery: GalleryItem[]
   notice: { kind: 'error' | 'info'; text: string } | null
 }
@@ -95,6 +97,7 @@ export function createStudioStore() {
     lastDescent: [],
     repair: DEFAULT_REPAIR,
     canvasImages: [],
+    canvasPreview: null,
     gallery: [],
     notice: null
   }))
