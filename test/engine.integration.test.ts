@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import { Engine } from '../src/main/engine/engine'
 import { base64ToBytes, bytesToBase64 } from '../src/shared/base64'
@@ -36,6 +39,19 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
     expect(norms[norms.length - 1]).toBeLessThan(norms[0])
     expect(client.jobStates('gen-1')).toEqual(['queued', 'running', 'done'])
     expect(result.evaluations).toBe(result.images.reduce((n, i) => n + i.steps, 0))
+  })
+
+  it('sends the explicit energy with frames where the model has one, falling as samples descend', async () => {
+    const client = new RecordingClient(engine)
+    await engine.call('generate', { ...quadratic, count: 2, jobId: 'energy-1', sampler: { stopGradNorm: 0, maxSteps: 200 } }, client)
+    const withEnergy = client.frames.filter((f) => f.energies)
+    expect(withEnergy.length).toBeGreaterThan(1)
+    for (const frame of withEnergy) expect(frame.energies).toHaveLength(2)
+    const first = withEnergy[0].energies![0]
+    const last = withEnergy[withEnergy.length - 1].energies![0]
+    // E = 1/2 ||x - mu||^2 over 64 elements: from ~32 at noise to ~0 at the minimum
+    expect(first).toBeGreaterThan(5)
+    expect(last).toBeLessThan(first / 10)
   })
 
   it('gives byte-identical output for the same seed and parameters', async () => {
@@ -121,6 +137,26 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
     expect(results[0].score).toBeLessThan(0.01)
     expect(results[1]).toMatchObject({ name: 'far', flagged: true, percentile: 1 })
     expect(results[1].score).toBeCloseTo(1, 5)
+  })
+
+  it('scores OOD by the explicit energy when the calibration says so', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'eqm-energy-'))
+    cpSync(join(FIXTURE_MODELS, 'quadratic'), join(root, 'quadratic'), { recursive: true })
+    const file = join(root, 'quadratic', 'manifest.json')
+    const manifest = JSON.parse(readFileSync(file, 'utf8'))
+    manifest.ood = { score: 'energy', quantiles: [[0, 0], [1, 4]], threshold: 2, tpr: 0.95 }
+    writeFileSync(file, JSON.stringify(manifest))
+    const energyEngine = new Engine({ modelRoots: [root] })
+    const { results } = await energyEngine.call('ood.score', {
+      images: [
+        { name: 'mid', image: { width: 8, height: 8, channels: 1, data: bytesToBase64(new Uint8Array(64).fill(128)) } },
+        { name: 'white', image: { width: 8, height: 8, channels: 1, data: bytesToBase64(new Uint8Array(64).fill(255)) } }
+      ]
+    })
+    await energyEngine.dispose()
+    // E(x, null) = 1/2 * 64 * x^2: 0.5 * 64 * (1/255)^2 for mid gray, 32 for white
+    expect(results[0].score).toBeCloseTo(0.5 * 64 * (1 / 255) ** 2, 5)
+    expect(results[1]).toMatchObject({ score: 32, flagged: true })
   })
 
   it('reports the execution provider in use and why others are not', async () => {

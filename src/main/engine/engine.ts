@@ -17,7 +17,8 @@ import { describeModel, scanModels, type ModelEntry, type ModelProblem } from '.
 import { OnnxGradientField } from './onnx-field'
 import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
 import { SessionStore } from './session-store'
-import { runGenerate, runRepair, runOod } from './jobs'
+import { runGenerate, runRepair, runOod, type JobModels } from './jobs'
+import { OnnxEnergyModel } from './onnx-energy'
 
 export interface EngineOptions {
   modelRoots: readonly string[]
@@ -43,6 +44,7 @@ export class Engine {
   private models: ModelEntry[] = []
   private problems: ModelProblem[] = []
   private readonly fields = new Map<string, Promise<OnnxGradientField>>()
+  private readonly energyModels = new Map<string, Promise<OnnxEnergyModel | null>>()
   private providerChoice: ProviderChoice | null = null
   private requestedProvider: ProviderName | 'auto'
   private readonly queue: JobQueue
@@ -107,17 +109,17 @@ export class Engine {
     generate: async (params, client) =>
       this.runJob(params.jobId, client, async (context) => {
         const entry = this.model(params.modelId)
-        return runGenerate(await this.field(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
+        return runGenerate(await this.jobModels(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
       }),
     repair: async (params, client) =>
       this.runJob(params.jobId, client, async (context) => {
         const entry = this.model(params.modelId)
-        return runRepair(await this.field(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
+        return runRepair(await this.jobModels(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
       }),
     'ood.score': async (params) =>
       this.queue.submit(`ood-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, async () => {
         const entry = this.model(params.modelId)
-        return { modelId: entry.manifest.id, results: await runOod(await this.field(entry), entry.manifest, params) }
+        return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params) }
       }),
     cancel: async ({ jobId }) => ({ cancelled: this.queue.cancel(jobId) }),
     'session.save': async ({ data }) => this.requireSessions().save(data),
@@ -185,6 +187,23 @@ export class Engine {
     throw new EngineError('model-not-found', `unknown model "${id}" (available: ${this.models.map((m) => m.manifest.id).join(', ')})`)
   }
 
+  /** The networks a job of this model runs: its gradient field and, where it has one, its energy model. */
+  async jobModels(entry: ModelEntry): Promise<JobModels> {
+    const field = await this.field(entry)
+    return { field, energy: await this.energy(entry, field.provider) }
+  }
+
+  private energy(entry: ModelEntry, provider: ProviderName): Promise<OnnxEnergyModel | null> {
+    const { id, files } = entry.manifest
+    let model = this.energyModels.get(id)
+    if (!model) {
+      model = files.energy ? OnnxEnergyModel.load(entry.file(files.energy), entry.manifest, provider) : Promise.resolve(null)
+      this.energyModels.set(id, model)
+      model.catch(() => this.energyModels.delete(id))
+    }
+    return model
+  }
+
   /** The model's session, on the chosen provider; the provider is chosen at the first load. */
   field(entry: ModelEntry): Promise<OnnxGradientField> {
     const id = entry.manifest.id
@@ -224,11 +243,12 @@ export class Engine {
   }
 
   private async releaseFields(): Promise<void> {
-    const loaded = [...this.fields.values()]
+    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.values(), ...this.energyModels.values()]
     this.fields.clear()
+    this.energyModels.clear()
     for (const field of loaded) {
       try {
-        await (await field).release()
+        await (await field)?.release()
       } catch {
         // a field that failed to load has nothing to release
       }

@@ -29,6 +29,11 @@ export class FrameGate {
     this.flush()
   }
 
+  /** Whether a frame offered now would go out at once (nothing in flight, interval passed). */
+  wouldSendNow(): boolean {
+    return !this.closed && this.awaitingSeq === null && this.timer === null && this.now() - this.lastSentAt >= this.minIntervalMs
+  }
+
   ack(seq: number): void {
     if (this.awaitingSeq !== null && seq >= this.awaitingSeq) {
       this.awaitingSeq = null

@@ -5,13 +5,24 @@ import type { ParsedParams } from '../../shared/engine-schemas'
 import { base64ToBytes, bytesToBase64 } from '../../shared/base64'
 import { bytesToValues, valuesToBytes } from '../../shared/image-convert'
 import type { GradientField } from './gradient-field'
-import { descend, type DescentSample, type SampleOutcome } from './sampler'
+import { descend, planGuidance, type DescentSample, type GuidancePlan, type SampleOutcome } from './sampler'
 import { SeededRandom, imageSeed } from './rng'
 import { FrameGate } from './frame-gate'
 import { buildPreview } from './preview'
 import { encodeModelPng } from './image-files'
 import { oodScores, percentileOf } from './ood'
 import { EngineError } from './errors'
+
+/** A forward pass to energy values (EqM-E): OnnxEnergyModel, or an analytic one in tests. */
+export interface EnergyModel {
+  energies(x: Float32Array, labels: ArrayLike<number>, rows: number): Promise<Float32Array>
+}
+
+/** The networks a job runs: the gradient field, and the explicit energy where the model has one. */
+export interface JobModels {
+  field: GradientField
+  energy: EnergyModel | null
+}
 
 /** What a running job needs from the engine: cancel state and the way to its client. */
 export interface JobRuntime {
@@ -48,7 +59,7 @@ function yieldToEventLoop(): Promise<void> {
 
 /** Runs the descent with frames: a preview every `previewEvery` steps through a FrameGate. */
 async function descendWithFrames(
-  field: GradientField,
+  models: JobModels,
   manifest: ModelManifest,
   samples: DescentSample[],
   settings: SamplerSettings,
@@ -59,18 +70,25 @@ async function descendWithFrames(
 ): Promise<SampleOutcome[]> {
   const gate = new FrameGate(runtime.sendFrame, runtime.frameIntervalMs)
   runtime.onAck((seq) => gate.ack(seq))
+  const plan = planGuidance(conditions, settings.cfg, manifest.nullClass)
   try {
-    return await descend(field, samples, {
+    return await descend(models.field, samples, {
       ...settings,
       conditions,
       isCancelled: runtime.isCancelled,
       onStep: async ({ step, gradNorms, active }) => {
-        if (previewEvery > 0 && (step % previewEvery === 0 || active === 0)) {
+        const last = active === 0 || step === settings.maxSteps
+        // a frame is built only when it can go out now (or is the last): a slow window gets
+        // the newest state at the first step after its ack, and energies cost at most one
+        // forward pass per frame sent (~30 a second)
+        if (previewEvery > 0 && (step % previewEvery === 0 || last) && (last || gate.wouldSendNow())) {
+          const energies = models.energy ? await guidedEnergies(models.energy, samples, plan, models.field.sampleSize) : undefined
           gate.offer({
             jobId,
             step,
             maxSteps: settings.maxSteps,
             gradNorms: Array.from(gradNorms),
+            energies,
             active,
             preview: buildPreview(samples, manifest)
           })
@@ -83,6 +101,21 @@ async function descendWithFrames(
     gate.close()
     runtime.onAck(null)
   }
+}
+
+/** Each sample's energy under the same guidance as its gradient: E = sum_r k_r E(x, y_r) (energies add). */
+async function guidedEnergies(energy: EnergyModel, samples: DescentSample[], plan: GuidancePlan, size: number): Promise<number[]> {
+  const rows = samples.length * plan.labels.length
+  const x = new Float32Array(rows * size)
+  const labels = new Int32Array(rows)
+  samples.forEach((sample, i) =>
+    plan.labels.forEach((label, r) => {
+      x.set(sample.x, (i * plan.labels.length + r) * size)
+      labels[i * plan.labels.length + r] = label
+    })
+  )
+  const values = await energy.energies(x, labels, rows)
+  return samples.map((_, i) => plan.coefficients.reduce((sum, k, r) => sum + k * values[i * plan.labels.length + r], 0))
 }
 
 function finishImages(
@@ -109,7 +142,7 @@ function finishImages(
 }
 
 export async function runGenerate(
-  field: GradientField,
+  models: JobModels,
   manifest: ModelManifest,
   params: ParsedParams<'generate'>,
   runtime: JobRuntime
@@ -118,8 +151,8 @@ export async function runGenerate(
   checkConditions(params.conditions, manifest)
   const settings = resolveSampler(manifest.sampler, params.sampler)
   const seeds = Array.from({ length: params.count }, (_, i) => imageSeed(params.seed, i))
-  const samples = seeds.map((seed) => ({ x: new SeededRandom(seed).fillNormal(new Float32Array(field.sampleSize)) }))
-  const outcomes = await descendWithFrames(field, manifest, samples, settings, params.conditions, params.jobId, params.previewEvery, runtime)
+  const samples = seeds.map((seed) => ({ x: new SeededRandom(seed).fillNormal(new Float32Array(models.field.sampleSize)) }))
+  const outcomes = await descendWithFrames(models, manifest, samples, settings, params.conditions, params.jobId, params.previewEvery, runtime)
   const shared = { conditions: describeConditions(params.conditions, manifest), sampler: settings }
   return assembleResult('generate', params, manifest, samples, outcomes, seeds, shared, started)
 }
@@ -170,7 +203,7 @@ function decodeModelImage(image: { width: number; height: number; channels: numb
  * given to the model; it does not need it.
  */
 export async function runRepair(
-  field: GradientField,
+  models: JobModels,
   manifest: ModelManifest,
   params: ParsedParams<'repair'>,
   runtime: JobRuntime
@@ -181,16 +214,16 @@ export async function runRepair(
   const original = bytesToValues(decodeModelImage(params.image, manifest, 'image'), manifest.valueRange)
   const maskBytes = decodeModelImage(params.mask, manifest, 'mask', 1)
   const plane = maskBytes.length
-  const weight = new Float32Array(field.sampleSize)
+  const weight = new Float32Array(models.field.sampleSize)
   for (let i = 0; i < weight.length; i++) weight[i] = maskBytes[i % plane] / 255
   const seeds = Array.from({ length: params.count }, (_, i) => imageSeed(params.seed, i))
   const samples: DescentSample[] = seeds.map((seed) => {
-    const noise = new SeededRandom(seed).fillNormal(new Float32Array(field.sampleSize))
-    const x = new Float32Array(field.sampleSize)
+    const noise = new SeededRandom(seed).fillNormal(new Float32Array(models.field.sampleSize))
+    const x = new Float32Array(models.field.sampleSize)
     for (let i = 0; i < x.length; i++) x[i] = original[i] + weight[i] * params.strength * (noise[i] - original[i])
     return { x, freedom: params.holdUnmasked ? weight : undefined }
   })
-  const outcomes = await descendWithFrames(field, manifest, samples, settings, params.conditions, params.jobId, params.previewEvery, runtime)
+  const outcomes = await descendWithFrames(models, manifest, samples, settings, params.conditions, params.jobId, params.previewEvery, runtime)
   if (params.holdUnmasked) {
     // held pixels are exactly the input's bytes, not a float round trip of them
     for (const sample of samples) for (let i = 0; i < weight.length; i++) if (weight[i] === 0) sample.x[i] = original[i]
@@ -199,14 +232,28 @@ export async function runRepair(
   return assembleResult('repair', params, manifest, samples, outcomes, seeds, shared, started)
 }
 
-export async function runOod(field: GradientField, manifest: ModelManifest, params: ParsedParams<'ood.score'>): Promise<OodResult[]> {
+export async function runOod(models: JobModels, manifest: ModelManifest, params: ParsedParams<'ood.score'>): Promise<OodResult[]> {
   const images = params.images.map((entry) => bytesToValues(decodeModelImage(entry.image, manifest, entry.name), manifest.valueRange))
   const calibration = manifest.ood ?? { score: 'grad-rms' }
-  const scores = await oodScores(field, images, calibration)
+  const scores = calibration.score === 'energy' ? await energyScores(models, manifest, images) : await oodScores(models.field, images, calibration)
   return params.images.map((entry, i) => ({
     name: entry.name,
     score: scores[i],
     flagged: manifest.ood ? scores[i] > manifest.ood.threshold : null,
     percentile: manifest.ood ? percentileOf(scores[i], manifest.ood.quantiles) : null
   }))
+}
+
+/** OOD score "energy": the explicit model's unconditional energy at the image. */
+async function energyScores(models: JobModels, manifest: ModelManifest, images: Float32Array[]): Promise<number[]> {
+  if (!models.energy) throw new EngineError('model-invalid', `${manifest.id}: OOD score "energy" needs files.energy in the manifest`)
+  const size = models.field.sampleSize
+  const scores: number[] = []
+  for (let start = 0; start < images.length; start += models.field.maxBatchRows) {
+    const chunk = images.slice(start, start + models.field.maxBatchRows)
+    const x = new Float32Array(chunk.length * size)
+    chunk.forEach((image, i) => x.set(image, i * size))
+    scores.push(...(await models.energy.energies(x, new Int32Array(chunk.length).fill(manifest.nullClass), chunk.length)))
+  }
+  return scores
 }

@@ -30,16 +30,7 @@ export class OnnxGradientField implements GradientField {
     provider: ProviderName,
     maxBatchRows = 64
   ): Promise<OnnxGradientField> {
-    let session: ort.InferenceSession
-    try {
-      session = await ort.InferenceSession.create(file, {
-        executionProviders: [provider],
-        graphOptimizationLevel: 'all'
-      })
-    } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
-      throw new EngineError('model-invalid', `${manifest.id}: cannot load ${file} on ${provider}: ${reason}`)
-    }
+    const session = await createSession(file, manifest, provider)
     checkSignature(session, manifest)
     const field = new OnnxGradientField(session, manifest, maxBatchRows, provider)
     // One real evaluation at load: a provider that creates sessions but cannot run them, or
@@ -79,6 +70,16 @@ export class OnnxGradientField implements GradientField {
 
   async release(): Promise<void> {
     await this.session.release()
+  }
+}
+
+/** A session on one provider; a file that does not load is the model's problem, said so. */
+export async function createSession(file: string, manifest: ModelManifest, provider: ProviderName): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(file, { executionProviders: [provider], graphOptimizationLevel: 'all' })
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    throw new EngineError('model-invalid', `${manifest.id}: cannot load ${file} on ${provider}: ${reason}`)
   }
 }
 

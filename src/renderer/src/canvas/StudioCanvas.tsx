@@ -33,13 +33,13 @@ export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctr
         onMouseMove={(e) => viewport.onPointerMove(pointer(e))}
         onMouseUp={() => viewport.onPointerUp()}
       >
-        <Layer name="results" listening={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale} opacity={stagingCanvas ? 0 : 1}>
+        <Layer name="results" listening={false} imageSmoothingEnabled={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale} opacity={stagingCanvas ? 0 : 1}>
           {results.map((image, i) => (
-            <KonvaImage key={i} image={image} x={(i % columns) * (image.width + 1)} y={Math.floor(i / columns) * (image.height + 1)} imageSmoothingEnabled={false} />
+            <KonvaImage key={i} image={image} x={(i % columns) * (image.width + 1)} y={Math.floor(i / columns) * (image.height + 1)} />
           ))}
         </Layer>
-        <Layer name="staging" listening={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
-          {stagingCanvas && <KonvaImage image={stagingCanvas} imageSmoothingEnabled={false} />}
+        <Layer name="staging" listening={false} imageSmoothingEnabled={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
+          {stagingCanvas && <KonvaImage image={stagingCanvas} />}
         </Layer>
         {!stagingCanvas && results.length === 0 && (
           <Layer listening={false}>

@@ -7,6 +7,7 @@ const COLORS = ['#5b9dff', '#ff8a65', '#81c784', '#ffd54f', '#ba68c8', '#4dd0e1'
 
 /**
  * Each sample's gradient RMS against step, on a log scale: the landscape being descended.
+ * With an explicit-energy model, the mean energy of the samples is drawn too (right axis).
  * A sample's line goes flat where it reached equilibrium (its stop threshold) and left the batch.
  */
 export function DescentPlot() {
@@ -17,6 +18,7 @@ export function DescentPlot() {
   const container = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const seriesCount = history[0]?.norms.length ?? 0
+  const hasEnergy = history.some((h) => h.energies)
 
   useEffect(() => {
     const element = container.current
@@ -27,14 +29,20 @@ export function DescentPlot() {
       height: 120,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: false }, y: { distr: 3 } },
+      scales: { x: { time: false }, y: { distr: 3 }, E: {} },
       axes: [
         { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 24 },
         { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 44, values: (_u, values) => values.map((v) => (v == null ? '' : v >= 0.01 ? v.toPrecision(2) : v.toExponential(0))) }
       ],
-      series: [{}, ...Array.from({ length: shown }, (_, i) => ({ stroke: COLORS[i % COLORS.length], width: 1.25, points: { show: false } })), { stroke: '#ff6b6b', dash: [4, 4], width: 1, points: { show: false } }]
+      series: [
+        {},
+        ...Array.from({ length: shown }, (_, i) => ({ stroke: COLORS[i % COLORS.length], width: 1.25, points: { show: false } })),
+        { stroke: '#ff6b6b', dash: [4, 4], width: 1, points: { show: false } },
+        { scale: 'E', stroke: '#e6e8eb', width: 2.5, points: { show: false }, spanGaps: true }
+      ]
     }
-    plot.current = new uPlot(options, [[], ...Array.from({ length: shown + 1 }, () => [])], element)
+    if (hasEnergy) options.axes!.push({ scale: 'E', side: 1, stroke: '#e6e8eb', grid: { show: false }, size: 44 })
+    plot.current = new uPlot(options, [[], ...Array.from({ length: shown + 2 }, () => [])], element)
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: element.clientWidth, height: 120 }))
     resize.observe(element)
     return () => {
@@ -42,21 +50,22 @@ export function DescentPlot() {
       plot.current?.destroy()
       plot.current = null
     }
-  }, [seriesCount])
+  }, [seriesCount, hasEnergy])
 
   useEffect(() => {
     if (!plot.current || history.length === 0) return
-    const shown = plot.current.series.length - 2
+    const shown = plot.current.series.length - 3
     const steps = history.map((h) => h.step)
     // a sample that reached its threshold keeps its last norm: its line goes flat there
     const series = Array.from({ length: shown }, (_, s) => history.map((h) => (h.norms[s] > 0 ? h.norms[s] : null)))
-    plot.current.setData([steps, ...series, steps.map(() => (stop > 0 ? stop : null))] as uPlot.AlignedData)
+    const meanEnergy = history.map((h) => (h.energies ? h.energies.reduce((a, b) => a + b, 0) / h.energies.length : null))
+    plot.current.setData([steps, ...series, steps.map(() => (stop > 0 ? stop : null)), meanEnergy] as uPlot.AlignedData)
   }, [history, stop])
 
   if (seriesCount === 0) return null
   return (
     <div className="descent-plot" data-testid="descent-plot" data-points={history.length}>
-      <span className="muted small">gradient RMS per sample (log) · dashed: stop threshold</span>
+      <span className="muted small">gradient RMS per sample (log) · dashed: stop threshold{hasEnergy ? ' · white, right axis: mean energy E' : ''}</span>
       <div ref={container} />
     </div>
   )

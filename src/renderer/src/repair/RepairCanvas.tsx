@@ -89,19 +89,19 @@ export function RepairCanvas() {
           setCursor(null)
         }}
       >
-        <Layer name="photo" listening={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
-          {photoCanvas && <KonvaImage image={photoCanvas} imageSmoothingEnabled={false} />}
+        <Layer name="photo" listening={false} imageSmoothingEnabled={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
+          {photoCanvas && <KonvaImage image={photoCanvas} />}
           {afterCanvas && (
             <Group clipX={0} clipY={0} clipWidth={compareX} clipHeight={photo!.height}>
-              <KonvaImage image={afterCanvas} imageSmoothingEnabled={false} />
+              <KonvaImage image={afterCanvas} />
             </Group>
           )}
         </Layer>
-        <Layer name="mask" listening={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale} visible={!afterCanvas && !staging}>
-          {maskCanvas && <KonvaImage image={maskCanvas} imageSmoothingEnabled={false} />}
+        <Layer name="mask" listening={false} imageSmoothingEnabled={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale} visible={!afterCanvas && !staging}>
+          {maskCanvas && <KonvaImage image={maskCanvas} />}
         </Layer>
-        <Layer name="staging" listening={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
-          {staging && <KonvaImage image={staging} imageSmoothingEnabled={false} />}
+        <Layer name="staging" listening={false} imageSmoothingEnabled={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
+          {staging && <KonvaImage image={staging} />}
           {afterCanvas && !staging && <Line points={[compareX, 0, compareX, photo!.height]} stroke="#5b9dff" strokeWidth={2 / view.scale} />}
           {photo && cursor && !staging && (
             <Circle x={cursor.x} y={cursor.y} radius={brush.size / 2} stroke={brush.mode === 'eraser' ? '#9ecbff' : '#ffb3b3'} strokeWidth={1.5 / view.scale} dash={brush.mode === 'eraser' ? [3 / view.scale, 3 / view.scale] : undefined} />

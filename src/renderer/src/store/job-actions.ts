@@ -39,7 +39,7 @@ export async function runSamplerJob(
     const job = store.getState().job
     if (!job || job.jobId !== jobId) return
     store.setState({
-      job: { ...job, state: 'running', step: frame.step, maxSteps: frame.maxSteps, active: frame.active, preview: frame.preview, gradHistory: [...job.gradHistory, { step: frame.step, norms: frame.gradNorms }] }
+      job: { ...job, state: 'running', step: frame.step, maxSteps: frame.maxSteps, active: frame.active, preview: frame.preview, gradHistory: [...job.gradHistory, { step: frame.step, norms: frame.gradNorms, energies: frame.energies }] }
     })
     // acked once painted, so a busy window receives fewer frames instead of a backlog
     requestAnimationFrame(() => client.ack(jobId, frame.seq))

@@ -25,7 +25,7 @@ export interface LiveJob {
   startedAt: number
   preview: PreviewImage | null
   /** per frame: the step and each sample's gradient RMS */
-  gradHistory: { step: number; norms: number[] }[]
+  gradHistory: { step: number; norms: number[]; energies?: number[] }[]
 }
 
 export interface GalleryItem {
