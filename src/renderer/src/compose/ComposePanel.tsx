@@ -3,6 +3,7 @@ import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import type { SamplerSettings } from '../../../shared/manifest'
 import { NumberField, SliderField } from '../components/fields'
+import { SamplerFields } from '../components/SamplerFields'
 import { canAddRow, canRemoveRow, clampWeight, describeComposition, nextUnusedClass, toConditions, validateComposition, WEIGHT_MAX, WEIGHT_MIN, type ComposeRow } from './compose-logic'
 import { composeStore, nextRowKey, syncComposeModel, useCompose, type ComposeState } from './compose-store'
 import { keepPreview, requestLiveCompose, runComparison, runCompose } from './compose-actions'
@@ -104,20 +105,7 @@ export function ComposePanel() {
       <details className="compose-sampler">
         <summary data-testid="compose-sampler">Sampler · {state.sampler.method === 'nag' ? 'NAG-GD' : 'GD'}, {state.sampler.maxSteps} steps</summary>
         <fieldset>
-          <label>
-            Method
-            <select value={state.sampler.method} onChange={(e) => setSampler({ method: e.target.value as 'gd' | 'nag' })}>
-              <option value="nag">NAG-GD (look-ahead)</option>
-              <option value="gd">GD</option>
-            </select>
-          </label>
-          <NumberField label="Max steps" testId="compose-max-steps" value={state.sampler.maxSteps} min={1} max={5000} step={1} onChange={(maxSteps) => setSampler({ maxSteps })} />
-          <NumberField label="Step size η" value={state.sampler.stepSize} min={0.0001} max={10} step={0.005} onChange={(stepSize) => setSampler({ stepSize })} />
-          {state.sampler.method === 'nag' && <NumberField label="Look-ahead μ" value={state.sampler.mu} min={0} max={0.99} step={0.05} onChange={(mu) => setSampler({ mu })} />}
-          <NumberField label="Stop at gradient RMS" testId="compose-stop-grad-norm" value={state.sampler.stopGradNorm} min={0} max={100} step={0.01} onChange={(stopGradNorm) => setSampler({ stopGradNorm })} />
-          <button className="link" onClick={() => setSampler(model.sampler)}>
-            Reset to model defaults
-          </button>
+          <SamplerFields sampler={state.sampler} defaults={model.sampler} onChange={setSampler} showCfg={false} testIdPrefix="compose-" />
         </fieldset>
       </details>
       {problem && (

@@ -1,43 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cpSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { PNG } from 'pngjs'
-import { Engine, type EngineClient as EngineSink } from '../../../main/engine/engine'
+import { connectInProcess, installBrowserGlobals, quadraticEngine } from '../../../../test/support/in-process-engine'
 import { EngineClient } from '../host/engine-client'
-import type { EngineConnection } from '../host/connection'
-import type { EngineMessage } from '../../../shared/engine-protocol'
 import { base64ToBytes } from '../../../shared/base64'
 import { createStudioStore } from '../store/studio-store'
 import { loadModels } from '../store/generate-actions'
 import { cancelJob } from '../store/job-actions'
-import { FIXTURE_MODELS } from '../../../../test/support/paths'
 import { createComposeStore, syncComposeModel } from './compose-store'
 import { closeComparison, loadComposition, runComparison, runCompose } from './compose-actions'
 
 // Compose against the real engine in one process, on the quadratic field: grad = x - mu[y],
 // so a composition's minimum is known exactly (cfg 1: the weighted sum of the class means).
-const models = mkdtempSync(join(tmpdir(), 'eqm-compose-'))
-cpSync(join(FIXTURE_MODELS, 'quadratic'), join(models, 'quadratic'), { recursive: true })
-const engine = new Engine({ modelRoots: [models], frameIntervalMs: 0 })
+const engine = quadraticEngine('eqm-compose-')
+const connect = (client: EngineClient) => connectInProcess(engine, client)
 
-function connect(client: EngineClient): void {
-  let listener: ((m: EngineMessage) => void) | null = null
-  const sink: EngineSink = { send: (m) => setImmediate(() => listener?.(structuredClone(m))) }
-  const connection: EngineConnection = {
-    send: (m) => setImmediate(() => engine.receive(sink, structuredClone(m))),
-    onMessage: (l) => {
-      listener = l
-    },
-    close: () => undefined
-  }
-  client.attach(connection)
-}
-
-beforeAll(() => {
-  globalThis.requestAnimationFrame ??= ((cb: FrameRequestCallback) => setImmediate(() => cb(0))) as unknown as typeof requestAnimationFrame
-  globalThis.crypto ??= (require('node:crypto') as typeof import('node:crypto')).webcrypto as Crypto
-})
+beforeAll(installBrowserGlobals)
 afterAll(() => engine.dispose())
 
 async function setup() {

@@ -3,6 +3,7 @@ import { currentModel, type GenerateSettings } from '../store/studio-store'
 import { startGenerate } from '../store/generate-actions'
 import type { SamplerSettings } from '../../../shared/manifest'
 import { NumberField } from '../components/fields'
+import { SamplerFields } from '../components/SamplerFields'
 
 /** Right-hand parameters for generation, starting from the model's own defaults. */
 export function GeneratePanel() {
@@ -38,21 +39,7 @@ export function GeneratePanel() {
       </div>
       <fieldset>
         <legend>Sampler</legend>
-        <label>
-          Method
-          <select value={settings.sampler.method} onChange={(e) => setSampler({ method: e.target.value as 'gd' | 'nag' })}>
-            <option value="nag">NAG-GD (look-ahead)</option>
-            <option value="gd">GD</option>
-          </select>
-        </label>
-        <NumberField label="Max steps" testId="max-steps" value={settings.sampler.maxSteps} min={1} max={5000} step={1} onChange={(maxSteps) => setSampler({ maxSteps })} />
-        <NumberField label="Step size η" value={settings.sampler.stepSize} min={0.0001} max={10} step={0.005} onChange={(stepSize) => setSampler({ stepSize })} />
-        {settings.sampler.method === 'nag' && <NumberField label="Look-ahead μ" value={settings.sampler.mu} min={0} max={0.99} step={0.05} onChange={(mu) => setSampler({ mu })} />}
-        <NumberField label="Guidance (CFG)" value={settings.sampler.cfg} min={0} max={20} step={0.25} onChange={(cfg) => setSampler({ cfg })} />
-        <NumberField label="Stop at gradient RMS" testId="stop-grad-norm" value={settings.sampler.stopGradNorm} min={0} max={100} step={0.01} onChange={(stopGradNorm) => setSampler({ stopGradNorm })} />
-        <button className="link" onClick={() => set({ sampler: model.sampler })}>
-          Reset to model defaults
-        </button>
+        <SamplerFields sampler={settings.sampler} defaults={model.sampler} onChange={setSampler} />
       </fieldset>
       <button className="primary" data-testid="generate" disabled={busy} onClick={() => void startGenerate(store, client)} title="Ctrl+Enter">
         Generate

@@ -1,40 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Engine, type EngineClient as EngineSink } from '../../../main/engine/engine'
+import { connectInProcess, installBrowserGlobals, quadraticEngine } from '../../../../test/support/in-process-engine'
 import { EngineClient } from '../host/engine-client'
-import type { EngineConnection } from '../host/connection'
-import type { EngineMessage } from '../../../shared/engine-protocol'
 import { createStudioStore } from './studio-store'
 import { loadModels, startGenerate } from './generate-actions'
 import { cancelJob } from './job-actions'
-import { FIXTURE_MODELS } from '../../../../test/support/paths'
-import { cpSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 
 // The renderer's store and engine client against the real engine, in one process: the
 // connection is a direct hand-over of the same wire messages a MessagePort carries.
-const models = mkdtempSync(join(tmpdir(), 'eqm-flow-'))
-cpSync(join(FIXTURE_MODELS, 'quadratic'), join(models, 'quadratic'), { recursive: true })
-const engine = new Engine({ modelRoots: [models], frameIntervalMs: 0 })
+const engine = quadraticEngine('eqm-flow-')
+const connect = (client: EngineClient) => connectInProcess(engine, client)
 
-function connect(client: EngineClient): void {
-  let listener: ((m: EngineMessage) => void) | null = null
-  const sink: EngineSink = { send: (m) => setImmediate(() => listener?.(structuredClone(m))) }
-  const connection: EngineConnection = {
-    send: (m) => setImmediate(() => engine.receive(sink, structuredClone(m))),
-    onMessage: (l) => {
-      listener = l
-    },
-    close: () => undefined
-  }
-  client.attach(connection)
-}
-
-beforeAll(() => {
-  // the renderer acks frames after painting; node has no frames to paint
-  globalThis.requestAnimationFrame ??= ((cb: FrameRequestCallback) => setImmediate(() => cb(0))) as unknown as typeof requestAnimationFrame
-  globalThis.crypto ??= (require('node:crypto') as typeof import('node:crypto')).webcrypto as Crypto
-})
+beforeAll(installBrowserGlobals)
 afterAll(() => engine.dispose())
 
 describe('studio store with the real engine', () => {
