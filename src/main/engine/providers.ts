@@ -1,5 +1,6 @@
 import type { ProviderName, ProviderStatus } from '../../shared/engine-protocol'
 import { PROVIDER_NAMES } from '../../shared/engine-protocol'
+import { precheckProvider, thisMachine, type MachineFacts } from './provider-precheck'
 
 /** Fastest first; CPU always last, always there. */
 export const PROVIDER_PREFERENCE: readonly ProviderName[] = PROVIDER_NAMES
@@ -18,7 +19,8 @@ export interface ProviderChoice {
  */
 export async function chooseProvider(
   requested: ProviderName | 'auto',
-  trial: ProviderTrial
+  trial: ProviderTrial,
+  machine: MachineFacts = thisMachine()
 ): Promise<ProviderChoice> {
   const order = requested === 'auto' ? PROVIDER_PREFERENCE : [requested, ...PROVIDER_PREFERENCE.filter((p) => p !== requested)]
   const statuses = new Map<ProviderName, ProviderStatus>()
@@ -26,6 +28,11 @@ export async function chooseProvider(
   for (const name of order) {
     if (active) {
       statuses.set(name, { name, available: false, reason: `not tried: ${active} is in use` })
+      continue
+    }
+    const ruledOut = precheckProvider(name, machine)
+    if (ruledOut) {
+      statuses.set(name, { name, available: false, reason: ruledOut })
       continue
     }
     try {
