@@ -96,6 +96,15 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
     expect(next.images).toHaveLength(1)
   })
 
+  it('refuses unknown methods and a second job with a running job\'s id, and the first job carries on', async () => {
+    await expect(engine.call('constructor' as never, {})).rejects.toMatchObject({ code: 'unknown-method' })
+    const client = new RecordingClient(engine)
+    const first = engine.call('generate', { ...quadratic, jobId: 'twice', sampler: { maxSteps: 300, stopGradNorm: 0 } }, client)
+    await expect(engine.call('generate', { ...quadratic, jobId: 'twice' })).rejects.toThrow(/already queued or running/)
+    await expect(first).resolves.toMatchObject({ jobId: 'twice' })
+    expect(client.jobStates('twice')).toEqual(['queued', 'running', 'done'])
+  })
+
   it('refuses bad parameters by name', async () => {
     await expect(engine.call('generate', { ...quadratic, jobId: 'bad-class', conditions: [{ classIndex: 9, weight: 1 }] })).rejects.toThrow(/class index 9 does not exist: quadratic has 4 classes/)
     await expect(engine.call('generate', { ...quadratic, jobId: 'bad-steps', sampler: { stepSize: -1 } })).rejects.toThrow(/sampler.stepSize/)

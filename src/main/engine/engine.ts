@@ -82,8 +82,10 @@ export class Engine {
 
   /** Validates params and runs a method: the one entry for wire requests and in-process callers. */
   async call<M extends EngineMethod>(method: M, params: unknown, client: EngineClient = silentClient): Promise<ResultOf<M>> {
+    if (typeof method !== 'string' || !Object.hasOwn(engineParamSchemas, method)) {
+      throw new EngineError('unknown-method', `unknown method ${String(method)}`)
+    }
     const schema = engineParamSchemas[method]
-    if (!schema) throw new EngineError('unknown-method', `unknown method ${String(method)}`)
     const parsed = schema.safeParse(params ?? {})
     if (!parsed.success) throw new EngineError('bad-request', `${method}: ${describeZodError(parsed.error)}`)
     const handler = this.handlers[method] as (p: unknown, c: EngineClient) => Promise<ResultOf<M>>
@@ -127,6 +129,7 @@ export class Engine {
   }
 
   private runJob<T>(jobId: string, client: EngineClient, run: (context: { isCancelled(): boolean }) => Promise<T>): Promise<T> {
+    if (this.jobClients.has(jobId)) return Promise.reject(new EngineError('bad-request', `a job with id ${jobId} is already queued or running`))
     this.jobClients.set(jobId, client)
     return this.queue.submit(jobId, run).finally(() => this.jobClients.delete(jobId))
   }
