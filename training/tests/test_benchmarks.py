@@ -1,0 +1,40 @@
+"""The repair and composition benchmarks' own pieces: masks and the composed field."""
+import torch
+
+import compose_bench
+import repair_bench
+
+
+def test_repair_masks_cover_10_to_50_percent_boxes_and_strokes():
+    m = repair_bench.masks(40, seed=3)
+    assert m.shape == (40, 1, 28, 28) and m.dtype == torch.float32
+    coverage = (m > 0).float().flatten(1).mean(1)
+    assert coverage.min() >= 0.05 and coverage.max() <= 0.6
+    # boxes are hard-edged, strokes have a soft edge
+    assert set(m[0].unique().tolist()) <= {0.0, 1.0}
+    assert ((m[1] > 0) & (m[1] < 1)).any()
+
+
+def test_masked_descent_never_moves_held_pixels():
+    class Pull(torch.nn.Module):
+        def forward(self, x, y):
+            return x - 0.5  # minimum at 0.5 everywhere
+
+    x = torch.zeros(2, 1, 28, 28)
+    m = torch.zeros_like(x)
+    m[:, :, :14] = 1
+    settings = {"method": "nag", "stepSize": 0.2, "mu": 0.3, "maxSteps": 80, "stopGradNorm": 0.0}
+    out, _ = repair_bench.eqm_repair(Pull(), x, m, settings)
+    assert torch.equal(out[:, :, 14:], x[:, :, 14:])
+    assert torch.allclose(out[:, :, :14], torch.full_like(out[:, :, :14], 0.5), atol=1e-3)
+
+
+def test_composed_field_adds_weighted_condition_gradients():
+    class PerClass(torch.nn.Module):
+        def forward(self, x, y):
+            return y.float().view(-1, 1, 1, 1).expand_as(x).clone()  # f(x, y) = y
+
+    field = compose_bench.composed_field(PerClass(), [(2, 0.5), (4, 0.25)], cfg=2.0)
+    f = field(torch.zeros(3, 1, 28, 28), None)
+    # f_u = 10 (the null class); f = 10 + 2 * (0.5 * (2 - 10) + 0.25 * (4 - 10)) = -1
+    assert torch.allclose(f, torch.full_like(f, -1.0))
