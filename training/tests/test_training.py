@@ -16,7 +16,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     runs = tmp_path_factory.mktemp("runs")
-    args = ["--name", "tiny", "--objective", "eqm", "--minutes", "5", "--max-steps", "300", "--subset", "2000",
+    # the step cap ends the run; the minutes cap is only a guard, wide enough for a busy 2-core machine
+    args = ["--name", "tiny", "--objective", "eqm", "--minutes", "30", "--max-steps", "300", "--subset", "2000",
             "--channels", "8,16,16", "--emb-dim", "16", "--batch", "32", "--lr", "2e-3", "--warmup", "20",
             "--threads", "2", "--log-every", "25", "--runs-dir", str(runs)]
     train.main(args)
