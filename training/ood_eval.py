@@ -94,11 +94,15 @@ def evaluate(features):
     return table, fit
 
 
+# scores the engine computes (src/main/engine/ood.ts); the others are reported for comparison only
+ENGINE_SCORES = ("grad-rms", "grad-rms-noised", "dot", "mahalanobis")
+
+
 def choose(table):
-    """The score with the best mean AUROC over all OOD sets and the pooled near-OOD."""
+    """The engine score with the best mean AUROC over all OOD sets and the pooled near-OOD."""
     def mean_auroc(row):
         return np.mean([v["auroc"] for k, v in row.items() if k not in ("vflip", "invert")])
-    return max(table, key=lambda name: mean_auroc(table[name]))
+    return max((name for name in table if name in ENGINE_SCORES), key=lambda name: mean_auroc(table[name]))
 
 
 def per_class_near_ood(features, fn, labels_by_set):
@@ -159,6 +163,8 @@ def main():
         labels_by_set = {s["name"]: s.get("labels") for s in json.load(f)["sets"]}
     table, fit = evaluate(features)
     chosen = args.score or choose(table)
+    if args.write_manifest and chosen not in ENGINE_SCORES:
+        raise SystemExit(f"--score {chosen}: the engine does not compute it (it computes {', '.join(ENGINE_SCORES)})")
     per_class = per_class_near_ood(features, candidate_scores(features, fit)[chosen], labels_by_set)
     for name, row in table.items():
         print(f"{name:22s} " + " ".join(f"{k}={v['auroc']:.3f}" for k, v in row.items()))

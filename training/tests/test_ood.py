@@ -48,3 +48,9 @@ def test_sets_have_the_contract_shape_and_disjoint_splits():
     calib, inside = ood_sets.split_indices(40, 30, np.random.default_rng(1))
     assert set(calib).isdisjoint(set(inside))
     assert calib.max() < ood_sets.CALIB[1] <= inside.min()
+
+
+def test_choose_takes_only_scores_the_engine_computes():
+    row = lambda a: {"digits": {"auroc": a, "fpr95": 0.0}, "vflip": {"auroc": 0.5, "fpr95": 0.0}}
+    table = {"neg-dot": row(0.99), "grad-rms@0.2": row(0.98), "mahalanobis": row(0.9), "grad-rms": row(0.8)}
+    assert ood_eval.choose(table) == "mahalanobis"
