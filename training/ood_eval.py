@@ -58,15 +58,24 @@ def mahalanobis(vectors, mean, precision):
     return np.einsum("ij,jk,ik->i", d, precision, d)
 
 
+def log_rms(s):
+    return np.log(np.maximum(np.asarray(s["rms"]), 1e-12))
+
+
+def with_dot(s):
+    return np.hstack([log_rms(s), np.asarray(s["dot"])[:, None]])
+
+
 def candidate_scores(features, fit):
-    """score name -> function(set features) -> scores; the Gaussian is fitted on calibration."""
+    """score name -> function(set features) -> scores; the Gaussians are fitted on calibration."""
     levels = features["noiseLevels"]
     candidates = {
         "grad-rms": lambda s: np.asarray(s["rms"])[:, 0],
         "grad-rms-noised": lambda s: np.asarray(s["rms"]).mean(axis=1),
         "dot": lambda s: np.asarray(s["dot"]),
         "neg-dot": lambda s: -np.asarray(s["dot"]),
-        "mahalanobis": lambda s: mahalanobis(np.log(np.maximum(np.asarray(s["rms"]), 1e-12)), *fit),
+        "mahalanobis": lambda s: mahalanobis(log_rms(s), *fit["mahalanobis"]),
+        "mahalanobis-dot": lambda s: mahalanobis(with_dot(s), *fit["mahalanobis-dot"]),
     }
     for i, level in enumerate(levels):
         if level > 0:
@@ -77,7 +86,7 @@ def candidate_scores(features, fit):
 def evaluate(features):
     sets = features["sets"]
     calib = sets["fmnist-calib"]
-    fit = gaussian_fit(np.log(np.maximum(np.asarray(calib["rms"]), 1e-12)))
+    fit = {"mahalanobis": gaussian_fit(log_rms(calib)), "mahalanobis-dot": gaussian_fit(with_dot(calib))}
     candidates = candidate_scores(features, fit)
     inside = sets["fmnist-test"]
     table = {}
@@ -95,7 +104,7 @@ def evaluate(features):
 
 
 # scores the engine computes (src/main/engine/ood.ts); the others are reported for comparison only
-ENGINE_SCORES = ("grad-rms", "grad-rms-noised", "dot", "mahalanobis")
+ENGINE_SCORES = ("grad-rms", "grad-rms-noised", "dot", "mahalanobis", "mahalanobis-dot")
 
 
 def choose(table):
@@ -128,9 +137,10 @@ def calibration(features, name, fit, tpr=0.95):
         "seeds": features["seeds"],
         "calibrationImages": int(len(scores)),
     }
-    if name == "mahalanobis":
-        calib["mean"] = [float(v) for v in fit[0]]
-        calib["precision"] = [[float(v) for v in row] for row in fit[1]]
+    if name in ("mahalanobis", "mahalanobis-dot"):
+        mean, precision = fit[name]
+        calib["mean"] = [float(v) for v in mean]
+        calib["precision"] = [[float(v) for v in row] for row in precision]
     return calib
 
 

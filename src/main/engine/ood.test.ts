@@ -28,6 +28,9 @@ describe('OOD features and scores', () => {
     expect(m[0]).toBeCloseTo(1 + 2 * (Math.log(4) - 1) ** 2)
     expect(m[1]).toBeCloseTo(0)
     expect(() => scoreFeatures(features, { score: 'mahalanobis', mean: [1], precision: [[1]] })).toThrow(/precision/)
+    const withDot = scoreFeatures(features, { score: 'mahalanobis-dot', noiseLevels: [0, 0.5], mean: [1, 1, 0.5], precision: [[1, 0, 0], [0, 1, 0], [0, 0, 4]] })
+    expect(withDot[0]).toBeCloseTo(1 + (Math.log(4) - 1) ** 2)
+    expect(withDot[1]).toBeCloseTo(4 * 1.5 ** 2)
     await expect(oodScores(field, [constantMean(SIZE, 0)], { score: 'energy-magic' })).rejects.toThrow(/unknown OOD score/)
   })
 

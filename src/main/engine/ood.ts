@@ -18,8 +18,10 @@ import { EngineError } from './errors'
  *   dot                dot
  *   mahalanobis        (v - mean)^T precision (v - mean), v = log rms over the levels: a
  *                      Gaussian fitted to in-distribution images on a calibration split
+ *   mahalanobis-dot    the same over (log rms over the levels, dot): the gradient's size and
+ *                      its alignment with the image together
  */
-export const OOD_SCORES = ['grad-rms', 'grad-rms-noised', 'dot', 'mahalanobis'] as const
+export const OOD_SCORES = ['grad-rms', 'grad-rms-noised', 'dot', 'mahalanobis', 'mahalanobis-dot'] as const
 export type OodScoreKind = (typeof OOD_SCORES)[number]
 
 export interface OodFeatureSpec {
@@ -88,14 +90,17 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
       return features.dot
     case 'grad-rms-noised':
       return features.rms.map((r) => r.reduce((a, b) => a + b, 0) / r.length)
-    case 'mahalanobis': {
+    case 'mahalanobis':
+    case 'mahalanobis-dot': {
       const { mean, precision } = calibration
-      const n = features.rms[0]?.length ?? 0
+      const withDot = kind === 'mahalanobis-dot'
+      const vectors = features.rms.map((r, i) => [...r.map((v) => Math.log(Math.max(v, 1e-12))), ...(withDot ? [features.dot[i]] : [])])
+      const n = vectors[0]?.length ?? 0
       if (!mean || !precision || mean.length !== n || precision.length !== n || precision.some((row) => row.length !== n)) {
-        throw new EngineError('model-invalid', `OOD score mahalanobis needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels`)
+        throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels`)
       }
-      return features.rms.map((r) => {
-        const d = r.map((v, i) => Math.log(Math.max(v, 1e-12)) - mean[i])
+      return vectors.map((v) => {
+        const d = v.map((value, i) => value - mean[i])
         let total = 0
         for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) total += d[i] * precision[i][j] * d[j]
         return total
