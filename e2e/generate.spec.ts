@@ -1,12 +1,17 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOT } from './support/web-server'
 import { test, expect, canvasSnapshot, setNumber } from './support/fixtures'
+
+const REAL_MODEL = existsSync(join(ROOT, 'models', 'fashion-mnist', 'manifest.json'))
 
 test('generate: frames descend on the canvas, then the result lands in the gallery', async ({ studio: page }) => {
   const options = await page.getByTestId('class-select').locator('option').allTextContents()
   expect(options.length).toBeGreaterThan(1)
   await page.getByTestId('class-select').selectOption({ index: 1 })
   await setNumber(page, 'count', 4)
-  // long enough to watch: a fixed number of steps, no early stop
-  await setNumber(page, 'max-steps', 1500)
+  // long enough to watch: a fixed number of steps, no early stop (the analytic field is ~100x faster)
+  await setNumber(page, 'max-steps', REAL_MODEL ? 200 : 1500)
   await setNumber(page, 'stop-grad-norm', 0)
   const blank = await canvasSnapshot(page)
 
@@ -60,3 +65,4 @@ test('Ctrl+Enter generates and Esc cancels', async ({ studio: page }) => {
   await page.keyboard.press('Escape')
   await expect(page.getByTestId('notice')).toContainText('Cancelled')
 })
+
