@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import { readPngText } from '../src/shared/png-text'
-import { FIXTURE_MODELS, ROOT } from './support/paths'
+import { FIXTURE_MODELS, ROOT, SHIPPED_MODELS } from './support/paths'
+import { defaultModelsRoot } from '../src/main/engine/hosts/host-config'
 
 const work = mkdtempSync(join(tmpdir(), 'eqm-cli-'))
 const models = join(work, 'models')
@@ -93,5 +94,23 @@ describe('eqm CLI', () => {
     const { code, stderr } = eqm('ood', bad)
     expect(code).toBe(1)
     expect(stderr).toMatch(/bad.png: corrupt PNG/)
+  })
+
+  it('without --models, the built CLI uses the models/ folder at the package root', () => {
+    // the bundler may put the path code in a shared chunk (out/main/chunks/), so check the
+    // built output itself, as `npx eqm` and `npm run web` run it
+    const built = join(ROOT, 'out', 'main', 'cli.js')
+    expect(existsSync(built), 'npm run build first (npm test does)').toBe(true)
+    const result = spawnSync(process.execPath, [built, 'models'], { encoding: 'utf8', timeout: 60_000 })
+    expect(result.status, result.stderr).toBe(0)
+    const listed = JSON.parse(result.stdout) as { models: { id: string }[] }
+    const shipped = readdirSync(SHIPPED_MODELS).filter((d) => existsSync(join(SHIPPED_MODELS, d, 'manifest.json')))
+    expect(shipped.length).toBeGreaterThan(0)
+    expect(listed.models.map((m) => m.id).sort()).toEqual(expect.arrayContaining(shipped))
+  })
+
+  it('defaultModelsRoot finds the package root from any folder below it', () => {
+    expect(defaultModelsRoot(join(ROOT, 'out', 'main', 'chunks'))).toBe(SHIPPED_MODELS)
+    expect(defaultModelsRoot(join(ROOT, 'out', 'main'))).toBe(SHIPPED_MODELS)
   })
 })

@@ -37,7 +37,7 @@ def parse(argv=None):
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--lr-final-frac", type=float, default=0.1,
-                   help="cosine decay to lr*frac over the time budget (by elapsed minutes)")
+                   help="cosine decay to lr*frac over the budget (images seen with --max-images, else elapsed minutes)")
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--a", type=float, default=0.8)
     p.add_argument("--lam", type=float, default=4.0)
@@ -127,8 +127,10 @@ def main(argv=None):
         idx = perm[state["pos"]:state["pos"] + args.batch]
         state["pos"] += args.batch
         x, y = x_all[idx], y_all[idx]
-        # learning rate: linear warmup, then cosine decay by elapsed fraction of the time budget
-        frac = min(1.0, elapsed / budget)
+        # learning rate: linear warmup, then cosine decay over the budget: by images seen when
+        # --max-images caps the run (a baseline matched on images must not depend on how busy
+        # the CPU was), else by elapsed fraction of the time budget
+        frac = min(1.0, state["images"] / args.max_images if args.max_images else elapsed / budget)
         lr = args.lr * (args.lr_final_frac + (1 - args.lr_final_frac) * 0.5 * (1 + math.cos(math.pi * frac)))
         lr *= min(1.0, (state["step"] + 1) / args.warmup)
         for g in opt.param_groups:

@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import type { EngineOptions } from '../engine'
 import type { ProviderName } from '../../../shared/engine-protocol'
 
@@ -22,7 +23,14 @@ export function readHostConfig(argv: readonly string[]): EngineOptions {
   return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider }
 }
 
-/** models/ at the project (or packaged app) root: two levels above out/main/. */
-export function defaultModelsRoot(): string {
-  return join(__dirname, '..', '..', 'models')
+/**
+ * models/ at the project (or installed package) root: the nearest folder above this file
+ * that holds package.json. Found by walking up because the bundler may place this code in
+ * out/main/ or in a shared chunk below it, so a fixed number of levels is not reliable.
+ */
+export function defaultModelsRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'models')
+    if (dirname(dir) === dir) return join(from, '..', '..', 'models')
+  }
 }
