@@ -112,20 +112,26 @@ describe('histogram from quantiles', () => {
 })
 
 describe('chart axis', () => {
-  it('spans the calibration when no image is scored', () => {
+  it('spans the calibration up to its 99th percentile when no image is scored', () => {
+    // FIXTURE's last knot (q = 1, the single most extreme calibration image) is left off
     const axis = chartAxis(FIXTURE, 0.3, [])
     expect(axis.lo).toBe(0)
-    expect(axis.hi).toBeGreaterThan(0.5)
-    expect(axis.hi).toBeLessThan(0.6)
+    expect(axis.hi).toBeGreaterThan(0.3)
+    expect(axis.hi).toBeLessThan(0.35)
     expect(axis.offScale).toBe(0)
+    // a table with a huge top knot keeps the body readable
+    const heavy: [number, number][] = [[0, 0.3], [0.5, 3], [0.95, 15], [0.99, 58], [1, 430]]
+    expect(chartAxis(heavy, 15, []).hi).toBeLessThan(70)
+    // a table with nothing below the cut still draws
+    expect(chartAxis([[0.995, 1], [1, 2]], null, []).hi).toBeGreaterThan(2)
   })
 
   it('widens for imported scores up to a limit, and counts those beyond it', () => {
-    const near = chartAxis(FIXTURE, 0.3, [0.58])
-    expect(near.hi).toBeGreaterThan(0.58)
+    const near = chartAxis(FIXTURE, 0.3, [0.4])
+    expect(near.hi).toBeGreaterThan(0.4)
     expect(near.offScale).toBe(0)
-    const far = chartAxis(FIXTURE, 0.3, [0.58, 40, 90])
-    expect(far.hi).toBeCloseTo(0.5 + 1.5 * 0.5)
+    const far = chartAxis(FIXTURE, 0.3, [0.4, 40, 90])
+    expect(far.hi).toBeCloseTo(0.3 + 0.5 * 0.3)
     expect(far.offScale).toBe(2)
     expect(chartAxis(FIXTURE, 0.3, [-0.2]).lo).toBe(-0.2)
   })

@@ -96,15 +96,22 @@ export interface Axis {
   offScale: number
 }
 
+/** Quantiles above this are the table's extreme tail: not stretched to on the chart's axis. */
+export const AXIS_TOP_QUANTILE = 0.99
+
 /**
- * The chart's x range: the calibration's range (knots and threshold), widened to show the
- * imported scores, but at most `maxStretch` times the calibrated span to the right so a
- * single huge score does not squash the in-distribution histogram to a sliver.
+ * The chart's x range: the calibration's range (knots up to the 99th percentile, and the
+ * threshold), widened to show the imported scores, but at most `maxStretch` times the
+ * calibrated span to the right, so neither the calibration set's single most extreme image
+ * nor one huge imported score squashes the in-distribution histogram to a sliver.
  */
-export function chartAxis(knots: Quantiles | null, threshold: number | null, scores: number[], maxStretch = 1.5): Axis {
+export function chartAxis(knots: Quantiles | null, threshold: number | null, scores: number[], maxStretch = 0.5): Axis {
   const finite = scores.filter(Number.isFinite)
   const base: number[] = []
-  if (knots && knots.length) for (const [, v] of knots) base.push(v)
+  if (knots && knots.length) {
+    const body = knots.filter(([q]) => q <= AXIS_TOP_QUANTILE)
+    for (const [, v] of body.length >= 2 ? body : knots) base.push(v)
+  }
   if (threshold !== null && Number.isFinite(threshold)) base.push(threshold)
   if (base.length === 0) {
     if (finite.length === 0) return { lo: 0, hi: 1, offScale: 0 }
