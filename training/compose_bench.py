@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 
-import numpy as np
 import torch
 
 from classifier import classify, load_classifier
@@ -19,6 +18,7 @@ from data import CLASSES, NULL_CLASS
 from evaluate import save_grid
 from export import load_model
 from sampler import descend
+from studio_defaults import composition_default
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAIRS = [("Sneaker", "Sandal"), ("Shirt", "Dress"), ("Trouser", "Bag")]
@@ -95,14 +95,7 @@ def main():
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump({"perPair": args.per_pair, "sampler": settings, "rows": rows}, f, indent=2)
-    # the default: best mean in-pair share where both classes stay represented (each >= 10%)
-    def score(r):
-        c = r["composed"]
-        return c["inPair"] if min(c["shareA"], c["shareB"]) >= 0.1 else c["inPair"] - 1
-    by_setting = {}
-    for r in rows:
-        by_setting.setdefault((r["weight"], r["cfg"]), []).append(score(r))
-    best = max(by_setting, key=lambda k: np.mean(by_setting[k]))
+    best = composition_default(rows)  # best mean in-pair share with both classes represented
     if args.report:
         lines = ["# Composition benchmark", "",
                  f"{args.per_pair} samples per pair and setting, same seeds; sampler {settings}. In pair = the judge gives one of the two classes; shares and mean probabilities per class.", "",

@@ -62,6 +62,14 @@ def main():
             },
         },
     }
+    # the OOD calibration (ood_eval.py) and studio defaults (studio_defaults.py) come from
+    # later steps: keep them when rewriting the rest
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            previous = json.load(f)
+        for key in ("ood", "studio"):
+            if previous.get(key) is not None:
+                manifest[key] = previous[key]
     with open(args.out, "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -1,6 +1,6 @@
 import type { GenerateParams, JobResult, OodParams, OodResult, RepairParams } from './jobs'
 import type { Frame } from './frames'
-import type { SamplerSettings, OodCalibration } from './manifest'
+import type { SamplerSettings, OodCalibration, StudioDefaults } from './manifest'
 
 /**
  * The engine's contract. The renderer speaks it over a MessagePort (desktop) or a
@@ -14,6 +14,8 @@ export interface ModelInfo {
   classes: string[]
   nullClass: number
   sampler: SamplerSettings
+  /** repair and composition starting values (the manifest's, else fallbacks) */
+  studio: StudioDefaults
   ood: OodCalibration | null
   hasEnergy: boolean
   hasClassifier: boolean

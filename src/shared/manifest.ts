@@ -28,6 +28,27 @@ export const oodCalibrationSchema = z.object({
 }).passthrough()
 export type OodCalibration = z.infer<typeof oodCalibrationSchema>
 
+/**
+ * The studio's starting values for this model, chosen from its benchmarks
+ * (training/REPAIR.md, training/COMPOSE.md). All optional: the fallbacks below apply.
+ */
+export const studioDefaultsSchema = z.object({
+  repair: z.object({ strength: z.number().min(0.05).max(1), holdUnmasked: z.boolean() }).partial().optional(),
+  compose: z.object({ weight: z.number().min(-5).max(5), cfg: z.number().min(0).max(20) }).partial().optional()
+})
+export interface StudioDefaults {
+  repair: { strength: number; holdUnmasked: boolean }
+  /** each class of a new composition gets `weight`; the composition samples with guidance `cfg` */
+  compose: { weight: number; cfg: number }
+}
+
+export function resolveStudioDefaults(studio: z.infer<typeof studioDefaultsSchema> | undefined, sampler: SamplerSettings): StudioDefaults {
+  return {
+    repair: { strength: studio?.repair?.strength ?? 0.5, holdUnmasked: studio?.repair?.holdUnmasked ?? true },
+    compose: { weight: studio?.compose?.weight ?? 1, cfg: studio?.compose?.cfg ?? sampler.cfg }
+  }
+}
+
 const fileName = z
   .string()
   .min(1)
@@ -54,6 +75,7 @@ export const modelManifestSchema = z
       .passthrough(),
     sampler: samplerSettingsSchema,
     ood: oodCalibrationSchema.nullable(),
+    studio: studioDefaultsSchema.optional(),
     provenance: z.record(z.string(), z.unknown())
   })
   .refine((m) => m.valueRange[0] < m.valueRange[1], { message: 'valueRange must be [low, high] with low < high' })

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ModelInfo } from '../../shared/engine-protocol'
-import { describeZodError, modelManifestSchema, type ModelManifest } from '../../shared/manifest'
+import { describeZodError, modelManifestSchema, resolveStudioDefaults, type ModelManifest } from '../../shared/manifest'
 import { EngineError } from './errors'
 
 export interface ModelEntry {
@@ -68,6 +68,7 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     classes: m.classes,
     nullClass: m.nullClass,
     sampler: m.sampler,
+    studio: resolveStudioDefaults(m.studio, m.sampler),
     ood: m.ood,
     hasEnergy: m.files.energy !== undefined,
     hasClassifier: m.files.classifier !== undefined,

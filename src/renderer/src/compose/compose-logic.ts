@@ -23,8 +23,8 @@ export function clampWeight(weight: number): number {
 }
 
 /** Two rows to start with: the first two classes at weight 1. */
-export function defaultRows(classCount: number, nextKey: () => number): ComposeRow[] {
-  return Array.from({ length: Math.min(2, classCount) }, (_, i) => ({ key: nextKey(), classIndex: i, weight: 1 }))
+export function defaultRows(classCount: number, nextKey: () => number, weight = 1): ComposeRow[] {
+  return Array.from({ length: Math.min(2, classCount) }, (_, i) => ({ key: nextKey(), classIndex: i, weight }))
 }
 
 /** A new row takes the first class not yet used (or null when every class is in). */

@@ -61,8 +61,12 @@ export function useCompose<T>(selector: (state: ComposeState) => T): T {
 let rowKey = 0
 export const nextRowKey = () => ++rowKey
 
-/** Rows and sampler settings start from the model: its first two classes, its sampler defaults. */
+/**
+ * Rows and sampler settings start from the model: its first two classes at its composition
+ * weight, its sampler defaults with its composition guidance (both from its benchmark).
+ */
 export function syncComposeModel(store: ComposeStore, model: ModelInfo | null): void {
   if (!model || store.getState().modelId === model.id) return
-  store.setState({ modelId: model.id, rows: defaultRows(model.classes.length, nextRowKey), sampler: model.sampler, comparison: null })
+  const { weight, cfg } = model.studio.compose
+  store.setState({ modelId: model.id, rows: defaultRows(model.classes.length, nextRowKey, weight), sampler: { ...model.sampler, cfg }, comparison: null })
 }

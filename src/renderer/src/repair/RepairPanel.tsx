@@ -86,7 +86,7 @@ export function RepairPanel() {
           </select>
         </label>
         <div className="row">
-          <NumberField label="Seed" value={repair.settings.seed} min={0} max={4294967295} step={1} onChange={(seed) => set({ seed, lockSeed: true })} />
+          <NumberField label="Seed" testId="repair-seed" value={repair.settings.seed} min={0} max={4294967295} step={1} onChange={(seed) => set({ seed, lockSeed: true })} />
           <label className="check">
             <input type="checkbox" checked={repair.settings.lockSeed} onChange={(e) => set({ lockSeed: e.target.checked })} />
             lock

@@ -2,7 +2,7 @@ import type { EngineClient } from '../host/engine-client'
 import { currentModel, type StudioStore } from './studio-store'
 import { acceptResults, randomSeed, runSamplerJob, toGalleryItems } from './job-actions'
 
-/** Ask for models and engine info, and adopt the model's sampler defaults. */
+/** Ask for models and engine info, and adopt a newly chosen model's sampler and repair defaults. */
 export async function loadModels(store: StudioStore, client: EngineClient): Promise<void> {
   try {
     const preference = store.getState().providerPreference
@@ -17,7 +17,12 @@ export async function loadModels(store: StudioStore, client: EngineClient): Prom
       models,
       engineInfo: info,
       modelId,
-      generate: model && state.modelId !== modelId ? { ...state.generate, sampler: model.sampler, classIndex: 0 } : state.generate
+      ...(model && state.modelId !== modelId
+        ? {
+            generate: { ...state.generate, sampler: model.sampler, classIndex: 0 },
+            repair: { ...state.repair, settings: { ...state.repair.settings, ...model.studio.repair, classIndex: null } }
+          }
+        : {})
     })
     if (!model) store.setState({ notice: { kind: 'error', text: 'No usable model was found in the models folder.' } })
   } catch (error) {

@@ -4,6 +4,7 @@ import { EngineClient } from '../host/engine-client'
 import { createStudioStore } from './studio-store'
 import { loadModels, startGenerate } from './generate-actions'
 import { cancelJob } from './job-actions'
+import { createComposeStore, syncComposeModel } from '../compose/compose-store'
 
 // The renderer's store and engine client against the real engine, in one process: the
 // connection is a direct hand-over of the same wire messages a MessagePort carries.
@@ -16,11 +17,14 @@ afterAll(() => engine.dispose())
 describe('studio store with the real engine', () => {
   it('loads models with their defaults, generates with live frames, accepts into the gallery', async () => {
     const store = createStudioStore()
+    store.setState((s) => ({ repair: { ...s.repair, settings: { ...s.repair.settings, strength: 0.95, holdUnmasked: false } } }))
     const client = new EngineClient()
     connect(client)
     await loadModels(store, client)
     expect(store.getState().modelId).toBe('quadratic')
     expect(store.getState().generate.sampler).toEqual(engine.listModels()[0].sampler)
+    // repair starts from the model's benchmarked defaults (the fixture states none: fallbacks)
+    expect(store.getState().repair.settings).toMatchObject({ strength: 0.5, holdUnmasked: true })
 
     const steps: number[] = []
     const unsubscribe = store.subscribe((s) => s.job?.step && steps.push(s.job.step))
@@ -48,5 +52,15 @@ describe('studio store with the real engine', () => {
     await startGenerate(store, client)
     unsubscribe()
     expect(store.getState()).toMatchObject({ job: null, gallery: [], canvasImages: [], notice: { kind: 'info' } })
+  })
+
+  it('a composition starts from the model\'s composition weight and guidance', () => {
+    const base = engine.listModels()[0]
+    const model = { ...base, studio: { ...base.studio, compose: { weight: 0.5, cfg: 2.25 } } }
+    const compose = createComposeStore()
+    syncComposeModel(compose, model)
+    const state = compose.getState()
+    expect(state.rows.map((r) => r.weight)).toEqual([0.5, 0.5])
+    expect(state.sampler).toEqual({ ...base.sampler, cfg: 2.25 })
   })
 })

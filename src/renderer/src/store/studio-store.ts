@@ -54,7 +54,7 @@ export interface RepairState {
 export const DEFAULT_REPAIR: RepairState = {
   history: EMPTY_HISTORY,
   brush: { mode: 'brush', size: 6, strength: 1, softness: 0.3 },
-  settings: { strength: 0.8, holdUnmasked: true, classIndex: null, seed: 1, lockSeed: false },
+  settings: { strength: 0.5, holdUnmasked: true, classIndex: null, seed: 1, lockSeed: false },
   result: null,
   compare: 0.5
 }

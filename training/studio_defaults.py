@@ -1,0 +1,68 @@
+"""Choose the studio's repair and composition defaults from their benchmarks and write them
+into the model's manifest ("studio" block; the app starts from it):
+
+    /usr/bin/python3 training/studio_defaults.py --write-manifest models/fashion-mnist/manifest.json
+
+Inputs: training/results/repair.json (repair_bench.py) and training/results/compose.json
+(compose_bench.py). Rules:
+- repair strength: the highest s at which EqM (not told s) beats the classical fill on both
+  class kept and FID and beats the noised input on PSNR; a user who paints more noise gets
+  more freedom, this is the most that still helps on all three. Pixels outside the mask held.
+- composition: the (weight, cfg) with the best mean in-pair share over the pairs, counting a
+  pair only where both classes keep at least 10% of the samples.
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EQM = "EqM (s not given)"
+
+
+def repair_strength(rows):
+    by_s = {}
+    for r in rows:
+        by_s.setdefault(r["s"], {})[r["method"]] = r
+    good = [s for s, m in by_s.items()
+            if EQM in m and m[EQM]["classKept"] > m["biharmonic fill"]["classKept"]
+            and m[EQM]["fid"] < m["biharmonic fill"]["fid"] and m[EQM]["psnr"] > m["noised input"]["psnr"]]
+    return max(good) if good else min(by_s)
+
+
+def composition_score(row):
+    c = row["composed"]
+    return c["inPair"] if min(c["shareA"], c["shareB"]) >= 0.1 else c["inPair"] - 1
+
+
+def composition_default(rows):
+    by_setting = {}
+    for r in rows:
+        by_setting.setdefault((r["weight"], r["cfg"]), []).append(composition_score(r))
+    return max(by_setting, key=lambda k: np.mean(by_setting[k]))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repair", default=os.path.join(HERE, "results", "repair.json"))
+    p.add_argument("--compose", default=os.path.join(HERE, "results", "compose.json"))
+    p.add_argument("--write-manifest", default=None)
+    args = p.parse_args()
+    with open(args.repair) as f:
+        strength = repair_strength(json.load(f)["rows"])
+    with open(args.compose) as f:
+        weight, cfg = composition_default(json.load(f)["rows"])
+    studio = {"repair": {"strength": strength, "holdUnmasked": True}, "compose": {"weight": weight, "cfg": cfg}}
+    print(json.dumps(studio))
+    if args.write_manifest:
+        with open(args.write_manifest) as f:
+            manifest = json.load(f)
+        manifest["studio"] = studio
+        with open(args.write_manifest, "w") as f:
+            json.dump(manifest, f, indent=2)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
