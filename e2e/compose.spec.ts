@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Locator, Page } from '@playwright/test'
 import { test, expect, setNumber } from './support/fixtures'
@@ -11,6 +11,10 @@ import { ROOT } from './support/web-server'
  */
 const REAL_MODEL = existsSync(join(ROOT, 'models', 'fashion-mnist', 'manifest.json'))
 const PAIR = REAL_MODEL ? ['Sneaker', 'Sandal'] : ['dark', 'light']
+/** the weight each class of a new composition starts with: the manifest's benchmarked default, else 1 */
+const DEFAULT_WEIGHT: number = REAL_MODEL
+  ? (JSON.parse(readFileSync(join(ROOT, 'models', 'fashion-mnist', 'manifest.json'), 'utf8')).studio?.compose?.weight ?? 1)
+  : 1
 
 async function openCompose(page: Page): Promise<void> {
   await page.getByTestId('tool-compose').click()
@@ -43,7 +47,7 @@ async function meanGray(page: Page, src: string): Promise<number> {
 
 test('compose: two classes make one image that lands in the gallery', async ({ studio: page }) => {
   await openCompose(page)
-  await expect(page.getByTestId('compose-formula')).toHaveText(`${PAIR[0]} ×1 + ${PAIR[1]} ×1`)
+  await expect(page.getByTestId('compose-formula')).toHaveText(`${PAIR[0]} ×${DEFAULT_WEIGHT} + ${PAIR[1]} ×${DEFAULT_WEIGHT}`)
   await setNumber(page, 'compose-count', 2)
   await setNumber(page, 'compose-seed', 11)
   await expect(page.getByTestId('compose-lock-seed')).toBeChecked()
@@ -71,7 +75,7 @@ test('compose: compare with each single class, same seed, side by side', async (
   expect(await attributes(cells, 'data-status')).toEqual(['done', 'done', 'done'])
   await expect(cells.nth(0)).toContainText(`${PAIR[0]} alone`)
   await expect(cells.nth(1)).toContainText(`${PAIR[1]} alone`)
-  await expect(cells.nth(2)).toContainText(`${PAIR[0]} ×1 + ${PAIR[1]} ×1`)
+  await expect(cells.nth(2)).toContainText(`${PAIR[0]} ×${DEFAULT_WEIGHT} + ${PAIR[1]} ×${DEFAULT_WEIGHT}`)
 
   const sources = await cells.locator('img').evaluateAll((images) => images.map((i) => (i as HTMLImageElement).src))
   expect(sources).toHaveLength(3)
@@ -101,6 +105,7 @@ test('compose: rows, weights, validation; Ctrl+Enter composes live and Esc cance
   await expect(rows).toHaveCount(2)
 
   // a negative weight is allowed and shown in the formula
+  await page.getByTestId('compose-weight-0').fill('1')
   await page.getByTestId('compose-weight-1').fill('-0.5')
   await expect(page.getByTestId('compose-formula')).toHaveText(`${PAIR[0]} ×1 − ${PAIR[1]} ×0.5`)
   // the slider follows, and is limited to [-2, 2]

@@ -68,6 +68,32 @@ describe('eqm CLI', () => {
     ])
   })
 
+  it("compose and repair start from the model's studio defaults, and flags override them", () => {
+    const root = join(work, 'models-studio')
+    cpSync(join(FIXTURE_MODELS, 'quadratic'), join(root, 'quadratic'), { recursive: true })
+    const manifestPath = join(root, 'quadratic', 'manifest.json')
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, studio: { repair: { strength: 0.3 }, compose: { weight: 0.25, cfg: 1.5 } } }))
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/eqm.mjs'), ...args, '--models', root], { encoding: 'utf8', timeout: 60_000 })
+    const params = (file: string) => JSON.parse(readPngText(readFileSync(file))!)
+
+    const composed = run('compose', '--class', 'dark', '--class', 'light:0.5', '--count', '1', '--seed', '3', '--out', join(work, 'studio-compose'))
+    expect(composed.status, composed.stderr).toBe(0)
+    const line = JSON.parse(composed.stdout.trim())
+    expect(line.classes.map((c: { weight: number }) => c.weight)).toEqual([0.25, 0.5])
+    expect(params(line.file).sampler.cfg).toBe(1.5)
+    const overridden = run('compose', '--class', 'dark', '--class', 'light', '--cfg', '2', '--count', '1', '--seed', '3', '--out', join(work, 'studio-compose-2'))
+    expect(params(JSON.parse(overridden.stdout.trim()).file).sampler.cfg).toBe(2)
+
+    const photo = join(work, 'studio-photo.png')
+    const mask = join(work, 'studio-mask.png')
+    writePng(photo, 8, 8, () => 60)
+    writePng(mask, 8, 8, (x) => (x < 4 ? 255 : 0))
+    const repaired = run('repair', '--in', photo, '--mask', mask, '--seed', '1', '--out', join(work, 'studio-repaired.png'))
+    expect(repaired.status, repaired.stderr).toBe(0)
+    expect(params(join(work, 'studio-repaired.png'))).toMatchObject({ strength: 0.3, holdUnmasked: true })
+  })
+
   it.each([
     [['generate', '--class', 'nope', '--out', 'x'], /unknown class "nope"/],
     [['generate', '--class', '9', '--out', 'x'], /unknown class 9: the model has classes 0-3/],

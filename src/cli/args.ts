@@ -38,10 +38,10 @@ export function resolveClass(text: string, classes: readonly string[]): number {
   throw new UsageError(`unknown class "${text}" (${hint})`)
 }
 
-/** "Sneaker:0.6" -> class and weight; a bare class gets weight 1. */
-export function resolveWeightedClass(text: string, classes: readonly string[]): { classIndex: number; weight: number } {
+/** "Sneaker:0.6" -> class and weight; a bare class gets `defaultWeight` (the model's composition weight). */
+export function resolveWeightedClass(text: string, classes: readonly string[], defaultWeight = 1): { classIndex: number; weight: number } {
   const at = text.lastIndexOf(':')
-  if (at < 0) return { classIndex: resolveClass(text, classes), weight: 1 }
+  if (at < 0) return { classIndex: resolveClass(text, classes), weight: defaultWeight }
   const weight = Number(text.slice(at + 1))
   if (!Number.isFinite(weight) || Math.abs(weight) > 10) throw new UsageError(`--class ${text}: the weight after ":" must be a number from -10 to 10`)
   return { classIndex: resolveClass(text.slice(0, at), classes), weight }

@@ -20,6 +20,9 @@ const HELP = `eqm: EqM Studio from the command line (headless; same engine as th
   eqm ood      IMG... [--json]
   eqm models
 
+repair strength, composition weights and composition guidance default to the model's
+benchmarked values (its manifest's "studio" block).
+
 sampler options (generate, compose, repair; defaults come from the model's manifest):
   --sampler gd|nag  --steps N  --step-size ETA  --mu MU  --cfg S  --stop-grad-norm G
 common: --model ID  --models DIR (model folder root)  --provider auto|cpu|webgpu|cuda|dml|coreml
@@ -124,7 +127,10 @@ async function generate(engine: Engine, values: Values, compose: boolean): Promi
   const classArgs = values.class ?? []
   if (classArgs.length === 0) throw new UsageError(compose ? 'compose needs two or more --class NAME:WEIGHT' : '--class is required')
   if (!compose && classArgs.length > 1) throw new UsageError('generate takes one --class; use "eqm compose" for several')
-  const conditions = compose ? classArgs.map((c) => resolveWeightedClass(c, info.classes)) : [{ classIndex: resolveClass(classArgs[0], info.classes), weight: 1 }]
+  // a composition starts from the model's benchmarked weight and guidance (manifest "studio")
+  const conditions = compose
+    ? classArgs.map((c) => resolveWeightedClass(c, info.classes, info.studio.compose.weight))
+    : [{ classIndex: resolveClass(classArgs[0], info.classes), weight: 1 }]
   if (compose && conditions.length < 2) throw new UsageError('compose needs two or more --class NAME:WEIGHT')
   const out = requireOption(values, 'out')
   const result = await engine.call('generate', {
@@ -133,7 +139,7 @@ async function generate(engine: Engine, values: Values, compose: boolean): Promi
     seed: seedOf(values),
     count: integer('count', values.count, 1, 256, 1)!,
     conditions,
-    sampler: samplerOverrides(values),
+    sampler: { ...(compose ? { cfg: info.studio.compose.cfg } : {}), ...samplerOverrides(values) },
     previewEvery: 0
   })
   mkdirSync(out, { recursive: true })
@@ -174,8 +180,8 @@ async function repair(engine: Engine, values: Values): Promise<number> {
     seed: seedOf(values),
     image: { width, height, channels, data: bytesToBase64(image) },
     mask: { width, height, channels: 1, data: bytesToBase64(mask) },
-    strength: ranged('strength', values.strength, 0, 1) ?? 0.8,
-    holdUnmasked: !values['no-hold'],
+    strength: ranged('strength', values.strength, 0, 1) ?? info.studio.repair.strength,
+    holdUnmasked: values['no-hold'] ? false : info.studio.repair.holdUnmasked,
     conditions,
     count: 1,
     sampler: samplerOverrides(values),
