@@ -1,4 +1,4 @@
-import { useRef } from 'react'
+import { FileButton } from './FileButton'
 import { useServices, useStudio } from '../store/context'
 import { pngDataUrl } from '../canvas/pixels'
 import { openParamsPng, reloadParams } from '../store/gallery-actions'
@@ -8,7 +8,6 @@ import type { GalleryItem } from '../store/studio-store'
 export function Gallery() {
   const { store, host } = useServices()
   const gallery = useStudio((s) => s.gallery)
-  const input = useRef<HTMLInputElement>(null)
   // the generation canvas shows it: stay in Generate or Compose, else go to the tool that made it
   const showOnCanvas = (item: GalleryItem) => {
     const tool = store.getState().tool
@@ -23,21 +22,9 @@ export function Gallery() {
   return (
     <div className="gallery" data-testid="gallery">
       <div className="gallery-actions">
-        <input
-          ref={input}
-          type="file"
-          accept="image/png"
-          hidden
-          data-testid="open-png"
-          onChange={(e) => {
-            const file = e.target.files?.[0]
-            if (file) void openParamsPng(store, file)
-            e.target.value = ''
-          }}
-        />
-        <button onClick={() => input.current?.click()} title="Open a PNG exported by EqM Studio: its parameters come back">
+        <FileButton accept="image/png" testId="open-png" title="Open a PNG exported by EqM Studio: its parameters come back" onFile={(file) => void openParamsPng(store, file)}>
           Open PNG…
-        </button>
+        </FileButton>
         <span className="muted small">{gallery.length} results</span>
       </div>
       {gallery.length === 0 && <span className="muted">Results appear here, each with the parameters that made it.</span>}

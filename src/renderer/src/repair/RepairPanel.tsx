@@ -1,7 +1,7 @@
-import { useRef } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
-import { NumberField, SliderField } from '../components/fields'
+import { ClassSelect, SeedField, SliderField } from '../components/fields'
+import { FileButton } from '../components/FileButton'
 import { acceptRepair, clearMask, discardRepair, importPhoto, redoRepair, runRepair, undoRepair, updateRepair } from './repair-actions'
 import { maskCoverage, rasterizeStrokes } from './mask'
 
@@ -11,7 +11,6 @@ export function RepairPanel() {
   const model = useStudio(currentModel)
   const repair = useStudio((s) => s.repair)
   const busy = useStudio((s) => s.job !== null)
-  const fileInput = useRef<HTMLInputElement>(null)
   if (!model) return <div className="panel muted">Waiting for the engine…</div>
   const { photo, strokes } = repair.history.document
   const coverage = photo ? maskCoverage(rasterizeStrokes(strokes, photo.width, photo.height)) : 0
@@ -21,19 +20,9 @@ export function RepairPanel() {
   return (
     <div className="panel" data-testid="repair-panel">
       <h2>Repair</h2>
-      <input
-        ref={fileInput}
-        type="file"
-        accept="image/*"
-        hidden
-        data-testid="repair-import"
-        onChange={(e) => {
-          const file = e.target.files?.[0]
-          if (file) void importPhoto(store, file)
-          e.target.value = ''
-        }}
-      />
-      <button onClick={() => fileInput.current?.click()}>Import photo…</button>
+<FileButton accept="image/*" testId="repair-import" onFile={(file) => void importPhoto(store, file)}>
+        Import photo…
+      </FileButton>
       {photo && (
         <p className="muted small" data-testid="model-view">
           {photo.name}: {photo.originalWidth}×{photo.originalHeight} → centre crop → {photo.width}×{photo.height} {photo.channels === 1 ? 'grayscale' : 'RGB'}. The canvas shows exactly what the model sees.
@@ -74,24 +63,8 @@ export function RepairPanel() {
           <input type="checkbox" checked={repair.settings.holdUnmasked} data-testid="hold-unmasked" onChange={(e) => set({ holdUnmasked: e.target.checked })} />
           hold unpainted pixels fixed
         </label>
-        <label>
-          Guide toward class
-          <select value={repair.settings.classIndex ?? ''} onChange={(e) => set({ classIndex: e.target.value === '' ? null : Number(e.target.value) })}>
-            <option value="">none (let the landscape decide)</option>
-            {model.classes.map((name, i) => (
-              <option key={name} value={i}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <div className="row">
-          <NumberField label="Seed" testId="repair-seed" value={repair.settings.seed} min={0} max={4294967295} step={1} onChange={(seed) => set({ seed, lockSeed: true })} />
-          <label className="check">
-            <input type="checkbox" checked={repair.settings.lockSeed} onChange={(e) => set({ lockSeed: e.target.checked })} />
-            lock
-          </label>
-        </div>
+        <ClassSelect label="Guide toward class" classes={model.classes} value={repair.settings.classIndex} noneLabel="none (let the landscape decide)" onChange={(classIndex) => set({ classIndex })} />
+        <SeedField seed={repair.settings.seed} locked={repair.settings.lockSeed} testIdPrefix="repair-" onChange={set} />
         <span className="muted small">Steps, step size and stop come from the Generate sampler settings.</span>
       </fieldset>
       <button className="primary" data-testid="repair-run" disabled={busy || !photo || coverage === 0} onClick={() => void runRepair(store, client)} title="Ctrl+Enter">
