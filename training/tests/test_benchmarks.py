@@ -38,3 +38,15 @@ def test_composed_field_adds_weighted_condition_gradients():
     f = field(torch.zeros(3, 1, 28, 28), None)
     # f_u = 10 (the null class); f = 10 + 2 * (0.5 * (2 - 10) + 0.25 * (4 - 10)) = -1
     assert torch.allclose(f, torch.full_like(f, -1.0))
+
+
+def test_repair_target_lines_follow_the_numbers():
+    def row(s, method, psnr, kept=0.7, fid=5.0):
+        return {"s": s, "method": method, "psnr": psnr, "classKept": kept, "fid": fid}
+    rows = [row(0.3, "biharmonic fill", 13.0), row(0.3, "EqM (s not given)", 18.0), row(0.3, "flow matching (true s)", 18.5),
+            row(0.5, "biharmonic fill", 13.0), row(0.5, "EqM (s not given)", 12.0),
+            row(0.8, "biharmonic fill", 12.0, 0.72, 4.9), row(0.8, "EqM (s not given)", 8.0, 0.64, 8.5)]
+    lines = repair_bench.target_lines(rows)
+    assert "**met**" in lines[0] and "within 1 dB" in lines[0]
+    assert "**missed**" in lines[1]
+    assert "**missed**" in lines[2]
