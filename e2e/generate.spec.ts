@@ -31,6 +31,11 @@ test('generate: frames descend on the canvas, then the result lands in the galle
   // the descent stays plotted after the job
   await expect(page.getByTestId('descent-plot')).toBeVisible()
   expect(Number(await page.getByTestId('descent-plot').getAttribute('data-points'))).toBeGreaterThan(1)
+  // it belongs to Generate: Repair has not descended anything yet
+  await page.getByTestId('tool-repair').click()
+  await expect(page.getByTestId('descent-plot')).toHaveCount(0)
+  await page.getByTestId('tool-generate').click()
+  await expect(page.getByTestId('descent-plot')).toBeVisible()
   await expect(page.getByTestId('progress')).toHaveCount(0)
   const title = await page.getByTestId('gallery-item').first().getAttribute('title')
   expect(title).toContain(options[1])

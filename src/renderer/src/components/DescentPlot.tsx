@@ -2,7 +2,9 @@ import { useEffect, useRef } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import { useStudio } from '../store/context'
+import type { Descent } from '../store/studio-store'
 
+const NO_HISTORY: Descent['gradHistory'] = []
 const COLORS = ['#5b9dff', '#ff8a65', '#81c784', '#ffd54f', '#ba68c8', '#4dd0e1', '#f06292', '#aed581']
 
 /**
@@ -11,10 +13,13 @@ const COLORS = ['#5b9dff', '#ff8a65', '#81c784', '#ffd54f', '#ba68c8', '#4dd0e1'
  * A sample's line goes flat where it reached equilibrium (its stop threshold) and left the batch.
  */
 export function DescentPlot() {
-  const live = useStudio((s) => s.job?.gradHistory)
+  const tool = useStudio((s) => s.tool)
+  const live = useStudio((s) => s.job)
   const last = useStudio((s) => s.lastDescent)
-  const stop = useStudio((s) => s.generate.sampler.stopGradNorm)
-  const history = live ?? last
+  // only this tool's descent: another tool's curves would describe a different image
+  const descent = live && live.tool === tool ? live : last && last.tool === tool ? last : null
+  const history = descent?.gradHistory ?? NO_HISTORY
+  const stop = descent?.stopGradNorm ?? 0
   const container = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const seriesCount = history[0]?.norms.length ?? 0

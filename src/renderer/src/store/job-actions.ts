@@ -31,9 +31,11 @@ export async function runSamplerJob(
 ): Promise<JobResult | null> {
   if (store.getState().job) return null
   const jobId = newJobId()
+  const { tool } = store.getState()
+  const stopGradNorm = request.params.sampler?.stopGradNorm ?? null
   store.setState({
     notice: null,
-    job: { jobId, kind: request.method, state: 'queued', step: 0, maxSteps, active: count, count, startedAt: performance.now(), preview: null, gradHistory: [] }
+    job: { jobId, kind: request.method, tool, stopGradNorm, state: 'queued', step: 0, maxSteps, active: count, count, startedAt: performance.now(), preview: null, gradHistory: [] }
   })
   const stopFrames = client.onFrames(jobId, (frame) => {
     const job = store.getState().job
@@ -49,7 +51,7 @@ export async function runSamplerJob(
       request.method === 'generate'
         ? await client.call('generate', { ...request.params, jobId })
         : await client.call('repair', { ...request.params, jobId })
-    store.setState((s) => ({ job: null, lastDescent: s.job?.gradHistory ?? [] }))
+    store.setState((s) => ({ job: null, lastDescent: s.job ? { tool: s.job.tool, stopGradNorm: s.job.stopGradNorm, gradHistory: s.job.gradHistory } : null }))
     return result
   } catch (error) {
     const cancelled = error instanceof EngineCallError && error.code === 'cancelled'

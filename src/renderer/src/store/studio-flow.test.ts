@@ -37,7 +37,8 @@ describe('studio store with the real engine', () => {
     expect(state.canvasImages.map((i) => i.id)).toEqual(state.gallery.map((i) => i.id))
     expect(state.gallery[0]).toMatchObject({ kind: 'generate', title: 'light', steps: 30 })
     expect(new Set(steps).size).toBeGreaterThan(1)
-    expect(state.lastDescent.length).toBeGreaterThan(1)
+    expect(state.lastDescent?.gradHistory.length).toBeGreaterThan(1)
+    expect(state.lastDescent).toMatchObject({ tool: 'generate', stopGradNorm: 0 })
   })
 
   it('a cancelled job leaves canvas and gallery as they were and says so', async () => {

@@ -24,9 +24,16 @@ export interface LiveJob {
   count: number
   startedAt: number
   preview: PreviewImage | null
+  /** the tool that started it: its descent plot belongs to that tool */
+  tool: ToolId
+  /** the job's stop threshold (dashed in the plot); null where the engine's default applies */
+  stopGradNorm: number | null
   /** per frame: the step and each sample's gradient RMS */
   gradHistory: { step: number; norms: number[]; energies?: number[] }[]
 }
+
+/** The finished job's descent, kept for its tool's plot until that tool runs again. */
+export type Descent = Pick<LiveJob, 'tool' | 'stopGradNorm' | 'gradHistory'>
 
 export interface GalleryItem {
   id: string
@@ -72,7 +79,7 @@ export interface StudioState {
   generate: GenerateSettings
   job: LiveJob | null
   /** the gradient-norm history of the last finished job, kept for the plot */
-  lastDescent: LiveJob['gradHistory']
+  lastDescent: Descent | null
   repair: RepairState
   /** the images of the last finished job, shown on the canvas */
   canvasImages: GalleryItem[]
@@ -94,7 +101,7 @@ export function createStudioStore() {
     modelId: null,
     generate: { classIndex: 0, count: 4, seed: 1, lockSeed: false, sampler: FALLBACK_SAMPLER },
     job: null,
-    lastDescent: [],
+    lastDescent: null,
     repair: DEFAULT_REPAIR,
     canvasImages: [],
     canvasPreview: null,
