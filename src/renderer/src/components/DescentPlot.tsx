@@ -36,7 +36,8 @@ export function DescentPlot() {
       cursor: { show: false },
       scales: { x: { time: false }, y: { distr: 3 }, E: {} },
       axes: [
-        { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 24 },
+        // steps are whole numbers: no 1.5 ticks early in a job
+        { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 24, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000] },
         { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 44, values: (_u, values) => values.map((v) => (v == null ? '' : v >= 0.01 ? v.toPrecision(2) : v.toExponential(0))) }
       ],
       series: [

@@ -5,6 +5,9 @@ import { FileButton } from '../components/FileButton'
 import { acceptRepair, clearMask, discardRepair, importPhoto, redoRepair, runRepair, undoRepair, updateRepair } from './repair-actions'
 import { maskCoverage, rasterizeStrokes } from './mask'
 
+/** From this noise strength on, an unguided repair often leaves grain or drifts in class. */
+const GUIDE_HINT_STRENGTH = 0.5
+
 /** Repair (partial denoising): import, paint noise, descend, compare, accept. */
 export function RepairPanel() {
   const { store, client } = useServices()
@@ -64,6 +67,12 @@ export function RepairPanel() {
           hold unpainted pixels fixed
         </label>
         <ClassSelect label="Guide toward class" classes={model.classes} value={repair.settings.classIndex} noneLabel="none (let the landscape decide)" onChange={(classIndex) => set({ classIndex })} />
+        {repair.settings.classIndex === null && repair.settings.strength >= GUIDE_HINT_STRENGTH && (
+          // measured: naming the true class keeps the class more often and looks more real (training/REPAIR.md)
+          <span className="muted small" data-testid="guide-hint">
+            At this strength, naming the photo&apos;s class usually gives a cleaner repair.
+          </span>
+        )}
         <SeedField seed={repair.settings.seed} locked={repair.settings.lockSeed} testIdPrefix="repair-" onChange={set} />
         <span className="muted small">Steps, step size and stop come from the Generate sampler settings.</span>
       </fieldset>
