@@ -50,3 +50,19 @@ def test_repair_target_lines_follow_the_numbers():
     assert "**met**" in lines[0] and "within 1 dB" in lines[0]
     assert "**missed**" in lines[1]
     assert "**missed**" in lines[2]
+
+
+def test_fm_compare_keeps_each_sides_best_and_judges_25_and_50():
+    import fm_compare
+    recs = [
+        {"steps": 25, "eta": 0.02, "accuracy": 0.99, "fid": 1.7},
+        {"steps": 25, "eta": 0.04, "accuracy": 0.98, "fid": 2.0},
+        {"steps": 50, "eta": 0.02, "accuracy": 0.99, "fid": 1.6},
+        {"objective": "fm", "method": "euler", "evals": 25, "accuracy": 0.95, "fid": 3.0},
+        {"objective": "fm", "method": "heun", "evals": 25, "accuracy": 0.97, "fid": 2.5},
+        {"objective": "fm", "method": "euler", "evals": 50, "accuracy": 0.995, "fid": 1.2},
+    ]
+    lines, verdicts = fm_compare.table(recs)
+    assert "| 25 | NAG eta 0.02 | 99.0% | 1.700 | heun | 97.0% | 2.500 | EqM |" in lines
+    assert lines[-1].endswith("| FM |")
+    assert "EqM beats" in verdicts[0] and "does not beat" in verdicts[1]
