@@ -71,6 +71,20 @@ test('repair changes only the painted region and pulls it back toward the photo'
   expect(repairedError).toBeLessThan(noisedError)
 })
 
+test('the classifier suggests the photo\'s class to guide the repair toward', async ({ studio: page }) => {
+  const photo = await testPhoto()
+  test.skip(photo.width !== 28, 'the analytic test model has no classifier')
+  const dir = mkdtempSync(join(tmpdir(), 'eqm-repair-'))
+  writeFileSync(join(dir, 'p.png'), photo.png)
+  await page.getByTestId('tool-repair').click()
+  await page.getByTestId('repair-import').setInputFiles(join(dir, 'p.png'))
+  // Fashion-MNIST test image 0 is an ankle boot
+  await expect(page.getByTestId('class-suggestion')).toContainText('Ankle boot')
+  await page.getByTestId('use-suggestion').click()
+  await expect(page.getByTestId('class-suggestion')).toHaveCount(0)
+  await expect(page.getByTestId('repair-class')).toHaveValue('9')
+})
+
 test('undo and redo a stroke; accept is undoable too', async ({ studio: page }) => {
   const photo = await testPhoto()
   const dir = mkdtempSync(join(tmpdir(), 'eqm-repair-'))

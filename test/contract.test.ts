@@ -20,6 +20,7 @@ describe('typed contracts', () => {
       generate: true,
       repair: true,
       'ood.score': true,
+      'image.classify': true,
       cancel: true,
       'session.save': true,
       'session.load': true

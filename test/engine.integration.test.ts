@@ -132,6 +132,12 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
     }
   })
 
+  it('refuses to classify with a model that has no classifier, by name', async () => {
+    const image = { width: 8, height: 8, channels: 1, data: bytesToBase64(new Uint8Array(64).fill(128)) }
+    await expect(engine.call('image.classify', { modelId: 'quadratic', image })).rejects.toThrow(/quadratic has no classifier/)
+    await expect(engine.call('image.classify', { modelId: 'quadratic', image: { ...image, width: 9 } })).rejects.toThrow()
+  })
+
   it('scores OOD with the manifest calibration', async () => {
     const near = new Uint8Array(64).fill(128) // ~0 in [-1, 1]: the null class minimum
     const far = new Uint8Array(64).fill(255)

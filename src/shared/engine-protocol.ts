@@ -1,4 +1,4 @@
-import type { GenerateParams, JobResult, OodParams, OodResult, RepairParams } from './jobs'
+import type { ClassifyParams, ClassifyResult, GenerateParams, JobResult, OodParams, OodResult, RepairParams } from './jobs'
 import type { Frame } from './frames'
 import type { SamplerSettings, OodCalibration, StudioDefaults } from './manifest'
 
@@ -53,6 +53,8 @@ export interface EngineMethods {
   generate: { params: GenerateParams; result: JobResult }
   repair: { params: RepairParams; result: JobResult }
   'ood.score': { params: OodParams; result: { modelId: string; results: OodResult[] } }
+  /** what the model's classifier sees in an image (models with files.classifier) */
+  'image.classify': { params: ClassifyParams; result: ClassifyResult }
   cancel: { params: { jobId: string }; result: { cancelled: boolean } }
   'session.save': { params: { data: unknown }; result: { savedAt: string } }
   'session.load': { params: Record<string, never>; result: SessionSnapshot | null }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { generateParamsSchema, jobIdSchema, oodParamsSchema, repairParamsSchema } from './jobs'
+import { classifyParamsSchema, generateParamsSchema, jobIdSchema, oodParamsSchema, repairParamsSchema } from './jobs'
 import type { EngineMethod, ParamsOf } from './engine-protocol'
 
 const empty = z.object({}).strict()
@@ -12,6 +12,7 @@ export const engineParamSchemas = {
   generate: generateParamsSchema.strict(),
   repair: repairParamsSchema.strict(),
   'ood.score': oodParamsSchema.strict(),
+  'image.classify': classifyParamsSchema.strict(),
   cancel: z.object({ jobId: jobIdSchema }).strict(),
   'session.save': z.object({ data: z.unknown() }).strict(),
   'session.load': empty

@@ -37,6 +37,19 @@ export const modelImageSchema = z.object({
 })
 export type ModelImage = z.infer<typeof modelImageSchema>
 
+export const classifyParamsSchema = z.object({
+  modelId: z.string().optional(),
+  image: modelImageSchema
+})
+export type ClassifyParams = z.input<typeof classifyParamsSchema>
+export interface ClassifyResult {
+  /** the most probable class and its probability */
+  classIndex: number
+  probability: number
+  /** one per named class */
+  probabilities: number[]
+}
+
 export const repairParamsSchema = z.object({
   ...jobCommon,
   image: modelImageSchema,

@@ -17,8 +17,9 @@ import { describeModel, scanModels, type ModelEntry, type ModelProblem } from '.
 import { OnnxGradientField } from './onnx-field'
 import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
 import { SessionStore } from './session-store'
-import { runGenerate, runRepair, runOod, type JobModels } from './jobs'
+import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './jobs'
 import { OnnxEnergyModel } from './onnx-energy'
+import { OnnxClassifier } from './onnx-classifier'
 
 export interface EngineOptions {
   modelRoots: readonly string[]
@@ -45,6 +46,7 @@ export class Engine {
   private problems: ModelProblem[] = []
   private readonly fields = new Map<string, Promise<OnnxGradientField>>()
   private readonly energyModels = new Map<string, Promise<OnnxEnergyModel | null>>()
+  private readonly classifiers = new Map<string, Promise<OnnxClassifier>>()
   private providerChoice: ProviderChoice | null = null
   private requestedProvider: ProviderName | 'auto'
   private readonly queue: JobQueue
@@ -122,6 +124,11 @@ export class Engine {
       this.queue.submit(`ood-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, async () => {
         const entry = this.model(params.modelId)
         return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params) }
+      }),
+    'image.classify': async (params) =>
+      this.queue.submit(`classify-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, async () => {
+        const entry = this.model(params.modelId)
+        return runClassify(await this.classifier(entry), entry.manifest, params)
       }),
     cancel: async ({ jobId }) => ({ cancelled: this.queue.cancel(jobId) }),
     'session.save': async ({ data }) => this.requireSessions().save(data),
@@ -207,6 +214,20 @@ export class Engine {
     return model
   }
 
+  /** The model's classifier, loaded on first use on the field's provider. */
+  private async classifier(entry: ModelEntry): Promise<OnnxClassifier> {
+    const { id, files } = entry.manifest
+    if (!files.classifier) throw new EngineError('bad-request', `${id} has no classifier (manifest files.classifier)`)
+    let model = this.classifiers.get(id)
+    if (!model) {
+      const provider = (await this.field(entry)).provider
+      model = OnnxClassifier.load(entry.file(files.classifier), entry.manifest, provider)
+      this.classifiers.set(id, model)
+      model.catch(() => this.classifiers.delete(id))
+    }
+    return model
+  }
+
   /** The model's session, on the chosen provider; the provider is chosen at the first load. */
   field(entry: ModelEntry): Promise<OnnxGradientField> {
     const id = entry.manifest.id
@@ -246,9 +267,10 @@ export class Engine {
   }
 
   private async releaseFields(): Promise<void> {
-    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.values(), ...this.energyModels.values()]
+    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.values(), ...this.energyModels.values(), ...this.classifiers.values()]
     this.fields.clear()
     this.energyModels.clear()
+    this.classifiers.clear()
     for (const field of loaded) {
       try {
         await (await field)?.release()

@@ -1,5 +1,5 @@
 import type { Frame } from '../../shared/frames'
-import type { JobResult, ResultImage, Condition, OodResult } from '../../shared/jobs'
+import type { JobResult, ResultImage, Condition, OodResult, ClassifyResult } from '../../shared/jobs'
 import { samplerSettingsSchema, describeZodError, type ModelManifest, type SamplerSettings } from '../../shared/manifest'
 import type { ParsedParams } from '../../shared/engine-schemas'
 import { base64ToBytes, bytesToBase64 } from '../../shared/base64'
@@ -230,6 +230,18 @@ export async function runRepair(
   }
   const shared = { conditions: describeConditions(params.conditions, manifest), strength: params.strength, holdUnmasked: params.holdUnmasked, sampler: settings }
   return assembleResult('repair', params, manifest, samples, outcomes, seeds, shared, started)
+}
+
+/** What the model's classifier sees in one image: the most probable class and all probabilities. */
+export async function runClassify(
+  classifier: { probabilities(x: Float32Array): Promise<number[]> },
+  manifest: ModelManifest,
+  params: ParsedParams<'image.classify'>
+): Promise<ClassifyResult> {
+  const x = bytesToValues(decodeModelImage(params.image, manifest, 'image'), manifest.valueRange)
+  const probabilities = await classifier.probabilities(x)
+  const classIndex = probabilities.indexOf(Math.max(...probabilities))
+  return { classIndex, probability: probabilities[classIndex], probabilities }
 }
 
 export async function runOod(models: JobModels, manifest: ModelManifest, params: ParsedParams<'ood.score'>): Promise<OodResult[]> {

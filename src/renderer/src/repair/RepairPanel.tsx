@@ -4,6 +4,7 @@ import { ClassSelect, SeedField, SliderField } from '../components/fields'
 import { FileButton } from '../components/FileButton'
 import { acceptRepair, clearMask, discardRepair, importPhoto, redoRepair, runRepair, undoRepair, updateRepair } from './repair-actions'
 import { maskCoverage, rasterizeStrokes } from './mask'
+import { useClassSuggestion } from './use-class-suggestion'
 
 /** From this noise strength on, an unguided repair often leaves grain or drifts in class. */
 const GUIDE_HINT_STRENGTH = 0.5
@@ -14,6 +15,7 @@ export function RepairPanel() {
   const model = useStudio(currentModel)
   const repair = useStudio((s) => s.repair)
   const busy = useStudio((s) => s.job !== null)
+  const suggestion = useClassSuggestion(client, model, repair.history.document.photo)
   if (!model) return <div className="panel muted">Waiting for the engine…</div>
   const { photo, strokes } = repair.history.document
   const coverage = photo ? maskCoverage(rasterizeStrokes(strokes, photo.width, photo.height)) : 0
@@ -66,12 +68,22 @@ export function RepairPanel() {
           <input type="checkbox" checked={repair.settings.holdUnmasked} data-testid="hold-unmasked" onChange={(e) => set({ holdUnmasked: e.target.checked })} />
           hold unpainted pixels fixed
         </label>
-        <ClassSelect label="Guide toward class" classes={model.classes} value={repair.settings.classIndex} noneLabel="none (let the landscape decide)" onChange={(classIndex) => set({ classIndex })} />
+        <ClassSelect label="Guide toward class" testId="repair-class" classes={model.classes} value={repair.settings.classIndex} noneLabel="none (let the landscape decide)" onChange={(classIndex) => set({ classIndex })} />
         {repair.settings.classIndex === null && repair.settings.strength >= GUIDE_HINT_STRENGTH && (
           // measured: naming the true class keeps the class more often and looks more real (training/REPAIR.md)
           <span className="muted small" data-testid="guide-hint">
             At this strength, naming the photo&apos;s class usually gives a cleaner repair.
           </span>
+        )}
+        {suggestion && repair.settings.classIndex !== suggestion.classIndex && (
+          <div className="row suggestion" data-testid="class-suggestion">
+            <span className="muted small">
+              The classifier sees {model.classes[suggestion.classIndex]} ({Math.round(suggestion.probability * 100)}%).
+            </span>
+            <button data-testid="use-suggestion" onClick={() => set({ classIndex: suggestion.classIndex })}>
+              Guide toward {model.classes[suggestion.classIndex]}
+            </button>
+          </div>
         )}
         <SeedField seed={repair.settings.seed} locked={repair.settings.lockSeed} testIdPrefix="repair-" onChange={set} />
         <span className="muted small">Steps, step size and stop come from the Generate sampler settings.</span>

@@ -1,4 +1,6 @@
 import type { EngineClient } from '../host/engine-client'
+import type { ModelInfo } from '../../../shared/engine-protocol'
+import type { ClassifyResult } from '../../../shared/jobs'
 import { bytesToBase64 } from '../../../shared/base64'
 import { rgbaToModel } from '../../../shared/image-convert'
 import { decodeImageFile, decodePngBase64 } from '../canvas/decode-image'
@@ -24,6 +26,20 @@ export async function importPhoto(store: StudioStore, file: File): Promise<void>
   } catch (error) {
     // the current photo, strokes and history stay as they were
     store.setState({ notice: { kind: 'error', text: (error as Error).message } })
+  }
+}
+
+/**
+ * What the model's classifier sees in the photo, to suggest a class to guide the repair
+ * toward (measured: guided repairs keep the class more often and look more real). Null when
+ * the model has no classifier or the call fails: a suggestion is never worth an error.
+ */
+export async function suggestRepairClass(client: EngineClient, model: ModelInfo, photo: RepairPhoto): Promise<ClassifyResult | null> {
+  if (!model.hasClassifier) return null
+  try {
+    return await client.call('image.classify', { modelId: model.id, image: { width: photo.width, height: photo.height, channels: photo.channels, data: bytesToBase64(photo.bytes) } })
+  } catch {
+    return null
   }
 }
 
