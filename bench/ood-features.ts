@@ -25,7 +25,7 @@ const { values } = parseArgs({
 async function main(): Promise<void> {
   const engine = new Engine({ modelRoots: [values.models!], maxBatchRows: 64 })
   const entry = engine.model(values.model)
-  const field = await engine.field(entry)
+  const { field, energy } = await engine.jobModels(entry)
   const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number) }
   const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }
   const size = field.sampleSize
@@ -35,13 +35,26 @@ async function main(): Promise<void> {
     const bytes = readFileSync(join(values.sets!, set.file))
     const images = Array.from({ length: set.count }, (_, i) => bytesToValues(bytes.subarray(i * size, (i + 1) * size), entry.manifest.valueRange))
     const features = await oodFeatures(field, images, spec)
-    ;(out.sets as Record<string, unknown>)[set.name] = { kind: set.kind, ...features }
+    // the explicit-energy model's unconditional energy (OOD score "energy"), where the model has one
+    const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size) : undefined
+    ;(out.sets as Record<string, unknown>)[set.name] = { kind: set.kind, ...features, ...(energies ? { energy: energies } : {}) }
     console.error(`${set.name}: ${set.count} images, ${((performance.now() - started) / 1000).toFixed(1)} s`)
   }
   const file = values.out ?? join(values.sets!, 'features.json')
   writeFileSync(file, JSON.stringify(out))
   console.error(`features written to ${file}`)
   await engine.dispose()
+}
+
+async function unconditionalEnergies(model: { energies(x: Float32Array, labels: ArrayLike<number>, rows: number): Promise<Float32Array> }, images: Float32Array[], nullClass: number, size: number): Promise<number[]> {
+  const out: number[] = []
+  for (let start = 0; start < images.length; start += 64) {
+    const batch = images.slice(start, start + 64)
+    const x = new Float32Array(batch.length * size)
+    batch.forEach((image, i) => x.set(image, i * size))
+    out.push(...(await model.energies(x, new Array(batch.length).fill(nullClass), batch.length)))
+  }
+  return out
 }
 
 main().catch((error) => {

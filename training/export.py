@@ -3,6 +3,8 @@ inputs x float32 [B,1,28,28] in [-1,1], y int64 [B] (0..9, 10 = null); output gr
 [B,1,28,28] (f ~ grad E; samplers step x <- x - eta f). Dynamic batch, opset 17, fp32.
 
 /usr/bin/python3 training/export.py --ckpt training/runs/eqm-main/ckpt.pt --out models/fashion-mnist/eqm.onnx
+With --energy, the explicit-energy (EqM-E) model instead: same inputs, output energy float32 [B],
+E(x) = sum(x * g(x)) (objectives.eqme_energy), the manifest's files.energy.
 Writes a parity fixture next to the ONNX file's run (default training/parity/<name>.json) with a few
 inputs and the PyTorch outputs; training/check_parity.cjs replays it in onnxruntime-node.
 """
@@ -27,6 +29,16 @@ class GradientWrapper(torch.nn.Module):
         return self.model(x, y)
 
 
+class EnergyWrapper(torch.nn.Module):
+    """EqM-E's dot-product energy, one value per sample (objectives.eqme_energy)."""
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, y):
+        return (x * self.model(x, y)).flatten(1).sum(1)
+
+
 def load_model(ckpt_path, use_ema=True):
     ck = torch.load(ckpt_path)
     model = build_model(ck["config"]["model"])
@@ -34,23 +46,24 @@ def load_model(ckpt_path, use_ema=True):
     return model.eval(), ck
 
 
-def export(model, out_path, fixture_path, n_fixture=4, seed=123):
+def export(model, out_path, fixture_path, n_fixture=4, seed=123, energy=False):
     model = model.eval()
-    wrapper = GradientWrapper(model).eval()
+    wrapper = (EnergyWrapper(model) if energy else GradientWrapper(model)).eval()
+    output = "energy" if energy else "grad"
     x = torch.randn(2, 1, 28, 28)
     y = torch.tensor([0, 10], dtype=torch.int64)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    torch.onnx.export(wrapper, (x, y), out_path, input_names=["x", "y"], output_names=["grad"],
-                      opset_version=17, dynamic_axes={"x": {0: "B"}, "y": {0: "B"}, "grad": {0: "B"}},
+    torch.onnx.export(wrapper, (x, y), out_path, input_names=["x", "y"], output_names=[output],
+                      opset_version=17, dynamic_axes={"x": {0: "B"}, "y": {0: "B"}, output: {0: "B"}},
                       do_constant_folding=True)
     g = torch.Generator().manual_seed(seed)
     xf = torch.randn(n_fixture, 1, 28, 28, generator=g).clamp(-3, 3)
     xf[0] = xf[0] * 0.2  # a near-data-range input too
     yf = torch.tensor([i % 11 if i < n_fixture - 1 else 10 for i in range(n_fixture)], dtype=torch.int64)
     with torch.no_grad():
-        out = model(xf, yf)
-    fixture = dict(onnx=os.path.abspath(out_path), shape=[n_fixture, 1, 28, 28],
-                   x=xf.flatten().tolist(), y=yf.tolist(), grad=out.flatten().tolist())
+        out = wrapper(xf, yf)
+    fixture = dict(onnx=os.path.abspath(out_path), shape=[n_fixture, 1, 28, 28], output=output,
+                   x=xf.flatten().tolist(), y=yf.tolist(), **{output: out.flatten().tolist()})
     os.makedirs(os.path.dirname(os.path.abspath(fixture_path)), exist_ok=True)
     with open(fixture_path, "w") as f:
         json.dump(fixture, f)
@@ -63,10 +76,11 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--fixture", default=None)
     p.add_argument("--raw", action="store_true", help="export the raw weights instead of the EMA")
+    p.add_argument("--energy", action="store_true", help="export the EqM-E energy E(x) = sum(x g(x)) (output energy)")
     args = p.parse_args()
     model, ck = load_model(args.ckpt, use_ema=not args.raw)
     fixture = args.fixture or os.path.join(HERE, "parity", os.path.splitext(os.path.basename(args.out))[0] + ".json")
-    export(model, args.out, fixture)
+    export(model, args.out, fixture, energy=args.energy)
     print(json.dumps(dict(onnx=args.out, fixture=fixture, step=ck["state"]["step"],
                           images=ck["state"]["images"], bytes=os.path.getsize(args.out))))
 

@@ -80,6 +80,10 @@ def candidate_scores(features, fit):
     for i, level in enumerate(levels):
         if level > 0:
             candidates[f"grad-rms@{level}"] = (lambda k: lambda s: np.asarray(s["rms"])[:, k])(i)
+    if "energy" in features["sets"]["fmnist-calib"]:
+        # EqM-E: data sit at minima of E, so a higher energy means further from the data
+        candidates["energy"] = lambda s: np.asarray(s["energy"])
+        candidates["neg-energy"] = lambda s: -np.asarray(s["energy"])
     return candidates
 
 
@@ -104,7 +108,7 @@ def evaluate(features):
 
 
 # scores the engine computes (src/main/engine/ood.ts); the others are reported for comparison only
-ENGINE_SCORES = ("grad-rms", "grad-rms-noised", "dot", "mahalanobis", "mahalanobis-dot")
+ENGINE_SCORES = ("grad-rms", "grad-rms-noised", "dot", "mahalanobis", "mahalanobis-dot", "energy")
 
 
 def choose(table):
@@ -151,6 +155,9 @@ def report(table, chosen, per_class, command):
     for name, row in table.items():
         cells = [f"{row[s]['auroc']:.3f} ({row[s]['fpr95']:.2f})" for s in sets]
         lines.append(f"| {'**' + name + '**' if name == chosen else name} | " + " | ".join(cells) + " |")
+    if "energy" in table:
+        lines += ["", "Score energy: the explicit-energy EqM-E model (manifest files.energy; its run in provenance.energyModel), "
+                  "unconditional, E(x) = sum(x g(x)); neg-energy is its opposite sign, for completeness."]
     lines += ["", f"Near-OOD AUROC per class, score {chosen}:", "", "| transform | " + " | ".join(CLASSES) + " |", "|---|" + "---|" * len(CLASSES)]
     for t, row in per_class.items():
         lines.append(f"| {t} | " + " | ".join(f"{row.get(c, float('nan')):.2f}" for c in CLASSES) + " |")

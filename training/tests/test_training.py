@@ -72,3 +72,29 @@ def test_export_and_onnxruntime_node_parity(tiny_run, tmp_path):
     assert res["dims"] == [4, 1, 28, 28]
     assert res["maxAbsDiff"] < 1e-4
     assert res["maxAbsRef"] > 0
+
+
+def test_energy_export_and_onnxruntime_node_parity(tiny_run, tmp_path):
+    """The EqM-E energy model's contract: x, y -> energy [B] (sum of x * g(x))."""
+    model, _ = load_model(str(tiny_run / "ckpt.pt"))
+    onnx_path, fixture = tmp_path / "tiny-energy.onnx", tmp_path / "tiny-energy.json"
+    export(model, str(onnx_path), str(fixture), energy=True)
+    import onnx
+    m = onnx.load(str(onnx_path))
+    onnx.checker.check_model(m)
+    assert [o.name for o in m.graph.output] == ["energy"]
+    saved = json.load(open(fixture))
+    with torch.no_grad():
+        x = torch.tensor(saved["x"]).view(saved["shape"])
+        expected = (x * model(x, torch.tensor(saved["y"]))).flatten(1).sum(1)
+    assert torch.allclose(torch.tensor(saved["energy"]), expected, atol=1e-4)
+    node = shutil.which("node")
+    if node is None or not os.path.isdir(os.path.join(REPO, "node_modules", "onnxruntime-node")):
+        pytest.skip("node or node_modules/onnxruntime-node is absent: parity not checked")
+    out = subprocess.run([node, os.path.join(REPO, "training", "check_parity.cjs"), str(fixture)], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res["output"] == "energy" and res["dims"] == [4]
+    assert res["ok"]
+
