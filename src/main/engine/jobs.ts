@@ -57,6 +57,9 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
+/** The most of a job's time that energies for frames may take (previews must stay cheap). */
+const ENERGY_TIME_SHARE = 0.1
+
 /** Runs the descent with frames: a preview every `previewEvery` steps through a FrameGate. */
 async function descendWithFrames(
   models: JobModels,
@@ -71,6 +74,8 @@ async function descendWithFrames(
   const gate = new FrameGate(runtime.sendFrame, runtime.frameIntervalMs)
   runtime.onAck((seq) => gate.ack(seq))
   const plan = planGuidance(conditions, settings.cfg, manifest.nullClass)
+  const started = performance.now()
+  let energyMs = 0
   try {
     return await descend(models.field, samples, {
       ...settings,
@@ -79,10 +84,17 @@ async function descendWithFrames(
       onStep: async ({ step, gradNorms, active }) => {
         const last = active === 0 || step === settings.maxSteps
         // a frame is built only when it can go out now (or is the last): a slow window gets
-        // the newest state at the first step after its ack, and energies cost at most one
-        // forward pass per frame sent (~30 a second)
+        // the newest state at the first step after its ack. Energies are an extra forward pass
+        // (~40% of a sampler step with the shipped EqM-E), so a frame carries them only while
+        // they have cost at most ENERGY_TIME_SHARE of the job so far, and the last frame always
+        // does (the energy the samples ended at); the plot joins the gaps.
         if (previewEvery > 0 && (step % previewEvery === 0 || last) && (last || gate.wouldSendNow())) {
-          const energies = models.energy ? await guidedEnergies(models.energy, samples, plan, models.field.sampleSize) : undefined
+          let energies: number[] | undefined
+          if (models.energy && (last || energyMs <= ENERGY_TIME_SHARE * (performance.now() - started))) {
+            const before = performance.now()
+            energies = await guidedEnergies(models.energy, samples, plan, models.field.sampleSize)
+            energyMs += performance.now() - before
+          }
           gate.offer({
             jobId,
             step,
