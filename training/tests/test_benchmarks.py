@@ -61,8 +61,9 @@ def test_fm_compare_keeps_each_sides_best_and_judges_25_and_50():
         {"objective": "fm", "method": "euler", "evals": 25, "accuracy": 0.95, "fid": 3.0},
         {"objective": "fm", "method": "heun", "evals": 25, "accuracy": 0.97, "fid": 2.5},
         {"objective": "fm", "method": "euler", "evals": 50, "accuracy": 0.995, "fid": 1.2},
+        {"objective": "fm", "method": "heun", "evals": 49, "accuracy": 0.99, "fid": 1.1},
     ]
     lines, verdicts = fm_compare.table(recs)
-    assert "| 25 | NAG eta 0.02 | 99.0% | 1.700 | heun | 97.0% | 2.500 | EqM |" in lines
-    assert lines[-1].endswith("| FM |")
+    assert "| 25 | NAG eta 0.02 | 99.0% | 1.700 | heun (25 evaluations) | 97.0% | 2.500 | EqM |" in lines
+    assert lines[-1].endswith("| FM |") and "heun (49 evaluations)" in lines[-1]
     assert "EqM beats" in verdicts[0] and "does not beat" in verdicts[1]

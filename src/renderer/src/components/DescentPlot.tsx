@@ -5,6 +5,12 @@ import { useStudio } from '../store/context'
 import type { Descent } from '../store/studio-store'
 
 const NO_HISTORY: Descent['gradHistory'] = []
+
+/** Energies run to thousands: "-2.4k" fits the narrow right axis where "-2,400" does not. */
+function compactNumber(v: number | null): string {
+  if (v == null) return ''
+  return Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(Math.abs(v) >= 10000 ? 0 : 1)}k` : String(Number(v.toPrecision(3)))
+}
 const COLORS = ['#5b9dff', '#ff8a65', '#81c784', '#ffd54f', '#ba68c8', '#4dd0e1', '#f06292', '#aed581']
 
 /**
@@ -47,7 +53,7 @@ export function DescentPlot() {
         { scale: 'E', stroke: '#e6e8eb', width: 2.5, points: { show: false }, spanGaps: true }
       ]
     }
-    if (hasEnergy) options.axes!.push({ scale: 'E', side: 1, stroke: '#e6e8eb', grid: { show: false }, size: 44 })
+    if (hasEnergy) options.axes!.push({ scale: 'E', side: 1, stroke: '#e6e8eb', grid: { show: false }, size: 48, values: (_u, values) => values.map(compactNumber) })
     plot.current = new uPlot(options, [[], ...Array.from({ length: shown + 2 }, () => [])], element)
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: element.clientWidth, height: 120 }))
     resize.observe(element)
