@@ -66,12 +66,32 @@ def masks(n, seed):
     return torch.from_numpy(np.stack(out)).float()[:, None]
 
 
+def noise_level(x, m):
+    """The engine's estimate of the painted region's noise level (held-renoise.ts): median
+    absolute horizontal difference between free neighbours / 0.6745 / sqrt(2), per image."""
+    d = (x[..., 1:] - x[..., :-1]).abs()
+    pairs = (m[..., 1:] > 0.5) & (m[..., :-1] > 0.5)
+    out = []
+    for i in range(x.shape[0]):
+        v = d[i][pairs[i]]
+        out.append(float(v.median()) / 0.6745 / math.sqrt(2) if v.numel() >= 8 else 0.0)
+    return torch.tensor(out).clamp(0, 1).view(-1, 1, 1, 1)
+
+
 @torch.no_grad()
-def eqm_repair(model, x_noised, m, settings, chunk=256, labels=None):
-    """The engine's masked descent: free elements move by eta f m, held ones never; the
-    per-sample stop uses the RMS over free elements. Unconditional (null class), or guided
-    toward `labels` with the sampler's CFG (the app's "Guide toward class")."""
+def eqm_repair(model, x_noised, m, settings, chunk=256, labels=None, renoise=True, seed=99):
+    """The engine's masked descent: free elements move by eta f m; held ones are re-noised to
+    the painted region's estimated level before every step and restored at the end (the
+    engine's held-renoise.ts; EqM is not told s); the per-sample stop uses the RMS over free
+    elements. Unconditional (null class), or guided toward `labels` with the sampler's CFG
+    (the app's "Guide toward class"). renoise=False: held pixels stay clean throughout."""
     x = x_noised.clone()
+    photo = x_noised.clone()
+    held_noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
+
+    def renoise_held():
+        level = noise_level(x, m)
+        x.copy_(m * x + (1 - m) * (photo + level * (held_noise - photo)))
     n = x.shape[0]
     prev = torch.zeros_like(x)
     y = torch.full((n,), NULL_CLASS, dtype=torch.long)
@@ -91,6 +111,8 @@ def eqm_repair(model, x_noised, m, settings, chunk=256, labels=None):
     for step in range(1, settings["maxSteps"] + 1):
         if len(active) == 0:
             break
+        if renoise:
+            renoise_held()
         keep = []
         for s in range(0, len(active), chunk):
             idx = active[s:s + chunk]
@@ -105,6 +127,7 @@ def eqm_repair(model, x_noised, m, settings, chunk=256, labels=None):
             x[mi] = x[mi] - eta * g[moving]
             keep.append(mi)
         active = torch.cat(keep)
+    x.copy_(m * x + (1 - m) * photo)  # partly held pixels blend back to the photo
     held = m == 0
     x[held] = x_noised[held]
     return x.clamp(-1, 1), steps

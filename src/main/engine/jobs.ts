@@ -11,6 +11,7 @@ import { FrameGate } from './frame-gate'
 import { buildPreview } from './preview'
 import { encodeModelPng } from './image-files'
 import { oodScores, percentileOf } from './ood'
+import { estimateNoiseLevel, renoiseHeld } from './held-renoise'
 import { EngineError } from './errors'
 
 /** A forward pass to energy values (EqM-E): OnnxEnergyModel, or an analytic one in tests. */
@@ -69,7 +70,9 @@ async function descendWithFrames(
   conditions: readonly Condition[],
   jobId: string,
   previewEvery: number,
-  runtime: JobRuntime
+  runtime: JobRuntime,
+  /** runs after each step, before its frame (repair re-noises held pixels here) */
+  afterStep?: () => void
 ): Promise<SampleOutcome[]> {
   const gate = new FrameGate(runtime.sendFrame, runtime.frameIntervalMs)
   runtime.onAck((seq) => gate.ack(seq))
@@ -83,6 +86,7 @@ async function descendWithFrames(
       isCancelled: runtime.isCancelled,
       onStep: async ({ step, gradNorms, active }) => {
         const last = active === 0 || step === settings.maxSteps
+        if (!last) afterStep?.()
         // a frame is built only when it can go out now (or is the last): a slow window gets
         // the newest state at the first step after its ack. Energies are an extra forward pass
         // (~40% of a sampler step with the shipped EqM-E), so a frame carries them only while
@@ -229,15 +233,26 @@ export async function runRepair(
   const weight = new Float32Array(models.field.sampleSize)
   for (let i = 0; i < weight.length; i++) weight[i] = maskBytes[i % plane] / 255
   const seeds = Array.from({ length: params.count }, (_, i) => imageSeed(params.seed, i))
+  const heldNoise: Float32Array[] = []
   const samples: DescentSample[] = seeds.map((seed) => {
-    const noise = new SeededRandom(seed).fillNormal(new Float32Array(models.field.sampleSize))
+    const rng = new SeededRandom(seed)
+    const noise = rng.fillNormal(new Float32Array(models.field.sampleSize))
+    heldNoise.push(rng.fillNormal(new Float32Array(models.field.sampleSize)))
     const x = new Float32Array(models.field.sampleSize)
     for (let i = 0; i < x.length; i++) x[i] = original[i] + weight[i] * params.strength * (noise[i] - original[i])
     return { x, freedom: params.holdUnmasked ? weight : undefined }
   })
-  const outcomes = await descendWithFrames(models, manifest, samples, settings, params.conditions, params.jobId, params.previewEvery, runtime)
+  // held pixels follow the painted region's noise level (see held-renoise.ts); the level is
+  // estimated from the image, the strength is never used for it
+  const renoise = params.holdUnmasked
+    ? () => samples.forEach((sample, i) => renoiseHeld(sample.x, weight, original, heldNoise[i], estimateNoiseLevel(sample.x, weight, manifest.shape)))
+    : undefined
+  renoise?.()
+  const outcomes = await descendWithFrames(models, manifest, samples, settings, params.conditions, params.jobId, params.previewEvery, runtime, renoise)
   if (params.holdUnmasked) {
-    // held pixels are exactly the input's bytes, not a float round trip of them
+    // held pixels are exactly the input's bytes, not a float round trip of them; partly held
+    // ones blend back to the photo by how held they are
+    for (const sample of samples) renoiseHeld(sample.x, weight, original, heldNoise[0], 0)
     for (const sample of samples) for (let i = 0; i < weight.length; i++) if (weight[i] === 0) sample.x[i] = original[i]
   }
   const shared = { conditions: describeConditions(params.conditions, manifest), strength: params.strength, holdUnmasked: params.holdUnmasked, sampler: settings }
