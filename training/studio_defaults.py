@@ -5,9 +5,9 @@ into the model's manifest ("studio" block; the app starts from it):
 
 Inputs: training/results/repair.json (repair_bench.py) and training/results/compose.json
 (compose_bench.py). Rules:
-- repair strength: the highest s at which EqM (not told s) beats the classical fill on both
-  class kept and FID and beats the noised input on PSNR; a user who paints more noise gets
-  more freedom, this is the most that still helps on all three. Pixels outside the mask held.
+- repair strength: the highest s at which EqM (not told s) beats the classical fill on PSNR,
+  class kept and FID alike; a user who paints more noise gets more freedom, this is the most
+  at which the repair is still better than the fill on every measure. Pixels outside held.
 - composition: the (weight, cfg) with the best mean in-pair share over the pairs, counting a
   pair only where both classes keep at least 10% of the samples.
 """
@@ -27,7 +27,7 @@ def repair_strength(rows):
         by_s.setdefault(r["s"], {})[r["method"]] = r
     good = [s for s, m in by_s.items()
             if EQM in m and m[EQM]["classKept"] > m["biharmonic fill"]["classKept"]
-            and m[EQM]["fid"] < m["biharmonic fill"]["fid"] and m[EQM]["psnr"] > m["noised input"]["psnr"]]
+            and m[EQM]["fid"] < m["biharmonic fill"]["fid"] and m[EQM]["psnr"] > m["biharmonic fill"]["psnr"]]
     return max(good) if good else min(by_s)
 
 

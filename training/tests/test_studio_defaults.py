@@ -11,9 +11,10 @@ def repair_row(s, method, psnr, kept, fid):
 
 def test_repair_strength_is_the_highest_that_beats_both_baselines():
     rows = []
-    for s, eqm in [(0.3, (18, 0.9, 1.0)), (0.5, (12, 0.85, 3.5)), (0.8, (8, 0.6, 8.0))]:
+    for s, eqm in [(0.3, (18, 0.9, 1.0)), (0.5, (14, 0.85, 3.5)), (0.8, (12.5, 0.8, 2.0))]:
         rows += [repair_row(s, "noised input", 10, 0.7, 6.0), repair_row(s, "biharmonic fill", 13, 0.72, 4.5),
                  repair_row(s, "EqM (s not given)", *eqm)]
+    # 0.8 wins on class and FID but not on PSNR (12.5 < 13): not every measure
     assert repair_strength(rows) == 0.5
     # nothing wins: the gentlest strength
     worse = [dict(r, classKept=0.1) if r["method"].startswith("EqM") else r for r in rows]

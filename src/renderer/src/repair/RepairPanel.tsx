@@ -7,7 +7,7 @@ import { maskCoverage, rasterizeStrokes } from './mask'
 import { useClassSuggestion } from './use-class-suggestion'
 
 /** From this noise strength on, an unguided repair often leaves grain or drifts in class. */
-const GUIDE_HINT_STRENGTH = 0.5
+const GUIDE_HINT_STRENGTH = 0.8
 
 /** Repair (partial denoising): import, paint noise, descend, compare, accept. */
 export function RepairPanel() {
