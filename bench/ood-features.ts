@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Engine } from '../src/main/engine/engine'
 import { oodFeatures } from '../src/main/engine/ood'
+import { unconditionalEnergies } from '../src/main/engine/jobs'
 import { bytesToValues } from '../src/shared/image-convert'
 
 /**
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     const images = Array.from({ length: set.count }, (_, i) => bytesToValues(bytes.subarray(i * size, (i + 1) * size), entry.manifest.valueRange))
     const features = await oodFeatures(field, images, spec)
     // the explicit-energy model's unconditional energy (OOD score "energy"), where the model has one
-    const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size) : undefined
+    const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size, field.maxBatchRows) : undefined
     ;(out.sets as Record<string, unknown>)[set.name] = { kind: set.kind, ...features, ...(energies ? { energy: energies } : {}) }
     console.error(`${set.name}: ${set.count} images, ${((performance.now() - started) / 1000).toFixed(1)} s`)
   }
@@ -44,17 +45,6 @@ async function main(): Promise<void> {
   writeFileSync(file, JSON.stringify(out))
   console.error(`features written to ${file}`)
   await engine.dispose()
-}
-
-async function unconditionalEnergies(model: { energies(x: Float32Array, labels: ArrayLike<number>, rows: number): Promise<Float32Array> }, images: Float32Array[], nullClass: number, size: number): Promise<number[]> {
-  const out: number[] = []
-  for (let start = 0; start < images.length; start += 64) {
-    const batch = images.slice(start, start + 64)
-    const x = new Float32Array(batch.length * size)
-    batch.forEach((image, i) => x.set(image, i * size))
-    out.push(...(await model.energies(x, new Array(batch.length).fill(nullClass), batch.length)))
-  }
-  return out
 }
 
 main().catch((error) => {

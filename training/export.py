@@ -18,6 +18,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from model import build_model  # noqa: E402
+from objectives import eqme_energy  # noqa: E402
 
 
 class GradientWrapper(torch.nn.Module):
@@ -36,7 +37,7 @@ class EnergyWrapper(torch.nn.Module):
         self.model = model
 
     def forward(self, x, y):
-        return (x * self.model(x, y)).flatten(1).sum(1)
+        return eqme_energy(self.model, x, y)
 
 
 def load_model(ckpt_path, use_ema=True):

@@ -51,6 +51,17 @@ def test_other_objectives_run(tmp_path, objective):
     assert all(r["loss"] == r["loss"] for r in log)
 
 
+def node_parity(fixture):
+    """Replays a parity fixture through onnxruntime-node (training/check_parity.cjs); its JSON report."""
+    node = shutil.which("node")
+    if node is None or not os.path.isdir(os.path.join(REPO, "node_modules", "onnxruntime-node")):
+        pytest.skip("node or node_modules/onnxruntime-node is absent: parity not checked")
+    out = subprocess.run([node, os.path.join(REPO, "training", "check_parity.cjs"), str(fixture)], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def test_export_and_onnxruntime_node_parity(tiny_run, tmp_path):
     model, _ = load_model(str(tiny_run / "ckpt.pt"))
     onnx_path, fixture = tmp_path / "tiny.onnx", tmp_path / "tiny.json"
@@ -61,13 +72,7 @@ def test_export_and_onnxruntime_node_parity(tiny_run, tmp_path):
     assert [i.name for i in m.graph.input] == ["x", "y"]
     assert [o.name for o in m.graph.output] == ["grad"]
     assert m.graph.input[1].type.tensor_type.elem_type == onnx.TensorProto.INT64
-    node = shutil.which("node")
-    if node is None or not os.path.isdir(os.path.join(REPO, "node_modules", "onnxruntime-node")):
-        pytest.skip("node or node_modules/onnxruntime-node is absent: parity not checked")
-    out = subprocess.run([node, os.path.join(REPO, "training", "check_parity.cjs"), str(fixture)], cwd=REPO,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res = node_parity(fixture)
     print("onnxruntime-node parity max abs diff", res["maxAbsDiff"])
     assert res["dims"] == [4, 1, 28, 28]
     assert res["maxAbsDiff"] < 1e-4
@@ -88,13 +93,7 @@ def test_energy_export_and_onnxruntime_node_parity(tiny_run, tmp_path):
         x = torch.tensor(saved["x"]).view(saved["shape"])
         expected = (x * model(x, torch.tensor(saved["y"]))).flatten(1).sum(1)
     assert torch.allclose(torch.tensor(saved["energy"]), expected, atol=1e-4)
-    node = shutil.which("node")
-    if node is None or not os.path.isdir(os.path.join(REPO, "node_modules", "onnxruntime-node")):
-        pytest.skip("node or node_modules/onnxruntime-node is absent: parity not checked")
-    out = subprocess.run([node, os.path.join(REPO, "training", "check_parity.cjs"), str(fixture)], cwd=REPO,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res = node_parity(fixture)
     assert res["output"] == "energy" and res["dims"] == [4]
     assert res["ok"]
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { estimateNoiseLevel, renoiseHeld } from './held-renoise'
+import { estimateNoiseLevel, renoiseHeld, restoreHeld } from './held-renoise'
 import { SeededRandom } from './rng'
 
 describe('held-pixel re-noising for repair', () => {
@@ -36,5 +36,15 @@ describe('held-pixel re-noising for repair', () => {
     expect(x[2]).toBeCloseTo(0.5 * 0.5 + 0.5 * 0.6)
     renoiseHeld(x, freedom, p, n, 0)
     expect(x[1]).toBeCloseTo(0.2)
+  })
+})
+
+describe('restoring held pixels after a repair', () => {
+  it('puts held elements back exactly, blends partly held ones, leaves free ones', () => {
+    const x = new Float32Array([0.5, 0.9, 0.5])
+    restoreHeld(x, new Float32Array([1, 0, 0.5]), new Float32Array([0, 0.123, 0.2]))
+    expect(x[0]).toBe(0.5)
+    expect(x[1]).toBe(Math.fround(0.123))
+    expect(x[2]).toBeCloseTo(0.35)
   })
 })

@@ -35,6 +35,18 @@ export function renoiseHeld(x: Float32Array, freedom: Float32Array, photo: Float
     const w = freedom[i]
     if (w >= 1) continue
     const held = photo[i] + level * (noise[i] - photo[i])
-    x[i] = w * x[i] + (1 - w) * held
+    x[i] = w <= 0 ? held : w * x[i] + (1 - w) * held
+  }
+}
+
+/**
+ * The end of a repair: held elements are exactly the photo's values (not a float round trip
+ * of them), partly held ones blend back to it by how held they are.
+ */
+export function restoreHeld(x: Float32Array, freedom: Float32Array, photo: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const w = freedom[i]
+    if (w >= 1) continue
+    x[i] = w <= 0 ? photo[i] : w * x[i] + (1 - w) * photo[i]
   }
 }

@@ -11,7 +11,7 @@ import { FrameGate } from './frame-gate'
 import { buildPreview } from './preview'
 import { encodeModelPng } from './image-files'
 import { oodScores, percentileOf } from './ood'
-import { estimateNoiseLevel, renoiseHeld } from './held-renoise'
+import { estimateNoiseLevel, renoiseHeld, restoreHeld } from './held-renoise'
 import { EngineError } from './errors'
 
 /** A forward pass to energy values (EqM-E): OnnxEnergyModel, or an analytic one in tests. */
@@ -249,12 +249,7 @@ export async function runRepair(
     : undefined
   renoise?.()
   const outcomes = await descendWithFrames(models, manifest, samples, settings, params.conditions, params.jobId, params.previewEvery, runtime, renoise)
-  if (params.holdUnmasked) {
-    // held pixels are exactly the input's bytes, not a float round trip of them; partly held
-    // ones blend back to the photo by how held they are
-    for (const sample of samples) renoiseHeld(sample.x, weight, original, heldNoise[0], 0)
-    for (const sample of samples) for (let i = 0; i < weight.length; i++) if (weight[i] === 0) sample.x[i] = original[i]
-  }
+  if (params.holdUnmasked) for (const sample of samples) restoreHeld(sample.x, weight, original)
   const shared = { conditions: describeConditions(params.conditions, manifest), strength: params.strength, holdUnmasked: params.holdUnmasked, sampler: settings }
   return assembleResult('repair', params, manifest, samples, outcomes, seeds, shared, started)
 }
@@ -286,13 +281,17 @@ export async function runOod(models: JobModels, manifest: ModelManifest, params:
 /** OOD score "energy": the explicit model's unconditional energy at the image. */
 async function energyScores(models: JobModels, manifest: ModelManifest, images: Float32Array[]): Promise<number[]> {
   if (!models.energy) throw new EngineError('model-invalid', `${manifest.id}: OOD score "energy" needs files.energy in the manifest`)
-  const size = models.field.sampleSize
+  return unconditionalEnergies(models.energy, images, manifest.nullClass, models.field.sampleSize, models.field.maxBatchRows)
+}
+
+/** The energy model's unconditional energy of each image, at most `batchRows` images a call. */
+export async function unconditionalEnergies(energy: EnergyModel, images: Float32Array[], nullClass: number, size: number, batchRows: number): Promise<number[]> {
   const scores: number[] = []
-  for (let start = 0; start < images.length; start += models.field.maxBatchRows) {
-    const chunk = images.slice(start, start + models.field.maxBatchRows)
+  for (let start = 0; start < images.length; start += batchRows) {
+    const chunk = images.slice(start, start + batchRows)
     const x = new Float32Array(chunk.length * size)
     chunk.forEach((image, i) => x.set(image, i * size))
-    scores.push(...(await models.energy.energies(x, new Int32Array(chunk.length).fill(manifest.nullClass), chunk.length)))
+    scores.push(...(await energy.energies(x, new Int32Array(chunk.length).fill(nullClass), chunk.length)))
   }
   return scores
 }

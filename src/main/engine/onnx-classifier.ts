@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node'
 import type { ModelManifest } from '../../shared/manifest'
 import type { ProviderName } from '../../shared/engine-protocol'
-import { createSession } from './onnx-field'
+import { createCheckedSession } from './onnx-field'
 import { EngineError } from './errors'
 
 /**
@@ -15,11 +15,7 @@ export class OnnxClassifier {
   ) {}
 
   static async load(file: string, manifest: ModelManifest, provider: ProviderName): Promise<OnnxClassifier> {
-    const session = await createSession(file, manifest, provider)
-    if (!session.inputNames.includes('x') || !session.outputNames.includes('logits')) {
-      throw new EngineError('model-invalid', `${manifest.id}: ${manifest.files.classifier} must take x and output logits (it takes ${session.inputNames.join(', ')} and outputs ${session.outputNames.join(', ')})`)
-    }
-    return new OnnxClassifier(session, manifest)
+    return new OnnxClassifier(await createCheckedSession(file, manifest.files.classifier, manifest, provider, ['x'], 'logits'), manifest)
   }
 
   /** Class probabilities (softmax of the logits) of one image in model values. */

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node'
 import type { ModelManifest } from '../../shared/manifest'
 import type { ProviderName } from '../../shared/engine-protocol'
-import { createSession } from './onnx-field'
+import { createCheckedSession } from './onnx-field'
 import { EngineError } from './errors'
 
 /**
@@ -15,12 +15,7 @@ export class OnnxEnergyModel {
   ) {}
 
   static async load(file: string, manifest: ModelManifest, provider: ProviderName): Promise<OnnxEnergyModel> {
-    const session = await createSession(file, manifest, provider)
-    const inputs = session.inputNames
-    if (!inputs.includes('x') || !inputs.includes('y') || !session.outputNames.includes('energy')) {
-      throw new EngineError('model-invalid', `${manifest.id}: ${manifest.files.energy} must take x and y and output energy (it takes ${inputs.join(', ')} and outputs ${session.outputNames.join(', ')})`)
-    }
-    return new OnnxEnergyModel(session, manifest)
+    return new OnnxEnergyModel(await createCheckedSession(file, manifest.files.energy, manifest, provider, ['x', 'y'], 'energy'), manifest)
   }
 
   async energies(x: Float32Array, labels: ArrayLike<number>, rows: number): Promise<Float32Array> {

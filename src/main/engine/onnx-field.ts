@@ -83,6 +83,15 @@ export async function createSession(file: string, manifest: ModelManifest, provi
   }
 }
 
+/** A session whose input and output names are checked: x, y -> energy; x -> logits; ... */
+export async function createCheckedSession(file: string, fileName: string | undefined, manifest: ModelManifest, provider: ProviderName, inputs: readonly string[], output: string): Promise<ort.InferenceSession> {
+  const session = await createSession(file, manifest, provider)
+  if (!inputs.every((name) => session.inputNames.includes(name)) || !session.outputNames.includes(output)) {
+    throw new EngineError('model-invalid', `${manifest.id}: ${fileName} must take ${inputs.join(' and ')} and output ${output} (it takes ${session.inputNames.join(', ')} and outputs ${session.outputNames.join(', ')})`)
+  }
+  return session
+}
+
 function checkSignature(session: ort.InferenceSession, manifest: ModelManifest): void {
   const [c, h, w] = manifest.shape
   const problem = (text: string): never => {

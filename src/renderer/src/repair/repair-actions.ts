@@ -1,6 +1,6 @@
 import type { EngineClient } from '../host/engine-client'
 import type { ModelInfo } from '../../../shared/engine-protocol'
-import type { ClassifyResult } from '../../../shared/jobs'
+import type { ClassifyResult, ModelImage } from '../../../shared/jobs'
 import { bytesToBase64 } from '../../../shared/base64'
 import { rgbaToModel } from '../../../shared/image-convert'
 import { decodeImageFile, decodePngBase64 } from '../canvas/decode-image'
@@ -37,10 +37,15 @@ export async function importPhoto(store: StudioStore, file: File): Promise<void>
 export async function suggestRepairClass(client: EngineClient, model: ModelInfo, photo: RepairPhoto): Promise<ClassifyResult | null> {
   if (!model.hasClassifier) return null
   try {
-    return await client.call('image.classify', { modelId: model.id, image: { width: photo.width, height: photo.height, channels: photo.channels, data: bytesToBase64(photo.bytes) } })
+    return await client.call('image.classify', { modelId: model.id, image: photoImage(photo) })
   } catch {
     return null
   }
+}
+
+/** The photo as the engine takes it (already at the model's size and channels). */
+function photoImage(photo: RepairPhoto): ModelImage {
+  return { width: photo.width, height: photo.height, channels: photo.channels, data: bytesToBase64(photo.bytes) }
 }
 
 export function paintStroke(store: StudioStore, stroke: Stroke): void {
@@ -86,7 +91,7 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
       params: {
         modelId: model.id,
         seed,
-        image: { width: photo.width, height: photo.height, channels: photo.channels, data: bytesToBase64(photo.bytes) },
+        image: photoImage(photo),
         mask: { width: photo.width, height: photo.height, channels: 1, data: bytesToBase64(mask) },
         strength: settings.strength,
         holdUnmasked: settings.holdUnmasked,
