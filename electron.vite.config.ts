@@ -4,14 +4,14 @@ import react from '@vitejs/plugin-react'
 
 // One Node build serves every non-renderer face of the app: the Electron main process,
 // the engine's two hosts (utility process, plain child process), the browser-mode server,
-// the CLI and the benchmarks. They share src/main/engine, so they share chunks.
+// the CLI and the benchmarks. They share src/engine, so they share chunks.
 export default defineConfig({
   main: {
     build: {
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
-          'engine-host': resolve(__dirname, 'src/main/engine/hosts/engine-host.ts'),
+          'engine-host': resolve(__dirname, 'src/engine/hosts/engine-host.ts'),
           'web-server': resolve(__dirname, 'src/web/server.ts'),
           cli: resolve(__dirname, 'src/cli/index.ts'),
           bench: resolve(__dirname, 'bench/bench.ts'),

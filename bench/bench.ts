@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
-import { Engine, type EngineClient } from '../src/main/engine/engine'
+import { Engine, type EngineClient } from '../src/engine/engine'
 import type { EngineMessage } from '../src/shared/engine-protocol'
-import { SeededRandom } from '../src/main/engine/rng'
+import { SeededRandom } from '../src/engine/rng'
 
 /**
  * Engine benchmarks; numbers only, printed as JSON (and saved under bench/results/).

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { Engine } from '../src/main/engine/engine'
-import { oodFeatures } from '../src/main/engine/ood'
-import { unconditionalEnergies } from '../src/main/engine/jobs'
+import { Engine } from '../src/engine/engine'
+import { oodFeatures } from '../src/engine/ood'
+import { unconditionalEnergies } from '../src/engine/jobs'
 import { bytesToValues } from '../src/shared/image-convert'
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import type { Page } from '@playwright/test'
 import { test, expect } from './support/fixtures'
-import { SeededRandom } from '../src/main/engine/rng'
+import { SeededRandom } from '../src/engine/rng'
 import { base64ToBytes } from '../src/shared/base64'
 import { testPhoto } from './support/photos'
 

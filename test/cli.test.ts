@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import { readPngText } from '../src/shared/png-text'
 import { FIXTURE_MODELS, ROOT, SHIPPED_MODELS } from './support/paths'
-import { defaultModelsRoot } from '../src/main/engine/hosts/host-config'
+import { defaultModelsRoot } from '../src/engine/hosts/host-config'
 
 const work = mkdtempSync(join(tmpdir(), 'eqm-cli-'))
 const models = join(work, 'models')

@@ -4,9 +4,9 @@ import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { PNG } from 'pngjs'
-import { Engine } from '../src/main/engine/engine'
+import { Engine } from '../src/engine/engine'
 import { base64ToBytes, bytesToBase64 } from '../src/shared/base64'
-import { SeededRandom } from '../src/main/engine/rng'
+import { SeededRandom } from '../src/engine/rng'
 import { SHIPPED_MODELS } from './support/paths'
 
 // The embedded model, for real: generated samples judged by the shipped classifier, and the

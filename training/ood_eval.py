@@ -107,7 +107,7 @@ def evaluate(features):
     return table, fit
 
 
-# scores the engine computes (src/main/engine/ood.ts); the others are reported for comparison only
+# scores the engine computes (src/engine/ood.ts); the others are reported for comparison only
 ENGINE_SCORES = ("grad-rms", "grad-rms-noised", "dot", "mahalanobis", "mahalanobis-dot", "energy")
 
 

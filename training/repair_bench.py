@@ -5,7 +5,7 @@
 Masks cover 10-50% of the image (boxes and brush-like strokes); noise of strength s is blended
 into the masked region, x <- x + m s (eps - x) (the training interpolation at gamma = 1 - s).
 EqM descends from there holding unmasked pixels fixed, exactly as the app's engine does
-(src/main/engine/jobs.ts runRepair), WITHOUT being told s. Compared with the noised input, a
+(src/engine/jobs.ts runRepair), WITHOUT being told s. Compared with the noised input, a
 classical fill (biharmonic inpainting of the masked region) and, when a flow-matching
 checkpoint exists, flow matching started at the true noise level. Metrics on the masked
 region: PSNR and SSIM (images in [0, 1]), whether the judge classifier keeps the original

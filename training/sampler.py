@@ -1,4 +1,4 @@
-"""Samplers, matching the app's engine (src/main/engine/sampler.ts) exactly:
+"""Samplers, matching the app's engine (src/engine/sampler.ts) exactly:
   GD:      x <- x - eta f(x)
   NAG-GD:  x_look = x - eta mu f_prev;  f_prev = f(x_look);  x <- x - eta f_prev   (f_prev = 0 at first)
   CFG:     f = f_u + s (f_c - f_u) = (1 - s) f_u + s f_c, cond and uncond rows in one model call

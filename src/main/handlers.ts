@@ -2,7 +2,7 @@ import type { AppInfo } from '../shared/ipc-contract'
 import { base64ToBytes } from '../shared/base64'
 import { isPng } from '../shared/png-text'
 import type { HandlerMap } from './ipc-guard'
-import type { EngineSupervisor } from './engine-supervisor'
+import type { EngineSupervisor } from '../engine/hosts/engine-supervisor'
 
 export interface HandlerDeps {
   supervisor: Pick<EngineSupervisor<unknown>, 'connectWindow' | 'restart' | 'current'>

@@ -1,10 +1,10 @@
 import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, session, utilityProcess, type MessagePortMain } from 'electron'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { EngineSupervisor, type EngineProcess } from './engine-supervisor'
+import { EngineSupervisor, type EngineProcess } from '../engine/hosts/engine-supervisor'
 import { registerHandlers } from './ipc-guard'
 import { createMainWindow, isAppUrl } from './window'
-import { hostConfigArg } from './engine/hosts/host-config'
+import { hostConfigArg } from '../engine/hosts/host-config'
 import { buildHandlers } from './handlers'
 import type { EngineStatus } from '../shared/engine-status'
 

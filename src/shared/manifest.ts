@@ -13,7 +13,7 @@ export const samplerSettingsSchema = z.object({
 export type SamplerSettings = z.infer<typeof samplerSettingsSchema>
 
 export const oodCalibrationSchema = z.object({
-  /** Which score the engine computes; see src/main/engine/ood.ts. */
+  /** Which score the engine computes; see src/engine/ood.ts. */
   score: z.string().min(1),
   /** Higher score = further from the training data. */
   quantiles: z.array(z.tuple([z.number().min(0).max(1), z.number()])).min(2),

@@ -1,4 +1,4 @@
-import type { GradientField } from '../../src/main/engine/gradient-field'
+import type { GradientField } from '../../src/engine/gradient-field'
 
 /**
  * f(x, y) = grad of 1/2 ||x - mu_y||^2 = x - mu_y, optionally cubed for a nonlinear field.

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
-import type { HostConfig } from '../../src/main/engine/hosts/host-config'
-import { forkNodeEngine, type NodeEngineProcess } from '../../src/main/engine/hosts/node-engine-process'
+import type { HostConfig } from '../../src/engine/hosts/host-config'
+import { forkNodeEngine, type NodeEngineProcess } from '../../src/engine/hosts/node-engine-process'
 import { ROOT } from './paths'
 
 /**
@@ -43,7 +43,7 @@ let nextConn = 1
 
 /** The real engine host under tsx, with FakePort connects mapped onto its multiplexed IPC. */
 export function forkEngineHost(config: HostConfig): NodeEngineProcess {
-  const engine = forkNodeEngine(join(ROOT, 'src/main/engine/hosts/engine-host.ts'), config, ['--import', 'tsx'])
+  const engine = forkNodeEngine(join(ROOT, 'src/engine/hosts/engine-host.ts'), config, ['--import', 'tsx'])
   const post = engine.postMessage.bind(engine)
   engine.postMessage = (message: unknown, transfer?: unknown[]) => {
     const port = transfer?.[0]

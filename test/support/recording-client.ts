@@ -1,6 +1,6 @@
 import type { EngineMessage } from '../../src/shared/engine-protocol'
 import type { Frame } from '../../src/shared/frames'
-import type { Engine, EngineClient } from '../../src/main/engine/engine'
+import type { Engine, EngineClient } from '../../src/engine/engine'
 
 /** A client that records what the engine sends and acks every frame, as the renderer does. */
 export class RecordingClient implements EngineClient {

@@ -1,5 +1,5 @@
-import type { ProviderName, ProviderStatus } from '../../shared/engine-protocol'
-import { PROVIDER_NAMES } from '../../shared/engine-protocol'
+import type { ProviderName, ProviderStatus } from '../shared/engine-protocol'
+import { PROVIDER_NAMES } from '../shared/engine-protocol'
 import { precheckProvider, thisMachine, type MachineFacts } from './provider-precheck'
 
 /** Fastest first; CPU always last, always there. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { descend, planGuidance, freeRms, type DescentSample } from './sampler'
-import { AnalyticField, constantMean } from '../../../test/support/analytic-field'
+import { AnalyticField, constantMean } from '../../test/support/analytic-field'
 import { SeededRandom } from './rng'
 
 const SIZE = 16

@@ -1,4 +1,4 @@
-import type { EngineErrorCode, EngineErrorPayload } from '../../shared/engine-protocol'
+import type { EngineErrorCode, EngineErrorPayload } from '../shared/engine-protocol'
 
 /** An error the user can act on: its message is shown as is, so it names the problem. */
 export class EngineError extends Error {

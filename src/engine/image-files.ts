@@ -1,7 +1,7 @@
 import { PNG } from 'pngjs'
 import jpeg from 'jpeg-js'
-import { isPng, withPngText } from '../../shared/png-text'
-import { MAX_IMPORT_PIXELS, type ModelSize, type RgbaImage } from '../../shared/image-convert'
+import { isPng, withPngText } from '../shared/png-text'
+import { MAX_IMPORT_PIXELS, type ModelSize, type RgbaImage } from '../shared/image-convert'
 import { EngineError } from './errors'
 
 /** Encodes channel-planar model bytes (1 or 3 channels) as PNG, with the parameters text when given. */

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { EngineSupervisor } from './engine-supervisor'
-import type { EngineStatus } from '../shared/engine-status'
-import type { EngineMessage } from '../shared/engine-protocol'
-import { FakePort, fakeChannel, forkEngineHost } from '../../test/support/node-engine-process'
-import { FIXTURE_MODELS } from '../../test/support/paths'
+import type { EngineStatus } from '../../shared/engine-status'
+import type { EngineMessage } from '../../shared/engine-protocol'
+import { FakePort, fakeChannel, forkEngineHost } from '../../../test/support/node-engine-process'
+import { FIXTURE_MODELS } from '../../../test/support/paths'
 
 async function until<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
   const started = Date.now()

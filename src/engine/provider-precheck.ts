@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { ProviderName } from '../../shared/engine-protocol'
+import type { ProviderName } from '../shared/engine-protocol'
 
 /** What the precheck may look at: injected so tests can describe any machine. */
 export interface MachineFacts {

@@ -1,5 +1,5 @@
-import type { PreviewImage } from '../../shared/frames'
-import { bytesToBase64 } from '../../shared/base64'
+import type { PreviewImage } from '../shared/frames'
+import { bytesToBase64 } from '../shared/base64'
 
 export interface PreviewLayout {
   shape: readonly [number, number, number]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { FrameGate } from './frame-gate'
-import type { Frame } from '../../shared/frames'
+import type { Frame } from '../shared/frames'
 
 const frame = (step: number): Omit<Frame, 'seq'> => ({
   jobId: 'j',

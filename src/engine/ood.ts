@@ -1,4 +1,4 @@
-import type { OodCalibration } from '../../shared/manifest'
+import type { OodCalibration } from '../shared/manifest'
 import type { GradientField } from './gradient-field'
 import { freeRms } from './sampler'
 import { SeededRandom } from './rng'

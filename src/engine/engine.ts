@@ -7,10 +7,10 @@ import type {
   ProviderName,
   ResultOf,
   JobEvent
-} from '../../shared/engine-protocol'
-import { engineParamSchemas, type ParsedParams } from '../../shared/engine-schemas'
-import { describeZodError } from '../../shared/manifest'
-import { ENGINE_VERSION } from '../../shared/version'
+} from '../shared/engine-protocol'
+import { engineParamSchemas, type ParsedParams } from '../shared/engine-schemas'
+import { describeZodError } from '../shared/manifest'
+import { ENGINE_VERSION } from '../shared/version'
 import { EngineError, toErrorPayload } from './errors'
 import { JobQueue } from './job-queue'
 import { describeModel, scanModels, type ModelEntry, type ModelProblem } from './model-registry'
@@ -145,7 +145,7 @@ export class Engine {
     return {
       isCancelled: context.isCancelled,
       frameIntervalMs: this.options.frameIntervalMs ?? 33,
-      sendFrame: (frame: import('../../shared/frames').Frame) => client.send({ kind: 'event', event: 'frame', data: frame }),
+      sendFrame: (frame: import('../shared/frames').Frame) => client.send({ kind: 'event', event: 'frame', data: frame }),
       onAck: (listener: ((seq: number) => void) | null) => {
         if (listener) this.ackTargets.set(jobId, listener)
         else this.ackTargets.delete(jobId)

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { SessionSnapshot } from '../../shared/engine-protocol'
+import type { SessionSnapshot } from '../shared/engine-protocol'
 import { EngineError } from './errors'
 
 /** Largest session the autosave accepts; results are small PNGs, so this is generous. */

@@ -1,4 +1,4 @@
-import type { Frame } from '../../shared/frames'
+import type { Frame } from '../shared/frames'
 
 /**
  * Decides which frames reach a client: at most one in flight (the next waits for the ack

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { EngineOptions } from '../engine'
-import type { ProviderName } from '../../../shared/engine-protocol'
+import type { ProviderName } from '../../shared/engine-protocol'
 
 /** Passed from the parent as one JSON argument, so hosts read no ambient state but env overrides. */
 export interface HostConfig {

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node'
-import type { ModelManifest } from '../../shared/manifest'
-import type { ProviderName } from '../../shared/engine-protocol'
+import type { ModelManifest } from '../shared/manifest'
+import type { ProviderName } from '../shared/engine-protocol'
 import type { GradientField } from './gradient-field'
 import { EngineError } from './errors'
 

@@ -1,6 +1,6 @@
 import { Engine, type EngineClient } from '../engine'
 import { readHostConfig } from './host-config'
-import type { ClientMessage } from '../../../shared/engine-protocol'
+import type { ClientMessage } from '../../shared/engine-protocol'
 
 /**
  * The engine's process entry. Two parents start it:

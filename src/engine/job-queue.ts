@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../shared/engine-protocol'
+import type { JobEvent } from '../shared/engine-protocol'
 import { EngineError, toErrorPayload } from './errors'
 
 export interface JobContext {

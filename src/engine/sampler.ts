@@ -1,5 +1,5 @@
-import type { Condition } from '../../shared/jobs'
-import type { SamplerSettings } from '../../shared/manifest'
+import type { Condition } from '../shared/jobs'
+import type { SamplerSettings } from '../shared/manifest'
 import type { GradientField } from './gradient-field'
 import { EngineError } from './errors'
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ModelInfo } from '../../shared/engine-protocol'
-import { describeZodError, modelManifestSchema, resolveStudioDefaults, type ModelManifest } from '../../shared/manifest'
+import type { ModelInfo } from '../shared/engine-protocol'
+import { describeZodError, modelManifestSchema, resolveStudioDefaults, type ModelManifest } from '../shared/manifest'
 import { EngineError } from './errors'
 
 export interface ModelEntry {

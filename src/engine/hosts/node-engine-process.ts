@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import type { EngineProcess } from '../../engine-supervisor'
+import type { EngineProcess } from './engine-supervisor'
 import { hostConfigArg, type HostConfig } from './host-config'
 
 export type NodeEngineProcess = EngineProcess & { readonly child: ChildProcess }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { PNG } from 'pngjs'
 import jpeg from 'jpeg-js'
 import { decodeImageFile, encodeModelPng } from './image-files'
-import { readPngText, withPngText } from '../../shared/png-text'
-import { rgbaToModel, centreCrop } from '../../shared/image-convert'
+import { readPngText, withPngText } from '../shared/png-text'
+import { rgbaToModel, centreCrop } from '../shared/image-convert'
 
 function png(width: number, height: number): Uint8Array {
   const image = new PNG({ width, height })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { oodFeatures, oodScores, percentileOf, scoreFeatures } from './ood'
-import { AnalyticField, constantMean } from '../../../test/support/analytic-field'
+import { AnalyticField, constantMean } from '../../test/support/analytic-field'
 
 const SIZE = 16
 const field = new AnalyticField([constantMean(SIZE, 0.5), constantMean(SIZE, 0)], 1, 5)

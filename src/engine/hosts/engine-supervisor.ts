@@ -1,4 +1,4 @@
-import type { EngineStatus } from '../shared/engine-status'
+import type { EngineStatus } from '../../shared/engine-status'
 
 /** The slice of Electron's UtilityProcess the supervisor uses (a test double stands in for it under vitest). */
 export interface EngineProcess {
