@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
-import { Engine, type EngineClient } from '../src/engine/engine'
+import { Engine, type EngineSink } from '../src/engine/engine'
 import type { EngineMessage } from '../src/shared/engine-protocol'
 import { SeededRandom } from '../src/engine/rng'
 
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     let firstFrameMs: number | null = null
     let frames = 0
     const started = performance.now()
-    const client: EngineClient = {
+    const client: EngineSink = {
       send: (message: EngineMessage) => {
         if (message.kind === 'event' && message.event === 'frame') {
           frames++

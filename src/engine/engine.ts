@@ -20,6 +20,7 @@ import { SessionStore } from './session-store'
 import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './jobs'
 import { OnnxEnergyModel } from './onnx-energy'
 import { OnnxClassifier } from './onnx-classifier'
+import { LoadCache } from './load-cache'
 
 export interface EngineOptions {
   modelRoots: readonly string[]
@@ -30,12 +31,12 @@ export interface EngineOptions {
   frameIntervalMs?: number
 }
 
-/** Where engine messages for one window / socket / CLI go. */
-export interface EngineClient {
+/** Where engine messages for one window / socket / CLI go (the renderer's EngineClient calls; this receives). */
+export interface EngineSink {
   send(message: EngineMessage): void
 }
 
-type Handlers = { [M in EngineMethod]: (params: ParsedParams<M>, client: EngineClient) => Promise<ResultOf<M>> }
+type Handlers = { [M in EngineMethod]: (params: ParsedParams<M>, client: EngineSink) => Promise<ResultOf<M>> }
 
 /**
  * The EqM engine: models, execution providers, the job queue, samplers, OOD scoring.
@@ -44,13 +45,13 @@ type Handlers = { [M in EngineMethod]: (params: ParsedParams<M>, client: EngineC
 export class Engine {
   private models: ModelEntry[] = []
   private problems: ModelProblem[] = []
-  private readonly fields = new Map<string, Promise<OnnxGradientField>>()
-  private readonly energyModels = new Map<string, Promise<OnnxEnergyModel | null>>()
-  private readonly classifiers = new Map<string, Promise<OnnxClassifier>>()
+  private readonly fields = new LoadCache<OnnxGradientField>()
+  private readonly energyModels = new LoadCache<OnnxEnergyModel | null>()
+  private readonly classifiers = new LoadCache<OnnxClassifier>()
   private providerChoice: ProviderChoice | null = null
   private requestedProvider: ProviderName | 'auto'
   private readonly queue: JobQueue
-  private readonly jobClients = new Map<string, EngineClient>()
+  private readonly jobClients = new Map<string, EngineSink>()
   private readonly ackTargets = new Map<string, (seq: number) => void>()
   private readonly sessions: SessionStore | null
 
@@ -62,7 +63,7 @@ export class Engine {
   }
 
   /** Serves one wire message from a client; replies go back through the same client. */
-  receive(client: EngineClient, message: ClientMessage): void {
+  receive(client: EngineSink, message: ClientMessage): void {
     if (message?.kind === 'ack') {
       this.ackTargets.get(message.jobId)?.(message.seq)
       return
@@ -78,19 +79,19 @@ export class Engine {
   }
 
   /** A client went away: its queued and running jobs are cancelled. */
-  detach(client: EngineClient): void {
+  detach(client: EngineSink): void {
     for (const [jobId, owner] of this.jobClients) if (owner === client) this.queue.cancel(jobId)
   }
 
   /** Validates params and runs a method: the one entry for wire requests and in-process callers. */
-  async call<M extends EngineMethod>(method: M, params: unknown, client: EngineClient = silentClient): Promise<ResultOf<M>> {
+  async call<M extends EngineMethod>(method: M, params: unknown, client: EngineSink = silentSink): Promise<ResultOf<M>> {
     if (typeof method !== 'string' || !Object.hasOwn(engineParamSchemas, method)) {
       throw new EngineError('unknown-method', `unknown method ${String(method)}`)
     }
     const schema = engineParamSchemas[method]
     const parsed = schema.safeParse(params ?? {})
     if (!parsed.success) throw new EngineError('bad-request', `${method}: ${describeZodError(parsed.error)}`)
-    const handler = this.handlers[method] as (p: unknown, c: EngineClient) => Promise<ResultOf<M>>
+    const handler = this.handlers[method] as (p: unknown, c: EngineSink) => Promise<ResultOf<M>>
     return handler(parsed.data, client)
   }
 
@@ -135,13 +136,13 @@ export class Engine {
     'session.load': async () => this.requireSessions().load()
   }
 
-  private runJob<T>(jobId: string, client: EngineClient, run: (context: { isCancelled(): boolean }) => Promise<T>): Promise<T> {
+  private runJob<T>(jobId: string, client: EngineSink, run: (context: { isCancelled(): boolean }) => Promise<T>): Promise<T> {
     if (this.jobClients.has(jobId)) return Promise.reject(new EngineError('bad-request', `a job with id ${jobId} is already queued or running`))
     this.jobClients.set(jobId, client)
     return this.queue.submit(jobId, run).finally(() => this.jobClients.delete(jobId))
   }
 
-  private jobRuntime(jobId: string, client: EngineClient, context: { isCancelled(): boolean }) {
+  private jobRuntime(jobId: string, client: EngineSink, context: { isCancelled(): boolean }) {
     return {
       isCancelled: context.isCancelled,
       frameIntervalMs: this.options.frameIntervalMs ?? 33,
@@ -205,39 +206,20 @@ export class Engine {
 
   private energy(entry: ModelEntry, provider: ProviderName): Promise<OnnxEnergyModel | null> {
     const { id, files } = entry.manifest
-    let model = this.energyModels.get(id)
-    if (!model) {
-      model = files.energy ? OnnxEnergyModel.load(entry.file(files.energy), entry.manifest, provider) : Promise.resolve(null)
-      this.energyModels.set(id, model)
-      model.catch(() => this.energyModels.delete(id))
-    }
-    return model
+    return this.energyModels.get(id, async () => (files.energy ? OnnxEnergyModel.load(entry.file(files.energy), entry.manifest, provider) : null))
   }
 
   /** The model's classifier, loaded on first use on the field's provider. */
   private async classifier(entry: ModelEntry): Promise<OnnxClassifier> {
     const { id, files } = entry.manifest
     if (!files.classifier) throw new EngineError('bad-request', `${id} has no classifier (manifest files.classifier)`)
-    let model = this.classifiers.get(id)
-    if (!model) {
-      const provider = (await this.field(entry)).provider
-      model = OnnxClassifier.load(entry.file(files.classifier), entry.manifest, provider)
-      this.classifiers.set(id, model)
-      model.catch(() => this.classifiers.delete(id))
-    }
-    return model
+    const classifierFile = files.classifier
+    return this.classifiers.get(id, async () => OnnxClassifier.load(entry.file(classifierFile), entry.manifest, (await this.field(entry)).provider))
   }
 
   /** The model's session, on the chosen provider; the provider is chosen at the first load. */
   field(entry: ModelEntry): Promise<OnnxGradientField> {
-    const id = entry.manifest.id
-    let field = this.fields.get(id)
-    if (!field) {
-      field = this.loadField(entry)
-      this.fields.set(id, field)
-      field.catch(() => this.fields.delete(id))
-    }
-    return field
+    return this.fields.get(entry.manifest.id, () => this.loadField(entry))
   }
 
   private async loadField(entry: ModelEntry): Promise<OnnxGradientField> {
@@ -267,10 +249,7 @@ export class Engine {
   }
 
   private async releaseFields(): Promise<void> {
-    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.values(), ...this.energyModels.values(), ...this.classifiers.values()]
-    this.fields.clear()
-    this.energyModels.clear()
-    this.classifiers.clear()
+    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain()]
     for (const field of loaded) {
       try {
         await (await field)?.release()
@@ -285,4 +264,4 @@ export class Engine {
   }
 }
 
-const silentClient: EngineClient = { send: () => undefined }
+const silentSink: EngineSink = { send: () => undefined }

@@ -9,6 +9,8 @@ export interface GradientField {
   readonly nullClass: number
   /** most rows one evaluation may take */
   readonly maxBatchRows: number
+  /** the execution provider it runs on, recorded in results (analytic fields have none) */
+  readonly provider?: string
   /** x holds rows * sampleSize values, labels holds rows class indices. */
   evaluate(x: Float32Array, labels: Int32Array, rows: number): Promise<Float32Array>
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { samplerSettingsSchema } from './manifest'
+import type { ResultParams } from './result-params'
 
 /** A job id is chosen by the client so it can cancel before the job's first reply. */
 export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64')
@@ -87,7 +88,7 @@ export interface JobResult {
   modelId: string
   images: ResultImage[]
   /** the exact, fully resolved parameters, as written into exported PNGs */
-  params: Record<string, unknown>
+  params: ResultParams
   evaluations: number
   elapsedMs: number
 }

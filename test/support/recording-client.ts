@@ -1,9 +1,9 @@
 import type { EngineMessage } from '../../src/shared/engine-protocol'
 import type { Frame } from '../../src/shared/frames'
-import type { Engine, EngineClient } from '../../src/engine/engine'
+import type { Engine, EngineSink } from '../../src/engine/engine'
 
 /** A client that records what the engine sends and acks every frame, as the renderer does. */
-export class RecordingClient implements EngineClient {
+export class RecordingClient implements EngineSink {
   readonly messages: EngineMessage[] = []
   readonly frames: Frame[] = []
   onFrame: ((frame: Frame) => void) | null = null

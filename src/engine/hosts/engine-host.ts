@@ -1,4 +1,4 @@
-import { Engine, type EngineClient } from '../engine'
+import { Engine, type EngineSink } from '../engine'
 import { readHostConfig } from './host-config'
 import type { ClientMessage } from '../../shared/engine-protocol'
 
@@ -29,14 +29,14 @@ if (parentPort) {
   parentPort.on('message', ({ data, ports }) => {
     if ((data as { type?: string })?.type !== 'connect' || !ports?.[0]) return
     const port = ports[0]
-    const client: EngineClient = { send: (message) => port.postMessage(message) }
+    const client: EngineSink = { send: (message) => port.postMessage(message) }
     port.on('message', (event) => engine.receive(client, event.data as ClientMessage))
     port.on('close', () => engine.detach(client))
     port.start()
   })
   parentPort.postMessage({ type: 'ready', pid: process.pid })
 } else if (process.send) {
-  const clients = new Map<number, EngineClient>()
+  const clients = new Map<number, EngineSink>()
   const send = process.send.bind(process)
   process.on('message', (raw: { type: string; conn: number; data?: unknown }) => {
     if (raw.type === 'open') {

@@ -1,0 +1,51 @@
+import type { ClassifyResult, OodResult } from '../../shared/jobs'
+import type { ModelManifest } from '../../shared/manifest'
+import type { ParsedParams } from '../../shared/engine-schemas'
+import { bytesToValues } from '../../shared/image-convert'
+import { oodScores, percentileOf } from '../ood'
+import { EngineError } from '../errors'
+import type { EnergyModel, JobModels } from './job-context'
+import { decodeModelImage } from './model-image'
+
+/** What the model's classifier sees in one image: the most probable class and all probabilities. */
+export async function runClassify(
+  classifier: { probabilities(x: Float32Array): Promise<number[]> },
+  manifest: ModelManifest,
+  params: ParsedParams<'image.classify'>
+): Promise<ClassifyResult> {
+  const x = bytesToValues(decodeModelImage(params.image, manifest, 'image'), manifest.valueRange)
+  const probabilities = await classifier.probabilities(x)
+  const classIndex = probabilities.indexOf(Math.max(...probabilities))
+  return { classIndex, probability: probabilities[classIndex], probabilities }
+}
+
+/** Each image's OOD score under the model's calibration, its flag and where it falls among real images. */
+export async function runOod(models: JobModels, manifest: ModelManifest, params: ParsedParams<'ood.score'>): Promise<OodResult[]> {
+  const images = params.images.map((entry) => bytesToValues(decodeModelImage(entry.image, manifest, entry.name), manifest.valueRange))
+  const calibration = manifest.ood ?? { score: 'grad-rms' }
+  const scores = calibration.score === 'energy' ? await energyScores(models, manifest, images) : await oodScores(models.field, images, calibration)
+  return params.images.map((entry, i) => ({
+    name: entry.name,
+    score: scores[i],
+    flagged: manifest.ood ? scores[i] > manifest.ood.threshold : null,
+    percentile: manifest.ood ? percentileOf(scores[i], manifest.ood.quantiles) : null
+  }))
+}
+
+/** OOD score "energy": the explicit model's unconditional energy at the image. */
+async function energyScores(models: JobModels, manifest: ModelManifest, images: Float32Array[]): Promise<number[]> {
+  if (!models.energy) throw new EngineError('model-invalid', `${manifest.id}: OOD score "energy" needs files.energy in the manifest`)
+  return unconditionalEnergies(models.energy, images, manifest.nullClass, models.field.sampleSize, models.field.maxBatchRows)
+}
+
+/** The energy model's unconditional energy of each image, at most `batchRows` images a call. */
+export async function unconditionalEnergies(energy: EnergyModel, images: Float32Array[], nullClass: number, size: number, batchRows: number): Promise<number[]> {
+  const scores: number[] = []
+  for (let start = 0; start < images.length; start += batchRows) {
+    const chunk = images.slice(start, start + batchRows)
+    const x = new Float32Array(chunk.length * size)
+    chunk.forEach((image, i) => x.set(image, i * size))
+    scores.push(...(await energy.energies(x, new Int32Array(chunk.length).fill(nullClass), chunk.length)))
+  }
+  return scores
+}

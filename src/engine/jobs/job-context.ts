@@ -1,0 +1,47 @@
+import type { Frame } from '../../shared/frames'
+import type { Condition } from '../../shared/jobs'
+import { samplerSettingsSchema, describeZodError, type ModelManifest, type SamplerSettings } from '../../shared/manifest'
+import type { GradientField } from '../gradient-field'
+import { EngineError } from '../errors'
+
+/** A forward pass to energy values (EqM-E): OnnxEnergyModel, or an analytic one in tests. */
+export interface EnergyModel {
+  energies(x: Float32Array, labels: ArrayLike<number>, rows: number): Promise<Float32Array>
+}
+
+/** The networks a job runs: the gradient field, and the explicit energy where the model has one. */
+export interface JobModels {
+  field: GradientField
+  energy: EnergyModel | null
+}
+
+/** What a running job needs from the engine: cancel state and the way to its client. */
+export interface JobRuntime {
+  isCancelled(): boolean
+  frameIntervalMs: number
+  sendFrame(frame: Frame): void
+  onAck(listener: ((seq: number) => void) | null): void
+}
+
+/** The manifest's sampler settings with a job's overrides, validated as a whole. */
+export function resolveSampler(defaults: SamplerSettings, overrides: Partial<SamplerSettings> | undefined): SamplerSettings {
+  const merged = samplerSettingsSchema.safeParse({ ...defaults, ...overrides })
+  if (!merged.success) throw new EngineError('bad-request', `sampler: ${describeZodError(merged.error)}`)
+  return merged.data
+}
+
+export function checkConditions(conditions: readonly Condition[], manifest: ModelManifest): void {
+  for (const c of conditions) {
+    if (c.classIndex >= manifest.classes.length) {
+      throw new EngineError(
+        'bad-request',
+        `class index ${c.classIndex} does not exist: ${manifest.id} has ${manifest.classes.length} classes (0-${manifest.classes.length - 1})`
+      )
+    }
+  }
+}
+
+/** Conditions with their class names, as recorded in a result's parameters. */
+export function describeConditions(conditions: readonly Condition[], manifest: ModelManifest) {
+  return conditions.map((c) => ({ classIndex: c.classIndex, className: manifest.classes[c.classIndex], weight: c.weight }))
+}

@@ -1,0 +1,67 @@
+import type { JobResult } from '../../shared/jobs'
+import type { ModelManifest } from '../../shared/manifest'
+import type { ParsedParams } from '../../shared/engine-schemas'
+import { bytesToValues } from '../../shared/image-convert'
+import type { DescentSample } from '../sampler'
+import { SeededRandom, imageSeed } from '../rng'
+import { estimateNoiseLevel, renoiseHeld, restoreHeld } from '../held-renoise'
+import { checkConditions, describeConditions, resolveSampler, type JobModels, type JobRuntime } from './job-context'
+import { descendWithFrames } from './descent-frames'
+import { assembleResult } from './job-result'
+import { decodeModelImage } from './model-image'
+
+/**
+ * Partial denoising: noise is blended into the masked region (x + m s (eps - x), the training
+ * interpolation at gamma = 1 - s), then the landscape pulls it back. The noise level is not
+ * given to the model; it does not need it (docs/method.md, "Repair").
+ */
+export async function runRepair(models: JobModels, manifest: ModelManifest, params: ParsedParams<'repair'>, runtime: JobRuntime): Promise<JobResult> {
+  const started = performance.now()
+  checkConditions(params.conditions, manifest)
+  const settings = resolveSampler(manifest.sampler, params.sampler)
+  const original = bytesToValues(decodeModelImage(params.image, manifest, 'image'), manifest.valueRange)
+  const maskBytes = decodeModelImage(params.mask, manifest, 'mask', 1)
+  const plane = maskBytes.length
+  const weight = new Float32Array(models.field.sampleSize)
+  for (let i = 0; i < weight.length; i++) weight[i] = maskBytes[i % plane] / 255
+  const seeds = Array.from({ length: params.count }, (_, i) => imageSeed(params.seed, i))
+  const heldNoise: Float32Array[] = []
+  const samples: DescentSample[] = seeds.map((seed) => {
+    const rng = new SeededRandom(seed)
+    const noise = rng.fillNormal(new Float32Array(models.field.sampleSize))
+    heldNoise.push(rng.fillNormal(new Float32Array(models.field.sampleSize)))
+    const x = new Float32Array(models.field.sampleSize)
+    for (let i = 0; i < x.length; i++) x[i] = original[i] + weight[i] * params.strength * (noise[i] - original[i])
+    return { x, freedom: params.holdUnmasked ? weight : undefined }
+  })
+  // held pixels follow the painted region's noise level (see held-renoise.ts); the level is
+  // estimated from the image, the strength is never used for it
+  const renoise = params.holdUnmasked
+    ? () => samples.forEach((sample, i) => renoiseHeld(sample.x, weight, original, heldNoise[i], estimateNoiseLevel(sample.x, weight, manifest.shape)))
+    : undefined
+  renoise?.()
+  const outcomes = await descendWithFrames({
+    models,
+    manifest,
+    samples,
+    settings,
+    conditions: params.conditions,
+    jobId: params.jobId,
+    previewEvery: params.previewEvery,
+    runtime,
+    afterStep: renoise
+  })
+  if (params.holdUnmasked) for (const sample of samples) restoreHeld(sample.x, weight, original)
+  const resultParams = {
+    kind: 'repair' as const,
+    modelId: manifest.id,
+    conditions: describeConditions(params.conditions, manifest),
+    sampler: settings,
+    seed: params.seed,
+    count: params.count,
+    strength: params.strength,
+    holdUnmasked: params.holdUnmasked,
+    provider: models.field.provider
+  }
+  return assembleResult(params.jobId, resultParams, manifest, { samples, outcomes, seeds }, started)
+}
