@@ -106,7 +106,7 @@ def main():
             lines.append(f"| {r['pair'][0]} + {r['pair'][1]} | {r['weight']} | {r['cfg']} | {c['inPair']:.2f} | {c['shareA']:.2f} / {c['shareB']:.2f} | {c['probA']:.2f} / {c['probB']:.2f} | {al[0]['inPair']:.2f} | {al[1]['inPair']:.2f} |")
         lines += ["", f"Chosen default (best mean in-pair share with both classes >= 10%): weight {best[0]} each, CFG {best[1]}.", "",
                   "Grids (each class alone, then composed, same seeds): " + ", ".join(f"results/compose-{a.lower()}-{b.lower()}.png" for a, b in PAIRS), "",
-                  "Reproduce:", "", "```", f"/usr/bin/python3 training/compose_bench.py --per-pair {args.per_pair} --report training/COMPOSE.md", "```", ""]
+                  "Reproduce:", "", "```", f"/usr/bin/python3 training/compose_bench.py --per-pair {args.per_pair} --weights {args.weights} --cfgs {args.cfgs} --report training/COMPOSE.md", "```", ""]
         with open(args.report, "w") as f:
             f.write("\n".join(lines))
     print("default:", best)

@@ -8,6 +8,9 @@ Inputs: training/results/repair.json (repair_bench.py) and training/results/comp
 - repair strength: the highest s at which EqM (not told s) beats the classical fill on PSNR,
   class kept and FID alike; a user who paints more noise gets more freedom, this is the most
   at which the repair is still better than the fill on every measure. Pixels outside held.
+- repair class hint: the lowest s at which naming the photo's true class raises the share of
+  repairs that keep their class by at least GUIDE_HINT_GAIN over not naming it; from there on
+  the studio suggests the class the shipped classifier reads in the photo.
 - composition: the (weight, cfg) with the best mean in-pair share over the pairs, counting a
   pair only where both classes keep at least 10% of the samples.
 """
@@ -19,6 +22,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EQM = "EqM (s not given)"
+EQM_CLASS = "EqM + true class (s not given)"
+GUIDE_HINT_GAIN = 0.05
 
 
 def repair_strength(rows):
@@ -29,6 +34,15 @@ def repair_strength(rows):
             if EQM in m and m[EQM]["classKept"] > m["biharmonic fill"]["classKept"]
             and m[EQM]["fid"] < m["biharmonic fill"]["fid"] and m[EQM]["psnr"] > m["biharmonic fill"]["psnr"]]
     return max(good) if good else min(by_s)
+
+
+def guide_hint_strength(rows):
+    by_s = {}
+    for r in rows:
+        by_s.setdefault(r["s"], {})[r["method"]] = r
+    helped = [s for s, m in by_s.items()
+              if EQM in m and EQM_CLASS in m and m[EQM_CLASS]["classKept"] - m[EQM]["classKept"] >= GUIDE_HINT_GAIN]
+    return min(helped) if helped else max(by_s)
 
 
 def composition_score(row):
@@ -50,10 +64,12 @@ def main():
     p.add_argument("--write-manifest", default=None)
     args = p.parse_args()
     with open(args.repair) as f:
-        strength = repair_strength(json.load(f)["rows"])
+        repair_rows = json.load(f)["rows"]
+    strength = repair_strength(repair_rows)
+    hint = guide_hint_strength(repair_rows)
     with open(args.compose) as f:
         weight, cfg = composition_default(json.load(f)["rows"])
-    studio = {"repair": {"strength": strength, "holdUnmasked": True}, "compose": {"weight": weight, "cfg": cfg}}
+    studio = {"repair": {"strength": strength, "holdUnmasked": True, "guideHintStrength": hint}, "compose": {"weight": weight, "cfg": cfg}}
     print(json.dumps(studio))
     if args.write_manifest:
         with open(args.write_manifest) as f:

@@ -1,3 +1,5 @@
+import { COMPOSE, type NumberSetting } from '../shared/settings'
+
 /** Turns option text into checked values; every failure names the option and what it got. */
 export class UsageError extends Error {}
 
@@ -19,6 +21,12 @@ export function ranged(name: string, text: string | undefined, min: number, max:
   const value = number(name, text)
   if (value !== undefined && (value < min || value > max)) throw new UsageError(`--${name} must be between ${min} and ${max}, got "${text}"`)
   return value
+}
+
+/** An option bound to a setting of src/shared/settings.ts: its flag, bounds and integer-ness from there. */
+export function settingOption(setting: NumberSetting, text: string | undefined): number | undefined {
+  const flag = setting.cliFlag ?? setting.label
+  return setting.integer ? integer(flag, text, setting.min, setting.max) : ranged(flag, text, setting.min, setting.max)
 }
 
 /** A class by index or by name (case-insensitive; a unique prefix is enough). */
@@ -43,7 +51,8 @@ export function resolveWeightedClass(text: string, classes: readonly string[], d
   const at = text.lastIndexOf(':')
   if (at < 0) return { classIndex: resolveClass(text, classes), weight: defaultWeight }
   const weight = Number(text.slice(at + 1))
-  if (!Number.isFinite(weight) || Math.abs(weight) > 10) throw new UsageError(`--class ${text}: the weight after ":" must be a number from -10 to 10`)
+  const { min, max } = COMPOSE.weight
+  if (text.slice(at + 1).trim() === '' || !Number.isFinite(weight) || weight < min || weight > max) throw new UsageError(`--class ${text}: the weight after ":" must be a number from ${min} to ${max}`)
   return { classIndex: resolveClass(text.slice(0, at), classes), weight }
 }
 

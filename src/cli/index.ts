@@ -10,24 +10,9 @@ import { rgbaToModel } from '../shared/image-convert'
 import type { ModelInfo, ProviderName } from '../shared/engine-protocol'
 import type { SamplerSettings } from '../shared/manifest'
 import type { JobResult } from '../shared/jobs'
-import { UsageError, integer, ranged, resolveClass, resolveWeightedClass, slug } from './args'
-
-const HELP = `eqm: EqM Studio from the command line (headless; same engine as the app)
-
-  eqm generate --class <name|index> [--count N] [--seed S] --out DIR
-  eqm compose  --class A:w --class B:w [...] [--count N] [--seed S] --out DIR
-  eqm repair   --in IMG --mask MASK [--strength S] [--class C] [--no-hold] --out FILE
-  eqm ood      IMG... [--json]
-  eqm models
-
-repair strength, composition weights and composition guidance default to the model's
-benchmarked values (its manifest's "studio" block).
-
-sampler options (generate, compose, repair; defaults come from the model's manifest):
-  --sampler gd|nag  --steps N  --step-size ETA  --mu MU  --cfg S  --stop-grad-norm G
-common: --model ID  --models DIR (model folder root)  --provider auto|cpu|webgpu|cuda|dml|coreml
-        --batch ROWS (most rows per model call)
-Images are written as PNG with their full parameters in an iTXt chunk ("eqm-studio").`
+import { UsageError, integer, resolveClass, resolveWeightedClass, settingOption, slug } from './args'
+import { helpText } from './help'
+import { JOB, PROVIDER, REPAIR, SAMPLER, SAMPLER_METHOD } from '../shared/settings'
 
 const options = {
   class: { type: 'string', multiple: true },
@@ -64,10 +49,10 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parsed
   const [command, ...rest] = positionals
   if (values.help || !command) {
-    console.log(HELP)
+    console.log(helpText())
     return command || values.help ? 0 : 2
   }
-  const providers = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml']
+  const providers: readonly string[] = PROVIDER.choices.map((c) => c.value)
   if (values.provider && !providers.includes(values.provider)) throw new UsageError(`--provider must be one of ${providers.join(', ')}`)
   const engine = new Engine({
     modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot()],
@@ -100,14 +85,15 @@ function model(engine: Engine, id: string | undefined): ModelInfo {
 }
 
 function samplerOverrides(values: Values): Partial<SamplerSettings> {
-  if (values.sampler && values.sampler !== 'gd' && values.sampler !== 'nag') throw new UsageError(`--sampler must be gd or nag, got "${values.sampler}"`)
+  const methods: readonly string[] = SAMPLER_METHOD.choices.map((c) => c.value)
+  if (values.sampler && !methods.includes(values.sampler)) throw new UsageError(`--sampler must be ${methods.join(' or ')}, got "${values.sampler}"`)
   const overrides: Partial<SamplerSettings> = {
-    method: values.sampler as 'gd' | 'nag' | undefined,
-    maxSteps: integer('steps', values.steps, 1, 5000),
-    stepSize: ranged('step-size', values['step-size'], 1e-6, 10),
-    mu: ranged('mu', values.mu, 0, 0.999),
-    cfg: ranged('cfg', values.cfg, 0, 20),
-    stopGradNorm: ranged('stop-grad-norm', values['stop-grad-norm'], 0, 100)
+    method: values.sampler as SamplerSettings['method'] | undefined,
+    maxSteps: settingOption(SAMPLER.maxSteps, values.steps),
+    stepSize: settingOption(SAMPLER.stepSize, values['step-size']),
+    mu: settingOption(SAMPLER.mu, values.mu),
+    cfg: settingOption(SAMPLER.cfg, values.cfg),
+    stopGradNorm: settingOption(SAMPLER.stopGradNorm, values['stop-grad-norm'])
   }
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined))
 }
@@ -119,7 +105,7 @@ function requireOption(values: Values, name: 'out' | 'in' | 'mask'): string {
 }
 
 function seedOf(values: Values): number {
-  return integer('seed', values.seed, 0, 2 ** 32 - 1) ?? Math.floor(Math.random() * 2 ** 31)
+  return settingOption(JOB.seed, values.seed) ?? Math.floor(Math.random() * 2 ** 31)
 }
 
 async function generate(engine: Engine, values: Values, compose: boolean): Promise<number> {
@@ -137,7 +123,7 @@ async function generate(engine: Engine, values: Values, compose: boolean): Promi
     jobId: 'cli',
     modelId: info.id,
     seed: seedOf(values),
-    count: integer('count', values.count, 1, 256, 1)!,
+    count: settingOption(JOB.count, values.count) ?? 1,
     conditions,
     sampler: { ...(compose ? { cfg: info.studio.compose.cfg } : {}), ...samplerOverrides(values) },
     previewEvery: 0
@@ -180,7 +166,7 @@ async function repair(engine: Engine, values: Values): Promise<number> {
     seed: seedOf(values),
     image: { width, height, channels, data: bytesToBase64(image) },
     mask: { width, height, channels: 1, data: bytesToBase64(mask) },
-    strength: ranged('strength', values.strength, 0, 1) ?? info.studio.repair.strength,
+    strength: settingOption(REPAIR.strength, values.strength) ?? info.studio.repair.strength,
     holdUnmasked: values['no-hold'] ? false : info.studio.repair.holdUnmasked,
     conditions,
     count: 1,

@@ -1,4 +1,5 @@
 import type { OodCalibration } from '../shared/manifest'
+import { OOD_SCORE, type OodScoreKind } from '../shared/settings'
 import type { GradientField } from './gradient-field'
 import { freeRms } from './sampler'
 import { SeededRandom } from './rng'
@@ -21,8 +22,9 @@ import { EngineError } from './errors'
  *   mahalanobis-dot    the same over (log rms over the levels, dot): the gradient's size and
  *                      its alignment with the image together
  */
-export const OOD_SCORES = ['grad-rms', 'grad-rms-noised', 'dot', 'mahalanobis', 'mahalanobis-dot'] as const
-export type OodScoreKind = (typeof OOD_SCORES)[number]
+/** the gradient-field scores computed here; "energy" (EqM-E) is scored by the energy model (jobs/image-jobs.ts) */
+export const OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((kind): kind is Exclude<OodScoreKind, 'energy'> => kind !== 'energy')
+type FieldScoreKind = (typeof OOD_SCORES)[number]
 
 export interface OodFeatureSpec {
   noiseLevels: readonly number[]
@@ -82,7 +84,7 @@ export function featureSpec(calibration: ScoreCalibration): OodFeatureSpec {
 
 /** The score of each image from its features, as the calibration defines it. */
 export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibration): number[] {
-  const kind = calibration.score as OodScoreKind
+  const kind = calibration.score as FieldScoreKind
   switch (kind) {
     case 'grad-rms':
       return features.rms.map((r) => r[0])
@@ -112,7 +114,7 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
 }
 
 export async function oodScores(field: GradientField, images: readonly Float32Array[], calibration: ScoreCalibration): Promise<number[]> {
-  if (!OOD_SCORES.includes(calibration.score as OodScoreKind)) {
+  if (!OOD_SCORES.includes(calibration.score as FieldScoreKind)) {
     throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
   return scoreFeatures(await oodFeatures(field, images, featureSpec(calibration)), calibration)

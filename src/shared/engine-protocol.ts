@@ -1,6 +1,7 @@
 import type { ClassifyParams, ClassifyResult, GenerateParams, JobResult, OodParams, OodResult, RepairParams } from './jobs'
 import type { Frame } from './frames'
 import type { SamplerSettings, OodCalibration, StudioDefaults } from './manifest'
+import { PROVIDER_ORDER } from './settings'
 
 /**
  * The engine's contract. The renderer speaks it over a MessagePort (desktop) or a
@@ -22,8 +23,8 @@ export interface ModelInfo {
   provenance: Record<string, unknown>
 }
 
-export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu'
-export const PROVIDER_NAMES: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu']
+export type ProviderName = (typeof PROVIDER_ORDER)[number]
+export const PROVIDER_NAMES: readonly ProviderName[] = PROVIDER_ORDER
 
 export interface ProviderStatus {
   name: ProviderName

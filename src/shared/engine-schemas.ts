@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PROVIDER, type ProviderChoiceName } from './settings'
 import { classifyParamsSchema, generateParamsSchema, jobIdSchema, oodParamsSchema, repairParamsSchema } from './jobs'
 import type { EngineMethod, ParamsOf } from './engine-protocol'
 
@@ -7,7 +8,7 @@ const empty = z.object({}).strict()
 /** Validation of every engine method's params; the type test checks each matches EngineMethods. */
 export const engineParamSchemas = {
   'engine.info': empty,
-  'engine.setProvider': z.object({ provider: z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu', 'auto']) }).strict(),
+  'engine.setProvider': z.object({ provider: z.enum(PROVIDER.choices.map((c) => c.value) as [ProviderChoiceName, ...ProviderChoiceName[]]) }).strict(),
   'models.list': empty,
   generate: generateParamsSchema.strict(),
   repair: repairParamsSchema.strict(),

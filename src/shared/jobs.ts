@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { samplerSettingsSchema } from './manifest'
+import { samplerSettingsSchema, settingNumber } from './manifest'
+import { COMPOSE, JOB, REPAIR } from './settings'
 import type { ResultParams } from './result-params'
 
 /** A job id is chosen by the client so it can cancel before the job's first reply. */
@@ -7,24 +8,24 @@ export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, d
 
 export const conditionSchema = z.object({
   classIndex: z.number().int().min(0),
-  weight: z.number().min(-10).max(10)
+  weight: settingNumber(COMPOSE.weight)
 })
 export type Condition = z.infer<typeof conditionSchema>
 
 const jobCommon = {
   jobId: jobIdSchema,
   modelId: z.string().optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  seed: settingNumber(JOB.seed),
   sampler: samplerSettingsSchema.partial().optional(),
   /** Send a preview frame every k steps (0 = no previews). */
-  previewEvery: z.number().int().min(0).max(1000).default(1)
+  previewEvery: settingNumber(JOB.previewEvery).default(JOB.previewEvery.default)
 }
 
 /** One condition is plain class-conditional generation; several compose (energies add); none is unconditional. */
 export const generateParamsSchema = z.object({
   ...jobCommon,
-  conditions: z.array(conditionSchema).max(16),
-  count: z.number().int().min(1).max(256)
+  conditions: z.array(conditionSchema).max(COMPOSE.maxClasses.max),
+  count: settingNumber(JOB.count)
 })
 export type GenerateParams = z.input<typeof generateParamsSchema>
 
@@ -56,10 +57,10 @@ export const repairParamsSchema = z.object({
   image: modelImageSchema,
   /** One channel, 0 = keep, 255 = fully noised and free to move. */
   mask: modelImageSchema,
-  strength: z.number().min(0).max(1),
+  strength: settingNumber(REPAIR.strength),
   holdUnmasked: z.boolean().default(true),
-  conditions: z.array(conditionSchema).max(16).default([]),
-  count: z.number().int().min(1).max(64).default(1)
+  conditions: z.array(conditionSchema).max(COMPOSE.maxClasses.max).default([]),
+  count: settingNumber(JOB.repairCount).default(JOB.repairCount.default)
 })
 export type RepairParams = z.input<typeof repairParamsSchema>
 

@@ -1,25 +1,27 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { modelManifestSchema, resolveStudioDefaults } from './manifest'
+import { COMPOSE, REPAIR } from './settings'
 
 const ROOT = join(__dirname, '..', '..')
 const fixture = () => JSON.parse(readFileSync(join(ROOT, 'test/fixtures/models/quadratic/manifest.json'), 'utf8'))
 
 describe('model manifest: studio defaults', () => {
-  it('are optional, and fall back to strength 0.5, held pixels, weight 1 and the sampler guidance', () => {
+  it("are optional, and fall back to the settings module's defaults and the sampler guidance", () => {
     const manifest = modelManifestSchema.parse(fixture())
     expect(manifest.studio).toBeUndefined()
     expect(resolveStudioDefaults(manifest.studio, manifest.sampler)).toEqual({
-      repair: { strength: 0.5, holdUnmasked: true },
-      compose: { weight: 1, cfg: manifest.sampler.cfg }
+      repair: { strength: REPAIR.strength.default, holdUnmasked: true, guideHintStrength: REPAIR.guideHintStrength.default },
+      compose: { weight: COMPOSE.weight.default, cfg: manifest.sampler.cfg }
     })
   })
 
   it('take what the manifest states, part by part', () => {
     const manifest = modelManifestSchema.parse({ ...fixture(), studio: { repair: { strength: 0.3 }, compose: { weight: 0.5 } } })
     expect(resolveStudioDefaults(manifest.studio, { ...manifest.sampler, cfg: 2 })).toEqual({
-      repair: { strength: 0.3, holdUnmasked: true },
+      repair: { strength: 0.3, holdUnmasked: true, guideHintStrength: REPAIR.guideHintStrength.default },
       compose: { weight: 0.5, cfg: 2 }
     })
   })
@@ -30,10 +32,24 @@ describe('model manifest: studio defaults', () => {
   })
 })
 
+const PYTHON = process.env.EQM_PYTHON ?? '/usr/bin/python3'
+const hasNumpy = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0
+
 describe('the shipped Fashion-MNIST manifest', () => {
-  it('parses, with studio defaults from its benchmarks', () => {
-    const shipped = modelManifestSchema.parse(JSON.parse(readFileSync(join(ROOT, 'models/fashion-mnist/manifest.json'), 'utf8')))
-    expect(shipped.studio?.repair?.strength).toBeGreaterThan(0)
-    expect(shipped.studio?.compose?.weight).toBeDefined()
+  const shipped = () => modelManifestSchema.parse(JSON.parse(readFileSync(join(ROOT, 'models/fashion-mnist/manifest.json'), 'utf8')))
+
+  it('parses, with every studio default stated', () => {
+    const studio = shipped().studio
+    expect(studio?.repair?.strength).toBeGreaterThanOrEqual(REPAIR.strength.min)
+    expect(studio?.repair?.guideHintStrength).toBeGreaterThan(0)
+    expect(studio?.compose?.weight).not.toBe(0)
+    expect(studio?.compose?.cfg).toBeGreaterThan(0)
+  })
+
+  // the studio block is not typed in by hand: it is what the chooser picks from the committed benchmark results
+  it.skipIf(!hasNumpy)(`states exactly what training/studio_defaults.py chooses from the committed benchmarks (needs ${PYTHON} with numpy)`, () => {
+    const run = spawnSync(PYTHON, [join(ROOT, 'training', 'studio_defaults.py')], { cwd: ROOT, encoding: 'utf8' })
+    expect(run.status, run.stderr).toBe(0)
+    expect(shipped().studio).toEqual(JSON.parse(run.stdout))
   })
 })

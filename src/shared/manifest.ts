@@ -1,14 +1,21 @@
 import { z } from 'zod'
+import { COMPOSE, REPAIR, SAMPLER, SAMPLER_METHOD, type NumberSetting } from './settings'
+
+/** A number within a setting's bounds (src/shared/settings.ts owns them). */
+export function settingNumber(setting: NumberSetting) {
+  const base = z.number().min(setting.min).max(setting.max)
+  return setting.integer ? base.int() : base
+}
 
 /** Sampler settings: the manifest's defaults, and what a job may override. */
 export const samplerSettingsSchema = z.object({
-  method: z.enum(['gd', 'nag']),
-  stepSize: z.number().positive().max(10),
-  mu: z.number().min(0).max(0.999),
-  maxSteps: z.number().int().min(1).max(5000),
+  method: z.enum(SAMPLER_METHOD.choices.map((c) => c.value) as ['gd', 'nag']),
+  stepSize: settingNumber(SAMPLER.stepSize),
+  mu: settingNumber(SAMPLER.mu),
+  maxSteps: settingNumber(SAMPLER.maxSteps),
   /** Per-sample stop: RMS of the guided gradient (L2 norm / sqrt(element count)). 0 = never stop early. */
-  stopGradNorm: z.number().min(0).max(100),
-  cfg: z.number().min(0).max(20)
+  stopGradNorm: settingNumber(SAMPLER.stopGradNorm),
+  cfg: settingNumber(SAMPLER.cfg)
 })
 export type SamplerSettings = z.infer<typeof samplerSettingsSchema>
 
@@ -33,19 +40,24 @@ export type OodCalibration = z.infer<typeof oodCalibrationSchema>
  * (training/REPAIR.md, training/COMPOSE.md). All optional: the fallbacks below apply.
  */
 export const studioDefaultsSchema = z.object({
-  repair: z.object({ strength: z.number().min(0.05).max(1), holdUnmasked: z.boolean() }).partial().optional(),
-  compose: z.object({ weight: z.number().min(-5).max(5), cfg: z.number().min(0).max(20) }).partial().optional()
+  repair: z.object({ strength: settingNumber(REPAIR.strength), holdUnmasked: z.boolean(), guideHintStrength: settingNumber(REPAIR.guideHintStrength) }).partial().optional(),
+  compose: z.object({ weight: settingNumber(COMPOSE.weight), cfg: settingNumber(COMPOSE.cfg) }).partial().optional()
 })
 export interface StudioDefaults {
-  repair: { strength: number; holdUnmasked: boolean }
+  /** guideHintStrength: from this noise strength on, the studio suggests naming the photo's class */
+  repair: { strength: number; holdUnmasked: boolean; guideHintStrength: number }
   /** each class of a new composition gets `weight`; the composition samples with guidance `cfg` */
   compose: { weight: number; cfg: number }
 }
 
 export function resolveStudioDefaults(studio: z.infer<typeof studioDefaultsSchema> | undefined, sampler: SamplerSettings): StudioDefaults {
   return {
-    repair: { strength: studio?.repair?.strength ?? 0.5, holdUnmasked: studio?.repair?.holdUnmasked ?? true },
-    compose: { weight: studio?.compose?.weight ?? 1, cfg: studio?.compose?.cfg ?? sampler.cfg }
+    repair: {
+      strength: studio?.repair?.strength ?? REPAIR.strength.default,
+      holdUnmasked: studio?.repair?.holdUnmasked ?? true,
+      guideHintStrength: studio?.repair?.guideHintStrength ?? REPAIR.guideHintStrength.default
+    },
+    compose: { weight: studio?.compose?.weight ?? COMPOSE.weight.default, cfg: studio?.compose?.cfg ?? sampler.cfg }
   }
 }
 

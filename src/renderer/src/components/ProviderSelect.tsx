@@ -1,5 +1,6 @@
 import { useServices, useStudio } from '../store/context'
 import type { ProviderName } from '../../../shared/engine-protocol'
+import { PROVIDER } from '../../../shared/settings'
 
 /** Which execution provider runs the model: auto (fastest that works) or a forced one, with why others are off. */
 export function ProviderSelect() {
@@ -20,7 +21,8 @@ export function ProviderSelect() {
       store.setState({ notice: { kind: 'error', text: `Could not switch the execution provider: ${(error as Error).message}` } })
     }
   }
-  const title = info.providers.map((p) => `${p.name}: ${p.available ? 'works' : p.reason ?? 'off'}`).join('\n')
+  const describe = (name: string) => PROVIDER.choices.find((c) => c.value === name)
+  const title = [PROVIDER.description, ...info.providers.map((p) => `${describe(p.name)?.label ?? p.name} (${describe(p.name)?.description ?? ''}): ${p.available ? 'works' : p.reason ?? 'off'}`)].join('\n')
   return (
     <label className="provider" title={title}>
       <span className="muted">compute</span>
@@ -28,7 +30,7 @@ export function ProviderSelect() {
         <option value="auto">auto ({info.active.toUpperCase()})</option>
         {info.providers.map((p) => (
           <option key={p.name} value={p.name} disabled={!p.available && p.name !== info.requested}>
-            {p.name.toUpperCase()}
+            {describe(p.name)?.label ?? p.name}
             {p.available ? '' : ' (unavailable)'}
           </option>
         ))}

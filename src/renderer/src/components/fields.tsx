@@ -1,32 +1,49 @@
-/** Small labelled inputs shared by the tool panels. Numbers are clamped, never NaN. */
-export function NumberField(props: { label: string; value: number; min: number; max: number; step: number; testId?: string; onChange(value: number): void }) {
+import { clampSetting, JOB, type NumberSetting } from '../../../shared/settings'
+
+/**
+ * Small labelled inputs shared by the tool panels, each bound to one setting of
+ * src/shared/settings.ts: its label, bounds, step and tooltip come from there. Numbers are
+ * clamped into the bounds, never NaN.
+ */
+interface SettingFieldProps {
+  setting: NumberSetting
+  value: number
+  /** the field's label where the setting's is not the right word here */
+  label?: string
+  testId?: string
+  onChange(value: number): void
+}
+
+export function NumberField(props: SettingFieldProps) {
+  const { setting } = props
   return (
-    <label>
-      {props.label}
+    <label title={setting.description}>
+      {props.label ?? setting.label}
       <input
         type="number"
         data-testid={props.testId}
         value={props.value}
-        min={props.min}
-        max={props.max}
-        step={props.step}
+        min={setting.min}
+        max={setting.max}
+        step={setting.step}
         onChange={(e) => {
           const value = Number(e.target.value)
-          if (e.target.value !== '' && Number.isFinite(value)) props.onChange(Math.min(props.max, Math.max(props.min, value)))
+          if (e.target.value !== '' && Number.isFinite(value)) props.onChange(clampSetting(setting, value))
         }}
       />
     </label>
   )
 }
 
-export function SliderField(props: { label: string; value: number; min: number; max: number; step: number; testId?: string; format?(value: number): string; onChange(value: number): void }) {
+export function SliderField(props: SettingFieldProps & { format?(value: number): string }) {
+  const { setting } = props
   return (
-    <label>
+    <label title={setting.description}>
       <span className="slider-label">
-        {props.label}
+        {props.label ?? setting.label}
         <span>{props.format ? props.format(props.value) : props.value}</span>
       </span>
-      <input type="range" data-testid={props.testId} value={props.value} min={props.min} max={props.max} step={props.step} onChange={(e) => props.onChange(Number(e.target.value))} />
+      <input type="range" data-testid={props.testId} value={props.value} min={setting.min} max={setting.max} step={setting.step} onChange={(e) => props.onChange(clampSetting(setting, Number(e.target.value)))} />
     </label>
   )
 }
@@ -36,7 +53,7 @@ export function SeedField(props: { seed: number; locked: boolean; testIdPrefix?:
   const prefix = props.testIdPrefix ?? ''
   return (
     <div className="row">
-      <NumberField label="Seed" testId={`${prefix}seed`} value={props.seed} min={0} max={4294967295} step={1} onChange={(seed) => props.onChange({ seed, lockSeed: true })} />
+      <NumberField setting={JOB.seed} testId={`${prefix}seed`} value={props.seed} onChange={(seed) => props.onChange({ seed, lockSeed: true })} />
       <label className="check" title="Keep this seed for the next run; otherwise each run draws a new one">
         <input type="checkbox" data-testid={`${prefix}lock-seed`} checked={props.locked} onChange={(e) => props.onChange({ lockSeed: e.target.checked })} />
         lock

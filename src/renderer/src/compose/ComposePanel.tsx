@@ -5,9 +5,10 @@ import type { SamplerSettings } from '../../../shared/manifest'
 import { NumberField, SliderField } from '../components/fields'
 import { SamplerFields } from '../components/SamplerFields'
 import { canAddRow, canRemoveRow, clampWeight, describeComposition, nextUnusedClass, toConditions, validateComposition, WEIGHT_MAX, WEIGHT_MIN, type ComposeRow } from './compose-logic'
-import { composeStore, nextRowKey, syncComposeModel, useCompose, type ComposeState } from './compose-store'
+import { composeSamplerDefaults, composeStore, nextRowKey, syncComposeModel, useCompose, type ComposeState } from './compose-store'
 import { keepPreview, requestLiveCompose, runComparison, runCompose } from './compose-actions'
 import './compose.css'
+import { COMPOSE, JOB } from '../../../shared/settings'
 
 /** Composition: classes with weights whose energies add, the sampler, and the one-click comparison. */
 export function ComposePanel() {
@@ -93,10 +94,10 @@ export function ComposePanel() {
           {describeComposition(toConditions(state.rows), model.classes)}
         </span>
       </div>
-      <SliderField label="Guidance scale s (CFG)" testId="compose-cfg" value={state.sampler.cfg} min={0} max={10} step={0.25} format={(v) => v.toFixed(2)} onChange={(cfg) => setSampler({ cfg })} />
+      <SliderField setting={COMPOSE.cfg} testId="compose-cfg" value={state.sampler.cfg} format={(v) => v.toFixed(2)} onChange={(cfg) => setSampler({ cfg })} />
       <div className="row compose-count-seed">
-        <NumberField label="Count" testId="compose-count" value={state.count} min={1} max={64} step={1} onChange={(count) => set({ count })} />
-        <NumberField label="Seed" testId="compose-seed" value={state.seed} min={0} max={4294967295} step={1} onChange={(seed) => set({ seed, lockSeed: true })} />
+        <NumberField setting={JOB.count} label="Count" testId="compose-count" value={state.count} onChange={(count) => set({ count })} />
+        <NumberField setting={JOB.seed} testId="compose-seed" value={state.seed} onChange={(seed) => set({ seed, lockSeed: true })} />
         <label className="check" title="Keep this seed for the next run; otherwise each run draws a new one">
           <input type="checkbox" data-testid="compose-lock-seed" checked={state.lockSeed} onChange={(e) => set({ lockSeed: e.target.checked })} />
           lock
@@ -105,7 +106,7 @@ export function ComposePanel() {
       <details className="compose-sampler">
         <summary data-testid="compose-sampler">Sampler · {state.sampler.method === 'nag' ? 'NAG-GD' : 'GD'}, {state.sampler.maxSteps} steps</summary>
         <fieldset>
-          <SamplerFields sampler={state.sampler} defaults={model.sampler} onChange={setSampler} showCfg={false} testIdPrefix="compose-" />
+          <SamplerFields sampler={state.sampler} defaults={composeSamplerDefaults(model)} onChange={setSampler} showCfg={false} testIdPrefix="compose-" />
         </fieldset>
       </details>
       {problem && (

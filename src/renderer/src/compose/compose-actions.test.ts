@@ -6,7 +6,7 @@ import { base64ToBytes } from '../../../shared/base64'
 import { createStudioStore } from '../store/studio-store'
 import { loadModels } from '../store/generate-actions'
 import { cancelJob } from '../store/job-actions'
-import { createComposeStore, syncComposeModel } from './compose-store'
+import { composeSamplerDefaults, createComposeStore, syncComposeModel } from './compose-store'
 import { closeComparison, loadComposition, runComparison, runCompose } from './compose-actions'
 
 // Compose against the real engine in one process, on the quadratic field: grad = x - mu[y],
@@ -74,7 +74,25 @@ describe('compose actions with the real engine', () => {
     const { store, client, compose } = await setup()
     compose.setState({ seed: 3, lockSeed: false, count: 1 })
     await runCompose(store, client, compose)
-    expect(store.getState().gallery[0].params.seed).toBe(compose.getState().seed)
+    const drawn = compose.getState().seed
+    // a fresh seed from 2^31 (a 1 in 2^31 chance to draw 3 again)
+    expect(drawn).not.toBe(3)
+    expect(store.getState().gallery[0].params.seed).toBe(drawn)
+    compose.setState({ lockSeed: true })
+    await runCompose(store, client, compose)
+    expect(compose.getState().seed).toBe(drawn)
+    expect(store.getState().gallery[0].params.seed).toBe(drawn)
+  })
+
+  it("resets the sampler to the composition's defaults: the model's sampler with its composition guidance", async () => {
+    const { store } = await setup()
+    const model = store.getState().models[0]
+    const benchmarked = { ...model, sampler: { ...model.sampler, cfg: 1 }, studio: { ...model.studio, compose: { weight: 0.5, cfg: 3 } } }
+    expect(composeSamplerDefaults(benchmarked)).toEqual({ ...model.sampler, cfg: 3 })
+    const compose = createComposeStore()
+    syncComposeModel(compose, benchmarked)
+    expect(compose.getState().sampler.cfg).toBe(3)
+    expect(compose.getState().rows.map((r) => r.weight)).toEqual([0.5, 0.5])
   })
 
   it('compares: each class alone and the composition, one seed, in order, all into the gallery', async () => {

@@ -4,6 +4,7 @@
  * the plan for "compare with each single class". Unit-tested in compose-logic.test.ts.
  */
 import type { Condition } from '../../../shared/jobs'
+import { COMPOSE } from '../../../shared/settings'
 
 export interface ComposeRow {
   /** stable React key */
@@ -12,10 +13,10 @@ export interface ComposeRow {
   weight: number
 }
 
-export const WEIGHT_MIN = -2
-export const WEIGHT_MAX = 2
-/** The engine takes at most 16 conditions per job. */
-export const MAX_ROWS = 16
+/** A class weight's bounds and the most classes per job: src/shared/settings.ts owns them. */
+export const WEIGHT_MIN = COMPOSE.weight.min
+export const WEIGHT_MAX = COMPOSE.weight.max
+export const MAX_ROWS = COMPOSE.maxClasses.max
 
 export function clampWeight(weight: number): number {
   if (!Number.isFinite(weight)) return 0

@@ -67,6 +67,10 @@ export const nextRowKey = () => ++rowKey
  */
 export function syncComposeModel(store: ComposeStore, model: ModelInfo | null): void {
   if (!model || store.getState().modelId === model.id) return
-  const { weight, cfg } = model.studio.compose
-  store.setState({ modelId: model.id, rows: defaultRows(model.classes.length, nextRowKey, weight), sampler: { ...model.sampler, cfg }, comparison: null })
+  store.setState({ modelId: model.id, rows: defaultRows(model.classes.length, nextRowKey, model.studio.compose.weight), sampler: composeSamplerDefaults(model), comparison: null })
+}
+
+/** A composition samples with the model's sampler and its composition guidance (not Generate's CFG). */
+export function composeSamplerDefaults(model: ModelInfo): SamplerSettings {
+  return { ...model.sampler, cfg: model.studio.compose.cfg }
 }

@@ -4,6 +4,7 @@ import { startGenerate } from '../store/generate-actions'
 import type { SamplerSettings } from '../../../shared/manifest'
 import { ClassSelect, NumberField, SeedField } from '../components/fields'
 import { SamplerFields } from '../components/SamplerFields'
+import { JOB } from '../../../shared/settings'
 
 /** Right-hand parameters for generation, starting from the model's own defaults. */
 export function GeneratePanel() {
@@ -20,7 +21,7 @@ export function GeneratePanel() {
     <div className="panel" data-testid="generate-panel">
       <h2>Generate</h2>
       <ClassSelect label="Class" testId="class-select" classes={model.classes} value={settings.classIndex} onChange={(classIndex) => classIndex !== null && set({ classIndex })} />
-      <NumberField label="Count" testId="count" value={settings.count} min={1} max={64} step={1} onChange={(count) => set({ count })} />
+      <NumberField setting={JOB.count} label="Count" testId="count" value={settings.count} onChange={(count) => set({ count })} />
       <SeedField seed={settings.seed} locked={settings.lockSeed} onChange={set} />
       <fieldset>
         <legend>Sampler</legend>

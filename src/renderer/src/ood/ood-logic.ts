@@ -3,6 +3,7 @@
  * manifest's quantile table, the chart's axis, sorting, filtering, batching and the
  * plain-words wording. No DOM, no engine: unit-tested in ood-logic.test.ts.
  */
+import { OOD_SCORE } from '../../../shared/settings'
 
 export type Quantiles = readonly (readonly [number, number])[]
 
@@ -246,20 +247,10 @@ export function describePercentile(percentile: number | null | undefined): strin
   return `higher than ${rounded}% of real images`
 }
 
-/** What a score kind measures, for the explanation. */
+/** What a score kind measures, for the explanation (the settings module owns the words). */
 export function describeScoreKind(kind: string): string {
-  switch (kind) {
-    case 'grad-rms':
-      return 'the size (RMS) of the learned gradient at the image. Training data sits in the minima of the energy landscape, where the gradient is nearly zero; the further an image is from anything the model learned, the steeper the slope under it.'
-    case 'grad-rms-noised':
-      return 'the size (RMS) of the learned gradient, averaged over a few lightly noised copies of the image (fixed seeds, so the score is reproducible). Training data sits in the minima of the energy landscape, where the slope is small; images unlike anything the model learned sit on steep slopes.'
-    case 'dot':
-      return 'the dot product of the image with the learned gradient, x·f(x) per pixel: how hard the landscape pushes the image back towards the data.'
-    case 'mahalanobis':
-      return 'how unusual the image’s profile of gradient sizes is, measured at several noise levels and compared with the same profile on real images (a Gaussian fitted on a calibration split). Real images share a typical profile; images unlike the training data break it.'
-    default:
-      return `the "${kind}" score from the model's calibration; higher means further from the training data.`
-  }
+  const choice = OOD_SCORE.choices.find((c) => c.value === kind)
+  return choice ? choice.description : `the "${kind}" score from the model's calibration; higher means further from the training data.`
 }
 
 /** Formats a score with enough digits to tell close values apart. */

@@ -41,7 +41,7 @@ export function RepairCanvas() {
   const startStroke = (e: Konva.KonvaEventObject<MouseEvent>) => {
     if (viewport.onPointerDown(e.evt, pointer(e)) || !photo || job || e.evt.button !== 0) return
     const p = stageToContent(view, pointer(e))
-    setDrawing({ points: [[p.x, p.y]], size: brush.size, strength: brush.strength, softness: brush.softness, erase: brush.mode === 'eraser' })
+    setDrawing({ points: [[p.x, p.y]], size: brush.size, opacity: brush.opacity, softness: brush.softness, erase: brush.mode === 'eraser' })
   }
   const moveStroke = (e: Konva.KonvaEventObject<MouseEvent>) => {
     const p = stageToContent(view, pointer(e))

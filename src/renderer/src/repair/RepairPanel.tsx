@@ -5,9 +5,9 @@ import { FileButton } from '../components/FileButton'
 import { acceptRepair, clearMask, discardRepair, importPhoto, redoRepair, runRepair, undoRepair, updateRepair } from './repair-actions'
 import { maskCoverage, rasterizeStrokes } from './mask'
 import { useClassSuggestion } from './use-class-suggestion'
-
-/** From this noise strength on, an unguided repair often leaves grain or drifts in class. */
-const GUIDE_HINT_STRENGTH = 0.8
+import { SamplerFields } from '../components/SamplerFields'
+import { REPAIR, VIEW } from '../../../shared/settings'
+import type { SamplerSettings } from '../../../shared/manifest'
 
 /** Repair (partial denoising): import, paint noise, descend, compare, accept. */
 export function RepairPanel() {
@@ -43,9 +43,9 @@ export function RepairPanel() {
             Eraser
           </button>
         </div>
-        <SliderField label="Size ([ ])" testId="brush-size" value={repair.brush.size} min={1} max={28} step={1} format={(v) => `${v} px`} onChange={(size) => setBrush({ size })} />
-        <SliderField label="Opacity" value={repair.brush.strength} min={0.05} max={1} step={0.05} format={(v) => `${Math.round(v * 100)}%`} onChange={(strength) => setBrush({ strength })} />
-        <SliderField label="Soft edge" value={repair.brush.softness} min={0} max={1} step={0.05} format={(v) => `${Math.round(v * 100)}%`} onChange={(softness) => setBrush({ softness })} />
+        <SliderField setting={REPAIR.brushSize} label="Size ([ ])" testId="brush-size" value={repair.brush.size} format={(v) => `${v} px`} onChange={(size) => setBrush({ size })} />
+        <SliderField setting={REPAIR.brushOpacity} testId="brush-opacity" value={repair.brush.opacity} format={(v) => `${Math.round(v * 100)}%`} onChange={(opacity) => setBrush({ opacity })} />
+        <SliderField setting={REPAIR.brushSoftness} testId="brush-softness" value={repair.brush.softness} format={(v) => `${Math.round(v * 100)}%`} onChange={(softness) => setBrush({ softness })} />
         <div className="row buttons">
           <button onClick={() => undoRepair(store)} disabled={repair.history.undo.length === 0} data-testid="undo" title="Ctrl+Z">
             Undo
@@ -63,13 +63,13 @@ export function RepairPanel() {
       </fieldset>
       <fieldset>
         <legend>Descent</legend>
-        <SliderField label="Noise strength s" testId="repair-strength" value={repair.settings.strength} min={0.05} max={1} step={0.05} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
+        <SliderField setting={REPAIR.strength} testId="repair-strength" value={repair.settings.strength} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
         <label className="check">
           <input type="checkbox" checked={repair.settings.holdUnmasked} data-testid="hold-unmasked" onChange={(e) => set({ holdUnmasked: e.target.checked })} />
           hold unpainted pixels fixed
         </label>
         <ClassSelect label="Guide toward class" testId="repair-class" classes={model.classes} value={repair.settings.classIndex} noneLabel="none (let the landscape decide)" onChange={(classIndex) => set({ classIndex })} />
-        {repair.settings.classIndex === null && repair.settings.strength >= GUIDE_HINT_STRENGTH && (
+        {repair.settings.classIndex === null && repair.settings.strength >= model.studio.repair.guideHintStrength && (
           // measured: naming the true class keeps the class more often and looks more real (training/REPAIR.md)
           <span className="muted small" data-testid="guide-hint">
             At this strength, naming the photo&apos;s class usually gives a cleaner repair.
@@ -86,15 +86,20 @@ export function RepairPanel() {
           </div>
         )}
         <SeedField seed={repair.settings.seed} locked={repair.settings.lockSeed} testIdPrefix="repair-" onChange={set} />
-        <span className="muted small">Steps, step size and stop come from the Generate sampler settings.</span>
       </fieldset>
+      <details>
+        <summary data-testid="repair-sampler">Sampler · {repair.settings.sampler.method === 'nag' ? 'NAG-GD' : 'GD'}, {repair.settings.sampler.maxSteps} steps</summary>
+        <fieldset>
+          <SamplerFields sampler={repair.settings.sampler} defaults={model.sampler} onChange={(patch: Partial<SamplerSettings>) => set({ sampler: { ...repair.settings.sampler, ...patch } })} testIdPrefix="repair-" />
+        </fieldset>
+      </details>
       <button className="primary" data-testid="repair-run" disabled={busy || !photo || coverage === 0} onClick={() => void runRepair(store, client)} title="Ctrl+Enter">
         Repair
       </button>
       {repair.result && (
         <fieldset data-testid="repair-result">
           <legend>Result</legend>
-          <SliderField label="Before ⟷ after" testId="compare" value={repair.compare} min={0} max={1} step={0.01} format={(v) => `${Math.round(v * 100)}%`} onChange={(compare) => updateRepair(store, () => ({ compare }))} />
+          <SliderField setting={VIEW.compare} testId="compare" value={repair.compare} format={(v) => `${Math.round(v * 100)}%`} onChange={(compare) => updateRepair(store, () => ({ compare }))} />
           <div className="row buttons">
             <button className="primary" data-testid="repair-accept" onClick={() => acceptRepair(store)}>
               Accept

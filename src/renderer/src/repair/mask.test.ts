@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { rasterizeStrokes, maskCoverage, type Stroke } from './mask'
 
-const brush = (points: [number, number][], extra: Partial<Stroke> = {}): Stroke => ({ points, size: 4, strength: 1, softness: 0, erase: false, ...extra })
+const brush = (points: [number, number][], extra: Partial<Stroke> = {}): Stroke => ({ points, size: 4, opacity: 1, softness: 0, erase: false, ...extra })
 
 describe('repair mask', () => {
   it('paints a hard disc of the brush size', () => {
@@ -13,7 +13,7 @@ describe('repair mask', () => {
   })
 
   it('covers the whole segment between points, without building up', () => {
-    const mask = rasterizeStrokes([brush([[2, 8], [14, 8]], { strength: 0.5 })], 16, 16)
+    const mask = rasterizeStrokes([brush([[2, 8], [14, 8]], { opacity: 0.5 })], 16, 16)
     for (let x = 2; x < 14; x++) expect(mask[8 * 16 + x]).toBe(128)
   })
 

@@ -8,7 +8,8 @@ export interface Stroke {
   /** brush diameter in model pixels */
   size: number
   /** 0..1: how much noise the brush paints */
-  strength: number
+  /** the brush's opacity when it was painted: how much of the full noise strength it adds */
+  opacity: number
   /** 0..1: share of the radius that fades out */
   softness: number
   erase: boolean
@@ -50,9 +51,9 @@ function stampStroke(mask: Float32Array, width: number, height: number, stroke: 
     const steps = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay) / 0.25))
     for (let s = 0; s <= steps; s++) dab(ax + ((bx - ax) * s) / steps, ay + ((by - ay) * s) / steps)
   }
-  const strength = Math.min(1, Math.max(0, stroke.strength))
+  const opacity = Math.min(1, Math.max(0, stroke.opacity))
   for (let i = 0; i < mask.length; i++) {
-    const v = coverage[i] * strength
+    const v = coverage[i] * opacity
     if (v === 0) continue
     mask[i] = stroke.erase ? mask[i] * (1 - v) : Math.max(mask[i], v)
   }

@@ -82,7 +82,7 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
   const settings = state.repair.settings
   const seed = settings.lockSeed ? settings.seed : randomSeed()
   updateRepair(store, (r) => ({ settings: { ...r.settings, seed }, result: null }))
-  const sampler = state.generate.sampler
+  const sampler = state.repair.settings.sampler
   const result = await runSamplerJob(
     store,
     client,

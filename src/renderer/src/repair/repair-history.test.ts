@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { EMPTY_HISTORY, addStroke, redo, replaceDocument, undo, type RepairPhoto } from './repair-history'
 import type { Stroke } from './mask'
 
-const stroke = (x: number): Stroke => ({ points: [[x, x]], size: 3, strength: 1, softness: 0, erase: false })
+const stroke = (x: number): Stroke => ({ points: [[x, x]], size: 3, opacity: 1, softness: 0, erase: false })
 const photo = (value: number): RepairPhoto => ({ name: 'p', originalWidth: 10, originalHeight: 10, width: 2, height: 2, channels: 1, bytes: new Uint8Array(4).fill(value) })
 
 describe('repair history', () => {

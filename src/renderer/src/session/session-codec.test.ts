@@ -9,7 +9,7 @@ describe('session codec', () => {
     const store = createStudioStore()
     const photo = { name: 'p.png', originalWidth: 40, originalHeight: 30, width: 2, height: 2, channels: 1, bytes: Uint8Array.of(1, 2, 3, 4) }
     let history = replaceDocument(store.getState().repair.history, 'import', { photo, strokes: [] })
-    history = addStroke(history, { points: [[1, 1]], size: 2, strength: 1, softness: 0, erase: false })
+    history = addStroke(history, { points: [[1, 1]], size: 2, opacity: 1, softness: 0, erase: false })
     const item = { id: 'a', kind: 'generate' as const, png: 'iVBOR', width: 2, height: 2, title: 'Bag', params: { seed: 3 }, steps: 12, gradNorm: 0.1, createdAt: 5 }
     store.setState((s) => ({ tool: 'repair', gallery: [item], canvasImages: [item], repair: { ...s.repair, history }, generate: { ...s.generate, seed: 99, lockSeed: true } }))
 

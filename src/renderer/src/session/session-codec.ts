@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { samplerSettingsSchema } from '../../../shared/manifest'
+import { samplerSettingsSchema, settingNumber } from '../../../shared/manifest'
+import { PROVIDER, REPAIR, type ProviderChoiceName } from '../../../shared/settings'
 import { base64ToBytes, bytesToBase64 } from '../../../shared/base64'
 import type { StudioState } from '../store/studio-store'
 import type { HistoryEntry, RepairDocument, RepairPhoto } from '../repair/repair-history'
@@ -13,13 +14,17 @@ import { nextRowKey, type ComposeState } from '../compose/compose-store'
 export const SESSION_VERSION = 1
 const HISTORY_KEPT = 50
 
-const strokeSchema = z.object({
-  points: z.array(z.tuple([z.number(), z.number()])).max(100_000),
-  size: z.number(),
-  strength: z.number(),
-  softness: z.number(),
-  erase: z.boolean()
-})
+// releases before 0.2 called the brush opacity "strength" (a second meaning of the word)
+const strokeSchema = z.preprocess(
+  (raw) => (raw && typeof raw === 'object' && !('opacity' in raw) && 'strength' in raw ? { ...raw, opacity: (raw as { strength: unknown }).strength } : raw),
+  z.object({
+    points: z.array(z.tuple([z.number(), z.number()])).max(100_000),
+    size: z.number(),
+    opacity: z.number(),
+    softness: z.number(),
+    erase: z.boolean()
+  })
+)
 const photoSchema = z.object({
   name: z.string(),
   originalWidth: z.number().int(),
@@ -59,7 +64,7 @@ export const sessionSchema = z.object({
   version: z.literal(SESSION_VERSION),
   tool: z.enum(['generate', 'compose', 'repair', 'ood']),
   modelId: z.string().nullable(),
-  providerPreference: z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']).default('auto'),
+  providerPreference: z.enum(PROVIDER.choices.map((c) => c.value) as [ProviderChoiceName, ...ProviderChoiceName[]]).default(PROVIDER.default),
   generate: z.object({ classIndex: z.number().int().min(0), count: z.number().int().min(1), seed: z.number().int().min(0), lockSeed: z.boolean(), sampler: samplerSettingsSchema }),
   gallery: z.array(galleryItemSchema).max(1000),
   canvasImageIds: z.array(z.string()),
@@ -68,7 +73,15 @@ export const sessionSchema = z.object({
     document: documentSchema,
     undo: z.array(historyEntrySchema),
     redo: z.array(historyEntrySchema),
-    settings: z.object({ strength: z.number(), holdUnmasked: z.boolean(), classIndex: z.number().int().nullable(), seed: z.number().int(), lockSeed: z.boolean() })
+    settings: z.object({
+      strength: settingNumber(REPAIR.strength).default(REPAIR.strength.default),
+      holdUnmasked: z.boolean(),
+      classIndex: z.number().int().nullable(),
+      seed: z.number().int(),
+      lockSeed: z.boolean(),
+      // releases before 0.2 repaired with Generate's sampler: their sessions keep it
+      sampler: samplerSettingsSchema.optional()
+    })
   })
 })
 export type SessionData = z.infer<typeof sessionSchema>
@@ -132,7 +145,7 @@ export function decodeSession(raw: unknown, base: StudioState): { state: Partial
       canvasImages: gallery.filter((item) => data.canvasImageIds.includes(item.id)),
       repair: {
         ...base.repair,
-        settings: data.repair.settings,
+        settings: { ...data.repair.settings, sampler: data.repair.settings.sampler ?? data.generate.sampler },
         history: { document: decodeDocument(data.repair.document), undo: data.repair.undo.map(decodeEntry), redo: data.repair.redo.map(decodeEntry) }
       }
     }

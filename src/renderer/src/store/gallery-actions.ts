@@ -1,30 +1,18 @@
-import { z } from 'zod'
-import { samplerSettingsSchema } from '../../../shared/manifest'
+import { parseResultParams } from '../../../shared/result-params'
 import { bytesToBase64 } from '../../../shared/base64'
 import { readPngText } from '../../../shared/png-text'
 import { decodePngBase64 } from '../canvas/decode-image'
 import type { GalleryItem, StudioStore } from './studio-store'
 import { loadComposition } from '../compose/compose-actions'
 
-/** The parameters an EqM Studio PNG carries (see the engine's jobs.ts). */
-const imageParamsSchema = z.object({
-  kind: z.enum(['generate', 'repair']),
-  modelId: z.string(),
-  conditions: z.array(z.object({ classIndex: z.number().int().min(0), weight: z.number(), className: z.string().optional() })),
-  seed: z.number().int().min(0),
-  sampler: samplerSettingsSchema,
-  strength: z.number().optional(),
-  holdUnmasked: z.boolean().optional()
-})
-
 /** Puts an image's parameters back into the panel that made it, ready to run again. */
 export function reloadParams(store: StudioStore, item: GalleryItem): void {
-  const parsed = imageParamsSchema.safeParse(item.params)
-  if (!parsed.success) {
-    store.setState({ notice: { kind: 'error', text: `${item.title}: its parameters are incomplete, nothing to reload` } })
+  const parsed = parseResultParams(item.params)
+  if (!parsed.ok) {
+    store.setState({ notice: { kind: 'error', text: `${item.title}: its parameters are incomplete (${parsed.error}), nothing to reload` } })
     return
   }
-  const p = parsed.data
+  const p = parsed.params
   const state = store.getState()
   if (p.modelId !== state.modelId) {
     store.setState({ notice: { kind: 'info', text: `This image was made with model "${p.modelId}"; the current model is "${state.modelId}". Parameters loaded anyway.` } })
@@ -32,8 +20,7 @@ export function reloadParams(store: StudioStore, item: GalleryItem): void {
   if (p.kind === 'repair') {
     store.setState((s) => ({
       tool: 'repair',
-      generate: { ...s.generate, sampler: p.sampler },
-      repair: { ...s.repair, settings: { ...s.repair.settings, seed: p.seed, lockSeed: true, strength: p.strength ?? s.repair.settings.strength, holdUnmasked: p.holdUnmasked ?? true, classIndex: p.conditions[0]?.classIndex ?? null } }
+      repair: { ...s.repair, settings: { ...s.repair.settings, sampler: p.sampler, seed: p.seed, lockSeed: true, strength: p.strength ?? s.repair.settings.strength, holdUnmasked: p.holdUnmasked ?? true, classIndex: p.conditions[0]?.classIndex ?? null } }
     }))
     return
   }
@@ -68,17 +55,17 @@ export async function openParamsPng(store: StudioStore, file: File): Promise<voi
     }
     const png = bytesToBase64(bytes)
     const rgba = await decodePngBase64(png)
-    const parsed = imageParamsSchema.safeParse(params)
-    if (!parsed.success) throw new Error(`${file.name}: its EqM Studio parameters are incomplete`)
-    const names = parsed.data.conditions.map((c) => c.className ?? String(c.classIndex))
+    const parsed = parseResultParams(params)
+    if (!parsed.ok) throw new Error(`${file.name}: its EqM Studio parameters are incomplete (${parsed.error})`)
+    const names = parsed.params.conditions.map((c) => c.className ?? String(c.classIndex))
     const item: GalleryItem = {
       id: `opened-${Date.now().toString(36)}`,
-      kind: parsed.data.kind,
+      kind: parsed.params.kind,
       png,
       width: rgba.width,
       height: rgba.height,
-      title: parsed.data.kind === 'repair' ? 'repair' : names.join(' + ') || 'unconditional',
-      params: params as Record<string, unknown>,
+      title: parsed.params.kind === 'repair' ? 'repair' : names.join(' + ') || 'unconditional',
+      params: parsed.params,
       steps: 0,
       gradNorm: Number.NaN,
       createdAt: Date.now()

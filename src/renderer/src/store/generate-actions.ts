@@ -20,7 +20,10 @@ export async function loadModels(store: StudioStore, client: EngineClient): Prom
       ...(model && state.modelId !== modelId
         ? {
             generate: { ...state.generate, sampler: model.sampler, classIndex: 0 },
-            repair: { ...state.repair, settings: { ...state.repair.settings, ...model.studio.repair, classIndex: null } }
+            repair: {
+              ...state.repair,
+              settings: { ...state.repair.settings, strength: model.studio.repair.strength, holdUnmasked: model.studio.repair.holdUnmasked, sampler: model.sampler, classIndex: null }
+            }
           }
         : {})
     })

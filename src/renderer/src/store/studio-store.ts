@@ -4,6 +4,7 @@ import type { EngineStatus } from '../../../shared/engine-status'
 import type { SamplerSettings } from '../../../shared/manifest'
 import type { PreviewImage } from '../../../shared/frames'
 import { EMPTY_HISTORY, type RepairHistory } from '../repair/repair-history'
+import { JOB, REPAIR, defaultSampler } from '../../../shared/settings'
 
 export interface GenerateSettings {
   classIndex: number
@@ -50,8 +51,9 @@ export interface GalleryItem {
 
 export interface RepairState {
   history: RepairHistory
-  brush: { mode: 'brush' | 'eraser'; size: number; strength: number; softness: number }
-  settings: { strength: number; holdUnmasked: boolean; classIndex: number | null; seed: number; lockSeed: boolean }
+  brush: { mode: 'brush' | 'eraser'; size: number; opacity: number; softness: number }
+  /** strength: the noise strength s painted at full opacity; repair has its own sampler (its benchmark's, not Generate's) */
+  settings: { strength: number; holdUnmasked: boolean; classIndex: number | null; seed: number; lockSeed: boolean; sampler: SamplerSettings }
   /** the last repair, not yet accepted: shown with the before/after slider */
   result: { png: string; bytes: Uint8Array; seed: number } | null
   /** before/after slider, 0 = all before, 1 = all after */
@@ -60,8 +62,8 @@ export interface RepairState {
 
 export const DEFAULT_REPAIR: RepairState = {
   history: EMPTY_HISTORY,
-  brush: { mode: 'brush', size: 6, strength: 1, softness: 0.3 },
-  settings: { strength: 0.5, holdUnmasked: true, classIndex: null, seed: 1, lockSeed: false },
+  brush: { mode: 'brush', size: REPAIR.brushSize.default, opacity: REPAIR.brushOpacity.default, softness: REPAIR.brushSoftness.default },
+  settings: { strength: REPAIR.strength.default, holdUnmasked: true, classIndex: null, seed: JOB.seed.default, lockSeed: false, sampler: defaultSampler() },
   result: null,
   compare: 0.5
 }
@@ -89,7 +91,8 @@ export interface StudioState {
   notice: { kind: 'error' | 'info'; text: string } | null
 }
 
-export const FALLBACK_SAMPLER: SamplerSettings = { method: 'nag', stepSize: 0.05, mu: 0.3, maxSteps: 50, stopGradNorm: 0, cfg: 1 }
+/** before any model is loaded: the settings module's defaults (a model's own replace them) */
+export const FALLBACK_SAMPLER: SamplerSettings = defaultSampler()
 
 export function createStudioStore() {
   return createStore<StudioState>(() => ({
@@ -99,7 +102,7 @@ export function createStudioStore() {
     providerPreference: 'auto',
     models: [],
     modelId: null,
-    generate: { classIndex: 0, count: 4, seed: 1, lockSeed: false, sampler: FALLBACK_SAMPLER },
+    generate: { classIndex: 0, count: JOB.count.default, seed: JOB.seed.default, lockSeed: false, sampler: FALLBACK_SAMPLER },
     job: null,
     lastDescent: null,
     repair: DEFAULT_REPAIR,

@@ -1,0 +1,246 @@
+/**
+ * Every tunable of EqM Studio, with its one default, its bounds and its description. The
+ * zod schemas, the studio's fields and their tooltips, the CLI's help and the session codec
+ * all read them from here, so a bound or a default has exactly one owner.
+ *
+ * A model's manifest may carry its own values (its sampler defaults, and the studio block
+ * chosen from its benchmarks); the defaults here apply where a manifest says nothing, and
+ * the bounds apply to every value, the manifest's included.
+ */
+
+export interface NumberSetting {
+  /** the field's label in the studio */
+  label: string
+  /** what it does and which way to move it, in plain words (tooltip and CLI help) */
+  description: string
+  min: number
+  max: number
+  /** the studio field's increment */
+  step: number
+  default: number
+  integer?: boolean
+  /** the CLI option that sets it, where there is one */
+  cliFlag?: string
+}
+
+export interface ChoiceSetting<T extends string> {
+  label: string
+  description: string
+  choices: readonly { value: T; label: string; description: string }[]
+  default: T
+  cliFlag?: string
+}
+
+const number = (setting: NumberSetting): NumberSetting => setting
+
+export const SAMPLER_METHOD: ChoiceSetting<'gd' | 'nag'> = {
+  label: 'Method',
+  description: 'How each step moves down the energy landscape. NAG-GD looks ahead along the last step and usually needs fewer steps; GD is the plain descent.',
+  choices: [
+    { value: 'nag', label: 'NAG-GD (look-ahead)', description: 'x_look = x − η μ f_prev; x ← x − η f(x_look)' },
+    { value: 'gd', label: 'GD', description: 'x ← x − η f(x)' }
+  ],
+  default: 'nag',
+  cliFlag: 'sampler'
+}
+
+/** The descent's settings (their defaults apply where a model's manifest gives none). */
+export const SAMPLER = {
+  stepSize: number({
+    label: 'Step size η',
+    description: 'How far each step moves along the gradient. Larger converges in fewer steps but can overshoot and smear detail; smaller is steadier but needs more steps.',
+    min: 0.0001,
+    max: 10,
+    step: 0.005,
+    default: 0.05,
+    cliFlag: 'step-size'
+  }),
+  mu: number({
+    label: 'Look-ahead μ',
+    description: 'NAG-GD only: how far to look ahead along the previous step before measuring the gradient. Higher speeds the descent up; too high makes it oscillate. 0 is plain GD.',
+    min: 0,
+    max: 0.99,
+    step: 0.05,
+    default: 0.3,
+    cliFlag: 'mu'
+  }),
+  maxSteps: number({
+    label: 'Max steps',
+    description: 'The most steps a sample may take. Samples usually stop earlier, at the gradient stop; raise it if samples end at this limit still blurry.',
+    min: 1,
+    max: 5000,
+    step: 1,
+    default: 50,
+    integer: true,
+    cliFlag: 'steps'
+  }),
+  stopGradNorm: number({
+    label: 'Stop at gradient RMS',
+    description: 'A sample stops once the landscape under it is this flat (RMS of the guided gradient): it has reached an energy minimum. Lower runs longer for finer detail; 0 never stops early.',
+    min: 0,
+    max: 100,
+    step: 0.01,
+    default: 0,
+    cliFlag: 'stop-grad-norm'
+  }),
+  cfg: number({
+    label: 'Guidance (CFG)',
+    description: 'How strongly the class pulls the sample: f = f_∅ + s (f_class − f_∅). Higher gives clearer class features but less variety; 1 is the plain conditional model, 0 ignores the class.',
+    min: 0,
+    max: 20,
+    step: 0.25,
+    default: 1,
+    cliFlag: 'cfg'
+  })
+} as const
+
+export type SamplerKey = keyof typeof SAMPLER | 'method'
+
+/** Generation and composition counts and seeds. */
+export const JOB = {
+  count: number({ label: 'Images', description: 'How many images one run makes; image i gets seed + i.', min: 1, max: 256, step: 1, default: 4, integer: true, cliFlag: 'count' }),
+  repairCount: number({ label: 'Images', description: 'How many repairs of the same photo one run makes.', min: 1, max: 64, step: 1, default: 1, integer: true }),
+  seed: number({
+    label: 'Seed',
+    description: 'The starting noise. The same seed and settings give the same image, byte for byte; lock it to keep it between runs.',
+    min: 0,
+    max: 2 ** 32 - 1,
+    step: 1,
+    default: 1,
+    integer: true,
+    cliFlag: 'seed'
+  }),
+  previewEvery: number({ label: 'Preview every', description: 'A live preview every k steps (0: none).', min: 0, max: 1000, step: 1, default: 1, integer: true })
+} as const
+
+/** Repair: the noise painted onto a photo, and the brush that paints it. */
+export const REPAIR = {
+  strength: number({
+    label: 'Noise strength s',
+    description: 'How much noise the painted region gets before the landscape pulls it back: x + m·s·(ε − x). Higher lets the model invent more (and drift from the photo); lower keeps closer to what was there.',
+    min: 0.05,
+    max: 1,
+    step: 0.05,
+    default: 0.5,
+    cliFlag: 'strength'
+  }),
+  /** from this strength on, an unguided repair often leaves grain or drifts in class (models' benchmarks may set their own) */
+  guideHintStrength: number({
+    label: 'Suggest a class from strength',
+    description: 'From this noise strength on, the studio suggests naming the photo’s class, which the benchmark measured to give cleaner repairs.',
+    min: 0,
+    max: 1,
+    step: 0.05,
+    default: 0.8
+  }),
+  brushSize: number({ label: 'Size', description: 'Brush diameter in model pixels ([ and ] change it).', min: 1, max: 64, step: 1, default: 6 }),
+  brushOpacity: number({ label: 'Opacity', description: 'How much of the full noise strength one stroke paints; strokes add up to 100%.', min: 0.05, max: 1, step: 0.05, default: 1 }),
+  brushSoftness: number({ label: 'Softness', description: 'How gradually the brush fades at its edge. Soft edges blend the repair into the photo.', min: 0, max: 1, step: 0.05, default: 0.3 })
+} as const
+
+/** Composition: several classes whose energies add. */
+export const COMPOSE = {
+  weight: number({
+    label: 'Weight',
+    description: 'How much this class pulls (its energy is added with this weight). Negative pushes away from the class; 0 leaves it out.',
+    min: -2,
+    max: 2,
+    step: 0.05,
+    default: 1
+  }),
+  cfg: number({
+    label: 'Guidance scale s (CFG)',
+    description: 'How strongly the whole composition pulls: f = f_∅ + s Σ w_k (f_k − f_∅). Higher mixes the classes more visibly; too high distorts.',
+    min: 0,
+    max: 10,
+    step: 0.25,
+    default: 1,
+    cliFlag: 'cfg'
+  }),
+  maxClasses: number({ label: 'Classes', description: 'The most classes one composition can add.', min: 2, max: 16, step: 1, default: 2, integer: true })
+} as const
+
+export type ProviderChoiceName = 'auto' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu'
+
+export const PROVIDER: ChoiceSetting<ProviderChoiceName> = {
+  label: 'Run on',
+  description: 'Where the model runs. Auto tries the GPU providers this machine has, in order, and falls back to the CPU, which always works.',
+  choices: [
+    { value: 'auto', label: 'Auto', description: 'the first that starts: CUDA, DirectML, CoreML, WebGPU, then CPU' },
+    { value: 'cuda', label: 'CUDA', description: 'NVIDIA GPUs; needs onnxruntime-node’s CUDA download (README)' },
+    { value: 'dml', label: 'DirectML', description: 'any DirectX 12 GPU on Windows' },
+    { value: 'coreml', label: 'CoreML', description: 'Apple silicon and macOS GPUs' },
+    { value: 'webgpu', label: 'WebGPU', description: 'GPUs through Dawn (Vulkan, Metal, D3D12)' },
+    { value: 'cpu', label: 'CPU', description: 'always available' }
+  ],
+  default: 'auto',
+  cliFlag: 'provider'
+}
+
+/** The execution providers in the order "auto" tries them (every choice but auto). */
+export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
+
+/** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
+export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'energy'> = {
+  label: 'OOD score',
+  description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',
+  choices: [
+    {
+      value: 'grad-rms',
+      label: 'gradient size',
+      description:
+        'the size (RMS) of the learned gradient at the image. Training data sits in the minima of the energy landscape, where the gradient is nearly zero; the further an image is from anything the model learned, the steeper the slope under it.'
+    },
+    {
+      value: 'grad-rms-noised',
+      label: 'gradient size, noised',
+      description:
+        'the size (RMS) of the learned gradient, averaged over a few lightly noised copies of the image (fixed seeds, so the score is reproducible). Training data sits in the minima of the energy landscape, where the slope is small; images unlike anything the model learned sit on steep slopes.'
+    },
+    { value: 'dot', label: 'pull-back', description: 'the dot product of the image with the learned gradient, x·f(x) per pixel: how hard the landscape pushes the image back towards the data.' },
+    {
+      value: 'mahalanobis',
+      label: 'gradient profile',
+      description:
+        'how unusual the image’s profile of gradient sizes is, measured at several noise levels and compared with the same profile on real images (a Gaussian fitted on a calibration split). Real images share a typical profile; images unlike the training data break it.'
+    },
+    {
+      value: 'mahalanobis-dot',
+      label: 'gradient profile and pull-back',
+      description:
+        'how unusual the image’s profile of gradient sizes at several noise levels is, together with how hard the landscape pulls it back (x·f), compared with real images (a Gaussian fitted on a calibration split). Real images share a typical profile; images unlike the training data break it.'
+    },
+    { value: 'energy', label: 'energy', description: 'the explicit energy model’s value at the image (EqM-E): data sits in low-energy valleys.' }
+  ],
+  default: 'grad-rms'
+}
+export type OodScoreKind = (typeof OOD_SCORE.choices)[number]['value']
+
+/** "Step size η: how far …" for help texts: the label's description with its bounds. */
+export function describeNumber(setting: NumberSetting): string {
+  return `${setting.description} (${setting.min} to ${setting.max}; default ${setting.default})`
+}
+
+/** Clamps a field's value into the setting's bounds (rounding integers); NaN gives the default. */
+export function clampSetting(setting: NumberSetting, value: number): number {
+  if (!Number.isFinite(value)) return setting.default
+  const bounded = Math.min(setting.max, Math.max(setting.min, value))
+  return setting.integer ? Math.round(bounded) : bounded
+}
+
+/** The sampler defaults that apply where a model gives none (before any model is loaded, say). */
+export function defaultSampler() {
+  return {
+    method: SAMPLER_METHOD.default,
+    stepSize: SAMPLER.stepSize.default,
+    mu: SAMPLER.mu.default,
+    maxSteps: SAMPLER.maxSteps.default,
+    stopGradNorm: SAMPLER.stopGradNorm.default,
+    cfg: SAMPLER.cfg.default
+  }
+}
+
+/** Views of a result (not sent to the engine). */
+export const VIEW = {
+  compare: number({ label: 'Before ⟷ after', description: 'Where the divider between the photo before (left) and the repair (right) sits.', min: 0, max: 1, step: 0.01, default: 0.5 })
+} as const

@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { renderToStaticMarkup } from 'react-dom/server'
+import { createElement } from 'react'
+
+/**
+ * One owner per setting: change a default (and a description) in src/shared/settings.ts
+ * alone, and the schema, the studio's field, the CLI help and the session codec all follow.
+ */
+const CHANGED_DEFAULT = 0.37
+const CHANGED_WORDS = 'A description written only in the settings module.'
+
+describe('the settings module owns each default', () => {
+  afterEach(() => {
+    vi.doUnmock('../src/shared/settings')
+    vi.resetModules()
+  })
+
+  it('a changed repair-strength default reaches schema, UI field, CLI help and codec', async () => {
+    vi.resetModules()
+    vi.doMock('../src/shared/settings', async (importOriginal) => {
+      const real = await importOriginal<typeof import('../src/shared/settings')>()
+      return { ...real, REPAIR: { ...real.REPAIR, strength: { ...real.REPAIR.strength, default: CHANGED_DEFAULT, description: CHANGED_WORDS } } }
+    })
+    const { resolveStudioDefaults } = await import('../src/shared/manifest')
+    const { SliderField } = await import('../src/renderer/src/components/fields')
+    const { createStudioStore } = await import('../src/renderer/src/store/studio-store')
+    const { REPAIR } = await import('../src/shared/settings')
+    const { helpText } = await import('../src/cli/help')
+    const { encodeSession, decodeSession } = await import('../src/renderer/src/session/session-codec')
+
+    // schema: a manifest without a studio block resolves to the setting's default
+    const sampler = { method: 'nag' as const, stepSize: 0.05, mu: 0.3, maxSteps: 10, stopGradNorm: 0, cfg: 1 }
+    expect(resolveStudioDefaults(undefined, sampler).repair.strength).toBe(CHANGED_DEFAULT)
+
+    // UI: the store starts from it, and the field shows it with the setting's words as tooltip
+    const store = createStudioStore()
+    const value = store.getState().repair.settings.strength
+    expect(value).toBe(CHANGED_DEFAULT)
+    const html = renderToStaticMarkup(createElement(SliderField, { setting: REPAIR.strength, value, onChange: () => undefined }))
+    expect(html).toContain(`value="${CHANGED_DEFAULT}"`)
+    expect(html).toContain(CHANGED_WORDS)
+
+    // CLI help
+    expect(helpText()).toContain(`else ${CHANGED_DEFAULT}`)
+    expect(helpText()).toContain(CHANGED_WORDS)
+
+    // codec: a saved session without the field restores the setting's default
+    const saved = JSON.parse(JSON.stringify(encodeSession(store.getState())))
+    delete saved.repair.settings.strength
+    const decoded = decodeSession(saved, createStudioStore().getState())
+    if ('error' in decoded) throw new Error(decoded.error)
+    expect(decoded.state.repair?.settings.strength).toBe(CHANGED_DEFAULT)
+  })
+
+  it('without the change, the shipped default is what everyone sees', async () => {
+    const { REPAIR } = await import('../src/shared/settings')
+    const { helpText } = await import('../src/cli/help')
+    expect(REPAIR.strength.default).not.toBe(CHANGED_DEFAULT)
+    expect(helpText()).toContain(`else ${REPAIR.strength.default}`)
+  })
+})
