@@ -28,6 +28,7 @@ from classifier import classify, load_classifier  # noqa: E402
 from data import CLASSES, class_balanced_subset, load_split  # noqa: E402
 from model import build_model  # noqa: E402
 from sampler import descend, flow_sample  # noqa: E402
+from shipped_sampler import shipped_sampler  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results")
 STATS_CACHE = os.path.join(HERE, "runs", "eval", "test_stats.pt")
@@ -119,12 +120,13 @@ def main():
     p.add_argument("cmd", choices=["floor", "eval", "sweep", "fm"])
     p.add_argument("--ckpt", default=os.path.join(HERE, "runs", "eqm-main", "ckpt.pt"))
     p.add_argument("--raw", action="store_true", help="use raw weights instead of EMA")
-    p.add_argument("--method", default="nag")
-    p.add_argument("--eta", type=float, default=0.03)
-    p.add_argument("--mu", type=float, default=0.3)
-    p.add_argument("--steps", type=int, default=50)
-    p.add_argument("--stop", type=float, default=0.0)
-    p.add_argument("--cfg", type=float, default=2.0)
+    shipped = shipped_sampler()  # defaults: the shipped manifest's sampler (the app's defaults)
+    p.add_argument("--method", default=shipped["method"])
+    p.add_argument("--eta", type=float, default=shipped["eta"])
+    p.add_argument("--mu", type=float, default=shipped["mu"])
+    p.add_argument("--steps", type=int, default=shipped["steps"])
+    p.add_argument("--stop", type=float, default=shipped["stop"])
+    p.add_argument("--cfg", type=float, default=shipped["cfg"])
     p.add_argument("--per-class", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--spec", default=None, help="JSON list of settings for sweep")

@@ -14,15 +14,17 @@ sys.path.insert(0, HERE)
 from classifier import load_classifier  # noqa: E402
 from evaluate import judge, load_gen, test_stats, append  # noqa: E402
 from sampler import guided_field  # noqa: E402
+from shipped_sampler import shipped_sampler  # noqa: E402
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--ckpt", default=os.path.join(HERE, "runs", "eqm-main", "ckpt.pt"))
-    p.add_argument("--method", default="nag")
-    p.add_argument("--eta", type=float, default=0.02)
-    p.add_argument("--mu", type=float, default=0.3)
-    p.add_argument("--cfg", type=float, default=2.0)
+    shipped = shipped_sampler()  # defaults: the shipped manifest's sampler (the app's defaults)
+    p.add_argument("--method", default=shipped["method"])
+    p.add_argument("--eta", type=float, default=shipped["eta"])
+    p.add_argument("--mu", type=float, default=shipped["mu"])
+    p.add_argument("--cfg", type=float, default=shipped["cfg"])
     p.add_argument("--steps", type=int, default=60)
     p.add_argument("--per-class", type=int, default=10)
     p.add_argument("--at", default="10,15,20,25,30,40,50,60")
