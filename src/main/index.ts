@@ -7,6 +7,12 @@ import { createMainWindow, isAppUrl } from './window'
 import { hostConfigArg } from '../engine/hosts/host-config'
 import { buildHandlers } from './handlers'
 import type { EngineStatus } from '../shared/engine-status'
+import type { MainToRenderer, MainToRendererChannel } from '../shared/process-messages'
+
+/** main's one-way pushes to the window, typed by the MainToRenderer contract */
+function sendToRenderer<C extends MainToRendererChannel>(channel: C, payload: MainToRenderer[C]): void {
+  mainWindow?.webContents.send(channel, payload)
+}
 
 let mainWindow: BrowserWindow | null = null
 const trustedWebContents = new Set<number>()
@@ -28,8 +34,8 @@ const supervisor = new EngineSupervisor<MessagePortMain>({
     const { port1, port2 } = new MessageChannelMain()
     return { engineEnd: port1, windowEnd: port2 }
   },
-  deliverToWindow: (port) => mainWindow?.webContents.postMessage('engine:port', null, [port]),
-  notify: (status: EngineStatus) => mainWindow?.webContents.send('engine:status', status)
+  deliverToWindow: (port) => mainWindow?.webContents.postMessage('engine:port' satisfies MainToRendererChannel, null satisfies MainToRenderer['engine:port'], [port]),
+  notify: (status: EngineStatus) => sendToRenderer('engine:status', status)
 })
 
 app.enableSandbox()

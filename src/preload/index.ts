@@ -1,7 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron'
 import type { EqmDesktopApi } from '../shared/ipc-contract'
-import { ENGINE_PORT_MESSAGE, IPC_INVOKE_CHANNELS } from '../shared/ipc-channels'
-import type { EngineStatus } from '../shared/engine-status'
+import { IPC_INVOKE_CHANNELS } from '../shared/ipc-channels'
+import { ENGINE_PORT_MESSAGE, type MainToRenderer, type MainToRendererChannel } from '../shared/process-messages'
 
 /**
  * The renderer's only door to main: a narrow, typed object. Raw ipcRenderer never leaves
@@ -10,7 +10,13 @@ import type { EngineStatus } from '../shared/engine-status'
  */
 const INVOKE_CHANNELS: ReadonlySet<string> = new Set(IPC_INVOKE_CHANNELS)
 
-ipcRenderer.on('engine:port', (event) => {
+/** main's one-way pushes, typed by the MainToRenderer contract */
+function onMainEvent<C extends MainToRendererChannel>(channel: C, listener: (event: Electron.IpcRendererEvent, payload: MainToRenderer[C]) => void) {
+  ipcRenderer.on(channel, listener)
+  return () => void ipcRenderer.removeListener(channel, listener)
+}
+
+onMainEvent('engine:port', (event) => {
   window.postMessage(ENGINE_PORT_MESSAGE, window.location.origin === 'null' ? '*' : window.location.origin, event.ports)
 })
 
@@ -20,9 +26,7 @@ const api: EqmDesktopApi = {
     return ipcRenderer.invoke(channel, params)
   },
   onEngineStatus: (listener) => {
-    const wrapped = (_event: unknown, status: EngineStatus) => listener(status)
-    ipcRenderer.on('engine:status', wrapped)
-    return () => ipcRenderer.removeListener('engine:status', wrapped)
+    return onMainEvent('engine:status', (_event, status) => listener(status))
   }
 }
 

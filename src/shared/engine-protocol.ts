@@ -103,4 +103,3 @@ export type EngineMessage =
   | { kind: 'response'; id: number; ok: false; error: EngineErrorPayload }
   | { kind: 'event'; event: 'frame'; data: Frame }
   | { kind: 'event'; event: 'job'; data: JobEvent }
-  | { kind: 'hello'; engineVersion: string }

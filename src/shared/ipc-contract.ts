@@ -6,6 +6,7 @@ import type { IpcChannelName } from './ipc-channels'
  * Main <-> renderer IPC (desktop only; browser mode has no main process). Every invoke
  * channel has its params schema here, so main validates exactly what the types promise.
  * Engine traffic does not pass here: it flows over a MessagePort straight to the engine.
+ * Main's one-way pushes to the renderer are typed in process-messages.ts (MainToRenderer).
  */
 export interface AppInfo {
   version: string
@@ -35,13 +36,6 @@ export interface IpcInvokeContract {
   'file:saveImage': { params: { suggestedName: string; pngBase64: string }; result: { saved: boolean; path?: string } }
 }
 export type IpcChannel = keyof IpcInvokeContract
-
-/** main -> renderer pushes */
-export interface IpcEventContract {
-  'engine:status': EngineStatus
-  /** carries a MessagePort (as event.ports[0]) straight to the engine */
-  'engine:port': null
-}
 
 /** Compile-time: every contract channel has a schema accepting exactly its params, and vice versa. */
 export type IpcSchemasMatchContract = {

@@ -8,7 +8,8 @@ import { EngineSupervisor } from '../engine/hosts/engine-supervisor'
 import { forkNodeEngine, type NodeEngineProcess } from '../engine/hosts/node-engine-process'
 import { defaultModelsRoot } from '../engine/hosts/host-config'
 import type { EngineStatus } from '../shared/engine-status'
-import type { ServerMessage } from '../shared/host-messages'
+import type { ClientMessage } from '../shared/engine-protocol'
+import { isEngineToHost, isHostCommand, type HostToEngine, type ServerToPage } from '../shared/process-messages'
 import { CONTENT_SECURITY_POLICY, isAllowedHost, isAllowedOrigin, newToken, tokensEqual } from './security'
 
 /**
@@ -41,20 +42,20 @@ export async function startWebServer(options: WebServerOptions) {
   let nextConn = 1
   let engine: NodeEngineProcess | null = null
 
-  const broadcast = (message: ServerMessage) => {
+  const broadcast = (message: ServerToPage) => {
     const text = JSON.stringify(message)
     for (const socket of sockets.values()) socket.send(text)
   }
+  const toEngine = (message: HostToEngine) => engine?.postMessage(message)
   const openConnections = () => {
-    for (const conn of sockets.keys()) engine?.postMessage({ type: 'open', conn })
+    for (const conn of sockets.keys()) toEngine({ type: 'open', conn })
   }
   const supervisor = new EngineSupervisor<null>({
     fork: () => {
       engine = forkNodeEngine(options.engineHost, { modelRoots: options.modelRoots, sessionFile: join(options.userData, 'session.json') }, options.engineExecArgv)
       const current = engine
-      current.on('message', (raw) => {
-        const message = raw as { type: string; conn: number; data: unknown }
-        if (message.type === 'message' && current === engine) sockets.get(message.conn)?.send(JSON.stringify(message.data))
+      current.on('message', (message) => {
+        if (isEngineToHost(message) && message.type === 'message' && current === engine) sockets.get(message.conn)?.send(JSON.stringify(message.data))
       })
       return current
     },
@@ -116,8 +117,8 @@ export async function startWebServer(options: WebServerOptions) {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = nextConn++
       sockets.set(conn, ws)
-      engine?.postMessage({ type: 'open', conn })
-      ws.send(JSON.stringify({ kind: 'host-status', status: supervisor.current } satisfies ServerMessage))
+      toEngine({ type: 'open', conn })
+      ws.send(JSON.stringify({ kind: 'host-status', status: supervisor.current } satisfies ServerToPage))
       ws.on('message', (data, isBinary) => {
         if (isBinary) return
         let message: unknown
@@ -130,11 +131,11 @@ export async function startWebServer(options: WebServerOptions) {
           if (message.command === 'restart-engine') supervisor.restart()
           return
         }
-        engine?.postMessage({ type: 'message', conn, data: message })
+        toEngine({ type: 'message', conn, data: message as ClientMessage })
       })
       ws.on('close', () => {
         sockets.delete(conn)
-        engine?.postMessage({ type: 'close', conn })
+        toEngine({ type: 'close', conn })
       })
     })
   })
@@ -160,10 +161,6 @@ export async function startWebServer(options: WebServerOptions) {
       await new Promise<void>((r) => server.close(() => r()))
     }
   }
-}
-
-function isHostCommand(message: unknown): message is { kind: 'host-command'; command: string } {
-  return typeof message === 'object' && message !== null && (message as { kind?: string }).kind === 'host-command'
 }
 
 function send(res: ServerResponse, status: number, text: string): void {

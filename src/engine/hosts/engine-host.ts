@@ -1,6 +1,7 @@
 import { Engine, type EngineSink } from '../engine'
 import { readHostConfig } from './host-config'
 import type { ClientMessage } from '../../shared/engine-protocol'
+import type { EngineToHost, HostToEngine } from '../../shared/process-messages'
 
 /**
  * The engine's process entry. Two parents start it:
@@ -27,23 +28,24 @@ const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPor
 
 if (parentPort) {
   parentPort.on('message', ({ data, ports }) => {
-    if ((data as { type?: string })?.type !== 'connect' || !ports?.[0]) return
+    if ((data as HostToEngine | undefined)?.type !== 'connect' || !ports?.[0]) return
     const port = ports[0]
     const client: EngineSink = { send: (message) => port.postMessage(message) }
     port.on('message', (event) => engine.receive(client, event.data as ClientMessage))
     port.on('close', () => engine.detach(client))
     port.start()
   })
-  parentPort.postMessage({ type: 'ready', pid: process.pid })
+  parentPort.postMessage({ type: 'ready', pid: process.pid } satisfies EngineToHost)
 } else if (process.send) {
   const clients = new Map<number, EngineSink>()
-  const send = process.send.bind(process)
-  process.on('message', (raw: { type: string; conn: number; data?: unknown }) => {
+  const sendToParent = process.send.bind(process)
+  const send = (message: EngineToHost) => sendToParent(message)
+  process.on('message', (raw: HostToEngine) => {
     if (raw.type === 'open') {
       clients.set(raw.conn, { send: (message) => send({ type: 'message', conn: raw.conn, data: message }) })
     } else if (raw.type === 'message') {
       const client = clients.get(raw.conn)
-      if (client) engine.receive(client, raw.data as ClientMessage)
+      if (client) engine.receive(client, raw.data)
     } else if (raw.type === 'close') {
       const client = clients.get(raw.conn)
       clients.delete(raw.conn)

@@ -1,4 +1,5 @@
 import type { EngineStatus } from '../../shared/engine-status'
+import { isEngineToHost, type HostToEngine } from '../../shared/process-messages'
 
 /** The slice of Electron's UtilityProcess the supervisor uses (a test double stands in for it under vitest). */
 export interface EngineProcess {
@@ -46,7 +47,7 @@ export class EngineSupervisor<Port> {
   connectWindow(): void {
     if (!this.process || this.status.state !== 'ready') return
     const { engineEnd, windowEnd } = this.deps.createChannel()
-    this.process.postMessage({ type: 'connect' }, [engineEnd])
+    this.process.postMessage({ type: 'connect' } satisfies HostToEngine, [engineEnd])
     this.deps.deliverToWindow(windowEnd)
   }
 
@@ -76,7 +77,7 @@ export class EngineSupervisor<Port> {
     this.process = child
     child.on('message', (message) => {
       if (child !== this.process) return
-      if ((message as { type?: string })?.type === 'ready') {
+      if (isEngineToHost(message) && message.type === 'ready') {
         this.setStatus({ state: 'ready', restarts: this.restarts, pid: child.pid, reason: this.status.reason })
         this.connectWindow()
       }

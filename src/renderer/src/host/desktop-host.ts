@@ -1,5 +1,5 @@
 import type { EqmDesktopApi } from '../../../shared/ipc-contract'
-import { ENGINE_PORT_MESSAGE } from '../../../shared/ipc-channels'
+import { ENGINE_PORT_MESSAGE } from '../../../shared/process-messages'
 import type { EngineMessage } from '../../../shared/engine-protocol'
 import type { EngineConnection, Host } from './connection'
 

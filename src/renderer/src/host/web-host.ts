@@ -1,6 +1,6 @@
 import type { EngineMessage } from '../../../shared/engine-protocol'
 import type { EngineStatus } from '../../../shared/engine-status'
-import type { ServerMessage } from '../../../shared/host-messages'
+import type { HostCommand, ServerToPage } from '../../../shared/process-messages'
 import { base64ToBytes } from '../../../shared/base64'
 import type { EngineConnection, Host } from './connection'
 
@@ -15,7 +15,7 @@ export function createWebHost(token: string): Host {
     const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`)
     socket = ws
     ws.onmessage = (event) => {
-      const message = JSON.parse(String(event.data)) as EngineMessage | ServerMessage
+      const message = JSON.parse(String(event.data)) as EngineMessage | ServerToPage
       if (message.kind === 'host-status') {
         for (const l of statusListeners) l(message.status)
         // the server re-attaches this socket to a restarted engine: a new connection for the client
@@ -45,7 +45,7 @@ export function createWebHost(token: string): Host {
       if (!socket) open()
     },
     onStatus: (listener) => statusListeners.push(listener),
-    restartEngine: () => socket?.send(JSON.stringify({ kind: 'host-command', command: 'restart-engine' })),
+    restartEngine: () => socket?.send(JSON.stringify({ kind: 'host-command', command: 'restart-engine' } satisfies HostCommand)),
     saveImage: async (name, pngBase64) => {
       const blob = new Blob([base64ToBytes(pngBase64) as BlobPart], { type: 'image/png' })
       const url = URL.createObjectURL(blob)
