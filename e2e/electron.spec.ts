@@ -19,12 +19,18 @@ test.describe('desktop app security and engine supervision', () => {
       api: Object.keys((window as unknown as { eqm: object }).eqm).sort()
     }))
     expect(page).toEqual({ require: 'undefined', process: 'undefined', api: ['invoke', 'onEngineStatus'] })
-    // navigation away from the app is blocked
+    // navigation away from the app is blocked: no navigation happens, the page keeps its API
+    const before = window.url()
+    const navigated = window.waitForEvent('framenavigated', { timeout: 3000 }).then(
+      () => true,
+      () => false
+    )
     await window.evaluate(() => {
       location.href = 'https://example.com/'
     })
-    await window.waitForTimeout(500)
-    expect(window.url()).toMatch(/^file:|^http:\/\/localhost/)
+    expect(await navigated).toBe(false)
+    expect(window.url()).toBe(before)
+    expect(await window.evaluate(() => typeof (window as unknown as { eqm?: object }).eqm)).toBe('object')
     await app.close()
   })
 

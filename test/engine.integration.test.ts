@@ -135,7 +135,7 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
   it('refuses to classify with a model that has no classifier, by name', async () => {
     const image = { width: 8, height: 8, channels: 1, data: bytesToBase64(new Uint8Array(64).fill(128)) }
     await expect(engine.call('image.classify', { modelId: 'quadratic', image })).rejects.toThrow(/quadratic has no classifier/)
-    await expect(engine.call('image.classify', { modelId: 'quadratic', image: { ...image, width: 9 } })).rejects.toThrow()
+    // (a wrong-sized image for a model that has a classifier: test/shipped-model.test.ts)
   })
 
   it('scores OOD with the manifest calibration', async () => {

@@ -83,7 +83,13 @@ describe('the shipped Fashion-MNIST model', () => {
     expect(right / n).toBeGreaterThanOrEqual(0.75)
   })
 
-  it.skipIf(!manifest.ood)('flags noise and constant images and passes held-out Fashion-MNIST at about the calibrated rate', async () => {
+  it('refuses to classify an image that is not the model size, saying which size it takes', async () => {
+    const image = { width: 27, height: 28, channels: 1, data: bytesToBase64(new Uint8Array(27 * 28)) }
+    await expect(engine.call('image.classify', { modelId: 'fashion-mnist', image })).rejects.toThrow(/image is 27x28x1, the model takes 28x28x1/)
+  })
+
+  it('flags noise and constant images and passes held-out Fashion-MNIST at about the calibrated rate', async () => {
+    expect(manifest.ood, 'the shipped manifest must carry its OOD calibration').not.toBeNull()
     const all = gunzipSync(readFileSync(TEST_IMAGES))
     // the evaluation half of the test set (the calibration split is images 0-4999)
     const heldOut = Array.from({ length: 200 }, (_, i) => all.subarray(16 + (9000 + i) * 784, 16 + (9001 + i) * 784))
