@@ -1,4 +1,4 @@
-"""Export an EqM gradient model to ONNX with the app's contract (architecture.md):
+"""Export an EqM gradient model to ONNX with the app's contract (docs/method.md §1):
 inputs x float32 [B,1,28,28] in [-1,1], y int64 [B] (0..9, 10 = null); output grad float32
 [B,1,28,28] (f ~ grad E; samplers step x <- x - eta f). Dynamic batch, opset 17, fp32.
 

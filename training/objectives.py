@@ -1,4 +1,4 @@
-"""Training objectives. Sign convention (eqm-method.md): the network output f ~ grad E points
+"""Training objectives. Sign convention (docs/method.md §1): the network output f ~ grad E points
 UPHILL (away from data); samplers move downhill x <- x - eta f(x)."""
 import torch
 

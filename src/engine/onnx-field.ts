@@ -4,7 +4,7 @@ import type { ProviderName } from '../shared/engine-protocol'
 import type { GradientField } from './gradient-field'
 import { EngineError } from './errors'
 
-/** The contract of architecture.md: x float32 [B,C,H,W], y int64 [B] -> grad float32 [B,C,H,W]. */
+/** The contract of docs/method.md §1: x float32 [B,C,H,W], y int64 [B] -> grad float32 [B,C,H,W]. */
 // onnxruntime logs every failed provider probe to stderr; the reasons reach the user through
 // engine.info instead, so only fatal messages are printed.
 ort.env.logLevel = 'fatal'

@@ -40,7 +40,7 @@ describe('NAG-GD', () => {
     const settings = { ...base, method: 'nag' as const, stepSize: 0.05, mu: 0.35, maxSteps: 12 }
     await descend(field, [sample], { ...settings, conditions: [{ classIndex: 0, weight: 1 }] })
 
-    // eqm-method.md: x_look = x - eta mu f_prev; f_prev = f(x_look); x <- x - eta f_prev
+    // docs/method.md §3: x_look = x - eta mu f_prev; f_prev = f(x_look); x <- x - eta f_prev
     const x = Float32Array.from(x0)
     let prev: Float32Array = new Float32Array(SIZE)
     for (let step = 0; step < settings.maxSteps; step++) {

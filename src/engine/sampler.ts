@@ -39,7 +39,7 @@ export interface SampleOutcome {
 /**
  * How one sample's rows combine into its guided gradient:
  *   f = f_u + cfg * sum_k w_k (f_ck - f_u)
- * which is plain CFG for one condition and energy addition for several (eqm-method.md).
+ * which is plain CFG for one condition and energy addition for several (docs/method.md §4).
  * Rows that cannot change the result are not evaluated.
  */
 export interface GuidancePlan {
@@ -75,7 +75,7 @@ export function freeRms(f: Float32Array, offset: number, size: number, freedom?:
 }
 
 /**
- * Gradient descent on the field, per sample, as in eqm-method.md:
+ * Gradient descent on the field, per sample, as in docs/method.md §3:
  *   GD:  x <- x - eta f(x)
  *   NAG: x_look = x - eta mu f_prev;  f_prev = f(x_look);  x <- x - eta f_prev   (f_prev = 0 at first)
  * A sample stops when the RMS of its guided gradient falls under stopGradNorm (it is then
