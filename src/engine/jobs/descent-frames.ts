@@ -11,13 +11,11 @@ const ENERGY_TIME_SHARE = 0.1
 export interface DescentWithFrames {
   models: JobModels
   manifest: ModelManifest
+  runtime: JobRuntime
+  /** the job's id, its conditions, and a preview frame every `previewEvery` steps (0: none) */
+  params: { jobId: string; conditions: readonly Condition[]; previewEvery: number }
   samples: DescentSample[]
   settings: SamplerSettings
-  conditions: readonly Condition[]
-  jobId: string
-  /** a preview frame every k steps (0: none but the job's events) */
-  previewEvery: number
-  runtime: JobRuntime
   /** runs after each step, before its frame (repair re-noises held pixels here) */
   afterStep?: () => void
 }
@@ -29,15 +27,16 @@ function yieldToEventLoop(): Promise<void> {
 /** Runs the descent with frames: a preview every `previewEvery` steps through a FrameGate. */
 export async function descendWithFrames(job: DescentWithFrames): Promise<SampleOutcome[]> {
   const { models, manifest, samples, settings, runtime } = job
+  const { jobId, conditions, previewEvery } = job.params
   const gate = new FrameGate(runtime.sendFrame, runtime.frameIntervalMs)
   runtime.onAck((seq) => gate.ack(seq))
-  const plan = planGuidance(job.conditions, settings.cfg, manifest.nullClass)
+  const plan = planGuidance(conditions, settings.cfg, manifest.nullClass)
   const started = performance.now()
   let energyMs = 0
   try {
     return await descend(models.field, samples, {
       ...settings,
-      conditions: job.conditions,
+      conditions: conditions,
       isCancelled: runtime.isCancelled,
       onStep: async ({ step, gradNorms, active }) => {
         const last = active === 0 || step === settings.maxSteps
@@ -47,7 +46,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
         // (~40% of a sampler step with the shipped EqM-E), so a frame carries them only while
         // they have cost at most ENERGY_TIME_SHARE of the job so far, and the last frame always
         // does (the energy the samples ended at); the plot joins the gaps.
-        if (job.previewEvery > 0 && (step % job.previewEvery === 0 || last) && (last || gate.wouldSendNow())) {
+        if (previewEvery > 0 && (step % previewEvery === 0 || last) && (last || gate.wouldSendNow())) {
           let energies: number[] | undefined
           if (models.energy && (last || energyMs <= ENERGY_TIME_SHARE * (performance.now() - started))) {
             const before = performance.now()
@@ -55,7 +54,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
             energyMs += performance.now() - before
           }
           gate.offer({
-            jobId: job.jobId,
+            jobId,
             step,
             maxSteps: settings.maxSteps,
             gradNorms: Array.from(gradNorms),

@@ -2,7 +2,7 @@ import type { JobResult } from '../../shared/jobs'
 import type { ModelManifest } from '../../shared/manifest'
 import type { ParsedParams } from '../../shared/engine-schemas'
 import { SeededRandom, imageSeed } from '../rng'
-import { checkConditions, describeConditions, resolveSampler, type JobModels, type JobRuntime } from './job-context'
+import { checkConditions, commonResultParams, resolveSampler, type JobModels, type JobRuntime } from './job-context'
 import { descendWithFrames } from './descent-frames'
 import { assembleResult } from './job-result'
 
@@ -13,24 +13,7 @@ export async function runGenerate(models: JobModels, manifest: ModelManifest, pa
   const settings = resolveSampler(manifest.sampler, params.sampler)
   const seeds = Array.from({ length: params.count }, (_, i) => imageSeed(params.seed, i))
   const samples = seeds.map((seed) => ({ x: new SeededRandom(seed).fillNormal(new Float32Array(models.field.sampleSize)) }))
-  const outcomes = await descendWithFrames({
-    models,
-    manifest,
-    samples,
-    settings,
-    conditions: params.conditions,
-    jobId: params.jobId,
-    previewEvery: params.previewEvery,
-    runtime
-  })
-  const resultParams = {
-    kind: 'generate' as const,
-    modelId: manifest.id,
-    conditions: describeConditions(params.conditions, manifest),
-    sampler: settings,
-    seed: params.seed,
-    count: params.count,
-    provider: models.field.provider
-  }
+  const outcomes = await descendWithFrames({ models, manifest, runtime, params, samples, settings })
+  const resultParams = commonResultParams('generate', manifest, params, settings, models)
   return assembleResult(params.jobId, resultParams, manifest, { samples, outcomes, seeds }, started)
 }

@@ -1,6 +1,7 @@
 import type { Frame } from '../../shared/frames'
 import type { Condition } from '../../shared/jobs'
 import { samplerSettingsSchema, describeZodError, type ModelManifest, type SamplerSettings } from '../../shared/manifest'
+import type { ResultParams } from '../../shared/result-params'
 import type { GradientField } from '../gradient-field'
 import { EngineError } from '../errors'
 
@@ -41,7 +42,21 @@ export function checkConditions(conditions: readonly Condition[], manifest: Mode
   }
 }
 
-/** Conditions with their class names, as recorded in a result's parameters. */
-export function describeConditions(conditions: readonly Condition[], manifest: ModelManifest) {
-  return conditions.map((c) => ({ classIndex: c.classIndex, className: manifest.classes[c.classIndex], weight: c.weight }))
+/** The parameters every result records: model, conditions with their class names, sampler, seed, count, provider. */
+export function commonResultParams(
+  kind: ResultParams['kind'],
+  manifest: ModelManifest,
+  params: { conditions: readonly Condition[]; seed: number; count: number },
+  settings: SamplerSettings,
+  models: JobModels
+): ResultParams {
+  return {
+    kind,
+    modelId: manifest.id,
+    conditions: params.conditions.map((c) => ({ classIndex: c.classIndex, className: manifest.classes[c.classIndex], weight: c.weight })),
+    sampler: settings,
+    seed: params.seed,
+    count: params.count,
+    provider: models.field.provider
+  }
 }

@@ -5,7 +5,7 @@ import { bytesToValues } from '../../shared/image-convert'
 import type { DescentSample } from '../sampler'
 import { SeededRandom, imageSeed } from '../rng'
 import { estimateNoiseLevel, renoiseHeld, restoreHeld } from '../held-renoise'
-import { checkConditions, describeConditions, resolveSampler, type JobModels, type JobRuntime } from './job-context'
+import { checkConditions, commonResultParams, resolveSampler, type JobModels, type JobRuntime } from './job-context'
 import { descendWithFrames } from './descent-frames'
 import { assembleResult } from './job-result'
 import { decodeModelImage } from './model-image'
@@ -40,28 +40,8 @@ export async function runRepair(models: JobModels, manifest: ModelManifest, para
     ? () => samples.forEach((sample, i) => renoiseHeld(sample.x, weight, original, heldNoise[i], estimateNoiseLevel(sample.x, weight, manifest.shape)))
     : undefined
   renoise?.()
-  const outcomes = await descendWithFrames({
-    models,
-    manifest,
-    samples,
-    settings,
-    conditions: params.conditions,
-    jobId: params.jobId,
-    previewEvery: params.previewEvery,
-    runtime,
-    afterStep: renoise
-  })
+  const outcomes = await descendWithFrames({ models, manifest, runtime, params, samples, settings, afterStep: renoise })
   if (params.holdUnmasked) for (const sample of samples) restoreHeld(sample.x, weight, original)
-  const resultParams = {
-    kind: 'repair' as const,
-    modelId: manifest.id,
-    conditions: describeConditions(params.conditions, manifest),
-    sampler: settings,
-    seed: params.seed,
-    count: params.count,
-    strength: params.strength,
-    holdUnmasked: params.holdUnmasked,
-    provider: models.field.provider
-  }
+  const resultParams = { ...commonResultParams('repair', manifest, params, settings, models), strength: params.strength, holdUnmasked: params.holdUnmasked }
   return assembleResult(params.jobId, resultParams, manifest, { samples, outcomes, seeds }, started)
 }
