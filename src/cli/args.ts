@@ -3,17 +3,24 @@ import { COMPOSE, type NumberSetting } from '../shared/settings'
 /** Turns option text into checked values; every failure names the option and what it got. */
 export class UsageError extends Error {}
 
+/** Decimal notation only: JavaScript's Number() would also take "0x10", "0b1", " 16 " and "Infinity". */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+const WHOLE = /^[+-]?\d+$/
+
 export function number(name: string, text: string | undefined, fallback?: number): number | undefined {
   if (text === undefined) return fallback
   const value = Number(text)
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got "${text}"`)
+  if (!DECIMAL.test(text) || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got "${text}"`)
   return value
 }
 
 export function integer(name: string, text: string | undefined, min: number, max: number, fallback?: number): number | undefined {
-  const value = number(name, text, fallback)
-  if (value === undefined) return undefined
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`)
+  const parsed = number(name, text, fallback)
+  if (text === undefined || parsed === undefined) return parsed
+  const value = parsed
+  if (!WHOLE.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`)
+  }
   return value
 }
 
@@ -50,9 +57,10 @@ export function resolveClass(text: string, classes: readonly string[]): number {
 export function resolveWeightedClass(text: string, classes: readonly string[], defaultWeight = 1): { classIndex: number; weight: number } {
   const at = text.lastIndexOf(':')
   if (at < 0) return { classIndex: resolveClass(text, classes), weight: defaultWeight }
-  const weight = Number(text.slice(at + 1))
+  const weightText = text.slice(at + 1)
+  const weight = Number(weightText)
   const { min, max } = COMPOSE.weight
-  if (text.slice(at + 1).trim() === '' || !Number.isFinite(weight) || weight < min || weight > max) throw new UsageError(`--class ${text}: the weight after ":" must be a number from ${min} to ${max}`)
+  if (!DECIMAL.test(weightText) || !Number.isFinite(weight) || weight < min || weight > max) throw new UsageError(`--class ${text}: the weight after ":" must be a number from ${min} to ${max}`)
   return { classIndex: resolveClass(text.slice(0, at), classes), weight }
 }
 

@@ -21,7 +21,7 @@ export function helpText(): string {
   eqm generate --class <name|index> [--count N] [--seed S] --out DIR
   eqm compose  --class A:w --class B:w [...] [--count N] [--seed S] --out DIR
   eqm repair   --in IMG --mask MASK [--strength S] [--class C] [--no-hold] --out FILE
-  eqm ood      IMG... [--json]
+  eqm ood      IMG|FOLDER... [--json]   (folders walked recursively; --json: one line per file)
   eqm models
 
 job options:

@@ -1,9 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Engine } from '../engine/engine'
 import { EngineError } from '../engine/errors'
-import { decodeImageFile } from '../engine/image-files'
 import { defaultModelsRoot } from '../engine/hosts/host-config'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { rgbaToModel } from '../shared/image-convert'
@@ -13,6 +12,9 @@ import type { JobResult } from '../shared/jobs'
 import { UsageError, integer, resolveClass, resolveWeightedClass, settingOption, slug } from './args'
 import { helpText } from './help'
 import { JOB, PROVIDER, REPAIR, SAMPLER, SAMPLER_METHOD } from '../shared/settings'
+import { oodCommand, round } from './ood-command'
+import { prepareOut } from './out-path'
+import { readImageFile } from './read-image'
 
 const options = {
   class: { type: 'string', multiple: true },
@@ -68,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       case 'repair':
         return await repair(engine, values)
       case 'ood':
-        return await ood(engine, values, rest)
+        return await oodCommand(engine, model(engine, values.model), rest, values.json ?? false)
       case 'models':
         return await models(engine)
       default:
@@ -118,17 +120,12 @@ async function generate(engine: Engine, values: Values, compose: boolean): Promi
     ? classArgs.map((c) => resolveWeightedClass(c, info.classes, info.studio.compose.weight))
     : [{ classIndex: resolveClass(classArgs[0], info.classes), weight: 1 }]
   if (compose && conditions.length < 2) throw new UsageError('compose needs two or more --class NAME:WEIGHT')
-  const out = requireOption(values, 'out')
-  const result = await engine.call('generate', {
-    jobId: 'cli',
-    modelId: info.id,
-    seed: seedOf(values),
-    count: settingOption(JOB.count, values.count) ?? 1,
-    conditions,
-    sampler: { ...(compose ? { cfg: info.studio.compose.cfg } : {}), ...samplerOverrides(values) },
-    previewEvery: 0
-  })
-  mkdirSync(out, { recursive: true })
+  // every option is checked, then --out, and only then does the job run
+  const seed = seedOf(values)
+  const count = settingOption(JOB.count, values.count) ?? 1
+  const sampler = { ...(compose ? { cfg: info.studio.compose.cfg } : {}), ...samplerOverrides(values) }
+  const out = prepareOut(requireOption(values, 'out'), 'folder')
+  const result = await engine.call('generate', { jobId: 'cli', modelId: info.id, seed, count, conditions, sampler, previewEvery: 0 })
   const name = conditions.map((c) => slug(info.classes[c.classIndex])).join('+')
   writeImages(result, (seed) => join(out, `${compose ? 'compose-' : ''}${name}-${seed}.png`), (line) => ({
     ...line,
@@ -148,69 +145,43 @@ function writeImages(result: JobResult, path: (seed: number) => string, describe
   }
 }
 
-function readImage(path: string, what: string) {
-  if (!existsSync(path)) throw new EngineError('image-invalid', `${what} ${path} does not exist`)
-  return decodeImageFile(new Uint8Array(readFileSync(path)), path)
-}
-
 async function repair(engine: Engine, values: Values): Promise<number> {
   const info = model(engine, values.model)
   const [channels, height, width] = info.shape
-  const image = rgbaToModel(readImage(requireOption(values, 'in'), '--in'), { channels, width, height })
-  const mask = rgbaToModel(readImage(requireOption(values, 'mask'), '--mask'), { channels: 1, width, height })
-  const out = requireOption(values, 'out')
+  const inPath = requireOption(values, 'in')
+  const maskPath = requireOption(values, 'mask')
   const conditions = (values.class ?? []).map((c) => resolveWeightedClass(c, info.classes))
+  const seed = seedOf(values)
+  const strength = settingOption(REPAIR.strength, values.strength) ?? info.studio.repair.strength
+  const sampler = samplerOverrides(values)
+  const out = prepareOut(requireOption(values, 'out'), 'file')
+  const image = rgbaToModel(await readImageFile(inPath), { channels, width, height })
+  const mask = rgbaToModel(await readImageFile(maskPath), { channels: 1, width, height })
   const result = await engine.call('repair', {
     jobId: 'cli',
     modelId: info.id,
-    seed: seedOf(values),
+    seed,
     image: { width, height, channels, data: bytesToBase64(image) },
     mask: { width, height, channels: 1, data: bytesToBase64(mask) },
-    strength: settingOption(REPAIR.strength, values.strength) ?? info.studio.repair.strength,
+    strength,
     holdUnmasked: values['no-hold'] ? false : info.studio.repair.holdUnmasked,
     conditions,
     count: 1,
-    sampler: samplerOverrides(values),
+    sampler,
     previewEvery: 0
   })
   writeImages(result, () => out, (line) => line)
   return 0
 }
 
-async function ood(engine: Engine, values: Values, files: string[]): Promise<number> {
-  if (files.length === 0) throw new UsageError('ood needs one or more image files')
-  const info = model(engine, values.model)
-  const [channels, height, width] = info.shape
-  // one unreadable file is reported and skipped; the others are still scored
-  let failed = 0
-  const images = files.flatMap((file) => {
-    try {
-      const bytes = rgbaToModel(readImage(file, 'image'), { channels, width, height })
-      return [{ name: file, image: { width, height, channels, data: bytesToBase64(bytes) } }]
-    } catch (error) {
-      failed++
-      console.error(`eqm: ${(error as Error).message}`)
-      return []
-    }
-  })
-  if (images.length === 0) return 1
-  const { results } = await engine.call('ood.score', { modelId: info.id, images })
-  if (!info.ood && !values.json) console.error(`note: ${info.id} has no OOD calibration; scores are shown without a flag`)
-  for (const r of results) {
-    const line = { file: r.name, score: round(r.score), flagged: r.flagged, percentile: r.percentile === null ? null : round(r.percentile) }
-    if (values.json) console.log(JSON.stringify(line))
-    else console.log(`${r.flagged ? 'OOD ' : r.flagged === false ? 'ok  ' : '?   '} ${round(r.score).toString().padEnd(10)} ${basename(r.name)}`)
-  }
-  return failed > 0 ? 1 : 0
-}
-
 async function models(engine: Engine): Promise<number> {
   const list = engine.listModels()
   const problems = [...engine.modelProblems]
-  // loading a model probes the execution providers; a model that fails to load is a problem to list
+  // loading a model probes the execution providers; a model whose networks (gradient field,
+  // energy) fail to load is a problem to list
   for (const m of list) {
     try {
-      await engine.field(engine.model(m.id))
+      await engine.jobModels(engine.model(m.id))
     } catch (error) {
       problems.push({ folder: m.id, message: (error as Error).message })
     }
@@ -223,10 +194,6 @@ async function models(engine: Engine): Promise<number> {
     problems
   }, null, 2))
   return list.length > problems.length - engine.modelProblems.length ? 0 : 1
-}
-
-function round(value: number): number {
-  return Number(value.toPrecision(6))
 }
 
 main(process.argv.slice(2)).then(

@@ -15,6 +15,8 @@ import { EngineError, toErrorPayload } from './errors'
 import { JobQueue } from './job-queue'
 import { describeModel, scanModels, type ModelEntry, type ModelProblem } from './model-registry'
 import { OnnxGradientField } from './onnx-field'
+import type { ShippedModels } from './model-files'
+import { shippedModelsOfThisBuild } from './shipped-models'
 import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
 import { SessionStore } from './session-store'
 import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './jobs'
@@ -29,6 +31,8 @@ export interface EngineOptions {
   provider?: ProviderName | 'auto'
   maxBatchRows?: number
   frameIntervalMs?: number
+  /** the app's own models and their build-time hashes; default: this build's (packaged app only) */
+  shippedModels?: ShippedModels | null
 }
 
 /** Where engine messages for one window / socket / CLI go (the renderer's EngineClient calls; this receives). */
@@ -110,7 +114,7 @@ export class Engine {
         if (first) await this.field(first)
         return this.info()
       }),
-    'models.list': async () => ({ models: this.listModels() }),
+    'models.list': async () => ({ models: this.listModels(), problems: [...this.problems] }),
     generate: async (params, client) =>
       this.runJob(params.jobId, client, async (context) => {
         const entry = this.model(params.modelId)
@@ -164,7 +168,7 @@ export class Engine {
   }
 
   rescan(): void {
-    const { models, problems } = scanModels(this.options.modelRoots)
+    const { models, problems } = scanModels(this.options.modelRoots, { shipped: this.options.shippedModels === undefined ? shippedModelsOfThisBuild() : this.options.shippedModels })
     this.models = models
     this.problems = problems
   }

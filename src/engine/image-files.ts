@@ -1,8 +1,12 @@
 import { PNG } from 'pngjs'
-import jpeg from 'jpeg-js'
-import { isPng, withPngText } from '../shared/png-text'
+import sharp, { type OutputInfo } from 'sharp'
+import { withPngText } from '../shared/png-text'
 import { MAX_IMPORT_PIXELS, type ModelSize, type RgbaImage } from '../shared/image-convert'
+import { checkImageDimensions, readImageHeader } from '../shared/image-header'
 import { EngineError } from './errors'
+
+// A decoded image is used once: libvips' operation cache would only keep it alive.
+sharp.cache(false)
 
 /** Encodes channel-planar model bytes (1 or 3 channels) as PNG, with the parameters text when given. */
 export function encodeModelPng(bytes: Uint8Array, size: ModelSize, paramsText?: string): Uint8Array {
@@ -16,37 +20,38 @@ export function encodeModelPng(bytes: Uint8Array, size: ModelSize, paramsText?: 
   return paramsText === undefined ? encoded : withPngText(encoded, paramsText)
 }
 
-/** Decodes a PNG or JPEG file's bytes to RGBA, refusing corrupt, empty and oversized images by name. */
-export function decodeImageFile(bytes: Uint8Array, name: string): RgbaImage {
-  if (bytes.length === 0) throw new EngineError('image-invalid', `${name}: the file is empty`)
-  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8
-  if (isPng(bytes)) {
-    const width = new DataView(bytes.buffer, bytes.byteOffset).getUint32(16)
-    const height = new DataView(bytes.buffer, bytes.byteOffset).getUint32(20)
-    checkSize(name, width, height)
-    try {
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-      return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) }
-    } catch (error) {
-      throw new EngineError('image-invalid', `${name}: corrupt PNG (${(error as Error).message})`)
-    }
+/**
+ * Decodes an image file's bytes to 8-bit sRGB RGBA as it is meant to be seen (EXIF orientation
+ * applied, CMYK and 16-bit converted, palette transparency kept), with libvips (sharp). The
+ * header is read first and the pixel limit enforced there; decoding streams into the one output
+ * buffer (sequential read, no cache), so memory stays near the decoded image's size; a file that
+ * is cut short fails at the first warning instead of decoding to grey. Every error names the file.
+ * See docs/image-decoding.md for the measurements behind this choice.
+ */
+export async function decodeImageFile(bytes: Uint8Array, name: string): Promise<RgbaImage> {
+  try {
+    readImageHeader(bytes, name)
+  } catch (error) {
+    throw new EngineError('image-invalid', (error as Error).message)
   }
-  if (isJpeg) {
-    try {
-      const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMPORT_PIXELS / 1e6, maxMemoryUsageInMB: 1024 })
-      checkSize(name, image.width, image.height)
-      return { width: image.width, height: image.height, data: image.data }
-    } catch (error) {
-      if (error instanceof EngineError) throw error
-      throw new EngineError('image-invalid', `${name}: corrupt or unsupported JPEG (${(error as Error).message})`)
-    }
+  let decoded: { data: Buffer; info: OutputInfo }
+  try {
+    decoded = await sharp(bytes, { limitInputPixels: MAX_IMPORT_PIXELS, failOn: 'warning', sequentialRead: true })
+      .rotate()
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true })
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^Input (buffer|file) /, '').split('\n')[0]
+    throw new EngineError('image-invalid', `${name}: corrupt or unsupported image (${reason})`)
   }
-  throw new EngineError('image-invalid', `${name}: not a PNG or JPEG image`)
-}
-
-function checkSize(name: string, width: number, height: number): void {
-  if (width === 0 || height === 0) throw new EngineError('image-invalid', `${name}: the image has no pixels (${width}x${height})`)
-  if (width * height > MAX_IMPORT_PIXELS) {
-    throw new EngineError('image-invalid', `${name}: ${width}x${height} is too large (at most ${MAX_IMPORT_PIXELS / 1e6} megapixels)`)
+  const { width, height, channels } = decoded.info
+  try {
+    checkImageDimensions(name, width, height)
+  } catch (error) {
+    throw new EngineError('image-invalid', (error as Error).message)
   }
+  if (channels !== 4) throw new EngineError('image-invalid', `${name}: decoded to ${channels} channels, expected RGBA`)
+  return { width, height, data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength) }
 }

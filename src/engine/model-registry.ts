@@ -1,32 +1,52 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ModelInfo } from '../shared/engine-protocol'
+import type { ModelInfo, ModelProblem } from '../shared/engine-protocol'
 import { describeZodError, modelManifestSchema, resolveStudioDefaults, type ModelManifest } from '../shared/manifest'
 import { EngineError } from './errors'
+import { checkModelFile, type ShippedModels } from './model-files'
+
+export type { ModelProblem }
 
 export interface ModelEntry {
   manifest: ModelManifest
   folder: string
-  /** absolute path of a file the manifest names */
+  /** absolute path of a file the manifest names (checked at scan: a regular file inside the folder) */
   file(name: string): string
 }
 
-export interface ModelProblem {
-  folder: string
-  message: string
+export interface ScanOptions {
+  /** the app's own models root and the hashes its build recorded; files there must match */
+  shipped?: ShippedModels | null
 }
 
-/** Reads models/<id>/manifest.json from each root. A broken folder is reported, never fatal. */
-export function scanModels(roots: readonly string[]): { models: ModelEntry[]; problems: ModelProblem[] } {
+/**
+ * Reads <root>/<folder>/manifest.json from each root. Each folder is loaded on its own: one
+ * that cannot be read (a dangling link, a bad manifest, a missing, truncated or escaping file)
+ * is reported with its reason and the others still load.
+ */
+export function scanModels(roots: readonly string[], options: ScanOptions = {}): { models: ModelEntry[]; problems: ModelProblem[] } {
   const models: ModelEntry[] = []
   const problems: ModelProblem[] = []
   for (const root of roots) {
-    if (!existsSync(root)) continue
-    for (const name of readdirSync(root).sort()) {
+    let names: string[]
+    try {
+      if (!statSync(root).isDirectory()) {
+        problems.push({ folder: root, message: `the models root ${root} is not a folder` })
+        continue
+      }
+      names = readdirSync(root).sort()
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+      problems.push({ folder: root, message: `cannot read the models root ${root}: ${(error as Error).message}` })
+      continue
+    }
+    const shipped = options.shipped && sameFolder(options.shipped.root, root) ? options.shipped : null
+    for (const name of names) {
       const folder = join(root, name)
-      if (!statSync(folder).isDirectory() || !existsSync(join(folder, 'manifest.json'))) continue
       try {
-        const entry = readModel(folder)
+        const kind = folderKind(folder)
+        if (kind === 'skip') continue
+        const entry = readModel(folder, shipped ? { hashes: shipped.hashes, prefix: name } : null)
         if (models.some((m) => m.manifest.id === entry.manifest.id)) {
           problems.push({ folder, message: `model id ${entry.manifest.id} is already loaded from another folder` })
         } else models.push(entry)
@@ -35,11 +55,34 @@ export function scanModels(roots: readonly string[]): { models: ModelEntry[]; pr
       }
     }
   }
-  return { models, problems }
+  return { models: withResolvedParts(models, problems), problems }
 }
 
-export function readModel(folder: string): ModelEntry {
+/** A folder with a manifest is a model; anything else in a root (files, notes) is passed over. */
+function folderKind(folder: string): 'model' | 'skip' {
+  let stat
+  try {
+    stat = statSync(folder)
+  } catch (error) {
+    throw new EngineError('model-invalid', `${folder} cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): a dangling link?`)
+  }
+  if (!stat.isDirectory()) return 'skip'
+  try {
+    statSync(join(folder, 'manifest.json'))
+  } catch {
+    return 'skip'
+  }
+  return 'model'
+}
+
+export function readModel(folder: string, shipped: { hashes: Record<string, string>; prefix: string } | null = null): ModelEntry {
   const path = join(folder, 'manifest.json')
+  const realFolder = realpathSync(folder)
+  try {
+    checkModelFile(realFolder, 'manifest.json', shipped)
+  } catch (error) {
+    throw new EngineError('model-invalid', `${path} ${(error as Error).message}`)
+  }
   let raw: unknown
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'))
@@ -49,13 +92,46 @@ export function readModel(folder: string): ModelEntry {
   const parsed = modelManifestSchema.safeParse(raw)
   if (!parsed.success) throw new EngineError('model-invalid', `${path}: ${describeZodError(parsed.error)}`)
   const manifest = parsed.data
-  const entry: ModelEntry = { manifest, folder, file: (name) => join(folder, name) }
+  const files = new Map<string, string>()
   for (const [role, name] of Object.entries(manifest.files)) {
-    if (typeof name === 'string' && !existsSync(entry.file(name))) {
-      throw new EngineError('model-invalid', `${manifest.id}: the ${role} file ${name} is missing from ${folder}`)
+    if (typeof name !== 'string') continue
+    try {
+      files.set(name, checkModelFile(realFolder, name, shipped))
+    } catch (error) {
+      throw new EngineError('model-invalid', `${manifest.id}: the ${role} file ${name} ${(error as Error).message}`)
     }
   }
-  return entry
+  return {
+    manifest,
+    folder,
+    file: (name) => {
+      const checked = files.get(name)
+      if (!checked) throw new EngineError('model-invalid', `${manifest.id}: ${name} is not one of the manifest's files`)
+      return checked
+    }
+  }
+}
+
+/** A model whose shared part (by id) is not loaded cannot run: it becomes a problem. */
+function withResolvedParts(models: ModelEntry[], problems: ModelProblem[]): ModelEntry[] {
+  const ids = new Set(models.map((m) => m.manifest.id))
+  return models.filter((entry) => {
+    const missing = Object.entries(entry.manifest.parts ?? {}).filter(([, id]) => id === entry.manifest.id || !ids.has(id))
+    if (missing.length === 0) return true
+    problems.push({
+      folder: entry.folder,
+      message: `${entry.manifest.id}: ${missing.map(([role, id]) => `its ${role} part "${id}" is not a loaded model`).join('; ')}`
+    })
+    return false
+  })
+}
+
+function sameFolder(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b)
+  } catch {
+    return false
+  }
 }
 
 export function describeModel(entry: ModelEntry): ModelInfo {

@@ -23,6 +23,12 @@ export interface ModelInfo {
   provenance: Record<string, unknown>
 }
 
+/** A model folder that could not be loaded, and why (the other folders still load). */
+export interface ModelProblem {
+  folder: string
+  message: string
+}
+
 export type ProviderName = (typeof PROVIDER_ORDER)[number]
 export const PROVIDER_NAMES: readonly ProviderName[] = PROVIDER_ORDER
 
@@ -50,7 +56,7 @@ export interface SessionSnapshot {
 export interface EngineMethods {
   'engine.info': { params: Record<string, never>; result: EngineInfo }
   'engine.setProvider': { params: { provider: ProviderName | 'auto' }; result: EngineInfo }
-  'models.list': { params: Record<string, never>; result: { models: ModelInfo[] } }
+  'models.list': { params: Record<string, never>; result: { models: ModelInfo[]; problems: ModelProblem[] } }
   generate: { params: GenerateParams; result: JobResult }
   repair: { params: RepairParams; result: JobResult }
   'ood.score': { params: OodParams; result: { modelId: string; results: OodResult[] } }

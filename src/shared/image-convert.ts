@@ -16,8 +16,12 @@ export interface ModelSize {
   height: number
 }
 
-/** Largest decoded image accepted (pixels): beyond it a file is refused rather than exhausting memory. */
-export const MAX_IMPORT_PIXELS = 50_000_000
+/**
+ * Largest image accepted (pixels), checked on the header before decoding (shared/image-header.ts)
+ * and again by the decoder. 64 MP takes every phone photo up to the 50 MP class (8192x6144 is
+ * 50.3 MP) at full size, and bounds a decoded image to 256 MB of RGBA.
+ */
+export const MAX_IMPORT_PIXELS = 64_000_000
 
 export function centreCrop(width: number, height: number, aspect: number): { x: number; y: number; width: number; height: number } {
   if (width / height > aspect) {

@@ -61,15 +61,21 @@ export function resolveStudioDefaults(studio: z.infer<typeof studioDefaultsSchem
   }
 }
 
+/** A file of the model's own folder: a plain name, never a path (no "/", "\\", "." or ".."). */
 const fileName = z
   .string()
   .min(1)
-  .regex(/^[A-Za-z0-9._-]+$/, 'a plain file name inside the model folder')
+  .max(255)
+  .regex(/^[A-Za-z0-9._-]+$/, 'must be a plain file name inside the model folder')
+  .refine((name) => name !== '.' && name !== '..', 'must be a plain file name inside the model folder')
+
+/** Another model folder's id: shared parts (a VAE) are named by id, never by a path. */
+export const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a model id (a-z, 0-9, -)')
 
 export const modelManifestSchema = z
   .object({
     schemaVersion: z.literal(1),
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+    id: modelIdSchema,
     title: z.string().min(1),
     space: z.enum(['pixel', 'latent']),
     shape: z.tuple([z.number().int().min(1).max(4), z.number().int().min(1).max(1024), z.number().int().min(1).max(1024)]),
@@ -84,7 +90,9 @@ export const modelManifestSchema = z
         decoder: fileName.optional(),
         encoder: fileName.optional()
       })
-      .passthrough(),
+      .catchall(fileName),
+    /** shared parts kept in their own model folder, by id: { "vae": "sd-vae-ft-mse" } */
+    parts: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), modelIdSchema).optional(),
     sampler: samplerSettingsSchema,
     ood: oodCalibrationSchema.nullable(),
     studio: studioDefaultsSchema.optional(),
