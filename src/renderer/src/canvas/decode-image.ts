@@ -1,14 +1,31 @@
-import { MAX_IMPORT_PIXELS, type RgbaImage } from '../../../shared/image-convert'
+import type { RgbaImage } from '../../../shared/image-convert'
+import { checkImageDimensions, HEADER_BYTES, readImageHeader, type ImageHeader } from '../../../shared/image-header'
 import { base64ToBytes } from '../../../shared/base64'
 import { loadImage, pngDataUrl } from './pixels'
 
 /** Largest file accepted for import; decoding more would only exhaust memory. */
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
-/** Decodes an image file with the browser's own codecs; every failure names the file. */
+/**
+ * Reads the file's dimensions from its first bytes (the whole file when they lie further in)
+ * and refuses an image over the shared pixel limit before the browser decodes anything.
+ */
+export async function readFileHeader(file: File): Promise<ImageHeader> {
+  const start = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer())
+  try {
+    return readImageHeader(start, file.name)
+  } catch (error) {
+    const cutByUs = file.size > HEADER_BYTES && /cut short or corrupt/.test((error as Error).message)
+    if (!cutByUs) throw error
+    return readImageHeader(new Uint8Array(await file.arrayBuffer()), file.name)
+  }
+}
+
+/** Decodes an image file with the browser's own codecs, after its header is checked; every failure names the file. */
 export async function decodeImageFile(file: File): Promise<RgbaImage> {
   if (file.size === 0) throw new Error(`${file.name}: the file is empty`)
   if (file.size > MAX_IMPORT_BYTES) throw new Error(`${file.name}: ${(file.size / 1e6).toFixed(0)} MB is larger than the ${MAX_IMPORT_BYTES / 1e6} MB import limit`)
+  await readFileHeader(file)
   let bitmap: ImageBitmap
   try {
     bitmap = await createImageBitmap(file)
@@ -16,9 +33,7 @@ export async function decodeImageFile(file: File): Promise<RgbaImage> {
     throw new Error(`${file.name}: not an image this app can read (PNG, JPEG, WebP, GIF or BMP), or the file is corrupt`)
   }
   try {
-    if (bitmap.width * bitmap.height > MAX_IMPORT_PIXELS) {
-      throw new Error(`${file.name}: ${bitmap.width}x${bitmap.height} is too large (at most ${MAX_IMPORT_PIXELS / 1e6} megapixels)`)
-    }
+    checkImageDimensions(file.name, bitmap.width, bitmap.height)
     return bitmapPixels(bitmap)
   } finally {
     bitmap.close()

@@ -1,4 +1,5 @@
 import type { EngineClient } from '../host/engine-client'
+import type { ModelProblem } from '../../../shared/engine-protocol'
 import { currentModel, type StudioStore } from './studio-store'
 import { acceptResults, randomSeed, runSamplerJob, toGalleryItems } from './job-actions'
 
@@ -6,7 +7,7 @@ import { acceptResults, randomSeed, runSamplerJob, toGalleryItems } from './job-
 export async function loadModels(store: StudioStore, client: EngineClient): Promise<void> {
   try {
     const preference = store.getState().providerPreference
-    const [{ models }, info] = await Promise.all([
+    const [{ models, problems }, info] = await Promise.all([
       client.call('models.list', {}),
       preference === 'auto' ? client.call('engine.info', {}) : client.call('engine.setProvider', { provider: preference })
     ])
@@ -27,10 +28,19 @@ export async function loadModels(store: StudioStore, client: EngineClient): Prom
           }
         : {})
     })
-    if (!model) store.setState({ notice: { kind: 'error', text: 'No usable model was found in the models folder.' } })
+    const why = describeModelProblems(problems)
+    if (!model) store.setState({ notice: { kind: 'error', text: `No usable model was found in the models folder.${why ? ` ${why}` : ''}` } })
+    else if (why) store.setState({ notice: { kind: 'info', text: why } })
   } catch (error) {
     store.setState({ notice: { kind: 'error', text: `Could not list models: ${(error as Error).message}` } })
   }
+}
+
+/** Model folders the engine could not load, each with its reason, as one line for the banner. */
+export function describeModelProblems(problems: readonly ModelProblem[]): string {
+  if (problems.length === 0) return ''
+  const listed = problems.map((p) => `${p.folder.split(/[\\/]/).pop()}: ${p.message}`).join('; ')
+  return `${problems.length === 1 ? 'One model folder was' : `${problems.length} model folders were`} not loaded (${listed}).`
 }
 
 /** Start a generation; frames update the live job, the result lands on the canvas and in the gallery. */
