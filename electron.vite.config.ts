@@ -1,12 +1,16 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
+import { hashModelFolders } from './src/engine/model-files'
 
 // One Node build serves every non-renderer face of the app: the Electron main process,
 // the engine's two hosts (utility process, plain child process), the browser-mode server,
 // the CLI and the benchmarks. They share src/engine, so they share chunks.
 export default defineConfig({
   main: {
+    // The SHA-256 of every shipped model file, fixed into the bundled code (inside app.asar,
+    // under its integrity check) so a packaged app refuses models edited after the build.
+    define: { __EQM_SHIPPED_MODEL_HASHES__: JSON.stringify(hashModelFolders(resolve(__dirname, 'models'))) },
     build: {
       rollupOptions: {
         input: {

@@ -20,7 +20,9 @@ test.describe('desktop app security and engine supervision', () => {
     }))
     expect(page).toEqual({ require: 'undefined', process: 'undefined', api: ['invoke', 'onEngineStatus'] })
     // navigation away from the app is blocked: no navigation happens, the page keeps its API
+    // the app is served from its own origin, never file://
     const before = window.url()
+    expect(before).toBe('eqm-app://studio/index.html')
     const navigated = window.waitForEvent('framenavigated', { timeout: 3000 }).then(
       () => true,
       () => false

@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EngineSupervisor, type EngineProcess } from '../engine/hosts/engine-supervisor'
 import { registerHandlers } from './ipc-guard'
-import { createMainWindow, isAppUrl } from './window'
+import { createMainWindow, devServerUrl, isAppUrl, rendererFolder } from './window'
+import { registerAppScheme, serveApp } from './app-protocol'
 import { hostConfigArg } from '../engine/hosts/host-config'
 import { buildHandlers } from './handlers'
 import type { EngineStatus } from '../shared/engine-status'
@@ -39,10 +40,12 @@ const supervisor = new EngineSupervisor<MessagePortMain>({
 })
 
 app.enableSandbox()
+registerAppScheme()
 
 app.whenReady().then(() => {
   // Nothing in the app needs a device, notification or other permission.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  serveApp(rendererFolder(), devServerUrl())
   registerHandlers(
     ipcMain,
     buildHandlers({

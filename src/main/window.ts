@@ -1,20 +1,21 @@
 import { BrowserWindow, shell } from 'electron'
 import { join } from 'node:path'
+import { APP_ENTRY_URL, isAppUrl as isAppUrlFor } from './app-url'
+import { isProjectLink } from './external-links'
 
-/** Where the renderer is loaded from; the IPC guard trusts exactly this. */
-export function rendererLocation(): { url: string | null; file: string } {
-  return { url: process.env.ELECTRON_RENDERER_URL ?? null, file: join(__dirname, '../renderer/index.html') }
+/** The dev server's URL under `electron-vite dev`; null when the app serves its own files. */
+export function devServerUrl(): string | null {
+  return process.env.ELECTRON_RENDERER_URL ?? null
 }
 
+/** The built renderer's folder, served through the app protocol (and nothing outside it). */
+export function rendererFolder(): string {
+  return join(__dirname, '../renderer')
+}
+
+/** Whether a URL is the app's own page; the IPC guard and navigation checks trust exactly this. */
 export function isAppUrl(url: string): boolean {
-  const { url: devUrl, file } = rendererLocation()
-  if (devUrl) return url.startsWith(devUrl)
-  try {
-    const parsed = new URL(url)
-    return parsed.protocol === 'file:' && decodeURIComponent(parsed.pathname).endsWith(file.replace(/\\/g, '/').replace(/^[A-Za-z]:/, ''))
-  } catch {
-    return false
-  }
+  return isAppUrlFor(url, devServerUrl())
 }
 
 /** The studio window: isolated, sandboxed, no Node, no navigation away, no new windows. */
@@ -40,16 +41,17 @@ export function createMainWindow(): BrowserWindow {
   })
   window.once('ready-to-show', () => window.show())
   window.webContents.setWindowOpenHandler(({ url }) => {
-    // links to docs open in the user's browser; nothing opens inside the app
-    if (/^https:\/\//.test(url)) void shell.openExternal(url)
+    // the project's own pages open in the user's browser; nothing opens inside the app
+    if (isProjectLink(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
   window.webContents.on('will-navigate', (event, url) => {
     if (!isAppUrl(url)) event.preventDefault()
   })
+  window.webContents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault()
+  })
   window.webContents.on('will-attach-webview', (event) => event.preventDefault())
-  const { url, file } = rendererLocation()
-  if (url) void window.loadURL(url)
-  else void window.loadFile(file)
+  void window.loadURL(devServerUrl() ?? APP_ENTRY_URL)
   return window
 }

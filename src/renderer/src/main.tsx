@@ -1,3 +1,4 @@
+import './zod-without-eval' // first: before any module builds or runs a schema
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
