@@ -50,7 +50,7 @@ export function precheckProvider(name: ProviderName, machine: MachineFacts): str
       if (machine.platform !== 'linux' && machine.platform !== 'win32') return 'CUDA runs on Linux and Windows only'
       const library = machine.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'
       if (!machine.ortBinaries || !machine.exists(join(machine.ortBinaries, library))) {
-        return 'the CUDA provider is not installed (with CUDA 12: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node)'
+        return 'the CUDA provider is not installed (with CUDA 12 and cuDNN on Linux: npm run cuda:install)'
       }
       if (machine.platform === 'linux' && !machine.exists('/dev/nvidiactl')) return 'no NVIDIA GPU driver found (/dev/nvidiactl)'
       return null

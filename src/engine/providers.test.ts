@@ -14,7 +14,7 @@ describe('execution providers', () => {
   it('rules out what cannot work here without loading it, with a reason to act on', () => {
     expect(precheckProvider('dml', linuxNoGpu)).toMatch(/Windows only/)
     expect(precheckProvider('coreml', linuxNoGpu)).toMatch(/macOS only/)
-    expect(precheckProvider('cuda', linuxNoGpu)).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/)
+    expect(precheckProvider('cuda', linuxNoGpu)).toMatch(/npm run cuda:install/)
     expect(precheckProvider('webgpu', linuxNoGpu)).toMatch(/no GPU device/)
     expect(precheckProvider('cpu', linuxNoGpu)).toBeNull()
     expect(precheckProvider('cuda', linuxNvidia)).toBeNull()
