@@ -1,6 +1,6 @@
 /**
  * Image decoders compared: today's pngjs + jpeg-js against sharp (libvips) as the engine now
- * uses it (src/engine/image-files.ts). Speed and peak memory on photo-sized images, each decode
+ * uses it (src/engine/image-decode.ts). Speed and peak memory on photo-sized images, each decode
  * in a fresh process so its peak RSS is its own; which fixture formats each one reads; and the
  * 639-byte JPEG that claims 7000x7000. Prints JSON and writes bench/decoders.json.
  *
@@ -13,7 +13,7 @@ import { join, relative } from 'node:path'
 import { PNG } from 'pngjs'
 import jpeg from 'jpeg-js'
 import sharp from 'sharp'
-import { decodeImageFile } from '../src/engine/image-files'
+import { decodeImageFile } from '../src/engine/image-decode'
 
 const ROOT = join(__dirname, '..')
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'images')

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { constants } from 'node:fs'
-import { decodeImageFile } from '../engine/image-files'
+import { decodeImageFile } from '../engine/image-decode'
 import { EngineError } from '../engine/errors'
 import type { RgbaImage } from '../shared/image-convert'
 

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import jpeg from 'jpeg-js'
-import { decodeImageFile, encodeModelPng } from './image-files'
+import { encodeModelPng } from './image-files'
+import { decodeImageFile } from './image-decode'
 import { readPngText, withPngText } from '../shared/png-text'
 import { rgbaToModel, centreCrop } from '../shared/image-convert'
 
@@ -64,7 +65,7 @@ describe('image files', () => {
   it('a 639-byte JPEG claiming 7000x7000 fails by name in under 0.5 s and 300 MB', () => {
     // in a fresh process, so that its peak memory is the decode's alone
     const script = `
-      const loaded = await import(${JSON.stringify(join(__dirname, 'image-files.ts'))})
+      const loaded = await import(${JSON.stringify(join(__dirname, 'image-decode.ts'))})
       const { decodeImageFile } = loaded.decodeImageFile ? loaded : loaded.default
       const bytes = new Uint8Array(require('node:fs').readFileSync(${JSON.stringify(join(IMAGES, 'bomb-7000x7000.jpg'))}))
       const start = performance.now()
