@@ -23,6 +23,6 @@ export default defineConfig({
     // browser mode in Debian's Chromium: always
     { name: 'web', testIgnore: /electron\.spec\.ts/ },
     // the same studio specs in the Electron app; each skips with its reason where no binary exists
-    { name: 'desktop', testIgnore: /web-security\.spec\.ts/ }
+    { name: 'desktop', testIgnore: /web-security\.spec\.ts|desktop-csp\.spec\.ts/ }
   ]
 })

@@ -19,8 +19,8 @@ test.beforeAll(async () => {
 })
 test.afterAll(async () => server.stop())
 
-test('the studio runs under the desktop CSP without a single violation', async ({ page }, testInfo) => {
-  test.skip(testInfo.project.name !== 'web', 'drives the browser-mode server')
+// (the "web" project only: playwright.config.ts keeps it out of "desktop")
+test('the studio runs under the desktop CSP without a single violation', async ({ page }) => {
   const socket = `ws://${new URL(server.origin).host}`
   const policy = desktopCsp().replace("connect-src 'self'", `connect-src 'self' ${socket}`)
   await page.route(`${server.origin}/**`, async (route) => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, join, sep } from 'node:path'
 import { inspectOnnxFile } from './onnx-file-check'
 
@@ -51,7 +51,7 @@ function insideFolder(realFolder: string, relative: string, missing: string): st
 function checkHash(file: string, key: string, hashes: Record<string, string>): void {
   const expected = hashes[key]
   if (!expected) throw new Error(`is not one of the files this app was built with (${key})`)
-  const actual = createHash('sha256').update(readFileSync(file)).digest('hex')
+  const actual = sha256File(file)
   if (actual !== expected) throw new Error(`was changed after this app was built (${key}: SHA-256 ${actual.slice(0, 12)}…, built with ${expected.slice(0, 12)}…)`)
 }
 
@@ -62,8 +62,26 @@ export function hashModelFolders(root: string): Record<string, string> {
     if (!statSync(join(root, folder)).isDirectory()) continue
     for (const file of readdirSync(join(root, folder)).sort()) {
       const path = join(root, folder, file)
-      if (statSync(path).isFile()) hashes[`${folder}/${file}`] = createHash('sha256').update(readFileSync(path)).digest('hex')
+      if (statSync(path).isFile()) hashes[`${folder}/${file}`] = sha256File(path)
     }
   }
   return hashes
+}
+
+/** Hashes in 4 MB reads: model files can be larger than one Buffer may hold. */
+function sha256File(path: string): string {
+  const hash = createHash('sha256')
+  const chunk = Buffer.alloc(4 * 1024 * 1024)
+  const fd = openSync(path, 'r')
+  try {
+    for (let position = 0; ; ) {
+      const read = readSync(fd, chunk, 0, chunk.length, position)
+      if (read === 0) break
+      hash.update(chunk.subarray(0, read))
+      position += read
+    }
+  } finally {
+    closeSync(fd)
+  }
+  return hash.digest('hex')
 }
