@@ -1,0 +1,116 @@
+"""eqm import: parity of the exported ONNX (through onnxruntime-node) with the reference implementation's outputs
+on tiny checkpoints it wrote (test/fixtures/eqm-import), config inference and its refusals."""
+import json
+import os
+
+import pytest
+import torch
+
+from eqm_import.checkpoint import CheckpointError, read_checkpoint
+from eqm_import.import_model import import_model
+from eqm_import.sit import EqMNet
+from test_training import REPO, node_parity
+
+FIXTURES = os.path.join(REPO, "test", "fixtures", "eqm-import")
+TOLERANCE = 2e-5
+
+
+def case(name):
+    with open(os.path.join(FIXTURES, f"{name}.json")) as f:
+        return json.load(f)
+
+
+def ckpt(name):
+    return os.path.join(FIXTURES, f"{name}.pt")
+
+
+def replay(tmp_path, onnx_path, c, output, values):
+    fixture = tmp_path / f"{output}-{os.path.basename(onnx_path)}.json"
+    fixture.write_text(json.dumps({"onnx": str(onnx_path), "shape": c["shape"], "x": c["x"], "y": c["y"],
+                                   "output": output, output: values}))
+    return node_parity(fixture)
+
+
+@pytest.mark.parametrize("name,flags", [("tiny-train-sigma", {"heads": 4}),
+                                        ("tiny-bare-nosigma", {"heads": 4, "ebm": "none"})])
+def test_gradient_onnx_matches_the_reference(tmp_path, name, flags):
+    c = case(name)
+    result = import_model(ckpt(name), out_dir=str(tmp_path / "model"), **flags)
+    report = replay(tmp_path, tmp_path / "model" / "gradient.onnx", c, "grad", c["grad"])
+    print(f"{name}: onnxruntime-node max abs diff {report['maxAbsDiff']:.2e} (max |ref| {report['maxAbsRef']:.2f})")
+    assert report["inputs"] == ["x", "y"] and report["outputs"] == ["grad"] and report["dims"] == c["shape"]
+    assert report["maxAbsRef"] > 0.5, "the reference output must be far from 0 for the check to mean anything"
+    assert report["maxAbsDiff"] < TOLERANCE
+    manifest = json.load(open(tmp_path / "model" / "manifest.json"))
+    assert manifest["files"] == {"gradient": "gradient.onnx"} and manifest["space"] == "latent"
+    assert manifest["shape"] == [4, 8, 8] and manifest["nullClass"] == 10 and len(manifest["classes"]) == 10
+    assert result["weights"] == ("ema" if name == "tiny-train-sigma" else "state_dict")
+
+
+def test_a_flipped_sign_or_wrong_heads_fails_parity(tmp_path):
+    c = case("tiny-train-sigma")
+    import_model(ckpt("tiny-train-sigma"), out_dir=str(tmp_path / "heads2"), heads=2)
+    wrong_heads = replay(tmp_path, tmp_path / "heads2" / "gradient.onnx", c, "grad", c["grad"])
+    assert wrong_heads["maxAbsDiff"] > 100 * TOLERANCE
+    import_model(ckpt("tiny-train-sigma"), out_dir=str(tmp_path / "right"), heads=4)
+    flipped = replay(tmp_path, tmp_path / "right" / "gradient.onnx", c, "grad", [-v for v in c["grad"]])
+    assert flipped["maxAbsDiff"] > 100 * TOLERANCE
+
+
+def test_the_training_checkpoint_uses_ema_not_model_weights():
+    config, weights, part, args = read_checkpoint(ckpt("tiny-train-sigma"), heads=4)
+    assert part == "ema" and args["model"] == "EqM-tiny/2" and config["learn_sigma"] and config["depth"] == 2
+    c = case("tiny-train-sigma")
+    x, y = torch.tensor(c["x"]).reshape(c["shape"]), torch.tensor(c["y"])
+    assert torch.allclose(-EqMNet(config, weights).head(x, y).reshape(-1), torch.tensor(c["grad"]), atol=1e-6)
+
+
+def test_energy_head_imports_its_energy_and_refuses_generation(tmp_path):
+    c = case("tiny-energy-dot")
+    result = import_model(ckpt("tiny-energy-dot"), out_dir=str(tmp_path / "m"), heads=4)
+    manifest = json.load(open(tmp_path / "m" / "manifest.json"))
+    assert "gradient" not in manifest["files"] and "autograd" in manifest["unavailable"]
+    assert result["config"]["ebm"] == "dot"
+    report = replay(tmp_path, tmp_path / "m" / "energy.onnx", c, "energy", c["energy"])
+    print(f"energy (dot): onnxruntime-node max abs diff {report['maxAbsDiff']:.2e}")
+    assert report["maxAbsRef"] > 0.5 and report["maxAbsDiff"] < TOLERANCE * max(1, report["maxAbsRef"])
+    # our PyTorch energy's autograd gradient is the trained field the reference matched (grad, project sign)
+    config, weights, _, _ = read_checkpoint(ckpt("tiny-energy-dot"), heads=4)
+    net = EqMNet(config, weights)
+    x = torch.tensor(c["x"]).reshape(c["shape"]).requires_grad_(True)
+    y = torch.tensor(c["y"])
+    (g,) = torch.autograd.grad(net.energy(x, y).sum(), x)
+    assert (g.reshape(-1) - torch.tensor(c["grad"])).abs().max() < TOLERANCE
+    assert (net.head(x, y).reshape(-1) - torch.tensor(c["head"])).abs().max() < TOLERANCE
+
+
+def test_l2_energy_by_flag_matches_the_reference(tmp_path):
+    c = case("tiny-bare-nosigma")
+    import_model(ckpt("tiny-bare-nosigma"), out_dir=str(tmp_path / "m"), heads=4, ebm="l2")
+    report = replay(tmp_path, tmp_path / "m" / "energy.onnx", c, "energy", c["as_l2"]["energy"])
+    print(f"energy (l2): onnxruntime-node max abs diff {report['maxAbsDiff']:.2e}")
+    assert report["maxAbsDiff"] < TOLERANCE * max(1, report["maxAbsRef"])
+
+
+@pytest.mark.parametrize("flags,message", [
+    ({"heads": 4}, "pass --ebm"),
+    ({"ebm": "none"}, "pass --heads"),
+    ({"heads": 5, "ebm": "none"}, "do not divide the hidden size 16"),
+])
+def test_what_the_weights_cannot_say_must_be_given(flags, message):
+    with pytest.raises(CheckpointError, match=message):
+        read_checkpoint(ckpt("tiny-bare-nosigma"), **flags)
+
+
+def test_a_flag_contradicting_args_is_an_error():
+    with pytest.raises(CheckpointError, match="--ebm l2 contradicts args.ebm none"):
+        read_checkpoint(ckpt("tiny-train-sigma"), heads=4, ebm="l2")
+
+
+def test_an_existing_folder_is_never_overwritten(tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "keep.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="never overwrites"):
+        import_model(ckpt("tiny-train-sigma"), out_dir=str(tmp_path / "m"), heads=4)
+    assert (tmp_path / "m" / "keep.txt").read_text() == "mine"
+    assert sorted(os.listdir(tmp_path)) == ["m"]  # no partial folder left behind
