@@ -6,6 +6,8 @@ import sys
 
 from .checkpoint import CheckpointError
 from .safe_load import UnsafeCheckpointError
+from .safetensors_file import SafetensorsError
+from .vae import VaeLayoutError
 
 
 def main(argv=None):
@@ -36,7 +38,7 @@ def main(argv=None):
         else:
             from .import_vae import import_vae
             result = import_vae(args.folder, out_dir=args.out, models_root=args.models, vae_id=args.id)
-    except (CheckpointError, UnsafeCheckpointError, FileExistsError, FileNotFoundError, ValueError) as error:
+    except (CheckpointError, UnsafeCheckpointError, SafetensorsError, VaeLayoutError, FileExistsError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(json.dumps(result))

@@ -15,10 +15,12 @@ from onnx.external_data_helper import ExternalDataInfo, uses_external_data
 PROTOBUF_LIMIT = 2 * 1024 ** 3 - 64 * 1024 ** 2  # leave room for the graph itself
 
 
-def export_graph(module, inputs, input_names, output_name, out_path, dynamic_batch=True):
+def export_graph(module, inputs, input_names, output_name, out_path, spatial=False):
     """Writes module as ONNX to out_path (plus out_path + '.data' when large); returns the file names written."""
     weight_bytes = sum(p.numel() * p.element_size() for p in module.parameters())
-    axes = {name: {0: "batch"} for name in input_names + [output_name]} if dynamic_batch else None
+    # batch always dynamic; height and width too where the graph allows any size (the VAE)
+    dims = {0: "batch", 2: "height", 3: "width"} if spatial else {0: "batch"}
+    axes = {name: dict(dims) for name in input_names + [output_name]}
     module.eval()
     if weight_bytes < PROTOBUF_LIMIT:
         with torch.no_grad():
