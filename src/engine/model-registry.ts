@@ -58,6 +58,20 @@ export function readModel(folder: string): ModelEntry {
   return entry
 }
 
+/**
+ * Why the engine cannot run jobs on this model, or undefined when it can. Latent-space models
+ * (imported reference EqM checkpoints) load and are listed, but generating with them needs the
+ * latent studio (VAE decode and encode), which is not part of this engine yet.
+ */
+export function unavailableReason(manifest: ModelManifest): string | undefined {
+  if (manifest.unavailable) return manifest.unavailable
+  if (manifest.files.gradient === undefined) return 'the manifest names no gradient model (files.gradient)'
+  if (manifest.space === 'latent') {
+    return `a latent-space model (VAE "${manifest.latent?.vae ?? 'from files.decoder'}"): it needs the latent studio, which this version does not have yet`
+  }
+  return undefined
+}
+
 export function describeModel(entry: ModelEntry): ModelInfo {
   const m = entry.manifest
   return {
@@ -72,6 +86,7 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     ood: m.ood,
     hasEnergy: m.files.energy !== undefined,
     hasClassifier: m.files.classifier !== undefined,
-    provenance: m.provenance
+    provenance: m.provenance,
+    unavailable: unavailableReason(m)
   }
 }

@@ -21,6 +21,8 @@ export interface ModelInfo {
   hasEnergy: boolean
   hasClassifier: boolean
   provenance: Record<string, unknown>
+  /** set when jobs cannot run on this model: why (e.g. a latent model before the latent studio) */
+  unavailable?: string
 }
 
 export type ProviderName = (typeof PROVIDER_ORDER)[number]
