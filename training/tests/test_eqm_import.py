@@ -114,3 +114,30 @@ def test_an_existing_folder_is_never_overwritten(tmp_path):
         import_model(ckpt("tiny-train-sigma"), out_dir=str(tmp_path / "m"), heads=4)
     assert (tmp_path / "m" / "keep.txt").read_text() == "mine"
     assert sorted(os.listdir(tmp_path)) == ["m"]  # no partial folder left behind
+
+
+class ShapeOnly:
+    """Stands in for a tensor where only the shape matters (no memory for XL/2-sized layouts)."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
+@pytest.mark.parametrize("name,expect", [
+    ("EqM-XL/2", {"hidden": 1152, "depth": 28, "heads": 16, "patch_size": 2, "latent_size": 32, "learn_sigma": True,
+                  "num_classes": 1000, "null_class": 1000, "image_size": 256}),
+    ("EqM-B/2", {"hidden": 768, "depth": 12, "heads": 12, "patch_size": 2, "latent_size": 32, "learn_sigma": True,
+                 "num_classes": 1000, "null_class": 1000, "image_size": 256}),
+])
+def test_the_published_layouts_give_their_config_and_every_tensor_is_expected(name, expect):
+    import argparse
+    from eqm_import.checkpoint import expected_shapes, infer_config
+    layout = json.load(open(os.path.join(FIXTURES, "reference-state-dict-shapes.json")))[name]
+    weights = {k: ShapeOnly(v) for k, v in layout.items()}
+    config = infer_config(weights, argparse.Namespace(model=name, ebm="none", uncond=True, num_classes=1000, image_size=256), name)
+    assert {k: config[k] for k in expect} == expect
+    shapes = expected_shapes(config)
+    assert set(shapes) == set(layout)
+    assert all(shapes[k] is None or list(shapes[k]) == layout[k] for k in layout)
+    with pytest.raises(CheckpointError, match=r"--heads \d+ contradicts args.model"):
+        infer_config(weights, argparse.Namespace(model=name, ebm="none"), name, heads_flag=12 if name == "EqM-XL/2" else 16)
