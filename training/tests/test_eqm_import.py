@@ -141,3 +141,24 @@ def test_the_published_layouts_give_their_config_and_every_tensor_is_expected(na
     assert all(shapes[k] is None or list(shapes[k]) == layout[k] for k in layout)
     with pytest.raises(CheckpointError, match=r"--heads \d+ contradicts args.model"):
         infer_config(weights, argparse.Namespace(model=name, ebm="none"), name, heads_flag=12 if name == "EqM-XL/2" else 16)
+
+
+def test_external_data_is_gathered_into_one_file_and_still_matches(tmp_path):
+    """Past 2 GB torch writes one file per initializer; we gather them into <graph>.data. Emulated here on the
+    tiny model (the size itself is exercised by bench/import_checkpoint.py --xl)."""
+    import onnx
+    from eqm_import.onnx_export import gather_external_data
+    c = case("tiny-train-sigma")
+    import_model(ckpt("tiny-train-sigma"), out_dir=str(tmp_path / "m"), heads=4)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    model = onnx.load(str(tmp_path / "m" / "gradient.onnx"))
+    onnx.save_model(model, str(scratch / "graph.onnx"), save_as_external_data=True, all_tensors_to_one_file=False,
+                    size_threshold=0)
+    assert len(os.listdir(scratch)) > 10  # one file per initializer, as torch writes them
+    final = tmp_path / "final"
+    final.mkdir()
+    gather_external_data(str(scratch / "graph.onnx"), str(scratch), str(final / "gradient.onnx"), "gradient.onnx.data")
+    assert sorted(os.listdir(final)) == ["gradient.onnx", "gradient.onnx.data"]
+    report = replay(tmp_path, final / "gradient.onnx", c, "grad", c["grad"])
+    assert report["maxAbsDiff"] < TOLERANCE
