@@ -23,6 +23,8 @@ export function scanModels(roots: readonly string[]): { models: ModelEntry[]; pr
   for (const root of roots) {
     if (!existsSync(root)) continue
     for (const name of readdirSync(root).sort()) {
+      // dot-folders are imports in progress (eqm import builds in .<id>.partial-<pid>, then renames)
+      if (name.startsWith('.')) continue
       const folder = join(root, name)
       if (!statSync(folder).isDirectory() || !existsSync(join(folder, 'manifest.json'))) continue
       try {

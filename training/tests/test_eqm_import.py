@@ -162,3 +162,14 @@ def test_external_data_is_gathered_into_one_file_and_still_matches(tmp_path):
     assert sorted(os.listdir(final)) == ["gradient.onnx", "gradient.onnx.data"]
     report = replay(tmp_path, final / "gradient.onnx", c, "grad", c["grad"])
     assert report["maxAbsDiff"] < TOLERANCE
+
+
+def test_manifest_sampler_and_classes_follow_the_published_results():
+    from eqm_import.manifest import sampler_for, class_names
+    xl = {"model_name": "EqM-XL/2", "num_classes": 1000}
+    assert sampler_for(xl)[0] == {"method": "nag", "stepSize": 0.0017, "mu": 0.3, "maxSteps": 249, "stopGradNorm": 0, "cfg": 1.5}
+    assert sampler_for({"model_name": "EqM-B/2", "num_classes": 1000})[0]["cfg"] == 1
+    other, source = sampler_for({"model_name": "EqM-L/2", "num_classes": 1000})
+    assert other["cfg"] == 4.0 and "reference script defaults" in source
+    names = class_names(xl)
+    assert len(names) == 1000 == len(set(names)) and names[0] == "tench" and names[207] == "golden retriever"
