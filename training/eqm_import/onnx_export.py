@@ -1,72 +1,98 @@
-"""ONNX export with torch 1.13 at opset 16, and external data for graphs past protobuf's 2 GB.
+"""ONNX export with torch 1.13 at opset 16, writing the weights ourselves, one tensor at a time.
 
 Opset 16, not 17: torch 1.13's exporter fails on LayerNorm without affine parameters at 17.
-Past 2 GB torch writes every initializer as its own file; we export into a scratch folder and
-then gather those into one data file beside the graph, streaming, so no second in-memory copy.
+The graph is traced without its weights (export_params=False: they become named inputs); we then
+turn those inputs into initializers and stream them to disk. torch's own writer would hold the
+weights about four times over (the traced parameters, the in-memory proto, its serialised bytes),
+which for XL/2's 2.7 GB of weights is over 10 GB. Past protobuf's 2 GB the weights go to one
+external data file beside the graph (<graph>.data); below it they are written inline.
 """
+import io
 import os
-import shutil
-import tempfile
 
 import onnx
 import torch
-from onnx.external_data_helper import ExternalDataInfo, uses_external_data
+from onnx import TensorProto
 
 PROTOBUF_LIMIT = 2 * 1024 ** 3 - 64 * 1024 ** 2  # leave room for the graph itself
+ONNX_TYPES = {torch.float32: TensorProto.FLOAT, torch.float16: TensorProto.FLOAT16, torch.int64: TensorProto.INT64}
 
 
-def export_graph(module, inputs, input_names, output_name, out_path, spatial=False):
-    """Writes module as ONNX to out_path (plus out_path + '.data' when large); returns the file names written."""
-    weight_bytes = sum(p.numel() * p.element_size() for p in module.parameters())
+def export_graph(module, inputs, input_names, output_name, out_path, spatial=False, inline_limit=PROTOBUF_LIMIT):
+    """Writes module as ONNX to out_path (plus out_path + '.data' past inline_limit); returns the file names written."""
     # batch always dynamic; height and width too where the graph allows any size (the VAE)
     dims = {0: "batch", 2: "height", 3: "width"} if spatial else {0: "batch"}
     axes = {name: dict(dims) for name in input_names + [output_name]}
     module.eval()
-    if weight_bytes < PROTOBUF_LIMIT:
-        with torch.no_grad():
-            torch.onnx.export(module, inputs, out_path, input_names=input_names, output_names=[output_name],
-                              opset_version=16, dynamic_axes=axes, do_constant_folding=True)
+    params = module.state_dict()
+    traced = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(module, inputs, traced, input_names=input_names, output_names=[output_name], opset_version=16,
+                          dynamic_axes=axes, export_params=False, do_constant_folding=False)
+    model = onnx.load_from_string(traced.getvalue())
+    del traced
+    weights = [(i.name, params[i.name]) for i in model.graph.input if i.name in params]
+    data_inputs = [i for i in model.graph.input if i.name not in params]
+    del model.graph.input[:]
+    model.graph.input.extend(data_inputs)
+    total = sum(t.numel() * t.element_size() for _, t in weights)
+    if total < inline_limit:
+        write_inline(model, weights, out_path)
         return [os.path.basename(out_path)]
-    scratch = tempfile.mkdtemp(prefix="eqm-onnx-", dir=os.path.dirname(os.path.abspath(out_path)))
-    try:
-        tmp = os.path.join(scratch, "graph.onnx")
-        with torch.no_grad():
-            torch.onnx.export(module, inputs, tmp, input_names=input_names, output_names=[output_name],
-                              opset_version=16, dynamic_axes=axes, do_constant_folding=True)
-        data_name = os.path.basename(out_path) + ".data"
-        gather_external_data(tmp, scratch, out_path, data_name)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    data_name = os.path.basename(out_path) + ".data"
+    write_external(model, weights, out_path, data_name)
     return [os.path.basename(out_path), data_name]
 
 
-def gather_external_data(graph_path, source_dir, out_path, data_name):
-    """Copies each external initializer into one data file (64-byte aligned) and rewrites the references."""
-    model = onnx.load(graph_path, load_external_data=False)
+def tensor_proto(name, tensor):
+    t = tensor.detach().contiguous()
+    proto = TensorProto(name=name, data_type=ONNX_TYPES[t.dtype], dims=list(t.shape))
+    proto.raw_data = t.numpy().tobytes()
+    return proto
+
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def write_inline(model, weights, out_path):
+    """ModelProto bytes = its other fields + graph field; the graph's repeated initializer field (5) is
+    appended tensor by tensor, which protobuf parses as if the list had been serialised at once."""
+    graph_bytes = model.graph.SerializeToString()
+    model.ClearField("graph")
+    head = model.SerializeToString()
+    sizes = [tensor_proto(name, t).ByteSize() for name, t in weights]
+    graph_len = len(graph_bytes) + sum(1 + len(_varint(s)) + s for s in sizes)
+    with open(out_path, "wb") as f:
+        f.write(head + bytes([(7 << 3) | 2]) + _varint(graph_len) + graph_bytes)
+        for (name, t), size in zip(weights, sizes):
+            body = tensor_proto(name, t).SerializeToString()
+            assert len(body) == size
+            f.write(bytes([(5 << 3) | 2]) + _varint(size) + body)
+
+
+def write_external(model, weights, out_path, data_name):
+    """Each weight's raw bytes into one data file (64-byte aligned); the graph names its offsets."""
     data_path = os.path.join(os.path.dirname(os.path.abspath(out_path)), data_name)
     with open(data_path, "wb") as data:
-        for tensor in model.graph.initializer:
-            if not uses_external_data(tensor):
-                continue
-            info = ExternalDataInfo(tensor)
+        for name, tensor in weights:
+            t = tensor.detach().contiguous()
             offset = data.tell()
             pad = (-offset) % 64
             data.write(b"\0" * pad)
             offset += pad
-            with open(os.path.join(source_dir, info.location), "rb") as src:
-                src.seek(info.offset or 0)
-                remaining = info.length if info.length else None
-                length = 0
-                while remaining is None or remaining > 0:
-                    chunk = src.read(1 << 24 if remaining is None else min(1 << 24, remaining))
-                    if not chunk:
-                        break
-                    data.write(chunk)
-                    length += len(chunk)
-                    if remaining is not None:
-                        remaining -= len(chunk)
-            del tensor.external_data[:]
-            for key, value in (("location", data_name), ("offset", str(offset)), ("length", str(length))):
-                entry = tensor.external_data.add()
+            raw = t.numpy().tobytes()
+            data.write(raw)
+            proto = model.graph.initializer.add()
+            proto.name, proto.data_type = name, ONNX_TYPES[t.dtype]
+            proto.dims.extend(t.shape)
+            proto.data_location = TensorProto.EXTERNAL
+            for key, value in (("location", data_name), ("offset", str(offset)), ("length", str(len(raw)))):
+                entry = proto.external_data.add()
                 entry.key, entry.value = key, value
     onnx.save(model, out_path)

@@ -143,24 +143,18 @@ def test_the_published_layouts_give_their_config_and_every_tensor_is_expected(na
         infer_config(weights, argparse.Namespace(model=name, ebm="none"), name, heads_flag=12 if name == "EqM-XL/2" else 16)
 
 
-def test_external_data_is_gathered_into_one_file_and_still_matches(tmp_path):
-    """Past 2 GB torch writes one file per initializer; we gather them into <graph>.data. Emulated here on the
-    tiny model (the size itself is exercised by bench/import_checkpoint.py --xl)."""
-    import onnx
-    from eqm_import.onnx_export import gather_external_data
+def test_weights_past_the_inline_limit_go_to_one_external_data_file_and_still_match(tmp_path):
+    """XL/2's 2.7 GB of weights pass protobuf's 2 GB: the same writer, with the limit lowered to the tiny model."""
+    from eqm_import.onnx_export import export_graph
+    from eqm_import.sit import GradientGraph
     c = case("tiny-train-sigma")
-    import_model(ckpt("tiny-train-sigma"), out_dir=str(tmp_path / "m"), heads=4)
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    model = onnx.load(str(tmp_path / "m" / "gradient.onnx"))
-    onnx.save_model(model, str(scratch / "graph.onnx"), save_as_external_data=True, all_tensors_to_one_file=False,
-                    size_threshold=0)
-    assert len(os.listdir(scratch)) > 10  # one file per initializer, as torch writes them
-    final = tmp_path / "final"
-    final.mkdir()
-    gather_external_data(str(scratch / "graph.onnx"), str(scratch), str(final / "gradient.onnx"), "gradient.onnx.data")
-    assert sorted(os.listdir(final)) == ["gradient.onnx", "gradient.onnx.data"]
-    report = replay(tmp_path, final / "gradient.onnx", c, "grad", c["grad"])
+    config, weights, _, _ = read_checkpoint(ckpt("tiny-train-sigma"), heads=4)
+    out = tmp_path / "gradient.onnx"
+    files = export_graph(GradientGraph(EqMNet(config, weights)), (torch.randn(2, 4, 8, 8), torch.tensor([0, 10])),
+                         ["x", "y"], "grad", str(out), inline_limit=1024)
+    assert files == ["gradient.onnx", "gradient.onnx.data"] and sorted(os.listdir(tmp_path)) == files
+    assert os.path.getsize(tmp_path / "gradient.onnx.data") > 4 * 11_000  # the weights (float32) are in the data file
+    report = replay(tmp_path, out, c, "grad", c["grad"])
     assert report["maxAbsDiff"] < TOLERANCE
 
 
