@@ -6,6 +6,8 @@ flag that contradicts args is an error. Nothing is guessed.
 """
 import re
 
+import torch
+
 from .safe_load import LazyTensor, UnsafeCheckpointError, load_checkpoint
 
 # The reference's named configs (models.py EqM_models): depth, hidden size, heads; the patch is in the name.
@@ -133,8 +135,8 @@ def expected_shapes(config):
     return shapes
 
 
-def read_checkpoint(path, heads=None, ebm=None):
-    """(config, {name: float32 tensor} for the needed tensors only, source part, args as a dict)."""
+def open_checkpoint(path, heads=None, ebm=None):
+    """(config, {name: LazyTensor} for the needed tensors only, source part, args as a dict); checked, nothing loaded."""
     tree = load_checkpoint(path)
     weights, part, args = select_weights(tree, path)
     config = infer_config(weights, args, path, heads, ebm)
@@ -148,14 +150,22 @@ def read_checkpoint(path, heads=None, ebm=None):
             raise CheckpointError(f"{path}: {part}.{key} has shape {list(weights[key].shape)}, expected {list(shape)}")
     if weights["t_embedder.mlp.0.weight"].shape[0] != config["hidden"]:
         raise CheckpointError(f"{path}: {part}.t_embedder.mlp.0.weight does not output the hidden size {config['hidden']}")
-    loaded = {}
     for key in needed:
-        lazy = weights[key]
-        if not lazy.dtype.is_floating_point:
-            raise CheckpointError(f"{path}: {key} is {lazy.dtype}, not floating point")
-        loaded[key] = lazy.load().float()
+        if not weights[key].dtype.is_floating_point:
+            raise CheckpointError(f"{path}: {part}.{key} is {weights[key].dtype}, not floating point")
     args_dict = {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None)))} if args is not None else None
-    return config, loaded, part, args_dict
+    return config, {k: weights[k] for k in needed}, part, args_dict
 
 
-__all__ = ["CheckpointError", "UnsafeCheckpointError", "read_checkpoint", "infer_config", "expected_shapes", "parse_model_name"]
+def read_checkpoint(path, heads=None, ebm=None):
+    """As open_checkpoint, with every needed tensor loaded as float32."""
+    config, lazy, part, args = open_checkpoint(path, heads, ebm)
+    return config, {k: t.load().float() for k, t in lazy.items()}, part, args
+
+
+def placeholders(lazy):
+    """Uninitialised tensors of the weights' shapes: enough to trace the graph, and untouched pages cost no memory."""
+    return {k: torch.empty(t.shape, dtype=torch.float32) for k, t in lazy.items()}
+
+
+__all__ = ["CheckpointError", "UnsafeCheckpointError", "read_checkpoint", "open_checkpoint", "placeholders", "infer_config", "expected_shapes", "parse_model_name"]

@@ -11,10 +11,10 @@ import time
 
 import torch
 
-from .checkpoint import read_checkpoint
+from .checkpoint import open_checkpoint, placeholders
 from .manifest import DEFAULT_VAE, build_manifest, file_sha256
 from .onnx_export import export_graph
-from .sit import EnergyGraph, EqMNet, GradientGraph
+from .sit import EnergyGraph, EqMNet, GradientGraph, parameter_sources
 
 ENERGY_UNAVAILABLE = (
     "energy-variant checkpoint ({ebm}): its trained field is the gradient of its energy, which torch 1.13 cannot "
@@ -42,9 +42,22 @@ def claim_folder(out_dir):
     return os.path.join(parent, f".{os.path.basename(out_dir)}.partial-{os.getpid()}")
 
 
+def weight_reader(config, lazy):
+    """Graph parameter name ("net.blocks.0.qkv.weight") -> its float32 value, read from the checkpoint now."""
+    sources = parameter_sources(config)
+
+    def tensor_for(name):
+        source = sources[name[len("net."):]]
+        if isinstance(source, tuple):
+            fold, keys = source
+            return fold({k: lazy[k].load().float() for k in keys})
+        return lazy[source].load().float()
+    return tensor_for
+
+
 def import_model(checkpoint, *, out_dir=None, models_root=None, model_id=None, title=None, heads=None, ebm=None, vae_id=None):
     started = time.perf_counter()
-    config, weights, part, args = read_checkpoint(checkpoint, heads=heads, ebm=ebm)
+    config, lazy, part, args = open_checkpoint(checkpoint, heads=heads, ebm=ebm)
     model_id = model_id or default_id(checkpoint, config)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", model_id):
         raise ValueError(f"--id {model_id!r}: use lower-case letters, digits and dashes")
@@ -53,17 +66,21 @@ def import_model(checkpoint, *, out_dir=None, models_root=None, model_id=None, t
     work = claim_folder(out_dir)
     os.makedirs(work)
     try:
-        net = EqMNet(config, weights).eval()
-        del weights  # the network holds the tensors now
+        # traced on placeholders, then each weight is read from the checkpoint as it is written: the
+        # import holds about one copy of the weights at most (the tracer clones its parameters once)
+        net = EqMNet(config, placeholders(lazy)).eval()
+        tensor_for = weight_reader(config, lazy)
         n = 2
         x = torch.randn(n, config["in_channels"], config["latent_size"], config["latent_size"])
         y = torch.tensor([0, config["null_class"]])
         files, written, unavailable = {}, [], None
         if config["ebm"] == "none":
-            written += export_graph(GradientGraph(net), (x, y), ["x", "y"], "grad", os.path.join(work, "gradient.onnx"))
+            written += export_graph(GradientGraph(net), (x, y), ["x", "y"], "grad", os.path.join(work, "gradient.onnx"),
+                                    tensor_for=tensor_for)
             files["gradient"] = "gradient.onnx"
         else:
-            written += export_graph(EnergyGraph(net), (x, y), ["x", "y"], "energy", os.path.join(work, "energy.onnx"))
+            written += export_graph(EnergyGraph(net), (x, y), ["x", "y"], "energy", os.path.join(work, "energy.onnx"),
+                                    tensor_for=tensor_for)
             files["energy"] = "energy.onnx"
             unavailable = ENERGY_UNAVAILABLE.format(ebm=config["ebm"])
         title = title or (f"{config['model_name']} (imported)" if config.get("model_name") else f"EqM {model_id} (imported)")

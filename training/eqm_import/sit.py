@@ -34,6 +34,28 @@ def _param(t):
     return nn.Parameter(t, requires_grad=False)
 
 
+def folded_class_table(w):
+    """The class embedding table with the t = 0 time embedding added to every row."""
+    with torch.no_grad():
+        return w["y_embedder.embedding_table.weight"] + time_embedding_at_zero(w)[None]
+
+
+# parameter of EqMNet -> checkpoint key (or a function of the checkpoint's tensors), so the export can
+# write each parameter straight from the checkpoint (see import_model.py)
+def parameter_sources(config):
+    sources = {"patch_w": "x_embedder.proj.weight", "patch_b": "x_embedder.proj.bias", "pos": "pos_embed",
+               "class_table": (folded_class_table, ("y_embedder.embedding_table.weight", "t_embedder.mlp.0.weight",
+                                                    "t_embedder.mlp.0.bias", "t_embedder.mlp.2.weight", "t_embedder.mlp.2.bias"))}
+    for i in range(config["depth"]):
+        for ours, theirs in (("qkv", "attn.qkv"), ("proj", "attn.proj"), ("fc1", "mlp.fc1"), ("fc2", "mlp.fc2"), ("ada", "adaLN_modulation.1")):
+            for p in ("weight", "bias"):
+                sources[f"blocks.{i}.{ours}.{p}"] = f"blocks.{i}.{theirs}.{p}"
+    for ours, theirs in (("final_ada", "final_layer.adaLN_modulation.1"), ("final", "final_layer.linear")):
+        for p in ("weight", "bias"):
+            sources[f"{ours}.{p}"] = f"{theirs}.{p}"
+    return sources
+
+
 class Linear(nn.Module):
     def __init__(self, w, prefix):
         super().__init__()
@@ -88,9 +110,7 @@ class EqMNet(nn.Module):
         self.out_channels = config["out_channels"]
         self.patch_w, self.patch_b = _param(w["x_embedder.proj.weight"]), _param(w["x_embedder.proj.bias"])
         self.pos = _param(w["pos_embed"])
-        with torch.no_grad():
-            table = w["y_embedder.embedding_table.weight"] + time_embedding_at_zero(w)[None]
-        self.class_table = _param(table)
+        self.class_table = _param(folded_class_table(w))
         self.blocks = nn.ModuleList(Block(w, f"blocks.{i}", config["heads"]) for i in range(config["depth"]))
         self.final_ada = Linear(w, "final_layer.adaLN_modulation.1")
         self.final = Linear(w, "final_layer.linear")

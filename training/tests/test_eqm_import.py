@@ -145,13 +145,16 @@ def test_the_published_layouts_give_their_config_and_every_tensor_is_expected(na
 
 def test_weights_past_the_inline_limit_go_to_one_external_data_file_and_still_match(tmp_path):
     """XL/2's 2.7 GB of weights pass protobuf's 2 GB: the same writer, with the limit lowered to the tiny model."""
+    from eqm_import.checkpoint import open_checkpoint, placeholders
+    from eqm_import.import_model import weight_reader
     from eqm_import.onnx_export import export_graph
     from eqm_import.sit import GradientGraph
     c = case("tiny-train-sigma")
-    config, weights, _, _ = read_checkpoint(ckpt("tiny-train-sigma"), heads=4)
+    config, lazy, _, _ = open_checkpoint(ckpt("tiny-train-sigma"), heads=4)
     out = tmp_path / "gradient.onnx"
-    files = export_graph(GradientGraph(EqMNet(config, weights)), (torch.randn(2, 4, 8, 8), torch.tensor([0, 10])),
-                         ["x", "y"], "grad", str(out), inline_limit=1024)
+    # as import_model does it: traced on placeholders, each weight read from the checkpoint as it is written
+    files = export_graph(GradientGraph(EqMNet(config, placeholders(lazy))), (torch.randn(2, 4, 8, 8), torch.tensor([0, 10])),
+                         ["x", "y"], "grad", str(out), inline_limit=1024, tensor_for=weight_reader(config, lazy))
     assert files == ["gradient.onnx", "gradient.onnx.data"] and sorted(os.listdir(tmp_path)) == files
     assert os.path.getsize(tmp_path / "gradient.onnx.data") > 4 * 11_000  # the weights (float32) are in the data file
     report = replay(tmp_path, out, c, "grad", c["grad"])
