@@ -5,6 +5,7 @@ Prints JSON (and saves it under bench/results/): file size, EMA weight bytes, ti
 in a fresh process, beside a bare `import torch` process for scale.
   /usr/bin/python3 bench/import_checkpoint.py            # EqM-B/2 training checkpoint (~2.1 GB file)
   /usr/bin/python3 bench/import_checkpoint.py --xl       # EqM-XL/2 (~10.8 GB file, ~12 GB RAM to build)
+  /usr/bin/python3 bench/import_checkpoint.py --xl --bare  # XL/2 EMA state dict alone (2.6 GB: external data)
 """
 import argparse
 import json
@@ -36,11 +37,15 @@ print(json.dumps({{"seconds": seconds, "peakRssMiB": int(hwm) / 1024}}))
 """
 
 
-def random_training_checkpoint(path, name, seed):
-    """model, EMA, AdamW state (exp_avg, exp_avg_sq) and args, as the reference train.py saves them."""
+def random_training_checkpoint(path, name, seed, bare=False):
+    """model, EMA, AdamW state (exp_avg, exp_avg_sq) and args, as the reference train.py saves them
+    (bare: the EMA state dict alone, a quarter of the size)."""
     layout = json.load(open(LAYOUTS))[name]
     g = torch.Generator().manual_seed(seed)
     rand = lambda shape: torch.randn(shape, generator=g) * 0.02
+    if bare:
+        torch.save({k: rand(v) for k, v in layout.items()}, path)
+        return sum(math.prod(v) for v in layout.values()) * 4
     model = {k: rand(v) for k, v in layout.items()}
     ema = {k: rand(v) for k, v in layout.items()}
     state = {i: {"step": torch.tensor(1000.0), "exp_avg": rand(v), "exp_avg_sq": rand(v).abs()} for i, v in enumerate(layout.values())}
@@ -61,6 +66,7 @@ def run_child(body):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--xl", action="store_true", help="EqM-XL/2 instead of EqM-B/2 (needs ~12 GB RAM and ~14 GB disk)")
+    p.add_argument("--bare", action="store_true", help="a bare EMA state dict instead of a training checkpoint")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workdir", default=tempfile.gettempdir())
     a = p.parse_args()
@@ -69,15 +75,16 @@ def main():
     try:
         ckpt = os.path.join(work, "checkpoint.pt")
         t = time.perf_counter()
-        ema_bytes = random_training_checkpoint(ckpt, name, a.seed)
+        ema_bytes = random_training_checkpoint(ckpt, name, a.seed, a.bare)
         build_s = time.perf_counter() - t
         baseline = run_child("import torch")
-        read = run_child(f"from eqm_import.checkpoint import read_checkpoint\nread_checkpoint({ckpt!r})")
+        flags = ", heads={}, ebm='none'".format(16 if a.xl else 12) if a.bare else ""
+        read = run_child(f"from eqm_import.checkpoint import read_checkpoint\nread_checkpoint({ckpt!r}{flags})")
         full = run_child(f"from eqm_import.import_model import import_model\n"
-                         f"import_model({ckpt!r}, out_dir={os.path.join(work, 'model')!r})")
+                         f"import_model({ckpt!r}, out_dir={os.path.join(work, 'model')!r}{flags})")
         out_files = {f: os.path.getsize(os.path.join(work, "model", f)) for f in sorted(os.listdir(os.path.join(work, "model")))}
         result = {
-            "benchmark": "eqm import", "model": name, "seed": a.seed, "threads": torch.get_num_threads(),
+            "benchmark": "eqm import", "model": name, "checkpoint": "bare EMA state dict" if a.bare else "training (model, ema, opt, args)", "seed": a.seed, "threads": torch.get_num_threads(),
             "checkpointMiB": round(os.path.getsize(ckpt) / 2 ** 20, 1), "emaWeightsMiB": round(ema_bytes / 2 ** 20, 1),
             "buildCheckpointSeconds": round(build_s, 1),
             "pythonTorchBaselinePeakRssMiB": round(baseline["peakRssMiB"], 1),
@@ -89,7 +96,7 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, indent=2))
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", f"import-{name.replace('/', '-').lower()}.json"), "w") as f:
+    with open(os.path.join(HERE, "results", f"import-{name.replace('/', '-').lower()}{'-bare' if a.bare else ''}.json"), "w") as f:
         json.dump(result, f, indent=2)
 
 

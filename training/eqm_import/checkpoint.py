@@ -164,8 +164,15 @@ def read_checkpoint(path, heads=None, ebm=None):
 
 
 def placeholders(lazy):
-    """Uninitialised tensors of the weights' shapes: enough to trace the graph, and untouched pages cost no memory."""
-    return {k: torch.empty(t.shape, dtype=torch.float32) for k, t in lazy.items()}
+    """Uninitialised tensors of the weights' shapes: enough to trace the graph, and untouched pages cost no memory.
+    Each gets one distinct value: torch's exporter merges parameters of equal value into one initializer, and
+    fresh pages all read as zeros (see the check in onnx_export.export_graph)."""
+    out = {}
+    for i, (k, t) in enumerate(lazy.items()):
+        out[k] = torch.empty(t.shape, dtype=torch.float32)
+        if out[k].numel():
+            out[k].view(-1)[0] = float(i + 1)
+    return out
 
 
 __all__ = ["CheckpointError", "UnsafeCheckpointError", "read_checkpoint", "open_checkpoint", "placeholders", "infer_config", "expected_shapes", "parse_model_name"]

@@ -35,6 +35,9 @@ def export_graph(module, inputs, input_names, output_name, out_path, spatial=Fal
     del traced
     weights = [(i.name, params[i.name]) for i in model.graph.input if i.name in params]
     data_inputs = [i for i in model.graph.input if i.name not in params]
+    merged = sorted(set(params) - {name for name, _ in weights})
+    if merged:  # torch merges equal-valued parameters; every parameter must stay its own initializer
+        raise RuntimeError(f"the exporter merged or dropped parameters {merged[:4]} ({len(merged)} in all); not written")
     del params
     if tensor_for is not None:
         weights = [(name, _Deferred(name, t.shape, tensor_for)) for name, t in weights]

@@ -170,3 +170,36 @@ def test_manifest_sampler_and_classes_follow_the_published_results():
     assert other["cfg"] == 4.0 and "reference script defaults" in source
     names = class_names(xl)
     assert len(names) == 1000 == len(set(names)) and names[0] == "tench" and names[207] == "golden retriever"
+
+
+def test_equal_valued_placeholders_are_not_merged_by_the_exporter(tmp_path):
+    """torch's exporter merges parameters of equal value; at B/2 size fresh placeholder pages all read 0, which once
+    made every block share block 0's weights. Placeholders now differ, and a merge is refused."""
+    from eqm_import.checkpoint import open_checkpoint, placeholders
+    from eqm_import.onnx_export import export_graph
+    from eqm_import.sit import GradientGraph
+    config, lazy, _, _ = open_checkpoint(ckpt("tiny-train-sigma"), heads=4)
+    inputs = (torch.randn(2, 4, 8, 8), torch.tensor([0, 10]))
+    zeros = {k: torch.zeros(t.shape) for k, t in lazy.items()}
+    with pytest.raises(RuntimeError, match="merged or dropped parameters"):
+        export_graph(GradientGraph(EqMNet(config, zeros)), inputs, ["x", "y"], "grad", str(tmp_path / "a.onnx"))
+    marked = placeholders({k: torch.zeros(t.shape) for k, t in lazy.items()})  # as if every page read 0
+    export_graph(GradientGraph(EqMNet(config, marked)), inputs, ["x", "y"], "grad", str(tmp_path / "b.onnx"))
+
+
+def test_a_b2_sized_checkpoint_from_a_seed_imports_and_its_onnx_matches_our_forward(tmp_path):
+    """At the published B/2 size (130M parameters): the export writes every weight where it belongs."""
+    layout = json.load(open(os.path.join(FIXTURES, "reference-state-dict-shapes.json")))["EqM-B/2"]
+    g = torch.Generator().manual_seed(0)
+    state = {k: torch.randn(v, generator=g) / (v[-1] ** 0.5 if len(v) > 1 else 5) for k, v in layout.items()}
+    torch.save(state, tmp_path / "b2.pt")
+    del state
+    import_model(str(tmp_path / "b2.pt"), out_dir=str(tmp_path / "m"), heads=12, ebm="none")
+    config, weights, _, _ = read_checkpoint(str(tmp_path / "b2.pt"), heads=12, ebm="none")
+    x, y = torch.randn(1, 4, 32, 32, generator=g), torch.tensor([207])
+    expected = -EqMNet(config, weights).head(x, y)
+    del weights
+    c = {"shape": list(x.shape), "x": x.reshape(-1).tolist(), "y": y.tolist()}
+    report = replay(tmp_path, tmp_path / "m" / "gradient.onnx", c, "grad", expected.reshape(-1).tolist())
+    print(f"B/2 size: onnxruntime-node vs our PyTorch forward max abs diff {report['maxAbsDiff']:.2e} (max |ref| {report['maxAbsRef']:.2f})")
+    assert report["maxAbsRef"] > 0.1 and report["maxAbsDiff"] < 1e-4 * max(1, report["maxAbsRef"])
