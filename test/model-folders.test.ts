@@ -120,15 +120,17 @@ describe('model folders are loaded one by one', () => {
     expect(problems.find((p) => p.folder === missing)?.message).toMatch(/keeps weights in "weights.bin", which is missing/)
   })
 
-  it('shared parts are named by model id: a missing part is a problem, a present one loads', () => {
+  it('a latent model names its VAE by id, never by a path; it is listed until the latent studio runs it', () => {
     const root = rootWithGoodModel()
-    addModel(root, 'uses-vae', (m) => (m.parts = { vae: 'quadratic' }))
-    const lost = addModel(root, 'lost-vae', (m) => (m.parts = { vae: 'no-such-vae' }))
-    addModel(root, 'path-vae', (m) => (m.parts = { vae: '../quadratic' }))
+    const latent = (vae: string) => (m: Record<string, unknown>) => {
+      m.space = 'latent'
+      m.latent = { vae, scale: 0.18215, imageShape: [3, 16, 16] }
+    }
+    addModel(root, 'uses-vae', latent('sd-vae-ft-ema'))
+    addModel(root, 'path-vae', latent('../quadratic'))
     const { models, problems } = scanModels([root])
     expect(models.map((m) => m.manifest.id).sort()).toEqual(['quadratic', 'uses-vae'])
-    expect(problems.find((p) => p.folder === lost)?.message).toMatch(/its vae part "no-such-vae" is not a loaded model/)
-    expect(problems.map((p) => p.message).join()).toMatch(/parts.vae: must be a model id/)
+    expect(problems.map((p) => p.message).join()).toMatch(/latent.vae: must be a model id/)
   })
 
   it("the app's own models must match the hashes recorded at build time", () => {

@@ -1,4 +1,5 @@
 import { COMPOSE, JOB, PROVIDER, REPAIR, SAMPLER, SAMPLER_METHOD, type NumberSetting } from '../shared/settings'
+import { IMPORT_HELP } from './import-command'
 
 /** One help line per option: flag, what it does and which way to move it, bounds and default. */
 function optionLine(flag: string, setting: NumberSetting, defaultNote?: string): string {
@@ -23,6 +24,7 @@ export function helpText(): string {
   eqm repair   --in IMG --mask MASK [--strength S] [--class C] [--no-hold] --out FILE
   eqm ood      IMG|FOLDER... [--json]   (folders walked recursively; --json: one line per file)
   eqm models
+${IMPORT_HELP}
 
 job options:
 ${optionLine('count N', JOB.count, '1')}

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util'
 import { Engine } from '../engine/engine'
 import { EngineError } from '../engine/errors'
 import { defaultModelsRoot } from '../engine/hosts/host-config'
+import { userModelsRoot } from '../engine/user-data'
+import { runImportCommand } from './import-command'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { rgbaToModel } from '../shared/image-convert'
 import type { ModelInfo, ProviderName } from '../shared/engine-protocol'
@@ -42,6 +44,8 @@ const options = {
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values']
 
 async function main(argv: string[]): Promise<number> {
+  // the importers take their own options (parsed in import-command.ts)
+  if (argv[0] === 'import' || argv[0] === 'import-vae') return runImportCommand(argv[0], argv.slice(1))
   let parsed
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
@@ -57,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   const providers: readonly string[] = PROVIDER.choices.map((c) => c.value)
   if (values.provider && !providers.includes(values.provider)) throw new UsageError(`--provider must be one of ${providers.join(', ')}`)
   const engine = new Engine({
-    modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot()],
+    modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot(), userModelsRoot()],
     provider: (values.provider as ProviderName | 'auto' | undefined) ?? 'auto',
     maxBatchRows: integer('batch', values.batch, 1, 4096)
   })
@@ -190,7 +194,7 @@ async function models(engine: Engine): Promise<number> {
   console.log(JSON.stringify({
     provider: info.active,
     providers: info.providers,
-    models: list.map((m) => ({ id: m.id, title: m.title, shape: m.shape, classes: m.classes, sampler: m.sampler, oodCalibrated: m.ood !== null })),
+    models: list.map((m) => ({ id: m.id, title: m.title, space: m.space, shape: m.shape, classes: m.classes, sampler: m.sampler, oodCalibrated: m.ood !== null, ...(m.unavailable ? { unavailable: m.unavailable } : {}) })),
     problems
   }, null, 2))
   return list.length > problems.length - engine.modelProblems.length ? 0 : 1

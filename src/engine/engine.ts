@@ -13,7 +13,7 @@ import { describeZodError } from '../shared/manifest'
 import { ENGINE_VERSION } from '../shared/version'
 import { EngineError, toErrorPayload } from './errors'
 import { JobQueue } from './job-queue'
-import { describeModel, scanModels, type ModelEntry, type ModelProblem } from './model-registry'
+import { describeModel, scanModels, unavailableReason, type ModelEntry, type ModelProblem } from './model-registry'
 import { OnnxGradientField } from './onnx-field'
 import type { ShippedModels } from './model-files'
 import { shippedModelsOfThisBuild } from './shipped-models'
@@ -110,7 +110,7 @@ export class Engine {
         this.requestedProvider = provider
         await this.releaseFields()
         this.providerChoice = null
-        const first = this.models[0]
+        const first = this.models.find((m) => unavailableReason(m.manifest) === undefined)
         if (first) await this.field(first)
         return this.info()
       }),
@@ -194,7 +194,8 @@ export class Engine {
       const why = this.problems.map((p) => `${p.folder}: ${p.message}`).join('; ')
       throw new EngineError('model-not-found', `no usable model found${why ? ` (${why})` : ''}`)
     }
-    if (id === undefined) return this.models[0]
+    // without an id: the first model jobs can run on (an imported latent model is listed but not usable yet)
+    if (id === undefined) return this.models.find((m) => unavailableReason(m.manifest) === undefined) ?? this.models[0]
     const entry = this.models.find((m) => m.manifest.id === id)
     if (entry) return entry
     const problem = this.problems.find((p) => p.folder.endsWith(`/${id}`) || p.folder.endsWith(`\\${id}`))
@@ -227,6 +228,10 @@ export class Engine {
   }
 
   private async loadField(entry: ModelEntry): Promise<OnnxGradientField> {
+    const unavailable = unavailableReason(entry.manifest)
+    if (unavailable !== undefined || entry.manifest.files.gradient === undefined) {
+      throw new EngineError('model-invalid', `${entry.manifest.id} cannot run jobs: ${unavailable ?? 'no gradient model'}`)
+    }
     const file = entry.file(entry.manifest.files.gradient)
     const rows = this.options.maxBatchRows ?? 64
     const choice = this.providerChoice

@@ -42,6 +42,8 @@ export function scanModels(roots: readonly string[], options: ScanOptions = {}):
     }
     const shipped = options.shipped && sameFolder(options.shipped.root, root) ? options.shipped : null
     for (const name of names) {
+      // dot-folders are imports in progress (eqm import builds in .<id>.partial-<pid>, then renames)
+      if (name.startsWith('.')) continue
       const folder = join(root, name)
       try {
         const kind = folderKind(folder)
@@ -55,7 +57,7 @@ export function scanModels(roots: readonly string[], options: ScanOptions = {}):
       }
     }
   }
-  return { models: withResolvedParts(models, problems), problems }
+  return { models, problems }
 }
 
 /** A folder with a manifest is a model; anything else in a root (files, notes) is passed over. */
@@ -112,26 +114,26 @@ export function readModel(folder: string, shipped: { hashes: Record<string, stri
   }
 }
 
-/** A model whose shared part (by id) is not loaded cannot run: it becomes a problem. */
-function withResolvedParts(models: ModelEntry[], problems: ModelProblem[]): ModelEntry[] {
-  const ids = new Set(models.map((m) => m.manifest.id))
-  return models.filter((entry) => {
-    const missing = Object.entries(entry.manifest.parts ?? {}).filter(([, id]) => id === entry.manifest.id || !ids.has(id))
-    if (missing.length === 0) return true
-    problems.push({
-      folder: entry.folder,
-      message: `${entry.manifest.id}: ${missing.map(([role, id]) => `its ${role} part "${id}" is not a loaded model`).join('; ')}`
-    })
-    return false
-  })
-}
-
 function sameFolder(a: string, b: string): boolean {
   try {
     return realpathSync(a) === realpathSync(b)
   } catch {
     return false
   }
+}
+
+/**
+ * Why the engine cannot run jobs on this model, or undefined when it can. Latent-space models
+ * (imported reference EqM checkpoints) load and are listed, but generating with them needs the
+ * latent studio (VAE decode and encode), which is not part of this engine yet.
+ */
+export function unavailableReason(manifest: ModelManifest): string | undefined {
+  if (manifest.unavailable) return manifest.unavailable
+  if (manifest.files.gradient === undefined) return 'the manifest names no gradient model (files.gradient)'
+  if (manifest.space === 'latent') {
+    return `a latent-space model (VAE "${manifest.latent?.vae ?? 'from files.decoder'}"): it needs the latent studio, which this version does not have yet`
+  }
+  return undefined
 }
 
 export function describeModel(entry: ModelEntry): ModelInfo {
@@ -148,6 +150,7 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     ood: m.ood,
     hasEnergy: m.files.energy !== undefined,
     hasClassifier: m.files.classifier !== undefined,
-    provenance: m.provenance
+    provenance: m.provenance,
+    unavailable: unavailableReason(m)
   }
 }

@@ -21,6 +21,8 @@ export interface ModelInfo {
   hasEnergy: boolean
   hasClassifier: boolean
   provenance: Record<string, unknown>
+  /** set when jobs cannot run on this model: why (e.g. a latent model before the latent studio) */
+  unavailable?: string
 }
 
 /** A model folder that could not be loaded, and why (the other folders still load). */

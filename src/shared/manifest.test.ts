@@ -53,3 +53,20 @@ describe('the shipped Fashion-MNIST manifest', () => {
     expect(shipped().studio).toEqual(JSON.parse(run.stdout))
   })
 })
+
+describe('model manifest: latent models and models that cannot generate', () => {
+  const latent = () => ({ ...fixture(), space: 'latent', latent: { vae: 'sd-vae-ft-ema', scale: 0.18215, imageShape: [3, 256, 256] } })
+
+  it('a latent model names its VAE by id (no decoder file needed)', () => {
+    expect(modelManifestSchema.parse(latent()).latent?.vae).toBe('sd-vae-ft-ema')
+    const { latent: _omitted, ...withoutVae } = latent()
+    expect(modelManifestSchema.safeParse(withoutVae).success).toBe(false)
+  })
+
+  it('files.gradient may be absent only with a reason in "unavailable"', () => {
+    const base = latent()
+    const noGradient = { ...base, files: { energy: 'energy.onnx' } }
+    expect(modelManifestSchema.safeParse(noGradient).success).toBe(false)
+    expect(modelManifestSchema.safeParse({ ...noGradient, unavailable: 'energy-only import' }).success).toBe(true)
+  })
+})

@@ -72,6 +72,16 @@ const fileName = z
 /** Another model folder's id: shared parts (a VAE) are named by id, never by a path. */
 export const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a model id (a-z, 0-9, -)')
 
+/** Latent models: which VAE (by id, in <models root>/vae/<id>/) maps between the latent and the image. */
+export const latentSpaceSchema = z.object({
+  vae: modelIdSchema,
+  /** the latent is the VAE's posterior mean times this (SD-VAE: 0.18215) */
+  scale: z.number().positive(),
+  /** the decoded image [C, H, W] */
+  imageShape: z.tuple([z.number().int().min(1).max(4), z.number().int().min(1).max(8192), z.number().int().min(1).max(8192)])
+})
+export type LatentSpace = z.infer<typeof latentSpaceSchema>
+
 export const modelManifestSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -84,15 +94,18 @@ export const modelManifestSchema = z
     nullClass: z.number().int().min(0),
     files: z
       .object({
-        gradient: fileName,
+        /** absent only where `unavailable` says why the model cannot generate */
+        gradient: fileName.optional(),
         energy: fileName.optional(),
         classifier: fileName.optional(),
         decoder: fileName.optional(),
         encoder: fileName.optional()
       })
       .catchall(fileName),
-    /** shared parts kept in their own model folder, by id: { "vae": "sd-vae-ft-mse" } */
-    parts: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), modelIdSchema).optional(),
+    /** latent models: the VAE they need, by id (shared parts are never named by a path) */
+    latent: latentSpaceSchema.optional(),
+    /** why the studio cannot generate with this model (e.g. an imported energy-only EqM-E) */
+    unavailable: z.string().min(1).optional(),
     sampler: samplerSettingsSchema,
     ood: oodCalibrationSchema.nullable(),
     studio: studioDefaultsSchema.optional(),
@@ -102,8 +115,11 @@ export const modelManifestSchema = z
   .refine((m) => m.nullClass >= m.classes.length, {
     message: 'nullClass must be an index past the named classes'
   })
-  .refine((m) => m.space === 'pixel' || m.files.decoder !== undefined, {
-    message: 'latent models need files.decoder'
+  .refine((m) => m.space === 'pixel' || m.latent !== undefined || m.files.decoder !== undefined, {
+    message: 'latent models need a latent block (the VAE id and scale) or files.decoder'
+  })
+  .refine((m) => m.files.gradient !== undefined || m.unavailable !== undefined, {
+    message: 'files.gradient is required unless "unavailable" says why the model cannot generate'
   })
 export type ModelManifest = z.infer<typeof modelManifestSchema>
 

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve, sep } from 'node:path'
-import { homedir } from 'node:os'
 import { parseArgs } from 'node:util'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { EngineSupervisor } from '../engine/hosts/engine-supervisor'
 import { forkNodeEngine, type NodeEngineProcess } from '../engine/hosts/node-engine-process'
 import { defaultModelsRoot } from '../engine/hosts/host-config'
+import { defaultUserData, userModelsRoot } from '../engine/user-data'
 import type { EngineStatus } from '../shared/engine-status'
 import type { ClientMessage } from '../shared/engine-protocol'
 import { isEngineToHost, isHostCommand, type HostToEngine, type ServerToPage } from '../shared/process-messages'
@@ -168,14 +168,6 @@ function send(res: ServerResponse, status: number, text: string): void {
   res.end(text)
 }
 
-/** Same folder Electron uses for app "eqm-studio", so desktop and browser mode share the session. */
-export function defaultUserData(): string {
-  if (process.env.EQM_USER_DATA) return process.env.EQM_USER_DATA
-  if (process.platform === 'win32') return join(process.env.APPDATA ?? homedir(), 'eqm-studio')
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'eqm-studio')
-  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'eqm-studio')
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -192,7 +184,7 @@ async function main(): Promise<void> {
   const server = await startWebServer({
     port,
     rendererDir: join(__dirname, '..', 'renderer'),
-    modelRoots: values.models?.length ? values.models : [defaultModelsRoot()],
+    modelRoots: values.models?.length ? values.models : [defaultModelsRoot(), userModelsRoot(values['user-data'] ?? defaultUserData())],
     userData: values['user-data'] ?? defaultUserData(),
     engineHost: join(__dirname, 'engine-host.js')
   })

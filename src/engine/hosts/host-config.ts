@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { EngineOptions } from '../engine'
 import type { ProviderName } from '../../shared/engine-protocol'
+import { userModelsRoot } from '../user-data'
 
 /** Passed from the parent as one JSON argument, so hosts read no ambient state but env overrides. */
 export interface HostConfig {
@@ -18,7 +19,7 @@ export function hostConfigArg(config: HostConfig): string {
 
 export function readHostConfig(argv: readonly string[]): EngineOptions {
   const arg = argv.find((a) => a.startsWith(HOST_CONFIG_FLAG))
-  const config: HostConfig = arg ? JSON.parse(arg.slice(HOST_CONFIG_FLAG.length)) : { modelRoots: [defaultModelsRoot()] }
+  const config: HostConfig = arg ? JSON.parse(arg.slice(HOST_CONFIG_FLAG.length)) : { modelRoots: [defaultModelsRoot(), userModelsRoot()] }
   const provider = (process.env.EQM_PROVIDER as ProviderName | 'auto' | undefined) ?? config.provider
   return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider }
 }

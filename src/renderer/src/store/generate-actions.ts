@@ -12,7 +12,8 @@ export async function loadModels(store: StudioStore, client: EngineClient): Prom
       preference === 'auto' ? client.call('engine.info', {}) : client.call('engine.setProvider', { provider: preference })
     ])
     const state = store.getState()
-    const modelId = models.some((m) => m.id === state.modelId) ? state.modelId : models[0]?.id ?? null
+    // an imported latent model is listed but cannot run jobs yet (m.unavailable): not picked by default
+    const modelId = models.some((m) => m.id === state.modelId) ? state.modelId : (models.find((m) => !m.unavailable) ?? models[0])?.id ?? null
     const model = models.find((m) => m.id === modelId)
     store.setState({
       models,

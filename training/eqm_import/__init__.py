@@ -1,0 +1,1 @@
+"""Importers for published EqM checkpoints and the SD-VAE (eqm import / eqm import-vae)."""
