@@ -5,6 +5,13 @@ counters, RNG) go to training/runs/<name>/ckpt.pt every --ckpt-minutes and at th
 the same command resumes from the checkpoint; --minutes is the TOTAL training-time budget across
 resumes (the run stops itself cleanly when it is spent). --max-images caps images seen (to
 match budgets between runs). The loss log is training/runs/<name>/log.jsonl.
+
+Several processes (torchrun; see distributed.py): --batch is the GLOBAL batch, split evenly
+across ranks; every rank walks the same seeded order of the data and draws the same per-step
+random numbers for the whole global batch (objectives.StepDraws), keeping its own rows, and
+DistributedDataParallel averages gradients, so N processes train as one would on the same
+global batch (checked in training/tests/test_distributed.py). Rank 0 writes checkpoints and
+logs; every rank resumes from them.
 """
 import argparse
 import copy
@@ -19,7 +26,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import load_split  # noqa: E402
 from model import build_model, count_params  # noqa: E402
-from objectives import LOSSES  # noqa: E402
+from objectives import LOSSES, StepDraws  # noqa: E402
+from distributed import Distributed  # noqa: E402
 
 RUNS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs")
 
@@ -61,6 +69,10 @@ def save_ckpt(path, state):
 def main(argv=None):
     args = parse(argv)
     torch.set_num_threads(args.threads)
+    ranks = Distributed()
+    if ranks.enabled and args.objective == "eqme":
+        raise SystemExit("EqM-E trains by double backprop, which DistributedDataParallel does not support: train it with one process")
+    rows = ranks.rows(args.batch)
     run_dir = os.path.join(args.runs_dir, args.name)
     os.makedirs(run_dir, exist_ok=True)
     ckpt_path = os.path.join(run_dir, "ckpt.pt")
@@ -71,7 +83,7 @@ def main(argv=None):
     config["model"] = model_cfg
 
     torch.manual_seed(args.seed)
-    model = build_model(model_cfg)
+    model = build_model(model_cfg).to(ranks.device)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -79,17 +91,21 @@ def main(argv=None):
     state = dict(step=0, images=0, train_seconds=0.0, epoch=0, pos=0)
     perm = None
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path)
+        ck = torch.load(ckpt_path, map_location=ranks.device)
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["opt"])
         state = ck["state"]
         perm = ck["perm"]
-        torch.set_rng_state(ck["rng"])
-        print(f"resumed from {ckpt_path} at step {state['step']}", flush=True)
+        if ranks.is_main:
+            print(f"resumed from {ckpt_path} at step {state['step']}", flush=True)
     config["parameters"] = count_params(model)
-    with open(os.path.join(run_dir, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
+    config["processes"] = ranks.world
+    if ranks.is_main:
+        with open(os.path.join(run_dir, "config.json"), "w") as f:
+            json.dump(config, f, indent=2)
+    # gradients are averaged across ranks; the parameters start equal (same seed) and stay equal
+    trained = torch.nn.parallel.DistributedDataParallel(model) if ranks.enabled else model
 
     x_all, y_all = load_split("train")
     if args.subset:
@@ -100,7 +116,7 @@ def main(argv=None):
     if args.objective in ("eqm", "eqme"):
         loss_kw.update(a=args.a, lam=args.lam, kind=args.decay)
     budget = args.minutes * 60.0
-    log = open(os.path.join(run_dir, "log.jsonl"), "a")
+    log = open(os.path.join(run_dir, "log.jsonl"), "a") if ranks.is_main else None
     t_start = time.time()
     base_seconds = state["train_seconds"]
     last_ckpt = time.time()
@@ -108,12 +124,14 @@ def main(argv=None):
 
     def checkpoint():
         state["train_seconds"] = base_seconds + time.time() - t_start
-        save_ckpt(ckpt_path, dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
-                                  state=state, perm=perm, rng=torch.get_rng_state(), config=config))
+        if ranks.is_main:
+            save_ckpt(ckpt_path, dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
+                                      state=state, perm=perm, config=config))
 
     model.train()
     while True:
-        elapsed = base_seconds + time.time() - t_start
+        # the slowest rank's clock decides, so every rank stops and schedules its LR alike
+        elapsed = ranks.max(base_seconds + time.time() - t_start)
         if elapsed >= budget:
             break
         if args.max_images and state["images"] >= args.max_images:
@@ -121,12 +139,14 @@ def main(argv=None):
         if args.max_steps and state["step"] >= args.max_steps:
             break
         if perm is None or state["pos"] + args.batch > n:
-            perm = torch.randperm(n)
+            # one seeded global order, the same on every rank
+            perm = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed * 1_000_003 + state["epoch"]))
             state["pos"] = 0
             state["epoch"] += 1
-        idx = perm[state["pos"]:state["pos"] + args.batch]
+        idx = perm[state["pos"]:state["pos"] + args.batch][rows]
         state["pos"] += args.batch
-        x, y = x_all[idx], y_all[idx]
+        x, y = x_all[idx].to(ranks.device), y_all[idx].to(ranks.device)
+        draws = StepDraws(args.seed, state["step"], rows, args.batch)
         # learning rate: linear warmup, then cosine decay over the budget: by images seen when
         # --max-images caps the run (a baseline matched on images must not depend on how busy
         # the CPU was), else by elapsed fraction of the time budget
@@ -135,7 +155,7 @@ def main(argv=None):
         lr *= min(1.0, (state["step"] + 1) / args.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
-        loss = loss_fn(model, x, y, **loss_kw)
+        loss = loss_fn(trained, x, y, draws=draws, **loss_kw)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -147,10 +167,10 @@ def main(argv=None):
             for be, bm in zip(ema.buffers(), model.buffers()):
                 be.copy_(bm)
         state["step"] += 1
-        state["images"] += x.shape[0]
-        run_loss += loss.item()
+        state["images"] += args.batch
+        run_loss += ranks.mean(loss.item())
         run_count += 1
-        if state["step"] % args.log_every == 0:
+        if state["step"] % args.log_every == 0 and ranks.is_main:
             now = time.time()
             rec = dict(step=state["step"], images=state["images"], epoch=state["epoch"], loss=run_loss / run_count,
                        lr=lr, img_per_s=(state["images"] - img_log) / max(1e-9, now - t_log),
@@ -163,8 +183,11 @@ def main(argv=None):
             checkpoint()
             last_ckpt = time.time()
     checkpoint()
-    print(json.dumps(dict(done=True, step=state["step"], images=state["images"],
-                          minutes=state["train_seconds"] / 60)), flush=True)
+    if ranks.is_main:
+        print(json.dumps(dict(done=True, step=state["step"], images=state["images"],
+                              minutes=state["train_seconds"] / 60)), flush=True)
+    ranks.barrier()
+    ranks.close()
     return state
 
 
