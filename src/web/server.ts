@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { readFile, stat } from 'node:fs/promises'
-import { extname, join, normalize, resolve, sep } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { EngineSupervisor } from '../engine/hosts/engine-supervisor'
@@ -9,23 +8,18 @@ import { defaultModelsRoot } from '../engine/hosts/host-config'
 import { defaultUserData, userModelsRoot } from '../engine/user-data'
 import type { EngineStatus } from '../shared/engine-status'
 import type { ClientMessage } from '../shared/engine-protocol'
-import { isEngineToHost, isHostCommand, type HostToEngine, type ServerToPage } from '../shared/process-messages'
-import { CONTENT_SECURITY_POLICY, isAllowedHost, isAllowedOrigin, newToken, tokensEqual } from './security'
+import { isEngineToHost, type HostToEngine, type ServerToPage } from '../shared/process-messages'
+import { MAX_WIRE_MESSAGE_BYTES } from '../shared/wire-limits'
+import { isAllowedHost, isAllowedOrigin, newToken, tokensEqual } from './security'
+import { judgeFrame } from './socket-frames'
+import { StaticFolder } from './static-files'
 
 /**
  * Browser mode: the built renderer and the engine contract over a WebSocket, on loopback
- * only, behind a per-launch token. For GPU boxes without a display, and for e2e tests.
+ * only, behind a per-launch token (docs/browser-mode-token.md says why). For GPU boxes
+ * without a display, and for e2e tests. No client message may stop it: every bad frame gets
+ * a close code or an error reply (socket-frames.ts).
  */
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2'
-}
-
 export interface WebServerOptions {
   port: number
   rendererDir: string
@@ -42,9 +36,11 @@ export async function startWebServer(options: WebServerOptions) {
   let nextConn = 1
   let engine: NodeEngineProcess | null = null
 
+  const sendTo = (socket: WebSocket, message: unknown) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message))
+  }
   const broadcast = (message: ServerToPage) => {
-    const text = JSON.stringify(message)
-    for (const socket of sockets.values()) socket.send(text)
+    for (const socket of sockets.values()) sendTo(socket, message)
   }
   const toEngine = (message: HostToEngine) => engine?.postMessage(message)
   const openConnections = () => {
@@ -55,7 +51,9 @@ export async function startWebServer(options: WebServerOptions) {
       engine = forkNodeEngine(options.engineHost, { modelRoots: options.modelRoots, sessionFile: join(options.userData, 'session.json') }, options.engineExecArgv)
       const current = engine
       current.on('message', (message) => {
-        if (isEngineToHost(message) && message.type === 'message' && current === engine) sockets.get(message.conn)?.send(JSON.stringify(message.data))
+        if (!isEngineToHost(message) || message.type !== 'message' || current !== engine) return
+        const socket = sockets.get(message.conn)
+        if (socket) sendTo(socket, message.data)
       })
       return current
     },
@@ -65,80 +63,71 @@ export async function startWebServer(options: WebServerOptions) {
     notify: (status: EngineStatus) => broadcast({ kind: 'host-status', status })
   })
 
+  const files = new StaticFolder(options.rendererDir)
   const server = createServer((req, res) => {
-    void serveHttp(req, res).catch(() => send(res, 500, 'internal error'))
+    void serveHttp(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, 'internal error')
+      else res.destroy()
+    })
   })
 
   async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isAllowedHost(req.headers.host, port())) return send(res, 403, 'forbidden host')
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed')
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    if (url.pathname === '/' || url.pathname === '/index.html') {
-      if (!tokensEqual(url.searchParams.get('token'), token)) {
-        return send(res, 401, 'EqM Studio: open the address that `npm run web` printed; it carries the access token.')
-      }
-      return serveFile(res, join(options.rendererDir, 'index.html'), true)
+    const raw = req.url ?? '/'
+    const query = raw.indexOf('?')
+    const rawPath = query < 0 ? raw : raw.slice(0, query)
+    if (!rawPath.startsWith('/')) return send(res, 400, 'bad request: the path must start with /')
+    const target = await files.locate(rawPath)
+    if (target.status !== 200) return send(res, target.status, target.text)
+    // the token guards the page itself, however its path was spelled
+    if (target.isIndex && !tokensEqual(new URLSearchParams(query < 0 ? '' : raw.slice(query + 1)).get('token'), token)) {
+      return send(res, 401, 'EqM Studio: open the address that `npm run web` printed; it carries the access token.')
     }
-    const file = resolve(options.rendererDir, normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, ''))
-    if (!file.startsWith(resolve(options.rendererDir) + sep)) return send(res, 404, 'not found')
-    return serveFile(res, file, false)
+    if (!(await files.send(res, target.file, target.isIndex, req.method === 'HEAD'))) send(res, 404, 'not found')
   }
 
-  async function serveFile(res: ServerResponse, file: string, noStore: boolean): Promise<void> {
-    try {
-      if (!(await stat(file)).isFile()) return send(res, 404, 'not found')
-    } catch {
-      return send(res, 404, 'not found')
-    }
-    const body = await readFile(file)
-    res.writeHead(200, {
-      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': noStore ? 'no-store' : 'no-cache'
-    })
-    res.end(body)
-  }
-
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 96 * 1024 * 1024 })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES })
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    const ok =
-      url.pathname === '/ws' &&
-      isAllowedHost(req.headers.host, port()) &&
-      isAllowedOrigin(req.headers.origin, port()) &&
-      tokensEqual(url.searchParams.get('token'), token)
+    // a client resetting mid-handshake must not become an unhandled 'error'
+    socket.on('error', () => socket.destroy())
+    let ok = false
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      ok =
+        url.pathname === '/ws' &&
+        isAllowedHost(req.headers.host, port()) &&
+        isAllowedOrigin(req.headers.origin, port()) &&
+        tokensEqual(url.searchParams.get('token'), token)
+    } catch {
+      ok = false
+    }
     if (!ok) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n')
-      socket.destroy()
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n')
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = nextConn++
-      sockets.set(conn, ws)
-      toEngine({ type: 'open', conn })
-      ws.send(JSON.stringify({ kind: 'host-status', status: supervisor.current } satisfies ServerToPage))
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) return
-        let message: unknown
-        try {
-          message = JSON.parse(data.toString())
-        } catch {
-          return
-        }
-        if (isHostCommand(message)) {
-          if (message.command === 'restart-engine') supervisor.restart()
-          return
-        }
-        toEngine({ type: 'message', conn, data: message as ClientMessage })
-      })
-      ws.on('close', () => {
-        sockets.delete(conn)
-        toEngine({ type: 'close', conn })
-      })
-    })
+    wss.handleUpgrade(req, socket, head, (ws) => attachSocket(ws))
   })
+
+  function attachSocket(ws: WebSocket): void {
+    const conn = nextConn++
+    sockets.set(conn, ws)
+    toEngine({ type: 'open', conn })
+    sendTo(ws, { kind: 'host-status', status: supervisor.current } satisfies ServerToPage)
+    // ws reports over-size (closed with 1009) and invalid UTF-8 (1007) frames here; it has already closed the socket
+    ws.on('error', () => undefined)
+    ws.on('message', (data, isBinary) => {
+      const verdict = judgeFrame(data, isBinary)
+      if (verdict.action === 'close') ws.close(verdict.code, verdict.reason)
+      else if (verdict.action === 'reply') sendTo(ws, verdict.reply)
+      else if (verdict.action === 'host-command') supervisor.restart()
+      else toEngine({ type: 'message', conn, data: verdict.message as ClientMessage })
+    })
+    ws.on('close', () => {
+      sockets.delete(conn)
+      toEngine({ type: 'close', conn })
+    })
+  }
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject)
@@ -189,7 +178,7 @@ async function main(): Promise<void> {
     engineHost: join(__dirname, 'engine-host.js')
   })
   console.log(`EqM Studio (browser mode) at ${server.url}`)
-  console.log('Loopback only; the token in the address is the key. Ctrl+C stops.')
+  console.log('Loopback only; the token in the address is the key, new at each launch. Ctrl+C stops.')
   const stop = () => void server.close().then(() => process.exit(0))
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
