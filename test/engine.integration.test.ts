@@ -76,7 +76,7 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
   it('cancels mid-job and serves the next job', async () => {
     const client = new RecordingClient(engine)
     client.onFrame = (frame) => {
-      if (frame.step >= 3) void engine.call('cancel', { jobId: 'long-1' })
+      if (frame.step >= 3) void engine.call('cancel', { jobId: 'long-1' }, client)
     }
     const run = engine.call('generate', { ...quadratic, jobId: 'long-1', sampler: { maxSteps: 5000, stopGradNorm: 0 } }, client)
     await expect(run).rejects.toMatchObject({ code: 'cancelled' })
@@ -102,7 +102,9 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
     await expect(engine.call('constructor' as never, {})).rejects.toMatchObject({ code: 'unknown-method' })
     const client = new RecordingClient(engine)
     const first = engine.call('generate', { ...quadratic, jobId: 'twice', sampler: { maxSteps: 300, stopGradNorm: 0 } }, client)
-    await expect(engine.call('generate', { ...quadratic, jobId: 'twice' })).rejects.toThrow(/already queued or running/)
+    await expect(engine.call('generate', { ...quadratic, jobId: 'twice' }, client)).rejects.toThrow(/already queued or running/)
+    // job ids are per client: another client's 'twice' is its own job, and cannot cancel the first
+    await expect(engine.call('cancel', { jobId: 'twice' })).resolves.toEqual({ cancelled: false })
     await expect(first).resolves.toMatchObject({ jobId: 'twice' })
     expect(client.jobStates('twice')).toEqual(['queued', 'running', 'done'])
   })

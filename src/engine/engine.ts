@@ -13,6 +13,8 @@ import { describeZodError } from '../shared/manifest'
 import { ENGINE_VERSION } from '../shared/version'
 import { EngineError, toErrorPayload } from './errors'
 import { JobQueue } from './job-queue'
+import { JobOwners } from './job-owners'
+import { describeDepthProblem } from '../shared/wire-limits'
 import { describeModel, scanModels, unavailableReason, type ModelEntry, type ModelProblem } from './model-registry'
 import { OnnxGradientField } from './onnx-field'
 import type { ShippedModels } from './model-files'
@@ -55,8 +57,8 @@ export class Engine {
   private providerChoice: ProviderChoice | null = null
   private requestedProvider: ProviderName | 'auto'
   private readonly queue: JobQueue
-  private readonly jobClients = new Map<string, EngineSink>()
-  private readonly ackTargets = new Map<string, (seq: number) => void>()
+  private readonly owners = new JobOwners()
+  private internalJobs = 0
   private readonly sessions: SessionStore | null
 
   constructor(private readonly options: EngineOptions) {
@@ -69,7 +71,8 @@ export class Engine {
   /** Serves one wire message from a client; replies go back through the same client. */
   receive(client: EngineSink, message: ClientMessage): void {
     if (message?.kind === 'ack') {
-      this.ackTargets.get(message.jobId)?.(message.seq)
+      if (typeof message.jobId === 'string' && typeof message.seq === 'number' && Number.isFinite(message.seq)) this.owners.ack(client, message.jobId, message.seq)
+      else client.send({ kind: 'response', id: -1, ok: false, error: { code: 'bad-request', message: 'malformed ack: needs a string jobId and a finite number seq' } })
       return
     }
     if (message?.kind !== 'request' || typeof message.id !== 'number') {
@@ -84,7 +87,7 @@ export class Engine {
 
   /** A client went away: its queued and running jobs are cancelled. */
   detach(client: EngineSink): void {
-    for (const [jobId, owner] of this.jobClients) if (owner === client) this.queue.cancel(jobId)
+    for (const key of this.owners.keysOf(client)) this.queue.cancel(key)
   }
 
   /** Validates params and runs a method: the one entry for wire requests and in-process callers. */
@@ -92,6 +95,9 @@ export class Engine {
     if (typeof method !== 'string' || !Object.hasOwn(engineParamSchemas, method)) {
       throw new EngineError('unknown-method', `unknown method ${String(method)}`)
     }
+    // bounded before zod walks it or a store serialises it (in-process callers skip the server's check)
+    const tooDeep = describeDepthProblem(params, `${method} params`)
+    if (tooDeep) throw new EngineError('bad-request', tooDeep)
     const schema = engineParamSchemas[method]
     const parsed = schema.safeParse(params ?? {})
     if (!parsed.success) throw new EngineError('bad-request', `${method}: ${describeZodError(parsed.error)}`)
@@ -106,7 +112,7 @@ export class Engine {
   private readonly handlers: Handlers = {
     'engine.info': async () => this.info(),
     'engine.setProvider': async ({ provider }) =>
-      this.queue.submit(`set-provider-${Date.now()}`, async () => {
+      this.queue.submit(`engine/set-provider-${++this.internalJobs}`, async () => {
         this.requestedProvider = provider
         await this.releaseFields()
         this.providerChoice = null
@@ -125,25 +131,30 @@ export class Engine {
         const entry = this.model(params.modelId)
         return runRepair(await this.jobModels(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
       }),
-    'ood.score': async (params) =>
-      this.queue.submit(`ood-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, async () => {
+    'ood.score': async (params, client) =>
+      this.runJob(`ood-${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
         return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params) }
       }),
-    'image.classify': async (params) =>
-      this.queue.submit(`classify-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, async () => {
+    'image.classify': async (params, client) =>
+      this.runJob(`classify-${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
         return runClassify(await this.classifier(entry), entry.manifest, params)
       }),
-    cancel: async ({ jobId }) => ({ cancelled: this.queue.cancel(jobId) }),
+    cancel: async ({ jobId }, client) => ({ cancelled: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.cancel(this.owners.key(client, jobId)) }),
     'session.save': async ({ data }) => this.requireSessions().save(data),
     'session.load': async () => this.requireSessions().load()
   }
 
+  /** Queues a client's job under its scoped key; the client's cap and duplicate ids are checked first. */
   private runJob<T>(jobId: string, client: EngineSink, run: (context: { isCancelled(): boolean }) => Promise<T>): Promise<T> {
-    if (this.jobClients.has(jobId)) return Promise.reject(new EngineError('bad-request', `a job with id ${jobId} is already queued or running`))
-    this.jobClients.set(jobId, client)
-    return this.queue.submit(jobId, run).finally(() => this.jobClients.delete(jobId))
+    let key: string
+    try {
+      key = this.owners.claim(client, jobId)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.queue.submit(key, run).finally(() => this.owners.release(key))
   }
 
   private jobRuntime(jobId: string, client: EngineSink, context: { isCancelled(): boolean }) {
@@ -151,15 +162,14 @@ export class Engine {
       isCancelled: context.isCancelled,
       frameIntervalMs: this.options.frameIntervalMs ?? 33,
       sendFrame: (frame: import('../shared/frames').Frame) => client.send({ kind: 'event', event: 'frame', data: frame }),
-      onAck: (listener: ((seq: number) => void) | null) => {
-        if (listener) this.ackTargets.set(jobId, listener)
-        else this.ackTargets.delete(jobId)
-      }
+      onAck: (listener: ((seq: number) => void) | null) => this.owners.onAck(this.owners.key(client, jobId), listener)
     }
   }
 
   private emitJobEvent(event: JobEvent): void {
-    this.jobClients.get(event.jobId)?.send({ kind: 'event', event: 'job', data: event })
+    // the queue speaks scoped keys; the owner hears its own job id
+    const owner = this.owners.owner(event.jobId)
+    owner?.client.send({ kind: 'event', event: 'job', data: { ...event, jobId: owner.jobId } })
   }
 
   private requireSessions(): SessionStore {

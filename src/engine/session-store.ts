@@ -1,34 +1,31 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { readFileSync, existsSync } from 'node:fs'
 import type { SessionSnapshot } from '../shared/engine-protocol'
+import { MAX_SESSION_BYTES, describeDepthProblem } from '../shared/wire-limits'
 import { EngineError } from './errors'
-
-/** Largest session the autosave accepts; results are small PNGs, so this is generous. */
-export const MAX_SESSION_BYTES = 64 * 1024 * 1024
+import { removeStaleTemporaries, writeFileDurably } from './durable-file'
 
 /**
- * The studio's autosave, in the user-data folder. Written to a temporary file, flushed, then
- * renamed over the old one, so a crash mid-write leaves the previous session intact.
+ * The studio's autosave, in the user-data folder. Written durably (temporary file, fsync,
+ * rename, folder fsync), so a crash mid-write leaves the previous session intact; temporary
+ * files of a save that was killed are removed when the store opens.
  */
 export class SessionStore {
-  constructor(private readonly file: string) {}
+  /** temporary files of killed saves found and removed at start */
+  readonly removedTemporaries: string[]
+
+  constructor(private readonly file: string) {
+    this.removedTemporaries = removeStaleTemporaries(file)
+  }
 
   save(data: unknown): { savedAt: string } {
+    const tooDeep = describeDepthProblem(data, 'the session')
+    if (tooDeep) throw new EngineError('bad-request', tooDeep)
     const savedAt = new Date().toISOString()
     const text = JSON.stringify({ savedAt, data } satisfies SessionSnapshot)
     if (text.length > MAX_SESSION_BYTES) {
       throw new EngineError('bad-request', `the session is ${(text.length / 1e6).toFixed(1)} MB, more than the ${MAX_SESSION_BYTES / 1e6} MB autosave limit`)
     }
-    mkdirSync(dirname(this.file), { recursive: true })
-    const temporary = `${this.file}.${process.pid}.tmp`
-    writeFileSync(temporary, text)
-    const fd = openSync(temporary, 'r')
-    try {
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(temporary, this.file)
+    writeFileDurably(this.file, text)
     return { savedAt }
   }
 

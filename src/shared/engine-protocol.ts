@@ -93,7 +93,11 @@ export type EngineErrorCode =
   | 'model-output'
   | 'image-invalid'
   | 'cancelled'
+  /** the connection already holds its most jobs (MAX_JOBS_PER_CONNECTION) */
+  | 'busy'
   | 'engine-crashed'
+  /** browser mode, set by the page: its server is unreachable, so the call was not sent */
+  | 'disconnected'
   | 'internal'
 
 export interface EngineErrorPayload {

@@ -88,4 +88,32 @@ describe('EngineSupervisor with a real engine process', () => {
     const failed = await until('failed state', () => statuses.find((s) => s.state === 'failed'))
     expect(failed.reason).toMatch(/gave up after 2 restarts/)
   })
+
+  it('counts crashes in a row only: an engine that stayed healthy starts the count again', async () => {
+    const statuses: EngineStatus[] = []
+    const processes: ReturnType<typeof forkEngineHost>[] = []
+    supervisor = new EngineSupervisor<FakePort>({
+      fork: () => {
+        const p = forkEngineHost({ modelRoots: [FIXTURE_MODELS] })
+        processes.push(p)
+        return p
+      },
+      createChannel: fakeChannel,
+      deliverToWindow: () => undefined,
+      notify: (status) => statuses.push(status),
+      restartDelayMs: () => 5,
+      maxRestarts: 2,
+      healthyAfterMs: 200
+    })
+    supervisor.start()
+    // three crashes, each after the engine was up longer than the healthy period: more than maxRestarts in all
+    for (let crash = 1; crash <= 3; crash++) {
+      await until(`ready #${crash}`, () => statuses.filter((s) => s.state === 'ready').length === crash)
+      await new Promise((r) => setTimeout(r, 400))
+      processes[crash - 1].kill()
+    }
+    const ready = await until('ready after the third crash', () => statuses.filter((s) => s.state === 'ready')[3])
+    expect(ready.restarts).toBe(3)
+    expect(statuses.some((s) => s.state === 'failed')).toBe(false)
+  })
 })

@@ -18,16 +18,25 @@ export interface SupervisorDeps<Port> {
   notify(status: EngineStatus): void
   /** how long to wait before restart n (1-based); crash loops back off */
   restartDelayMs?: (restart: number) => number
+  /** restarts in a row (without a healthy period between) before giving up */
   maxRestarts?: number
+  /** an engine ready this long is healthy: the crash-loop count starts again from 0 */
+  healthyAfterMs?: number
 }
 
 /**
  * Keeps one engine process alive: forks it, connects the window to it with a MessagePort,
- * and after a crash tells the UI why, restarts it and reconnects the window.
+ * and after a crash tells the UI why, restarts it and reconnects the window. Crashes in a row
+ * back off and end in 'failed'; an engine that stayed up for healthyAfterMs resets that count,
+ * so a crash a day does not add up to giving up in a week.
  */
 export class EngineSupervisor<Port> {
   private process: EngineProcess | null = null
+  /** restarts since start (shown to the user) */
   private restarts = 0
+  /** restarts since the engine was last healthy (backoff and giving up) */
+  private crashesInRow = 0
+  private healthyTimer: ReturnType<typeof setTimeout> | null = null
   private stopping = false
   private status: EngineStatus = { state: 'starting', restarts: 0 }
   private restartTimer: ReturnType<typeof setTimeout> | null = null
@@ -56,6 +65,7 @@ export class EngineSupervisor<Port> {
     if (this.restartTimer) clearTimeout(this.restartTimer)
     this.restartTimer = null
     this.restarts = 0
+    this.crashesInRow = 0
     const old = this.process
     this.process = null
     if (old) {
@@ -67,6 +77,7 @@ export class EngineSupervisor<Port> {
   stop(): void {
     this.stopping = true
     if (this.restartTimer) clearTimeout(this.restartTimer)
+    this.clearHealthyTimer()
     this.process?.kill()
     this.process = null
   }
@@ -79,26 +90,39 @@ export class EngineSupervisor<Port> {
       if (child !== this.process) return
       if (isEngineToHost(message) && message.type === 'ready') {
         this.setStatus({ state: 'ready', restarts: this.restarts, pid: child.pid, reason: this.status.reason })
+        this.clearHealthyTimer()
+        this.healthyTimer = setTimeout(() => {
+          this.healthyTimer = null
+          if (child === this.process) this.crashesInRow = 0
+        }, this.deps.healthyAfterMs ?? 60_000)
+        this.healthyTimer.unref?.()
         this.connectWindow()
       }
     })
     child.on('exit', (code) => {
       if (child !== this.process || this.stopping) return
       this.process = null
+      this.clearHealthyTimer()
       const reason = describeExit(code)
       const max = this.deps.maxRestarts ?? 5
-      if (this.restarts >= max) {
-        this.setStatus({ state: 'failed', reason: `${reason}; gave up after ${max} restarts`, restarts: this.restarts })
+      if (this.crashesInRow >= max) {
+        this.setStatus({ state: 'failed', reason: `${reason}; gave up after ${max} restarts in a row`, restarts: this.restarts })
         return
       }
       this.setStatus({ state: 'crashed', reason, restarts: this.restarts })
       this.restarts++
-      const delay = this.deps.restartDelayMs?.(this.restarts) ?? Math.min(5000, 250 * 2 ** (this.restarts - 1))
+      this.crashesInRow++
+      const delay = this.deps.restartDelayMs?.(this.crashesInRow) ?? Math.min(5000, 250 * 2 ** (this.crashesInRow - 1))
       this.restartTimer = setTimeout(() => {
         this.restartTimer = null
         if (!this.stopping) this.spawn()
       }, delay)
     })
+  }
+
+  private clearHealthyTimer(): void {
+    if (this.healthyTimer) clearTimeout(this.healthyTimer)
+    this.healthyTimer = null
   }
 
   private setStatus(status: EngineStatus): void {
