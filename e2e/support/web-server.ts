@@ -10,12 +10,20 @@ export interface RunningServer {
   origin: string
   userData: string
   process: ChildProcess
-  stop(): Promise<void>
+  /** stops the server; the user-data folder is removed unless kept (a restart on it follows) */
+  stop(options?: { keepUserData?: boolean }): Promise<void>
+}
+
+export interface ServerOptions {
+  /** 0 (default): a free port */
+  port?: number
+  /** more command-line arguments, e.g. --new-token */
+  args?: string[]
 }
 
 /** Starts the built browser-mode server (npm run web without the build) on a free port. */
-export async function startServer(modelRoots: string[], userData = mkdtempSync(join(tmpdir(), 'eqm-e2e-'))): Promise<RunningServer> {
-  const args = [join(ROOT, 'out/main/web-server.js'), '--port', '0', '--user-data', userData, ...modelRoots.flatMap((m) => ['--models', m])]
+export async function startServer(modelRoots: string[], userData = mkdtempSync(join(tmpdir(), 'eqm-e2e-')), options: ServerOptions = {}): Promise<RunningServer> {
+  const args = [join(ROOT, 'out/main/web-server.js'), '--port', String(options.port ?? 0), '--user-data', userData, ...modelRoots.flatMap((m) => ['--models', m]), ...(options.args ?? [])]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const url = await new Promise<string>((resolve, reject) => {
@@ -37,13 +45,13 @@ export async function startServer(modelRoots: string[], userData = mkdtempSync(j
     origin: new URL(url).origin,
     userData,
     process: child,
-    stop: async () => {
+    stop: async ({ keepUserData = false } = {}) => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r))
         child.kill('SIGTERM')
         await exited
       }
-      rmSync(userData, { recursive: true, force: true })
+      if (!keepUserData) rmSync(userData, { recursive: true, force: true })
     }
   }
 }

@@ -19,16 +19,23 @@ if ('error' in host) {
   const store = createStudioStore()
   const client = new EngineClient()
   let crash: string | null = null
+  let serverLost = false
   host.onStatus((status) => {
     store.setState({ engineStatus: status })
     if (status.state === 'crashed') crash = status.reason ?? 'unknown reason'
-    if (status.state === 'ready' && crash !== null) {
+    if (status.state === 'disconnected') serverLost = true
+    if (status.state === 'ready' && serverLost) {
+      store.setState({ notice: { kind: 'info', text: 'Reconnected to the browser-mode server. Your canvas and gallery are kept; a job that was running when it went away must be started again.' } })
+      serverLost = false
+      crash = null
+    } else if (status.state === 'ready' && crash !== null) {
       store.setState({ notice: { kind: 'info', text: `The engine crashed (${crash}) and was restarted. Your canvas and gallery are kept; a job that was running must be started again.` } })
       crash = null
     }
-    if (status.state === 'crashed' || status.state === 'failed') {
-      client.detach(`the engine ${status.state === 'failed' ? 'stopped' : 'crashed'}: ${status.reason ?? 'unknown reason'}`)
-    }
+    if (status.state === 'crashed') client.detach(`the engine crashed: ${status.reason ?? 'unknown reason'}`)
+    // nothing will answer until the user acts (failed) or the server returns (disconnected): fail calls now
+    if (status.state === 'failed') client.disconnect(`the engine stopped: ${status.reason ?? 'unknown reason'}; press Restart engine`)
+    if (status.state === 'disconnected') client.disconnect(status.reason ?? 'the browser-mode server is not reachable')
   })
   let restored = false
   host.onConnection((connection) => {

@@ -1,6 +1,7 @@
 import type { EngineErrorPayload, EngineMessage, EngineMethod, JobEvent, ParamsOf, ResultOf } from '../../../shared/engine-protocol'
 import type { Frame } from '../../../shared/frames'
 import type { EngineConnection } from './connection'
+import { describeDepthProblem } from '../../../shared/wire-limits'
 
 export class EngineCallError extends Error {
   constructor(readonly payload: EngineErrorPayload) {
@@ -20,7 +21,9 @@ interface Pending {
 /**
  * Typed calls to the engine over whatever connection the host provides. Calls made before
  * a connection exists wait for it; calls in flight when the engine dies fail with
- * 'engine-crashed' instead of hanging.
+ * 'engine-crashed' instead of hanging. While the host says it cannot reach the engine at all
+ * (browser mode, server gone), calls fail at once with 'disconnected': nothing is queued that
+ * could not be sent.
  */
 export class EngineClient {
   private connection: EngineConnection | null = null
@@ -29,9 +32,11 @@ export class EngineClient {
   private readonly waiting: (() => void)[] = []
   private readonly frameListeners = new Map<string, (frame: Frame) => void>()
   private readonly jobListeners = new Set<(event: JobEvent) => void>()
+  private unreachable: string | null = null
 
   attach(connection: EngineConnection): void {
     this.failPending('the engine restarted; the request was lost')
+    this.unreachable = null
     this.connection = connection
     connection.onMessage((message) => this.receive(message))
     for (const resume of this.waiting.splice(0)) resume()
@@ -43,12 +48,29 @@ export class EngineClient {
     this.failPending(reason)
   }
 
+  /** The engine cannot be reached until the next attach: in-flight and new calls fail now with `reason`. */
+  disconnect(reason: string): void {
+    this.connection = null
+    this.unreachable = reason
+    this.failPending(reason, 'disconnected')
+    for (const resume of this.waiting.splice(0)) resume()
+  }
+
   async call<M extends EngineMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-    if (!this.connection) await new Promise<void>((resume) => this.waiting.push(resume))
+    if (!this.connection && this.unreachable === null) await new Promise<void>((resume) => this.waiting.push(resume))
+    if (!this.connection) throw new EngineCallError({ code: 'disconnected', message: `${method} was not sent: ${this.unreachable ?? 'no connection to the engine'}` })
+    // the contract's bounds, checked here too: the server would refuse it (or close the socket) anyway
+    const tooDeep = describeDepthProblem(params, `${method} params`)
+    if (tooDeep) throw new EngineCallError({ code: 'bad-request', message: `${tooDeep}; it was not sent` })
     const id = this.nextId++
     return new Promise<ResultOf<M>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.connection!.send({ kind: 'request', id, method, params })
+      try {
+        this.connection!.send({ kind: 'request', id, method, params })
+      } catch (error) {
+        this.pending.delete(id)
+        reject(new EngineCallError({ code: 'bad-request', message: `${method} was not sent: ${(error as Error).message}` }))
+      }
     })
   }
 
@@ -83,8 +105,8 @@ export class EngineClient {
     }
   }
 
-  private failPending(reason: string): void {
-    for (const pending of this.pending.values()) pending.reject(new EngineCallError({ code: 'engine-crashed', message: reason }))
+  private failPending(reason: string, code: 'engine-crashed' | 'disconnected' = 'engine-crashed'): void {
+    for (const pending of this.pending.values()) pending.reject(new EngineCallError({ code, message: reason }))
     this.pending.clear()
   }
 }
