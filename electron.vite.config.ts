@@ -19,6 +19,7 @@ export default defineConfig({
           'web-server': resolve(__dirname, 'src/web/server.ts'),
           cli: resolve(__dirname, 'src/cli/index.ts'),
           bench: resolve(__dirname, 'bench/bench.ts'),
+          soak: resolve(__dirname, 'bench/soak.ts'),
           'ood-features': resolve(__dirname, 'bench/ood-features.ts')
         }
       }
