@@ -58,6 +58,7 @@ export class Engine {
   private requestedProvider: ProviderName | 'auto'
   private readonly queue: JobQueue
   private readonly owners = new JobOwners()
+  /** ids of the engine's own queue entries (OOD, classify): a ':' no client job id may hold, so they never collide */
   private internalJobs = 0
   private readonly sessions: SessionStore | null
 
@@ -132,12 +133,12 @@ export class Engine {
         return runRepair(await this.jobModels(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
       }),
     'ood.score': async (params, client) =>
-      this.runJob(`ood-${++this.internalJobs}`, client, async () => {
+      this.runJob(`ood:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
         return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params) }
       }),
     'image.classify': async (params, client) =>
-      this.runJob(`classify-${++this.internalJobs}`, client, async () => {
+      this.runJob(`classify:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
         return runClassify(await this.classifier(entry), entry.manifest, params)
       }),
