@@ -13,12 +13,13 @@ const { values } = parseArgs({
     renderer: { type: 'string' },
     models: { type: 'string', multiple: true },
     'user-data': { type: 'string' },
-    token: { type: 'string' }
+    token: { type: 'string' },
+    port: { type: 'string', default: '0' }
   }
 })
 
 startWebServer({
-  port: 0,
+  port: Number(values.port),
   rendererDir: values.renderer!,
   modelRoots: values.models ?? [],
   userData: values['user-data']!,

@@ -16,10 +16,11 @@ export interface ServerProcess {
 }
 
 /** Starts test/support/web-server-main.ts (the real server and engine, from source) on a free port. */
-export async function startServerProcess(options: { renderer: string; userData: string; models: string[]; token?: string }): Promise<ServerProcess> {
+export async function startServerProcess(options: { renderer: string; userData: string; models: string[]; token?: string; port?: number }): Promise<ServerProcess> {
   const args = ['--import', 'tsx', join(ROOT, 'test/support/web-server-main.ts'), '--renderer', options.renderer, '--user-data', options.userData]
   for (const m of options.models) args.push('--models', m)
   if (options.token) args.push('--token', options.token)
+  if (options.port) args.push('--port', String(options.port))
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()))
