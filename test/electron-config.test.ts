@@ -1,3 +1,4 @@
+import { CONTENT_SECURITY_POLICY as WEB_CSP } from '../src/web/security'
 import { describe, expect, it } from 'vitest'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -107,6 +108,12 @@ describe('Content-Security-Policy per mode', () => {
     expect(policy).toContain("connect-src 'self' ws://localhost:5173")
     expect(policy).toContain("style-src 'self' 'unsafe-inline'")
     expect(policy).not.toMatch(/ws:\/\/127\.0\.0\.1:\*|\*|unsafe-eval/)
+  })
+
+  it('browser mode: its own server only (the socket is same-origin), no inline styles or scripts', () => {
+    expect(WEB_CSP).toContain("connect-src 'self'")
+    expect(WEB_CSP).toContain("style-src 'self'")
+    expect(WEB_CSP).not.toMatch(/ws:|wss:|unsafe-inline|unsafe-eval|\*/)
   })
 
   it('the page carries no policy of its own (each mode sends its header)', () => {
