@@ -45,11 +45,55 @@ class Classifier(nn.Module):
         return self.head(self.drop(feats)), feats
 
 
+SHIPPED_ONNX = os.path.join(HERE, "..", "models", "fashion-mnist", "classifier.onnx")
+
+
 def load_classifier(path=os.path.join(HERE, "runs", "classifier", "classifier.pt")):
+    """The judge: its training checkpoint when this checkout has one, else the shipped ONNX
+    export of it (the same network with batch norms folded into the convolutions)."""
+    if not os.path.exists(path) and os.path.exists(SHIPPED_ONNX):
+        return FoldedClassifier.from_onnx(SHIPPED_ONNX)
     ck = torch.load(path)
     m = Classifier(**ck["config"])
     m.load_state_dict(ck["model"])
     return m.eval()
+
+
+class FoldedClassifier(nn.Module):
+    """Classifier as torch.onnx.export writes it in eval mode: conv+BN folded, dropout gone."""
+
+    def __init__(self, convs, hidden, head):
+        super().__init__()
+        self.convs = nn.ModuleList(convs)
+        self.hidden, self.head = hidden, head
+
+    def forward(self, x):
+        h = x
+        for i, conv in enumerate(self.convs):
+            h = F.relu(conv(h))
+            if i in (1, 3):
+                h = F.max_pool2d(h, 2)
+        feats = F.relu(self.hidden(h.mean((2, 3))))
+        return self.head(feats), feats
+
+    @staticmethod
+    def from_onnx(path):
+        import onnx
+        from onnx import numpy_helper
+        graph = onnx.load(path).graph
+        weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in graph.initializer}
+        ops = [n for n in graph.node if n.op_type in ("Conv", "Gemm")]
+        if [n.op_type for n in ops] != ["Conv"] * 5 + ["Gemm"] * 2:
+            raise ValueError(f"{path}: not the judge classifier's graph (5 convolutions, 2 dense layers)")
+
+        def layer(node):
+            w, b = weights[node.input[1]], weights[node.input[2]]
+            mod = nn.Conv2d(w.shape[1], w.shape[0], 3, padding=1) if node.op_type == "Conv" else nn.Linear(w.shape[1], w.shape[0])
+            mod.weight.data.copy_(w)
+            mod.bias.data.copy_(b)
+            return mod
+        layers = [layer(n) for n in ops]
+        return FoldedClassifier(layers[:5], layers[5], layers[6]).eval()
 
 
 @torch.no_grad()

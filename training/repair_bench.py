@@ -4,10 +4,12 @@
 
 Masks cover 10-50% of the image (boxes and brush-like strokes); noise of strength s is blended
 into the masked region, x <- x + m s (eps - x) (the training interpolation at gamma = 1 - s).
-EqM descends from there holding unmasked pixels fixed, exactly as the app's engine does
-(src/engine/jobs.ts runRepair), WITHOUT being told s. Compared with the noised input, a
-classical fill (biharmonic inpainting of the masked region) and, when a flow-matching
-checkpoint exists, flow matching started at the true noise level. Metrics on the masked
+EqM's rows are the app's engine itself (src/engine: the repair job, through
+bench/engine-batch.ts and training/engine_batch.py): it noises, descends holding unmasked
+pixels and returns 8-bit images as the app does, WITHOUT being told s (the shipped model in
+models/fashion-mnist). Compared, from the engine's noised start (the same for every method),
+with the noised input, a classical fill (biharmonic inpainting of the masked region) and, when
+a flow-matching checkpoint exists, flow matching started at the true noise level. Metrics on the masked
 region: PSNR and SSIM (images in [0, 1]), whether the judge classifier keeps the original
 class, and FID of the repaired images in the judge's features against the test set.
 """
@@ -25,6 +27,7 @@ from classifier import classify, load_classifier
 from data import NULL_CLASS, load_split
 from evaluate import fid_from_feats, test_stats
 from export import load_model
+import engine_batch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STRENGTHS = [0.3, 0.5, 0.8, 1.0]
@@ -66,71 +69,33 @@ def masks(n, seed):
     return torch.from_numpy(np.stack(out)).float()[:, None]
 
 
-def noise_level(x, m):
-    """The engine's estimate of the painted region's noise level (held-renoise.ts): median
-    absolute horizontal difference between free neighbours / 0.6745 / sqrt(2), per image."""
-    d = (x[..., 1:] - x[..., :-1]).abs()
-    pairs = (m[..., 1:] > 0.5) & (m[..., :-1] > 0.5)
-    out = []
-    for i in range(x.shape[0]):
-        v = d[i][pairs[i]]
-        out.append(float(v.median()) / 0.6745 / math.sqrt(2) if v.numel() >= 8 else 0.0)
-    return torch.tensor(out).clamp(0, 1).view(-1, 1, 1, 1)
+def mask_bytes(m):
+    """The masks as the app paints them: one 8-bit plane, 255 = fully noised and free."""
+    return engine_batch.values_to_bytes(m * 2 - 1)
 
 
-@torch.no_grad()
-def eqm_repair(model, x_noised, m, settings, chunk=256, labels=None, renoise=True, seed=99):
-    """The engine's masked descent: free elements move by eta f m; held ones are re-noised to
-    the painted region's estimated level before every step and restored at the end (the
-    engine's held-renoise.ts; EqM is not told s); the per-sample stop uses the RMS over free
-    elements. Unconditional (null class), or guided toward `labels` with the sampler's CFG
-    (the app's "Guide toward class"). renoise=False: held pixels stay clean throughout."""
-    x = x_noised.clone()
-    photo = x_noised.clone()
-    held_noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
+def image_seed(seed, s, i):
+    return seed * 1_000_000 + int(round(s * 100)) * 1000 + i
 
-    def renoise_held():
-        level = noise_level(x, m)
-        x.copy_(m * x + (1 - m) * (photo + level * (held_noise - photo)))
-    n = x.shape[0]
-    prev = torch.zeros_like(x)
-    y = torch.full((n,), NULL_CLASS, dtype=torch.long)
-    cfg = settings["cfg"] if labels is not None else 0.0
 
-    def field(xin, idx):
-        if labels is None:
-            return model(xin, y[idx])
-        k = len(idx)
-        f = model(torch.cat([xin, xin]), torch.cat([y[idx], labels[idx]]))
-        return f[:k] + cfg * (f[k:] - f[:k])
-    free = (m > 0).float()
-    counts = free.flatten(1).sum(1).clamp(min=1)
-    eta, look = settings["stepSize"], settings["stepSize"] * settings["mu"] if settings["method"] == "nag" else 0.0
-    active = torch.arange(n)
-    steps = torch.zeros(n, dtype=torch.long)
-    for step in range(1, settings["maxSteps"] + 1):
-        if len(active) == 0:
-            break
-        if renoise:
-            renoise_held()
-        keep = []
-        for s in range(0, len(active), chunk):
-            idx = active[s:s + chunk]
-            xin = x[idx] - look * prev[idx] if look else x[idx]
-            f = field(xin, idx)
-            rms = ((f * free[idx]).flatten(1).pow(2).sum(1) / counts[idx]).sqrt()
-            steps[idx] = step
-            moving = rms >= settings["stopGradNorm"]
-            g = f * m[idx]
-            prev[idx] = g
-            mi = idx[moving]
-            x[mi] = x[mi] - eta * g[moving]
-            keep.append(mi)
-        active = torch.cat(keep)
-    x.copy_(m * x + (1 - m) * photo)  # partly held pixels blend back to the photo
-    held = m == 0
-    x[held] = x_noised[held]
-    return x.clamp(-1, 1), steps
+def engine_repair(original, masks_u8, s, seed, labels=None, sampler=None):
+    """Each image through the app's engine (bench/engine-batch.ts -> the engine's repair job):
+    noise of strength s blended into the painted region from the image's seed, then the masked
+    descent with held pixels re-noised to the estimated level and restored at the end; EqM is
+    not told s. Unconditional, or guided toward `labels` with the manifest's CFG (the app's
+    "Guide toward class"). Returns (repaired, steps, the noised start the job began from)."""
+    photos = engine_batch.values_to_bytes(original.numpy())
+    items = [{"photo": engine_batch.u8(photos[i]), "mask": engine_batch.u8(masks_u8[i]), "strength": s, "seed": image_seed(seed, s, i),
+              "conditions": engine_batch.conditions([(int(labels[i]), 1.0)]) if labels is not None else []}
+             for i in range(original.shape[0])]
+    request = {"op": "repair", "items": items}
+    if sampler:
+        request["sampler"] = sampler
+    results = engine_batch.call(request)["results"]
+    shape = tuple(original.shape[1:])
+    repaired = torch.stack([engine_batch.bytes_to_values(engine_batch.from_u8(r["image"], shape)) for r in results])
+    starts = torch.stack([torch.from_numpy(engine_batch.from_f32(r["start"], shape)) for r in results])
+    return repaired, torch.tensor([r["steps"] for r in results]), starts
 
 
 def biharmonic_fill(x_noised, m):
@@ -195,7 +160,6 @@ def target_lines(rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ckpt", default=os.path.join(HERE, "runs", "eqm-main", "ckpt.pt"))
     parser.add_argument("--fm-ckpt", default=os.path.join(HERE, "runs", "fm-main", "ckpt.pt"))
     parser.add_argument("--manifest", default=os.path.join(HERE, "..", "models", "fashion-mnist", "manifest.json"))
     parser.add_argument("--images", type=int, default=200)
@@ -208,23 +172,20 @@ def main():
 
     with open(args.manifest) as f:
         settings = json.load(f)["sampler"]
-    model, _ = load_model(args.ckpt)
     fm_model = load_model(args.fm_ckpt)[0] if os.path.exists(args.fm_ckpt) else None
     clf = load_classifier()
     stats = test_stats(clf)
     xt, yt = load_split("test")
     idx = torch.arange(5000, 10000)[torch.randperm(5000, generator=torch.Generator().manual_seed(args.seed))[: args.images]]
     original, labels = xt[idx], yt[idx]
-    m = masks(args.images, args.seed)
+    m_u8 = mask_bytes(masks(args.images, args.seed).numpy())
+    m = torch.from_numpy(m_u8.astype(np.float32) / 255)  # the engine's weights, byte / 255
     rows = []
     for s in STRENGTHS:
-        eps = torch.randn(original.shape, generator=torch.Generator().manual_seed(1000 + int(s * 100)))
-        noised = original + m * s * (eps - original)
-        methods = {"noised input": noised.clamp(-1, 1), "biharmonic fill": biharmonic_fill(noised.clamp(-1, 1), m)}
-        repaired, steps = eqm_repair(model, noised, m, settings)
-        methods["EqM (s not given)"] = repaired
-        guided, guided_steps = eqm_repair(model, noised, m, settings, labels=labels)
-        methods["EqM + true class (s not given)"] = guided
+        repaired, steps, noised = engine_repair(original, m_u8, s, args.seed)
+        guided, guided_steps, _ = engine_repair(original, m_u8, s, args.seed, labels=labels)
+        methods = {"noised input": noised.clamp(-1, 1), "biharmonic fill": biharmonic_fill(noised.clamp(-1, 1), m),
+                   "EqM (s not given)": repaired, "EqM + true class (s not given)": guided}
         if fm_model is not None:
             methods["flow matching (true s)"] = fm_repair(fm_model, noised, m, s, settings["maxSteps"])
         for name, out in methods.items():
@@ -247,7 +208,7 @@ def main():
         for r in rows:
             lines.append(f"| {r['s']} | {r['method']} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['classKept']:.3f} | {r['fid']:.2f} | {r.get('meanSteps', float('nan')):.1f} |")
         if fm_model is None:
-            lines += ["", "Flow matching at the true noise level: not measured, no flow-matching checkpoint was trained yet (training/runs/fm-main)."]
+            lines += ["", "Flow matching at the true noise level: not measured, this checkout has no flow-matching checkpoint (training/runs/fm-main)."]
         lines += ["", "## Against the targets", ""] + target_lines(rows)
         lines += ["", "Reproduce:", "", "```", "/usr/bin/python3 training/repair_bench.py --images %d --report training/REPAIR.md" % args.images, "```", ""]
         with open(args.report, "w") as f:

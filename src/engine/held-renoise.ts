@@ -6,6 +6,22 @@
  * strength); they are restored exactly at the end. Measured: training/REPAIR.md.
  */
 
+import { SeededRandom } from './rng'
+
+/**
+ * The start of one repaired image, from its seed: noise of `strength` blended into the painted
+ * region, x = p + w s (eps - p) (the training interpolation at gamma = 1 - s), and the second
+ * draw the held pixels are re-noised with. Exported so benchmarks start from the same state.
+ */
+export function repairStart(photo: Float32Array, freedom: Float32Array, strength: number, seed: number): { x: Float32Array; heldNoise: Float32Array } {
+  const rng = new SeededRandom(seed)
+  const noise = rng.fillNormal(new Float32Array(photo.length))
+  const heldNoise = rng.fillNormal(new Float32Array(photo.length))
+  const x = new Float32Array(photo.length)
+  for (let i = 0; i < x.length; i++) x[i] = photo[i] + freedom[i] * strength * (noise[i] - photo[i])
+  return { x, heldNoise }
+}
+
 /**
  * Robust noise level of the free region, in value units of eps (x + r (eps - x) has level r):
  * the median absolute horizontal difference between free neighbours, / 0.6745 / sqrt(2).

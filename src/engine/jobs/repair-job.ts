@@ -3,8 +3,8 @@ import type { ModelManifest } from '../../shared/manifest'
 import type { ParsedParams } from '../../shared/engine-schemas'
 import { bytesToValues } from '../../shared/image-convert'
 import type { DescentSample } from '../sampler'
-import { SeededRandom, imageSeed } from '../rng'
-import { estimateNoiseLevel, renoiseHeld, restoreHeld } from '../held-renoise'
+import { imageSeed } from '../rng'
+import { estimateNoiseLevel, renoiseHeld, repairStart, restoreHeld } from '../held-renoise'
 import { checkConditions, commonResultParams, resolveSampler, type JobModels, type JobRuntime } from './job-context'
 import { descendWithFrames } from './descent-frames'
 import { assembleResult } from './job-result'
@@ -25,15 +25,9 @@ export async function runRepair(models: JobModels, manifest: ModelManifest, para
   const weight = new Float32Array(models.field.sampleSize)
   for (let i = 0; i < weight.length; i++) weight[i] = maskBytes[i % plane] / 255
   const seeds = Array.from({ length: params.count }, (_, i) => imageSeed(params.seed, i))
-  const heldNoise: Float32Array[] = []
-  const samples: DescentSample[] = seeds.map((seed) => {
-    const rng = new SeededRandom(seed)
-    const noise = rng.fillNormal(new Float32Array(models.field.sampleSize))
-    heldNoise.push(rng.fillNormal(new Float32Array(models.field.sampleSize)))
-    const x = new Float32Array(models.field.sampleSize)
-    for (let i = 0; i < x.length; i++) x[i] = original[i] + weight[i] * params.strength * (noise[i] - original[i])
-    return { x, freedom: params.holdUnmasked ? weight : undefined }
-  })
+  const starts = seeds.map((seed) => repairStart(original, weight, params.strength, seed))
+  const heldNoise = starts.map((start) => start.heldNoise)
+  const samples: DescentSample[] = starts.map(({ x }) => ({ x, freedom: params.holdUnmasked ? weight : undefined }))
   // held pixels follow the painted region's noise level (see held-renoise.ts); the level is
   // estimated from the image, the strength is never used for it
   const renoise = params.holdUnmasked

@@ -1,0 +1,134 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { PNG } from 'pngjs'
+import { z } from 'zod'
+import { Engine } from '../src/engine/engine'
+import { descend } from '../src/engine/sampler'
+import { repairStart } from '../src/engine/held-renoise'
+import { OOD_SCORE_KINDS, scoreFeatures } from '../src/engine/ood'
+import { conditionSchema, type JobResult } from '../src/shared/jobs'
+import { samplerSettingsSchema, describeZodError } from '../src/shared/manifest'
+import { base64ToBytes, bytesToBase64 } from '../src/shared/base64'
+import { bytesToValues } from '../src/shared/image-convert'
+
+/**
+ * The engine's own code on a batch, for the Python benchmarks and parity tests (so the numbers
+ * they report are what the app computes, not a second implementation's):
+ *   node --import tsx bench/engine-batch.ts --in request.json --out response.json [--models DIR]
+ * Ops (request.op): "kinds" (the OOD score kinds the engine computes), "repair" (each image
+ * through the engine's repair job), "generate" (jobs through the generate job: class, CFG,
+ * composition), "descend" (the sampler on given float starts), "ood-scores" (the engine's
+ * scores of given OOD features). Binary data travel as base64: u8 = model bytes (C x H x W),
+ * f32 = little-endian float32 values. training/engine_batch.py is the Python side.
+ */
+const f32 = z.string().describe('base64 float32')
+const u8 = z.string().describe('base64 bytes')
+const sampler = samplerSettingsSchema.partial().optional()
+const conditions = z.array(conditionSchema).default([])
+
+const requestSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('kinds') }),
+  z.object({
+    op: z.literal('repair'),
+    sampler,
+    items: z.array(z.object({ photo: u8, mask: u8, strength: z.number(), seed: z.number().int(), conditions, holdUnmasked: z.boolean().default(true) })).min(1)
+  }),
+  z.object({ op: z.literal('generate'), jobs: z.array(z.object({ seed: z.number().int(), count: z.number().int(), conditions, sampler })).min(1) }),
+  z.object({ op: z.literal('descend'), x0: f32, count: z.number().int().min(1), conditions, sampler: samplerSettingsSchema }),
+  z.object({
+    op: z.literal('ood-scores'),
+    features: z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), energy: z.array(z.number()).optional() }),
+    calibrations: z.array(z.object({ score: z.string() }).passthrough()).min(1)
+  })
+])
+type Request = z.infer<typeof requestSchema>
+
+const { values } = parseArgs({ options: { in: { type: 'string' }, out: { type: 'string' }, models: { type: 'string', default: 'models' }, model: { type: 'string' } } })
+
+function floats(text: string, what: string): Float32Array {
+  const bytes = base64ToBytes(text)
+  if (bytes.length % 4 !== 0) throw new Error(`${what}: ${bytes.length} bytes is not a whole number of float32 values`)
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))
+}
+
+const floatsText = (x: Float32Array) => bytesToBase64(new Uint8Array(x.buffer, x.byteOffset, x.byteLength))
+
+/** A result PNG back to model bytes (C x H x W), as the app's gallery stores it. */
+function pngBytes(png: string, channels: number): string {
+  const decoded = PNG.sync.read(Buffer.from(base64ToBytes(png)))
+  const plane = decoded.width * decoded.height
+  const out = new Uint8Array(channels * plane)
+  for (let c = 0; c < channels; c++) for (let i = 0; i < plane; i++) out[c * plane + i] = decoded.data[i * 4 + c]
+  return bytesToBase64(out)
+}
+
+function described(result: JobResult, channels: number) {
+  return result.images.map((image) => ({ image: pngBytes(image.png, channels), seed: image.seed, steps: image.steps, gradNorm: image.gradNorm, stopped: image.stopped }))
+}
+
+async function serve(request: Request, engine: Engine): Promise<unknown> {
+  if (request.op === 'kinds') return { oodScoreKinds: OOD_SCORE_KINDS }
+  if (request.op === 'ood-scores') {
+    // "energy" is the explicit model's energy itself (jobs/image-jobs.ts runOod); the others come from features
+    return { scores: request.calibrations.map((c) => (c.score === 'energy' ? energyOf(request.features.energy) : scoreFeatures(request.features, c as never))) }
+  }
+  const entry = engine.model(values.model)
+  const { manifest } = entry
+  const [channels, height, width] = manifest.shape
+  if (request.op === 'descend') {
+    const { field } = await engine.jobModels(entry)
+    const all = floats(request.x0, 'x0')
+    if (all.length !== request.count * field.sampleSize) throw new Error(`x0 has ${all.length} values, expected count ${request.count} x ${field.sampleSize}`)
+    const samples = Array.from({ length: request.count }, (_, i) => ({ x: all.slice(i * field.sampleSize, (i + 1) * field.sampleSize) }))
+    const outcomes = await descend(field, samples, { ...request.sampler, conditions: request.conditions })
+    const x = new Float32Array(all.length)
+    samples.forEach((s, i) => x.set(s.x, i * field.sampleSize))
+    return { x: floatsText(x), outcomes }
+  }
+  if (request.op === 'generate') {
+    const results = []
+    for (const [j, job] of request.jobs.entries()) {
+      const result = await engine.call('generate', { jobId: `bench-${j}`, modelId: manifest.id, previewEvery: 0, ...job })
+      results.push(described(result, channels))
+    }
+    return { results }
+  }
+  const results = []
+  for (const [i, item] of request.items.entries()) {
+    const image = { width, height, channels, data: item.photo }
+    const mask = { width, height, channels: 1, data: item.mask }
+    const result = await engine.call('repair', { jobId: `bench-${i}`, modelId: manifest.id, seed: item.seed, count: 1, previewEvery: 0, image, mask, strength: item.strength, holdUnmasked: item.holdUnmasked, conditions: item.conditions, sampler: request.sampler })
+    // the state the job started from (the same engine function, the same seed): the benchmarks'
+    // noised input, classical fill and flow matching start there too
+    const photo = bytesToValues(base64ToBytes(item.photo), manifest.valueRange)
+    const maskBytes = base64ToBytes(item.mask)
+    const freedom = Float32Array.from(photo, (_, k) => maskBytes[k % maskBytes.length] / 255)
+    const start = repairStart(photo, freedom, item.strength, result.images[0].seed).x
+    results.push({ ...described(result, channels)[0], start: floatsText(start) })
+  }
+  return { results }
+}
+
+function energyOf(energy: number[] | undefined): number[] {
+  if (!energy) throw new Error('ood-scores: score "energy" needs features.energy')
+  return energy
+}
+
+async function main(): Promise<void> {
+  if (!values.in) throw new Error('--in request.json is required')
+  const parsed = requestSchema.safeParse(JSON.parse(readFileSync(values.in, 'utf8')))
+  if (!parsed.success) throw new Error(`${values.in}: ${describeZodError(parsed.error)}`)
+  const engine = new Engine({ modelRoots: [values.models!], maxBatchRows: 64 })
+  try {
+    const response = JSON.stringify(await serve(parsed.data, engine))
+    if (values.out) writeFileSync(values.out, response)
+    else process.stdout.write(response)
+  } finally {
+    await engine.dispose()
+  }
+}
+
+main().catch((error) => {
+  console.error(`engine-batch: ${(error as Error).message}`)
+  process.exit(1)
+})
