@@ -7,7 +7,7 @@ import { descend } from '../src/engine/sampler'
 import { repairStart } from '../src/engine/held-renoise'
 import { OOD_SCORE_KINDS, scoreFeatures } from '../src/engine/ood'
 import { conditionSchema, type JobResult } from '../src/shared/jobs'
-import { samplerSettingsSchema, describeZodError } from '../src/shared/manifest'
+import { samplerSettingsSchema, describeZodError, type OodCalibration } from '../src/shared/manifest'
 import { base64ToBytes, bytesToBase64 } from '../src/shared/base64'
 import { bytesToValues } from '../src/shared/image-convert'
 
@@ -18,7 +18,7 @@ import { bytesToValues } from '../src/shared/image-convert'
  * Ops (request.op): "kinds" (the OOD score kinds the engine computes), "repair" (each image
  * through the engine's repair job), "generate" (jobs through the generate job: class, CFG,
  * composition), "descend" (the sampler on given float starts), "ood-scores" (the engine's
- * scores of given OOD features). Binary data travel as base64: u8 = model bytes (C x H x W),
+ * scores of given OOD features, every kind asked for). Binary data travel as base64: u8 = model bytes (C x H x W),
  * f32 = little-endian float32 values. training/engine_batch.py is the Python side.
  */
 const f32 = z.string().describe('base64 float32')
@@ -37,8 +37,10 @@ const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('descend'), x0: f32, count: z.number().int().min(1), conditions, sampler: samplerSettingsSchema }),
   z.object({
     op: z.literal('ood-scores'),
-    features: z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), energy: z.array(z.number()).optional() }),
-    calibrations: z.array(z.object({ score: z.string() }).passthrough()).min(1)
+    /** per set: features as bench/ood-features.ts writes them */
+    sets: z.record(z.string(), z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), energy: z.array(z.number()).optional() })),
+    /** one per score wanted: a manifest ood block without its quantiles and threshold */
+    calibrations: z.array(z.object({ score: z.enum(OOD_SCORE_KINDS) }).passthrough()).min(1)
   })
 ])
 type Request = z.infer<typeof requestSchema>
@@ -70,7 +72,11 @@ async function serve(request: Request, engine: Engine): Promise<unknown> {
   if (request.op === 'kinds') return { oodScoreKinds: OOD_SCORE_KINDS }
   if (request.op === 'ood-scores') {
     // "energy" is the explicit model's energy itself (jobs/image-jobs.ts runOod); the others come from features
-    return { scores: request.calibrations.map((c) => (c.score === 'energy' ? energyOf(request.features.energy) : scoreFeatures(request.features, c as never))) }
+    const scores = Object.entries(request.sets).map(([name, features]) => [
+      name,
+      Object.fromEntries(request.calibrations.map((c) => [c.score, c.score === 'energy' ? energyOf(name, features.energy) : scoreFeatures(features, c as OodCalibration)]))
+    ])
+    return { scores: Object.fromEntries(scores) }
   }
   const entry = engine.model(values.model)
   const { manifest } = entry
@@ -109,8 +115,8 @@ async function serve(request: Request, engine: Engine): Promise<unknown> {
   return { results }
 }
 
-function energyOf(energy: number[] | undefined): number[] {
-  if (!energy) throw new Error('ood-scores: score "energy" needs features.energy')
+function energyOf(set: string, energy: number[] | undefined): number[] {
+  if (!energy) throw new Error(`ood-scores: score "energy" needs ${set}.energy (a model with files.energy)`)
   return energy
 }
 

@@ -3,8 +3,10 @@ one of the pair, how its probability splits between them, and the same for each 
 
     /usr/bin/python3 training/compose_bench.py --per-pair 100 --report training/COMPOSE.md
 
-Composition is the engine's formula f = f_u + s sum_k w_k (f_ck - f_u) (energies add), with the
-manifest's sampler; weights and CFG are swept to choose the app's defaults. A grid per pair
+Samples come from the app's engine itself (src/engine: the generate job, through
+bench/engine-batch.ts), whose composition is f = f_u + s sum_k w_k (f_ck - f_u) (energies add),
+with the manifest's sampler and the shipped model; weights and CFG are swept to choose the
+app's defaults. A grid per pair
 (each class alone, then composed, same seeds) goes to training/results/compose-<pair>.png.
 """
 import argparse
@@ -14,36 +16,23 @@ import os
 import torch
 
 from classifier import classify, load_classifier
-from data import CLASSES, NULL_CLASS
+import engine_batch
+from data import CLASSES
 from evaluate import save_grid
-from export import load_model
-from sampler import descend
 from studio_defaults import composition_default
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAIRS = [("Sneaker", "Sandal"), ("Shirt", "Dress"), ("Trouser", "Bag")]
 
 
-def composed_field(model, conditions, cfg):
-    """f = f_u + cfg * sum_k w_k (f_ck - f_u), all rows in one call."""
-    def field(x, _y):
-        n = x.shape[0]
-        labels = [NULL_CLASS] + [c for c, _ in conditions]
-        xs = torch.cat([x] * len(labels), 0)
-        ys = torch.cat([torch.full((n,), label, dtype=torch.long) for label in labels], 0)
-        out = model(xs, ys)
-        fu = out[:n]
-        return fu + cfg * sum(w * (out[(k + 1) * n:(k + 2) * n] - fu) for k, (_, w) in enumerate(conditions))
-    return field
-
-
-@torch.no_grad()
-def sample(model, conditions, cfg, settings, n, seed):
-    g = torch.Generator().manual_seed(seed)
-    x0 = torch.randn(n, 1, 28, 28, generator=g)
-    x, steps, _ = descend(model, torch.zeros(n, dtype=torch.long), method=settings["method"], step_size=settings["stepSize"], mu=settings["mu"],
-                          max_steps=settings["maxSteps"], stop_grad_norm=settings["stopGradNorm"], x0=x0, field=composed_field(model, conditions, cfg))
-    return x.clamp(-1, 1), steps
+def sample(conditions, cfg, n, seed):
+    """n images from the app's engine (its generate job through bench/engine-batch.ts): the
+    guided gradient f = f_u + cfg sum_k w_k (f_ck - f_u) with the manifest's sampler and this
+    CFG, image i from the engine's seed for (seed, i). Returns (images, steps per image)."""
+    job = {"seed": seed, "count": n, "conditions": engine_batch.conditions(conditions), "sampler": {"cfg": cfg}}
+    images = engine_batch.call({"op": "generate", "jobs": [job]})["results"][0]
+    x = torch.stack([engine_batch.bytes_to_values(engine_batch.from_u8(r["image"], (1, 28, 28))) for r in images])
+    return x, torch.tensor([r["steps"] for r in images])
 
 
 def judge_pair(clf, x, a, b):
@@ -61,7 +50,6 @@ def judge_pair(clf, x, a, b):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ckpt", default=os.path.join(HERE, "runs", "eqm-main", "ckpt.pt"))
     parser.add_argument("--manifest", default=os.path.join(HERE, "..", "models", "fashion-mnist", "manifest.json"))
     parser.add_argument("--per-pair", type=int, default=100)
     parser.add_argument("--weights", default="0.5,0.6,1.0")
@@ -72,7 +60,6 @@ def main():
     torch.set_num_threads(int(os.environ.get("EQM_THREADS", "2")))
     with open(args.manifest) as f:
         settings = json.load(f)["sampler"]
-    model, _ = load_model(args.ckpt)
     clf = load_classifier()
     rows = []
     for a_name, b_name in PAIRS:
@@ -80,10 +67,10 @@ def main():
         for cfg in [float(v) for v in args.cfgs.split(",")]:
             singles = {}
             for name, c in ((a_name, a), (b_name, b)):
-                x, _ = sample(model, [(c, 1.0)], cfg, settings, args.per_pair, seed=7)
+                x, _ = sample([(c, 1.0)], cfg, args.per_pair, seed=7)
                 singles[name] = (x, judge_pair(clf, x, a, b))
             for w in [float(v) for v in args.weights.split(",")]:
-                x, steps = sample(model, [(a, w), (b, w)], cfg, settings, args.per_pair, seed=7)
+                x, steps = sample([(a, w), (b, w)], cfg, args.per_pair, seed=7)
                 row = {"pair": [a_name, b_name], "weight": w, "cfg": cfg, "composed": judge_pair(clf, x, a, b),
                        "alone": {k: v[1] for k, v in singles.items()}, "meanSteps": float(steps.float().mean())}
                 rows.append(row)

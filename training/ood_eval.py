@@ -9,11 +9,16 @@ score calibrated, and (with --write-manifest) the calibration written into the m
 Convention: a higher score means further from the training data; in-distribution images are
 the negatives. TPR is the share of in-distribution images that pass (the threshold is the
 calibration split's 95th percentile); FPR@95 is the share of an OOD set that passes too.
+The engine's scores (src/engine/ood.ts, its list of kinds included) are computed by the engine
+from the features (bench/engine-batch.ts); this file fits the Gaussians and tabulates.
 """
 import argparse
+import functools
 import json
 
 import numpy as np
+
+import engine_batch
 
 QUANTILES = [0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0]
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -53,11 +58,6 @@ def gaussian_fit(vectors, ridge=1e-6):
     return mean, np.linalg.inv(cov)
 
 
-def mahalanobis(vectors, mean, precision):
-    d = np.asarray(vectors, np.float64) - mean
-    return np.einsum("ij,jk,ik->i", d, precision, d)
-
-
 def log_rms(s):
     return np.log(np.maximum(np.asarray(s["rms"]), 1e-12))
 
@@ -66,24 +66,45 @@ def with_dot(s):
     return np.hstack([log_rms(s), np.asarray(s["dot"])[:, None]])
 
 
+@functools.lru_cache(maxsize=1)
+def engine_kinds():
+    """The OOD scores the engine computes, from the engine itself (src/engine/ood.ts)."""
+    return engine_batch.ood_score_kinds()
+
+
+def score_calibration(name, features, fit):
+    """What the engine needs to compute score `name`: the manifest's ood block without the
+    quantiles and threshold (the Gaussians fitted on the calibration split)."""
+    calib = {"score": name, "noiseLevels": features["noiseLevels"] if name != "grad-rms" else [0], "seeds": features["seeds"]}
+    if name in fit:
+        mean, precision = fit[name]
+        calib["mean"] = [float(v) for v in mean]
+        calib["precision"] = [[float(v) for v in row] for row in precision]
+    return calib
+
+
+def engine_scores(features, fit):
+    """Every engine score of every set, computed by the engine (bench/engine-batch.ts): set -> kind -> scores."""
+    has_energy = all("energy" in d for d in features["sets"].values())
+    kinds = [k for k in engine_kinds() if k != "energy" or has_energy]
+    sets = {name: {k: d[k] for k in ("rms", "dot", "energy") if k in d} for name, d in features["sets"].items()}
+    response = engine_batch.call({"op": "ood-scores", "sets": sets, "calibrations": [score_calibration(k, features, fit) for k in kinds]})
+    return {name: {kind: np.asarray(v, np.float64) for kind, v in by_kind.items()} for name, by_kind in response["scores"].items()}
+
+
 def candidate_scores(features, fit):
-    """score name -> function(set features) -> scores; the Gaussians are fitted on calibration."""
-    levels = features["noiseLevels"]
-    candidates = {
-        "grad-rms": lambda s: np.asarray(s["rms"])[:, 0],
-        "grad-rms-noised": lambda s: np.asarray(s["rms"]).mean(axis=1),
-        "dot": lambda s: np.asarray(s["dot"]),
-        "neg-dot": lambda s: -np.asarray(s["dot"]),
-        "mahalanobis": lambda s: mahalanobis(log_rms(s), *fit["mahalanobis"]),
-        "mahalanobis-dot": lambda s: mahalanobis(with_dot(s), *fit["mahalanobis-dot"]),
-    }
-    for i, level in enumerate(levels):
+    """score name -> function(set name) -> scores. The engine's scores come from the engine;
+    the others (opposite signs, single noise levels) are for comparison only."""
+    computed = engine_scores(features, fit)
+    sets = features["sets"]
+    candidates = {kind: (lambda k: lambda name: computed[name][k])(kind) for kind in next(iter(computed.values()))}
+    candidates["neg-dot"] = lambda name: -np.asarray(sets[name]["dot"])
+    for i, level in enumerate(features["noiseLevels"]):
         if level > 0:
-            candidates[f"grad-rms@{level}"] = (lambda k: lambda s: np.asarray(s["rms"])[:, k])(i)
-    if "energy" in features["sets"]["fmnist-calib"]:
+            candidates[f"grad-rms@{level}"] = (lambda k: lambda name: np.asarray(sets[name]["rms"])[:, k])(i)
+    if "energy" in candidates:
         # EqM-E: data sit at minima of E, so a higher energy means further from the data
-        candidates["energy"] = lambda s: np.asarray(s["energy"])
-        candidates["neg-energy"] = lambda s: -np.asarray(s["energy"])
+        candidates["neg-energy"] = lambda name: -computed[name]["energy"]
     return candidates
 
 
@@ -92,59 +113,44 @@ def evaluate(features):
     calib = sets["fmnist-calib"]
     fit = {"mahalanobis": gaussian_fit(log_rms(calib)), "mahalanobis-dot": gaussian_fit(with_dot(calib))}
     candidates = candidate_scores(features, fit)
-    inside = sets["fmnist-test"]
     table = {}
     for name, fn in candidates.items():
-        neg = fn(inside)
+        neg = fn("fmnist-test")
         row = {}
         for set_name, data in sets.items():
             if data["kind"] in ("ood", "near-ood"):
-                pos = fn(data)
+                pos = fn(set_name)
                 row[set_name] = {"auroc": auroc(neg, pos), "fpr95": fpr_at_tpr(neg, pos)}
-        near = np.concatenate([fn(sets[n]) for n, d in sets.items() if d["kind"] == "near-ood"])
+        near = np.concatenate([fn(n) for n, d in sets.items() if d["kind"] == "near-ood"])
         row["near-ood pooled"] = {"auroc": auroc(neg, near), "fpr95": fpr_at_tpr(neg, near)}
         table[name] = row
     return table, fit
 
 
-# scores the engine computes (src/engine/ood.ts); the others are reported for comparison only
-ENGINE_SCORES = ("grad-rms", "grad-rms-noised", "dot", "mahalanobis", "mahalanobis-dot", "energy")
-
-
-def choose(table):
+def choose(table, kinds=None):
     """The engine score with the best mean AUROC over all OOD sets and the pooled near-OOD."""
+    kinds = kinds if kinds is not None else engine_kinds()
+
     def mean_auroc(row):
         return np.mean([v["auroc"] for k, v in row.items() if k not in ("vflip", "invert")])
-    return max((name for name in table if name in ENGINE_SCORES), key=lambda name: mean_auroc(table[name]))
+    return max((name for name in table if name in kinds), key=lambda name: mean_auroc(table[name]))
 
 
-def per_class_near_ood(features, fn, labels_by_set):
-    inside = features["sets"]["fmnist-test"]
-    neg = fn(inside)
+def per_class_near_ood(fn, labels_by_set):
+    neg = fn("fmnist-test")
     out = {}
     for set_name in ("vflip", "invert"):
-        pos = fn(features["sets"][set_name])
+        pos = fn(set_name)
         labels = np.asarray(labels_by_set[set_name])
         out[set_name] = {CLASSES[c]: auroc(neg[labels == c], pos[labels == c]) for c in range(10) if np.any(labels == c)}
     return out
 
 
 def calibration(features, name, fit, tpr=0.95):
-    candidates = candidate_scores(features, fit)
-    scores = candidates[name](features["sets"]["fmnist-calib"])
-    calib = {
-        "score": name,
-        "quantiles": [[q, float(np.quantile(scores, q))] for q in QUANTILES],
-        "threshold": float(np.quantile(scores, tpr)),
-        "tpr": tpr,
-        "noiseLevels": features["noiseLevels"] if name != "grad-rms" else [0],
-        "seeds": features["seeds"],
-        "calibrationImages": int(len(scores)),
-    }
-    if name in ("mahalanobis", "mahalanobis-dot"):
-        mean, precision = fit[name]
-        calib["mean"] = [float(v) for v in mean]
-        calib["precision"] = [[float(v) for v in row] for row in precision]
+    scores = candidate_scores(features, fit)[name]("fmnist-calib")
+    calib = score_calibration(name, features, fit)
+    calib.update(quantiles=[[q, float(np.quantile(scores, q))] for q in QUANTILES], threshold=float(np.quantile(scores, tpr)),
+                 tpr=tpr, calibrationImages=int(len(scores)))
     return calib
 
 
@@ -180,9 +186,9 @@ def main():
         labels_by_set = {s["name"]: s.get("labels") for s in json.load(f)["sets"]}
     table, fit = evaluate(features)
     chosen = args.score or choose(table)
-    if args.write_manifest and chosen not in ENGINE_SCORES:
-        raise SystemExit(f"--score {chosen}: the engine does not compute it (it computes {', '.join(ENGINE_SCORES)})")
-    per_class = per_class_near_ood(features, candidate_scores(features, fit)[chosen], labels_by_set)
+    if args.write_manifest and chosen not in engine_kinds():
+        raise SystemExit(f"--score {chosen}: the engine does not compute it (it computes {', '.join(engine_kinds())})")
+    per_class = per_class_near_ood(candidate_scores(features, fit)[chosen], labels_by_set)
     for name, row in table.items():
         print(f"{name:22s} " + " ".join(f"{k}={v['auroc']:.3f}" for k, v in row.items()))
     print("chosen:", chosen)

@@ -1,8 +1,9 @@
-"""Samplers, matching the app's engine (src/engine/sampler.ts) exactly:
+"""Samplers, matching the app's engine (src/engine/sampler.ts; checked by
+training/tests/test_engine_parity.py, which runs both on the same inputs):
   GD:      x <- x - eta f(x)
   NAG-GD:  x_look = x - eta mu f_prev;  f_prev = f(x_look);  x <- x - eta f_prev   (f_prev = 0 at first)
-  CFG:     f = f_u + s (f_c - f_u) = (1 - s) f_u + s f_c, cond and uncond rows in one model call
-           (s == 0: only the null row; s == 1: only the cond row, as planGuidance does)
+  CFG:     f = f_u + s sum_k w_k (f_ck - f_u), all rows in one model call (one condition of
+           weight 1 = plain CFG; s == 0: only the null row; s sum w == 1: no null row)
   stop:    per sample, when RMS(f_guided) = ||f||_2 / sqrt(numel) < stop, the sample is not moved
            by that gradient and leaves the batch; at most max_steps evaluations per sample.
 Start x0 ~ N(0, I). Also a flow-matching Euler/Heun sampler for the baseline.
@@ -12,33 +13,48 @@ import torch
 from data import NULL_CLASS
 
 
+def plan_guidance(conditions, cfg):
+    """(labels, coefficients) of the guided gradient f = f_u + cfg sum_k w_k (f_ck - f_u), as the
+    engine's planGuidance: one condition of weight 1 is plain CFG, several compose (energies
+    add); rows that cannot change the result are left out. A label is a class index, or None
+    for the caller's per-sample labels y; NULL_CLASS is the unconditional row."""
+    active = [(label, w) for label, w in conditions if w != 0]
+    if not active or cfg == 0:
+        return [NULL_CLASS], [1.0]
+    unconditional = 1.0 - cfg * sum(w for _, w in active)
+    labels, coefficients = [label for label, _ in active], [cfg * w for _, w in active]
+    if abs(unconditional) < 1e-12:
+        return labels, coefficients
+    return [NULL_CLASS] + labels, [unconditional] + coefficients
+
+
 def guidance_rows(cfg):
-    """Return list of (label_kind, coefficient); label_kind 'null' or 'cond'."""
-    if cfg == 0:
-        return [("null", 1.0)]
-    unc = 1.0 - cfg
-    if abs(unc) < 1e-12:
-        return [("cond", cfg)]
-    return [("null", unc), ("cond", cfg)]
+    """Plain CFG toward the per-sample labels: list of (label_kind, coefficient), 'null' or 'cond'."""
+    labels, coefficients = plan_guidance([(None, 1.0)], cfg)
+    return [("null" if label == NULL_CLASS else "cond", k) for label, k in zip(labels, coefficients)]
 
 
 @torch.no_grad()
-def guided_field(model, x, y, cfg):
-    rows = guidance_rows(cfg)
+def guided_field(model, x, y, cfg, conditions=None):
+    """The guided gradient of a batch; conditions default to [(y, 1)] (CFG toward each sample's label)."""
+    labels, coefficients = plan_guidance(conditions if conditions is not None else [(None, 1.0)], cfg)
     n = x.shape[0]
-    xs = torch.cat([x] * len(rows), 0)
-    ys = torch.cat([torch.full_like(y, NULL_CLASS) if kind == "null" else y for kind, _ in rows], 0)
+    xs = torch.cat([x] * len(labels), 0)
+    ys = torch.cat([y if label is None else torch.full_like(y, label) for label in labels], 0)
     out = model(xs, ys)
     f = torch.zeros_like(x)
-    for r, (_, k) in enumerate(rows):
+    for r, k in enumerate(coefficients):
         f += k * out[r * n:(r + 1) * n]
     return f
 
 
 @torch.no_grad()
 def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_grad_norm=0.0, cfg=2.0,
-            x0=None, generator=None, chunk=512, field=None):
-    """Returns (x, steps per sample (model evaluations), final RMS per sample)."""
+            x0=None, generator=None, chunk=512, conditions=None, field=None):
+    """Returns (x, steps per sample (model evaluations), final RMS per sample). conditions: a
+    list of (class index, weight) for composition; default CFG toward each sample's y. field:
+    an analytic f(x, y) in place of the guided model (tests).
+    Checked against the engine's sampler by training/tests/test_engine_parity.py."""
     n = y.shape[0]
     x = torch.randn(n, 1, 28, 28, generator=generator) if x0 is None else x0.clone()
     prev = torch.zeros_like(x)
@@ -46,7 +62,7 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
     rms_last = torch.full((n,), float("nan"))
     active = torch.arange(n)
     look = step_size * mu if method == "nag" else 0.0
-    fieldfn = field or (lambda xx, yy: guided_field(model, xx, yy, cfg))
+    fieldfn = field or (lambda xx, yy: guided_field(model, xx, yy, cfg, conditions))
     for step in range(1, max_steps + 1):
         if len(active) == 0:
             break

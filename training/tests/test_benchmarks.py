@@ -1,8 +1,18 @@
-"""The repair and composition benchmarks' own pieces: masks and the composed field."""
+"""The repair and composition benchmarks: their own pieces (masks, target lines), and their
+EqM rows tied to the app's engine (the same images as the `eqm` command line gives)."""
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
 import torch
+from PIL import Image
 
 import compose_bench
+import engine_batch
 import repair_bench
+from data import load_split
 
 
 def test_repair_masks_cover_10_to_50_percent_boxes_and_strokes():
@@ -15,29 +25,61 @@ def test_repair_masks_cover_10_to_50_percent_boxes_and_strokes():
     assert ((m[1] > 0) & (m[1] < 1)).any()
 
 
-def test_masked_descent_never_moves_held_pixels():
-    class Pull(torch.nn.Module):
-        def forward(self, x, y):
-            return x - 0.5  # minimum at 0.5 everywhere
-
-    x = torch.zeros(2, 1, 28, 28)
-    m = torch.zeros_like(x)
-    m[:, :, :14] = 1
-    settings = {"method": "nag", "stepSize": 0.2, "mu": 0.3, "maxSteps": 80, "stopGradNorm": 0.0}
-    out, _ = repair_bench.eqm_repair(Pull(), x, m, settings)
-    assert torch.equal(out[:, :, 14:], x[:, :, 14:])
-    assert torch.allclose(out[:, :, :14], torch.full_like(out[:, :, :14], 0.5), atol=1e-3)
+def cli(*args):
+    """The app's own command line (src/cli, through tsx): a direct engine call."""
+    out = subprocess.run(["node", "--import", "tsx", os.path.join(engine_batch.REPO, "src", "cli", "index.ts"), *args],
+                         cwd=engine_batch.REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
 
 
-def test_composed_field_adds_weighted_condition_gradients():
-    class PerClass(torch.nn.Module):
-        def forward(self, x, y):
-            return y.float().view(-1, 1, 1, 1).expand_as(x).clone()  # f(x, y) = y
+def png_values(path):
+    return engine_batch.bytes_to_values(np.asarray(Image.open(path).convert("L")))[None]
 
-    field = compose_bench.composed_field(PerClass(), [(2, 0.5), (4, 0.25)], cfg=2.0)
-    f = field(torch.zeros(3, 1, 28, 28), None)
-    # f_u = 10 (the null class); f = 10 + 2 * (0.5 * (2 - 10) + 0.25 * (4 - 10)) = -1
-    assert torch.allclose(f, torch.full_like(f, -1.0))
+
+needs_engine = pytest.mark.skipif(not engine_batch.available(), reason="node or node_modules/tsx is absent: the engine cannot run")
+
+
+@needs_engine
+def test_repair_bench_rows_are_the_engines_repair(tmp_path):
+    """A tiny repair benchmark (3 images, 6 steps) gives exactly what `eqm repair` gives for the
+    same photo, mask, strength and seed, and starts where the engine's repair starts."""
+    xt, yt = load_split("test")
+    original, labels = xt[5000:5003], yt[5000:5003]
+    m_u8 = repair_bench.mask_bytes(repair_bench.masks(3, seed=5).numpy())
+    sampler = {"maxSteps": 6}
+    for guide in (None, labels):
+        repaired, steps, starts = repair_bench.engine_repair(original, m_u8, 0.8, seed=5, labels=guide, sampler=sampler)
+        assert steps.max() <= 6
+        for i in range(3):
+            Image.fromarray(engine_batch.values_to_bytes(original[i, 0].numpy())).save(tmp_path / "photo.png")
+            Image.fromarray(m_u8[i, 0]).save(tmp_path / "mask.png")
+            args = ["repair", "--in", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "mask.png"), "--strength", "0.8",
+                    "--seed", str(repair_bench.image_seed(5, 0.8, i)), "--steps", "6", "--models", os.path.join(engine_batch.REPO, "models"),
+                    "--out", str(tmp_path / "out.png")]
+            if guide is not None:
+                args += ["--class", str(int(guide[i]))]
+            cli(*args)
+            assert torch.equal(repaired[i], png_values(tmp_path / "out.png")), f"image {i} (guided: {guide is not None})"
+        held = torch.from_numpy(m_u8) == 0
+        assert torch.equal(repaired[held], original[held])
+        assert torch.allclose(starts[held], original[held], atol=1e-6)  # float32 of the engine's b / 255 * 2 - 1
+        painted = torch.from_numpy(m_u8) == 255
+        assert (starts[painted] - original[painted]).abs().mean() > 0.3  # noised at s = 0.8
+
+
+@needs_engine
+def test_compose_bench_samples_are_the_engines_generate(tmp_path):
+    """compose_bench's samples are `eqm compose`'s images for the same classes, weights, CFG and seed,
+    a negative weight included."""
+    x, steps = compose_bench.sample([(7, 0.6), (5, -0.3)], cfg=2.5, n=2, seed=11)
+    assert x.shape == (2, 1, 28, 28) and steps.min() >= 1
+    out = cli("compose", "--class", "7:0.6", "--class", "5:-0.3", "--cfg", "2.5", "--count", "2", "--seed", "11",
+              "--models", os.path.join(engine_batch.REPO, "models"), "--out", str(tmp_path))
+    files = [json.loads(line)["file"] for line in out.splitlines() if line.startswith("{")]  # one line per image, in order
+    assert len(files) == 2
+    for i, file in enumerate(files):
+        assert torch.equal(x[i], png_values(file)), f"image {i}"
 
 
 def test_repair_target_lines_follow_the_numbers():

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import engine_batch
 import ood_eval
 import ood_sets
 
@@ -22,13 +23,42 @@ def test_fpr_at_95_tpr():
     assert ood_eval.fpr_at_tpr(negatives, [10, 200]) == 0.5
 
 
-def test_mahalanobis_is_zero_at_the_mean_and_grows_away():
+needs_engine = pytest.mark.skipif(not engine_batch.available(), reason="node or node_modules/tsx is absent: the engine cannot run")
+
+
+def synthetic_features(rng, levels=(0, 0.2, 0.5)):
+    def one(kind, n, scale):
+        return {"kind": kind, "rms": (np.exp(rng.normal(size=(n, len(levels)))) * scale).tolist(), "dot": rng.normal(size=n).tolist(),
+                "energy": (rng.normal(size=n) * scale).tolist()}
+    sets = {"fmnist-calib": one("calibration", 60, 1.0), "fmnist-test": one("in", 50, 1.0), "digits": one("ood", 40, 10.0),
+            "vflip": one("near-ood", 30, 1.5), "invert": one("near-ood", 30, 2.0)}
+    return {"noiseLevels": list(levels), "seeds": [1, 2], "sets": sets}
+
+
+@needs_engine
+def test_score_kinds_come_from_the_engine():
+    kinds = ood_eval.engine_kinds()
+    assert {"grad-rms", "mahalanobis-dot", "energy"} <= set(kinds)  # energy is computed in jobs.ts, listed in ood.ts
+    assert ood_eval.choose({k: {"digits": {"auroc": 0.9, "fpr95": 0.0}} for k in ("neg-dot", kinds[-1])}) == kinds[-1]
+
+
+@needs_engine
+def test_engine_mahalanobis_is_zero_at_the_fitted_mean_and_grows_away():
+    """The Gaussian is fitted here, the score computed by the engine from the features."""
     rng = np.random.default_rng(0)
-    v = rng.normal(size=(500, 3))
-    mean, precision = ood_eval.gaussian_fit(v)
-    d = ood_eval.mahalanobis(np.stack([mean, mean + 3]), mean, precision)
-    assert d[0] == pytest.approx(0.0)
-    assert d[1] > 20
+    features = synthetic_features(rng)
+    calib = features["sets"]["fmnist-calib"]
+    fit = {"mahalanobis": ood_eval.gaussian_fit(ood_eval.log_rms(calib)), "mahalanobis-dot": ood_eval.gaussian_fit(ood_eval.with_dot(calib))}
+    mean = np.exp(fit["mahalanobis"][0])
+    features["sets"]["probe"] = {"kind": "ood", "rms": [mean.tolist(), (mean * 20).tolist()], "dot": [0.0, 0.0], "energy": [0.0, 0.0]}
+    scores = ood_eval.candidate_scores(features, fit)
+    probe = scores["mahalanobis"]("probe")
+    assert probe[0] == pytest.approx(0.0, abs=1e-9) and probe[1] > 20
+    assert np.allclose(scores["grad-rms-noised"]("digits"), np.asarray(features["sets"]["digits"]["rms"]).mean(1))
+    table, _ = ood_eval.evaluate(features)
+    assert table["grad-rms"]["digits"]["auroc"] > 0.8 and "neg-energy" in table
+    calibration = ood_eval.calibration(features, "mahalanobis-dot", fit)
+    assert len(calibration["mean"]) == 4 and calibration["threshold"] == pytest.approx(np.quantile(scores["mahalanobis-dot"]("fmnist-calib"), 0.95))
 
 
 def test_sets_have_the_contract_shape_and_disjoint_splits():
@@ -53,4 +83,4 @@ def test_sets_have_the_contract_shape_and_disjoint_splits():
 def test_choose_takes_only_scores_the_engine_computes():
     row = lambda a: {"digits": {"auroc": a, "fpr95": 0.0}, "vflip": {"auroc": 0.5, "fpr95": 0.0}}
     table = {"neg-dot": row(0.99), "grad-rms@0.2": row(0.98), "mahalanobis": row(0.9), "grad-rms": row(0.8)}
-    assert ood_eval.choose(table) == "mahalanobis"
+    assert ood_eval.choose(table, kinds=("grad-rms", "mahalanobis")) == "mahalanobis"
