@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { estimateNoiseLevel, renoiseHeld, restoreHeld } from './held-renoise'
+import { estimateNoiseLevel, renoiseHeld, repairStart, restoreHeld } from './held-renoise'
 import { SeededRandom } from './rng'
 
 describe('held-pixel re-noising for repair', () => {
@@ -46,5 +46,22 @@ describe('restoring held pixels after a repair', () => {
     expect(x[0]).toBe(0.5)
     expect(x[1]).toBe(Math.fround(0.123))
     expect(x[2]).toBeCloseTo(0.35)
+  })
+})
+
+describe('the start of a repair', () => {
+  const size = 28 * 28
+  const photo = Float32Array.from({ length: size }, (_, i) => ((i % 28) > 8 && (i % 28) < 20 ? 0.8 : -0.9))
+
+  it('starts a repair from the seed: the painted region noised by the strength, held pixels the photo', () => {
+    const freedom = Float32Array.from({ length: size }, (_, i) => (i < 300 ? 0 : i < 400 ? 0.5 : 1))
+    const { x, heldNoise } = repairStart(photo, freedom, 0.6, 42)
+    const rng = new SeededRandom(42)
+    const noise = rng.fillNormal(new Float32Array(size))
+    expect(Array.from(heldNoise)).toEqual(Array.from(rng.fillNormal(new Float32Array(size))))
+    expect(Array.from(x.subarray(0, 300))).toEqual(Array.from(photo.subarray(0, 300)))
+    expect(x[350]).toBeCloseTo(photo[350] + 0.5 * 0.6 * (noise[350] - photo[350]), 6)
+    expect(x[500]).toBeCloseTo(photo[500] + 0.6 * (noise[500] - photo[500]), 6)
+    expect(Array.from(repairStart(photo, freedom, 0.6, 42).x)).toEqual(Array.from(x))
   })
 })
