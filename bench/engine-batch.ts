@@ -5,7 +5,8 @@ import { z } from 'zod'
 import { Engine } from '../src/engine/engine'
 import { descend } from '../src/engine/sampler'
 import { repairStart } from '../src/engine/held-renoise'
-import { OOD_SCORE_KINDS, scoreFeatures } from '../src/engine/ood'
+import { scoreFeatures } from '../src/engine/ood'
+import { OOD_SCORE } from '../src/shared/settings'
 import { conditionSchema, type JobResult } from '../src/shared/jobs'
 import { samplerSettingsSchema, describeZodError, type OodCalibration } from '../src/shared/manifest'
 import { base64ToBytes, bytesToBase64 } from '../src/shared/base64'
@@ -25,6 +26,8 @@ const f32 = z.string().describe('base64 float32')
 const u8 = z.string().describe('base64 bytes')
 const sampler = samplerSettingsSchema.partial().optional()
 const conditions = z.array(conditionSchema).default([])
+/** every OOD score the engine computes (one list, in the settings module) */
+const oodScoreKinds = OOD_SCORE.choices.map((c) => c.value)
 
 const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('kinds') }),
@@ -40,7 +43,7 @@ const requestSchema = z.discriminatedUnion('op', [
     /** per set: features as bench/ood-features.ts writes them */
     sets: z.record(z.string(), z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), energy: z.array(z.number()).optional() })),
     /** one per score wanted: a manifest ood block without its quantiles and threshold */
-    calibrations: z.array(z.object({ score: z.enum(OOD_SCORE_KINDS) }).passthrough()).min(1)
+    calibrations: z.array(z.object({ score: z.enum(oodScoreKinds as [string, ...string[]]) }).passthrough()).min(1)
   })
 ])
 type Request = z.infer<typeof requestSchema>
@@ -69,7 +72,7 @@ function described(result: JobResult, channels: number) {
 }
 
 async function serve(request: Request, engine: Engine): Promise<unknown> {
-  if (request.op === 'kinds') return { oodScoreKinds: OOD_SCORE_KINDS }
+  if (request.op === 'kinds') return { oodScoreKinds }
   if (request.op === 'ood-scores') {
     // "energy" is the explicit model's energy itself (jobs/image-jobs.ts runOod); the others come from features
     const scores = Object.entries(request.sets).map(([name, features]) => [

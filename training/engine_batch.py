@@ -44,7 +44,7 @@ def call(request, models=MODELS, model=None, timeout=3600):
 
 
 def ood_score_kinds():
-    """The OOD scores the engine computes (src/engine/ood.ts OOD_SCORE_KINDS)."""
+    """The OOD scores the engine computes (src/shared/settings.ts OOD_SCORE, as the engine reports them)."""
     return tuple(call({"op": "kinds"})["oodScoreKinds"])
 
 

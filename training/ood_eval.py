@@ -9,8 +9,9 @@ score calibrated, and (with --write-manifest) the calibration written into the m
 Convention: a higher score means further from the training data; in-distribution images are
 the negatives. TPR is the share of in-distribution images that pass (the threshold is the
 calibration split's 95th percentile); FPR@95 is the share of an OOD set that passes too.
-The engine's scores (src/engine/ood.ts, its list of kinds included) are computed by the engine
-from the features (bench/engine-batch.ts); this file fits the Gaussians and tabulates.
+The engine's scores (src/engine/ood.ts; their list is src/shared/settings.ts OOD_SCORE) are
+computed by the engine from the features (bench/engine-batch.ts); this file fits the Gaussians
+and tabulates.
 """
 import argparse
 import functools
@@ -68,7 +69,7 @@ def with_dot(s):
 
 @functools.lru_cache(maxsize=1)
 def engine_kinds():
-    """The OOD scores the engine computes, from the engine itself (src/engine/ood.ts)."""
+    """The OOD scores the engine computes, as the engine reports them (src/shared/settings.ts OOD_SCORE)."""
     return engine_batch.ood_score_kinds()
 
 

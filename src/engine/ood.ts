@@ -26,13 +26,6 @@ import { EngineError } from './errors'
 export const OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((kind): kind is Exclude<OodScoreKind, 'energy'> => kind !== 'energy')
 type FieldScoreKind = (typeof OOD_SCORES)[number]
 
-/**
- * Every OOD score the engine computes (manifest ood.score): the field scores above and
- * "energy", the explicit-energy model's unconditional energy (jobs/image-jobs.ts runOod). The training
- * side reads this list through bench/engine-batch.ts; it is never written twice.
- */
-export const OOD_SCORE_KINDS = [...OOD_SCORES, 'energy'] as const
-
 export interface OodFeatureSpec {
   noiseLevels: readonly number[]
   seeds: readonly number[]

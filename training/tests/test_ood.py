@@ -38,7 +38,7 @@ def synthetic_features(rng, levels=(0, 0.2, 0.5)):
 @needs_engine
 def test_score_kinds_come_from_the_engine():
     kinds = ood_eval.engine_kinds()
-    assert {"grad-rms", "mahalanobis-dot", "energy"} <= set(kinds)  # energy is computed in jobs.ts, listed in ood.ts
+    assert {"grad-rms", "mahalanobis-dot", "energy"} <= set(kinds)  # energy is computed by the energy model, listed with the field scores
     assert ood_eval.choose({k: {"digits": {"auroc": 0.9, "fpr95": 0.0}} for k in ("neg-dot", kinds[-1])}) == kinds[-1]
 
 
