@@ -97,7 +97,9 @@ async function serve(request: Request, engine: Engine): Promise<unknown> {
   if (request.op === 'generate') {
     const results = []
     for (const [j, job] of request.jobs.entries()) {
-      const result = await engine.call('generate', { jobId: `bench-${j}`, modelId: manifest.id, previewEvery: 0, ...job })
+      const result = await engine
+        .call('generate', { jobId: `bench-${j}`, modelId: manifest.id, previewEvery: 0, ...job })
+        .catch((error: Error) => Promise.reject(new Error(`jobs[${j}]: ${error.message}`)))
       results.push(described(result, channels))
     }
     return { results }
@@ -106,7 +108,9 @@ async function serve(request: Request, engine: Engine): Promise<unknown> {
   for (const [i, item] of request.items.entries()) {
     const image = { width, height, channels, data: item.photo }
     const mask = { width, height, channels: 1, data: item.mask }
-    const result = await engine.call('repair', { jobId: `bench-${i}`, modelId: manifest.id, seed: item.seed, count: 1, previewEvery: 0, image, mask, strength: item.strength, holdUnmasked: item.holdUnmasked, conditions: item.conditions, sampler: request.sampler })
+    const result = await engine
+      .call('repair', { jobId: `bench-${i}`, modelId: manifest.id, seed: item.seed, count: 1, previewEvery: 0, image, mask, strength: item.strength, holdUnmasked: item.holdUnmasked, conditions: item.conditions, sampler: request.sampler })
+      .catch((error: Error) => Promise.reject(new Error(`items[${i}]: ${error.message}`)))
     // the state the job started from (the same engine function, the same seed): the benchmarks'
     // noised input, classical fill and flow matching start there too
     const photo = bytesToValues(base64ToBytes(item.photo), manifest.valueRange)

@@ -109,3 +109,12 @@ def test_fm_compare_keeps_each_sides_best_and_judges_25_and_50():
     assert "| 25 | NAG eta 0.02 | 99.0% | 1.700 | heun (25 evaluations) | 97.0% | 2.500 | EqM |" in lines
     assert lines[-1].endswith("| FM |") and "heun (49 evaluations)" in lines[-1]
     assert "EqM beats" in verdicts[0] and "does not beat" in verdicts[1]
+
+
+@needs_engine
+def test_engine_batch_names_the_bad_item():
+    bad = {"photo": engine_batch.u8(np.zeros(5, np.uint8)), "mask": engine_batch.u8(np.zeros(784, np.uint8)), "strength": 0.5, "seed": 1}
+    with pytest.raises(RuntimeError, match=r"items\[0\]: image has 5 bytes, expected 784"):
+        engine_batch.call({"op": "repair", "items": [bad]})
+    with pytest.raises(RuntimeError, match=r"calibrations.0.score"):
+        engine_batch.call({"op": "ood-scores", "sets": {}, "calibrations": [{"score": "neg-dot"}]})
