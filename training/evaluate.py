@@ -29,8 +29,20 @@ from data import CLASSES, class_balanced_subset, load_split  # noqa: E402
 from model import build_model  # noqa: E402
 from sampler import descend, flow_sample  # noqa: E402
 from shipped_sampler import shipped_sampler  # noqa: E402
+from distributed import Distributed  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results")
+
+
+class _OneProcess:
+    world, rank, is_main = 1, 0, True
+
+    @staticmethod
+    def gather_rows(t):
+        return t
+
+
+ONE_PROCESS = _OneProcess()
 STATS_CACHE = os.path.join(HERE, "runs", "eval", "test_stats.pt")
 
 
@@ -95,18 +107,34 @@ def append(name, rec):
     print(json.dumps(rec), flush=True)
 
 
-def run_setting(model, clf, stats, setting, per_class, seed):
+def shard_rows(n, ranks):
+    """This rank's contiguous share of n samples (rank order = sample order after gathering)."""
+    part = torch.arange(n).tensor_split(ranks.world)[ranks.rank]
+    return slice(int(part[0]), int(part[-1]) + 1) if len(part) else slice(0, 0)
+
+
+def sample_setting(model, setting, per_class, seed, ranks=ONE_PROCESS):
+    """Samples per_class images of each class with one sampler setting, sharded over the ranks:
+    the starting noise is drawn whole from the seed on every rank and each rank descends its
+    rows, so N processes give the samples one process gives (training/tests/test_distributed.py)."""
     y = torch.arange(10).repeat_interleave(per_class)
-    g = torch.Generator().manual_seed(seed)
-    t0 = time.time()
-    x, steps, rms = descend(model, y, method=setting["method"], step_size=setting["eta"], mu=setting.get("mu", 0.0),
+    x0 = torch.randn(len(y), 1, 28, 28, generator=torch.Generator().manual_seed(seed))
+    rows = shard_rows(len(y), ranks)
+    x, steps, rms = descend(model, y[rows], method=setting["method"], step_size=setting["eta"], mu=setting.get("mu", 0.0),
                             max_steps=setting["steps"], stop_grad_norm=setting.get("stop", 0.0),
-                            cfg=setting["cfg"], generator=g)
+                            cfg=setting["cfg"], x0=x0[rows])
+    return ranks.gather_rows(x), ranks.gather_rows(steps), ranks.gather_rows(rms), y
+
+
+def run_setting(model, clf, stats, setting, per_class, seed, ranks=ONE_PROCESS):
+    t0 = time.time()
+    x, steps, rms, y = sample_setting(model, setting, per_class, seed, ranks)
     secs = time.time() - t0
     rec = dict(setting, per_class_n=per_class, seed=seed, mean_evals=float(steps.float().mean()),
                max_evals=int(steps.max()), stopped_share=float((steps < setting["steps"]).float().mean()),
-               final_rms_median=float(rms.median()), seconds=round(secs, 1))
-    rec.update(judge(clf, x, y, stats))
+               final_rms_median=float(rms.median()), seconds=round(secs, 1), processes=ranks.world)
+    if ranks.is_main:  # every rank holds all samples after gathering; one judges
+        rec.update(judge(clf, x, y, stats))
     return rec, x
 
 
@@ -117,7 +145,9 @@ DEFAULT_SWEEP = (
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("cmd", choices=["floor", "eval", "sweep", "fm"])
+    p.add_argument("cmd", choices=["floor", "eval", "sweep", "fm", "samples"],
+                   help="samples: only sample (sharded under torchrun / launch.py) and save the tensor to --save")
+    p.add_argument("--save", default=None, help="samples: where to torch.save {x, y, steps}")
     p.add_argument("--ckpt", default=os.path.join(HERE, "runs", "eqm-main", "ckpt.pt"))
     p.add_argument("--raw", action="store_true", help="use raw weights instead of EMA")
     shipped = shipped_sampler()  # defaults: the shipped manifest's sampler (the app's defaults)
@@ -137,6 +167,16 @@ def main():
     p.add_argument("--evals", default="10,25,50,100", help="fm: evaluation counts")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    # several processes (torchrun or training/launch.py) share the sampling; rank 0 judges and writes
+    ranks = Distributed()
+    if args.cmd == "samples":
+        model, _ = load_gen(args.ckpt, use_ema=not args.raw)
+        setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg)
+        x, steps, _, y = sample_setting(model, setting, args.per_class, args.seed, ranks)
+        if ranks.is_main:
+            torch.save(dict(x=x, y=y, steps=steps), args.save)
+        ranks.close()
+        return
     clf = load_classifier()
     stats = test_stats(clf)
     if args.cmd == "floor":
@@ -169,11 +209,14 @@ def main():
         spec = json.loads(open(args.spec).read()) if args.spec and os.path.exists(args.spec) else \
             (json.loads(args.spec) if args.spec else DEFAULT_SWEEP)
         for setting in spec:
-            rec, _ = run_setting(model, clf, stats, setting, args.per_class, args.seed)
-            append(args.out or "sweep.jsonl", dict(meta, **rec))
+            rec, _ = run_setting(model, clf, stats, setting, args.per_class, args.seed, ranks)
+            if ranks.is_main:
+                append(args.out or "sweep.jsonl", dict(meta, **rec))
         return
     setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg)
-    rec, x = run_setting(model, clf, stats, setting, args.per_class, args.seed)
+    rec, x = run_setting(model, clf, stats, setting, args.per_class, args.seed, ranks)
+    if not ranks.is_main:
+        return
     append(args.out or "eval.jsonl", dict(meta, **rec))
     if args.grid:
         per = min(args.per_class, 10)

@@ -54,3 +54,17 @@ def test_two_processes_resume_from_rank_zeros_checkpoint(tmp_path):
     run(first + TINY, tmp_path)
     state = torch.load(tmp_path / "r" / "ckpt.pt")["state"]
     assert state["step"] == 200
+
+
+def test_sharded_sampling_gives_the_one_process_samples(tmp_path):
+    short = [a if a != "200" else "3" for a in TINY]
+    run([sys.executable, TRAIN, "--name", "m", "--runs-dir", str(tmp_path), *short], tmp_path)
+    evaluate = os.path.join(HERE, "evaluate.py")
+    sample = ["samples", "--ckpt", str(tmp_path / "m" / "ckpt.pt"), "--per-class", "3", "--steps", "6", "--stop", "0.5",
+              "--cfg", "2", "--threads", "1"]
+    run([sys.executable, evaluate, *sample, "--save", str(tmp_path / "one.pt")], tmp_path)
+    run([*LAUNCH, evaluate, *sample, "--save", str(tmp_path / "two.pt")], tmp_path)
+    one, two = torch.load(tmp_path / "one.pt"), torch.load(tmp_path / "two.pt")
+    assert one["x"].shape == two["x"].shape == (30, 1, 28, 28)
+    assert torch.equal(one["y"], two["y"]) and torch.equal(one["steps"], two["steps"])
+    assert (one["x"] - two["x"]).abs().max().item() < 1e-5
