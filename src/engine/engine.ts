@@ -16,7 +16,7 @@ import { JobQueue } from './job-queue'
 import { JobOwners } from './job-owners'
 import { describeDepthProblem } from '../shared/wire-limits'
 import { describeModel, scanModels, unavailableReason, type ModelEntry, type ModelProblem } from './model-registry'
-import { OnnxGradientField } from './onnx-field'
+import { OnnxGradientField, type DescentPath } from './onnx-field'
 import type { ShippedModels } from './model-files'
 import { shippedModelsOfThisBuild } from './shipped-models'
 import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
@@ -32,6 +32,8 @@ export interface EngineOptions {
   sessionFile?: string
   provider?: ProviderName | 'auto'
   maxBatchRows?: number
+  /** where descent steps run (onnx-field.ts DescentPath); default 'auto' */
+  descentPath?: DescentPath
   frameIntervalMs?: number
   /** the app's own models and their build-time hashes; default: this build's (packaged app only) */
   shippedModels?: ShippedModels | null
@@ -245,21 +247,22 @@ export class Engine {
     }
     const file = entry.file(entry.manifest.files.gradient)
     const rows = this.options.maxBatchRows ?? 64
+    const path = this.options.descentPath ?? 'auto'
     const choice = this.providerChoice
     if (choice) {
-      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows)
+      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
       try {
-        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows)
+        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows, path)
       } catch {
-        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows)
+        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
       }
     }
     // First load: CPU first, so a broken model file is reported as such and not as "no provider".
-    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows)
+    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
     let accelerated: OnnxGradientField | null = null
     this.providerChoice = await chooseProvider(this.requestedProvider, async (provider) => {
       if (provider === 'cpu') return
-      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows)
+      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows, path)
     })
     if (accelerated) {
       await cpuField.release()

@@ -13,4 +13,31 @@ export interface GradientField {
   readonly provider?: string
   /** x holds rows * sampleSize values, labels holds rows class indices. */
   evaluate(x: Float32Array, labels: Int32Array, rows: number): Promise<Float32Array>
+  /** the whole step in one call (guidance, RMS, update), where the field has one and it is switched on */
+  readonly stepper?: DescentStepper | null
+}
+
+/** One descent step for S samples in one call (the step graph, step-graph.ts). */
+export interface StepInput {
+  samples: number
+  /** S * size values each */
+  state: Float32Array
+  fPrev: Float32Array
+  freedom: Float32Array
+  /** S * R row labels, and the R coefficients of each sample's rows */
+  labels: Int32Array
+  coefficients: Float32Array
+  eta: number
+  lookahead: number
+}
+
+export interface StepOutput {
+  nextState: Float32Array
+  fNext: Float32Array
+  /** per sample, RMS of its guided gradient over free elements */
+  rms: Float32Array
+}
+
+export interface DescentStepper {
+  step(input: StepInput): Promise<StepOutput>
 }

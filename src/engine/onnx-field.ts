@@ -1,8 +1,22 @@
 import * as ort from 'onnxruntime-node'
 import type { ModelManifest } from '../shared/manifest'
 import type { ProviderName } from '../shared/engine-protocol'
-import type { GradientField } from './gradient-field'
+import type { DescentStepper, GradientField } from './gradient-field'
 import { EngineError } from './errors'
+import { OnnxDescentStepper } from './onnx-step'
+
+/**
+ * How a descent step runs: 'host' evaluates the network and does guidance, RMS and update in JS
+ * (sampler.ts); 'graph' runs the whole step as one model call (step-graph.ts). 'auto' takes the
+ * graph on GPU providers, where every host round trip costs a transfer, and the host path on the
+ * CPU, where the bench measured no gain from it (README, Performance).
+ */
+export type DescentPath = 'auto' | 'host' | 'graph'
+
+export function resolveDescentPath(path: DescentPath, provider: ProviderName): 'host' | 'graph' {
+  if (path !== 'auto') return path
+  return provider === 'cpu' ? 'host' : 'graph'
+}
 
 /** The contract of docs/method.md §1: x float32 [B,C,H,W], y int64 [B] -> grad float32 [B,C,H,W]. */
 // onnxruntime logs every failed provider probe to stderr; the reasons reach the user through
@@ -17,7 +31,10 @@ export class OnnxGradientField implements GradientField {
     private readonly session: ort.InferenceSession,
     private readonly manifest: ModelManifest,
     readonly maxBatchRows: number,
-    readonly provider: ProviderName
+    readonly provider: ProviderName,
+    readonly stepper: (DescentStepper & { release(): Promise<void> }) | null,
+    /** why the step graph is not used where it was asked for (shown by benchmarks) */
+    readonly stepperProblem: string | null
   ) {
     const [c, h, w] = manifest.shape
     this.sampleSize = c * h * w
@@ -28,11 +45,22 @@ export class OnnxGradientField implements GradientField {
     file: string,
     manifest: ModelManifest,
     provider: ProviderName,
-    maxBatchRows = 64
+    maxBatchRows = 64,
+    descentPath: DescentPath = 'auto'
   ): Promise<OnnxGradientField> {
     const session = await createSession(file, manifest, provider)
     checkSignature(session, manifest)
-    const field = new OnnxGradientField(session, manifest, maxBatchRows, provider)
+    let stepper: OnnxDescentStepper | null = null
+    let stepperProblem: string | null = null
+    if (resolveDescentPath(descentPath, provider) === 'graph') {
+      // a model the step builder cannot extend still runs, on the host path
+      try {
+        stepper = await OnnxDescentStepper.load(file, manifest, provider)
+      } catch (error) {
+        stepperProblem = error instanceof Error ? error.message : String(error)
+      }
+    }
+    const field = new OnnxGradientField(session, manifest, maxBatchRows, provider, stepper, stepperProblem)
     // One real evaluation at load: a provider that creates sessions but cannot run them, or
     // a model that returns NaN, is found here rather than in the user's first job.
     const probe = new Float32Array(field.sampleSize)
@@ -70,6 +98,7 @@ export class OnnxGradientField implements GradientField {
 
   async release(): Promise<void> {
     await this.session.release()
+    await this.stepper?.release()
   }
 }
 

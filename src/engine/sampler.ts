@@ -2,6 +2,7 @@ import type { Condition } from '../shared/jobs'
 import type { SamplerSettings } from '../shared/manifest'
 import type { GradientField } from './gradient-field'
 import { EngineError } from './errors'
+import { descendStepped } from './sampler-stepped'
 
 /** One image being descended. `x` is mutated in place. */
 export interface DescentSample {
@@ -91,6 +92,7 @@ export async function descend(
     if (s.x.length !== size) throw new EngineError('bad-request', `sample has ${s.x.length} values, the model takes ${size}`)
   }
   const plan = planGuidance(options.conditions, options.cfg, field.nullClass)
+  if (field.stepper) return descendStepped(field, field.stepper, samples, plan, options)
   const rowsPerSample = plan.labels.length
   const samplesPerCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
   const eta = options.stepSize

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs'
+import * as ort from 'onnxruntime-node'
+import type { ModelManifest } from '../shared/manifest'
+import type { ProviderName } from '../shared/engine-protocol'
+import type { DescentStepper, StepInput, StepOutput } from './gradient-field'
+import { EngineError } from './errors'
+import { buildStepModel } from './step-graph'
+
+/** The descent-step model of a gradient model (step-graph.ts) in its own session. */
+export class OnnxDescentStepper implements DescentStepper {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly manifest: ModelManifest
+  ) {}
+
+  static async load(file: string, manifest: ModelManifest, provider: ProviderName, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<OnnxDescentStepper> {
+    const bytes = buildStepModel(readFileSync(file), manifest.files.gradient)
+    try {
+      const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions, executionProviders: [provider] })
+      return new OnnxDescentStepper(session, manifest)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      throw new EngineError('model-invalid', `${manifest.id}: the descent-step graph does not load on ${provider}: ${reason}`)
+    }
+  }
+
+  async step(input: StepInput): Promise<StepOutput> {
+    const [c, h, w] = this.manifest.shape
+    const size = c * h * w
+    const { samples } = input
+    const rows = input.labels.length
+    const labels = new BigInt64Array(rows)
+    for (let i = 0; i < rows; i++) labels[i] = BigInt(input.labels[i])
+    const state = (data: Float32Array) => new ort.Tensor('float32', data.subarray(0, samples * size), [samples, c, h, w])
+    let result: ort.InferenceSession.ReturnType
+    try {
+      result = await this.session.run({
+        state: state(input.state),
+        f_prev: state(input.fPrev),
+        labels: new ort.Tensor('int64', labels, [rows]),
+        coefficients: new ort.Tensor('float32', input.coefficients, [input.coefficients.length]),
+        eta: new ort.Tensor('float32', Float32Array.of(input.eta), []),
+        lookahead: new ort.Tensor('float32', Float32Array.of(input.lookahead), []),
+        freedom: state(input.freedom)
+      })
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      throw new EngineError('model-output', `${this.manifest.id}: the descent step failed to run: ${reason}`)
+    }
+    const rms = result.rms.data as Float32Array
+    if (rms.length !== samples) throw new EngineError('model-output', `${this.manifest.id}: the descent step returned ${rms.length} RMS values for ${samples} samples`)
+    // a NaN or infinite gradient anywhere in a sample makes its RMS non-finite (held elements
+    // included: NaN * 0 is NaN), so this one check covers the whole output
+    if (!rms.every(Number.isFinite)) throw new EngineError('model-output', `${this.manifest.id}: the model returned NaN or infinite gradients`)
+    return { nextState: result.next_state.data as Float32Array, fNext: result.f_next.data as Float32Array, rms }
+  }
+
+  async release(): Promise<void> {
+    await this.session.release()
+  }
+}

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Condition } from '../shared/jobs'
+import type { SamplerSettings } from '../shared/manifest'
+import { Engine } from './engine'
+import type { GradientField } from './gradient-field'
+import { OnnxDescentStepper } from './onnx-step'
+import { SeededRandom } from './rng'
+import { descend, type DescentSample, type SampleOutcome } from './sampler'
+import { SHIPPED_MODELS } from '../../test/support/paths'
+
+/**
+ * The step graph (step-graph.ts) against today's host sampler on the real embedded model, CPU
+ * provider: two independent descents from the same noise, states compared after every step.
+ */
+const engine = new Engine({ modelRoots: [SHIPPED_MODELS], provider: 'cpu', shippedModels: null })
+let host: GradientField
+let graph: GradientField
+let stepper: OnnxDescentStepper
+
+beforeAll(async () => {
+  const entry = engine.model('fashion-mnist')
+  host = await engine.field(entry)
+  stepper = await OnnxDescentStepper.load(entry.file(entry.manifest.files.gradient), entry.manifest, 'cpu')
+  graph = { sampleSize: host.sampleSize, nullClass: host.nullClass, maxBatchRows: host.maxBatchRows, evaluate: () => Promise.reject(new Error('the graph path must not call evaluate')), stepper }
+}, 60_000)
+
+afterAll(async () => {
+  await stepper?.release()
+  await engine.dispose()
+})
+
+interface Trace {
+  states: Float32Array[][]
+  norms: number[][]
+  outcomes: SampleOutcome[]
+}
+
+async function trace(field: GradientField, samples: DescentSample[], settings: SamplerSettings, conditions: Condition[]): Promise<Trace> {
+  const states: Float32Array[][] = []
+  const norms: number[][] = []
+  const outcomes = await descend(field, samples, {
+    ...settings,
+    conditions,
+    onStep: ({ samples: now, gradNorms }) => {
+      states.push(now.map((s) => Float32Array.from(s.x)))
+      norms.push(Array.from(gradNorms))
+    }
+  })
+  return { states, norms, outcomes }
+}
+
+function startingSamples(count: number, size: number, freedom?: Float32Array): DescentSample[] {
+  return Array.from({ length: count }, (_, i) => ({ x: new SeededRandom(100 + i).fillNormal(new Float32Array(size)), freedom }))
+}
+
+const cases: { name: string; settings: SamplerSettings; conditions: Condition[]; held?: boolean }[] = [
+  { name: 'GD with CFG', settings: { method: 'gd', stepSize: 0.02, mu: 0, maxSteps: 30, stopGradNorm: 0.35, cfg: 3 }, conditions: [{ classIndex: 7, weight: 1 }] },
+  { name: 'NAG with CFG (the manifest settings)', settings: { method: 'nag', stepSize: 0.02, mu: 0.3, maxSteps: 50, stopGradNorm: 0.35, cfg: 3 }, conditions: [{ classIndex: 0, weight: 1 }] },
+  {
+    name: 'NAG composition with a negative weight',
+    settings: { method: 'nag', stepSize: 0.02, mu: 0.3, maxSteps: 40, stopGradNorm: 0.35, cfg: 2 },
+    conditions: [{ classIndex: 3, weight: 1 }, { classIndex: 8, weight: -0.4 }]
+  },
+  { name: 'GD without guidance, held pixels', settings: { method: 'gd', stepSize: 0.05, mu: 0, maxSteps: 20, stopGradNorm: 0.2, cfg: 0 }, conditions: [], held: true }
+]
+
+describe('the descent-step graph equals the host sampler step by step', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const size = host.sampleSize
+      let freedom: Float32Array | undefined
+      if (c.held) {
+        freedom = new Float32Array(size)
+        for (let i = 0; i < size; i++) freedom[i] = i < size / 2 ? 1 : i < (size * 3) / 4 ? 0.5 : 0
+      }
+      const a = await trace(host, startingSamples(5, size, freedom), c.settings, c.conditions)
+      const b = await trace(graph, startingSamples(5, size, freedom), c.settings, c.conditions)
+      expect(b.states.length).toBe(a.states.length)
+      a.states.forEach((step, n) =>
+        step.forEach((x, s) => {
+          let diff = 0
+          for (let i = 0; i < size; i++) diff = Math.max(diff, Math.abs(x[i] - b.states[n][s][i]))
+          expect(diff, `step ${n + 1}, sample ${s}`).toBeLessThanOrEqual(1e-5)
+        })
+      )
+      a.outcomes.forEach((outcome, s) => {
+        const tie = Math.abs(outcome.gradNorm - c.settings.stopGradNorm) < 1e-5
+        if (!tie) expect(b.outcomes[s].steps, `sample ${s} stop step`).toBe(outcome.steps)
+        if (!tie) expect(b.outcomes[s].stopped).toBe(outcome.stopped)
+        expect(Math.abs(b.outcomes[s].gradNorm - outcome.gradNorm)).toBeLessThan(1e-4)
+      })
+      // the case must exercise the stop rule where it has one, or it proves less than it says
+      if (c.settings.stopGradNorm > 0 && c.name.includes('manifest')) expect(a.outcomes.some((o) => o.stopped === 'threshold')).toBe(true)
+    }, 60_000)
+  }
+})
