@@ -54,6 +54,10 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
     // E = 1/2 ||x - mu||^2 over 64 elements: from ~32 at noise to ~0 at the minimum
     expect(first).toBeGreaterThan(5)
     expect(last).toBeLessThan(first / 10)
+    // the first frame goes out before any energy pass; the last carries exact energies, frames between the estimate
+    expect(client.frames[0].energies).toBeUndefined()
+    expect(withEnergy[withEnergy.length - 1].energyKind).toBe('exact')
+    expect(withEnergy.slice(0, -1).every((f) => f.energyKind === 'estimate')).toBe(true)
   })
 
   it('gives byte-identical output for the same seed and parameters', async () => {

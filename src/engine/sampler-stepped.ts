@@ -71,7 +71,7 @@ export async function descendStepped(
       })
     }
     active = stillActive
-    await options.onStep?.({ step, gradNorms, active: active.length, samples })
+    await options.onStep?.({ step, gradNorms, active: active.length, samples, gradients: previous })
   }
   return outcomes
 }

@@ -21,6 +21,8 @@ export interface DescentProgress {
   gradNorms: Float64Array
   active: number
   samples: readonly DescentSample[]
+  /** per sample, the guided gradient of its last evaluation times its freedom: the step it took was -eta times this */
+  gradients: readonly Float32Array[]
 }
 
 export interface DescentOptions extends SamplerSettings {
@@ -147,7 +149,7 @@ export async function descend(
       })
     }
     active = stillActive
-    await options.onStep?.({ step, gradNorms, active: active.length, samples })
+    await options.onStep?.({ step, gradNorms, active: active.length, samples, gradients: previous })
   }
   return outcomes
 }

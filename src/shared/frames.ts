@@ -8,6 +8,8 @@ export interface Frame {
   /** per sample, RMS of the guided gradient at its last evaluation */
   gradNorms: number[]
   energies?: number[]
+  /** 'exact': the energy network's values; 'estimate': integrated from the gradients since the last exact values */
+  energyKind?: 'exact' | 'estimate'
   /** samples still descending */
   active: number
   preview: PreviewImage

@@ -4,9 +4,7 @@ import { descend, planGuidance, type DescentSample, type GuidancePlan, type Samp
 import { FrameGate } from '../frame-gate'
 import { buildPreview } from '../preview'
 import type { EnergyModel, JobModels, JobRuntime } from './job-context'
-
-/** The most of a job's time that energies for frames may take (previews must stay cheap). */
-const ENERGY_TIME_SHARE = 0.1
+import { EnergyEstimate } from './energy-estimate'
 
 export interface DescentWithFrames {
   models: JobModels
@@ -31,27 +29,33 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
   const gate = new FrameGate(runtime.sendFrame, runtime.frameIntervalMs)
   runtime.onAck((seq) => gate.ack(seq))
   const plan = planGuidance(conditions, settings.cfg, manifest.nullClass)
-  const started = performance.now()
-  let energyMs = 0
+  const estimate = models.energy && previewEvery > 0 ? new EnergyEstimate(samples) : null
   try {
     return await descend(models.field, samples, {
       ...settings,
       conditions: conditions,
       isCancelled: runtime.isCancelled,
-      onStep: async ({ step, gradNorms, active }) => {
+      onStep: async ({ step, gradNorms, active, gradients }) => {
         const last = active === 0 || step === settings.maxSteps
-        if (!last) job.afterStep?.()
+        estimate?.advance(samples, gradients)
+        if (!last) {
+          job.afterStep?.()
+          estimate?.snapshot(samples)
+        }
         // a frame is built only when it can go out now (or is the last): a slow window gets
-        // the newest state at the first step after its ack. Energies are an extra forward pass
-        // (~40% of a sampler step with the shipped EqM-E), so a frame carries them only while
-        // they have cost at most ENERGY_TIME_SHARE of the job so far, and the last frame always
-        // does (the energy the samples ended at); the plot joins the gaps.
+        // the newest state at the first step after its ack. Exact energies are a second
+        // network's forward pass (~40% of a sampler step with the shipped EqM-E), so they are
+        // computed twice a job: once after the first frame has gone out (the anchor of the
+        // estimate, energy-estimate.ts) and for the last frame; frames between carry the estimate.
         if (previewEvery > 0 && (step % previewEvery === 0 || last) && (last || gate.wouldSendNow())) {
           let energies: number[] | undefined
-          if (models.energy && (last || energyMs <= ENERGY_TIME_SHARE * (performance.now() - started))) {
-            const before = performance.now()
+          let energyKind: 'exact' | 'estimate' | undefined
+          if (models.energy && last) {
             energies = await guidedEnergies(models.energy, samples, plan, models.field.sampleSize)
-            energyMs += performance.now() - before
+            energyKind = 'exact'
+          } else if (estimate?.anchored) {
+            energies = estimate.current()
+            energyKind = 'estimate'
           }
           gate.offer({
             jobId,
@@ -59,9 +63,11 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
             maxSteps: settings.maxSteps,
             gradNorms: Array.from(gradNorms),
             energies,
+            energyKind,
             active,
             preview: buildPreview(samples, manifest)
           })
+          if (models.energy && estimate && !estimate.anchored && !last) estimate.anchor(await guidedEnergies(models.energy, samples, plan, models.field.sampleSize))
         }
         // lets cancel requests and frame acks in between steps
         await yieldToEventLoop()
@@ -74,7 +80,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
 }
 
 /** Each sample's energy under the same guidance as its gradient: E = sum_r k_r E(x, y_r) (energies add). */
-async function guidedEnergies(energy: EnergyModel, samples: DescentSample[], plan: GuidancePlan, size: number): Promise<number[]> {
+export async function guidedEnergies(energy: EnergyModel, samples: DescentSample[], plan: GuidancePlan, size: number): Promise<number[]> {
   const rows = samples.length * plan.labels.length
   const x = new Float32Array(rows * size)
   const labels = new Int32Array(rows)
