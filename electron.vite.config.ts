@@ -20,6 +20,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src/cli/index.ts'),
           bench: resolve(__dirname, 'bench/bench.ts'),
           soak: resolve(__dirname, 'bench/soak.ts'),
+          'bench-cpu': resolve(__dirname, 'bench/cpu.ts'),
           'ood-features': resolve(__dirname, 'bench/ood-features.ts')
         }
       }

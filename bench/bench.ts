@@ -1,10 +1,15 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { Engine, type EngineSink } from '../src/engine/engine'
 import type { EngineMessage } from '../src/shared/engine-protocol'
-import { SeededRandom } from '../src/engine/rng'
+import { SeededRandom, imageSeed } from '../src/engine/rng'
+import { descend, planGuidance } from '../src/engine/sampler'
+import { EnergyEstimate } from '../src/engine/jobs/energy-estimate'
+import { guidedEnergies } from '../src/engine/jobs/descent-frames'
+import type { OnnxGradientField } from '../src/engine/onnx-field'
+import type { Condition } from '../src/shared/jobs'
 
 /**
  * Engine benchmarks; numbers only, printed as JSON (and saved under bench/results/).
@@ -23,8 +28,26 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]
 }
 
+/** Sums the time of every model call the field makes, so a job's time can be set against its bare calls. */
+function timeModelCalls(field: OnnxGradientField): { ms: number; rows: number } {
+  const totals = { ms: 0, rows: 0 }
+  const evaluate = field.evaluate.bind(field)
+  field.evaluate = async (x, labels, rows) => {
+    const t = performance.now()
+    try {
+      return await evaluate(x, labels, rows)
+    } finally {
+      totals.ms += performance.now() - t
+      totals.rows += rows
+    }
+  }
+  return totals
+}
+
 async function main(): Promise<void> {
-  const engine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33 })
+  const loadBefore = loadavg()
+  const engine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'host' })
+  const graphEngine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'graph' })
   const entry = engine.model(values.model)
   const field = await engine.field(entry)
   const manifest = entry.manifest
@@ -48,7 +71,8 @@ async function main(): Promise<void> {
   }
 
   // a full job with the manifest's defaults: previews on (as the app runs) and off
-  const job = async (previewEvery: number, count: number) => {
+  const conditions: Condition[] = [{ classIndex: 0, weight: 1 }]
+  const job = async (previewEvery: number, count: number, on: Engine = engine) => {
     let firstFrameMs: number | null = null
     let frames = 0
     const started = performance.now()
@@ -58,27 +82,38 @@ async function main(): Promise<void> {
           frames++
           firstFrameMs ??= performance.now() - started
           // ack on the next turn, as a window that paints promptly would
-          setImmediate(() => engine.receive(client, { kind: 'ack', jobId: message.data.jobId, seq: message.data.seq }))
+          setImmediate(() => on.receive(client, { kind: 'ack', jobId: message.data.jobId, seq: message.data.seq }))
         }
       }
     }
-    const result = await engine.call('generate', { modelId: manifest.id, jobId: `bench-${previewEvery}-${Math.random().toString(36).slice(2)}`, seed: 1, count, conditions: [{ classIndex: 0, weight: 1 }], previewEvery }, client)
+    const result = await on.call('generate', { modelId: manifest.id, jobId: `bench-${previewEvery}-${Math.random().toString(36).slice(2)}`, seed: 1, count, conditions, previewEvery }, client)
     const seconds = (performance.now() - started) / 1000
     return { seconds, firstFrameMs, frames, evaluations: result.evaluations, images: count }
   }
   await job(0, 4) // warm-up
+  await graphEngine.field(graphEngine.model(values.model))
+  await job(0, 4, graphEngine)
+  const calls = timeModelCalls(field)
   const runs = 3
   const on: Awaited<ReturnType<typeof job>>[] = []
   const off: Awaited<ReturnType<typeof job>>[] = []
+  const graph: Awaited<ReturnType<typeof job>>[] = []
+  const overhead: number[] = []
   for (let i = 0; i < runs; i++) {
+    const before = { ms: calls.ms }
     off.push(await job(0, 16))
+    overhead.push((off[i].seconds * 1000) / (calls.ms - before.ms))
     on.push(await job(1, 16))
+    graph.push(await job(0, 16, graphEngine))
   }
+  const firstStepRows = 16 * planGuidance(conditions, manifest.sampler.cfg, manifest.nullClass).labels.length
+  const firstStepCallMs = await timeBatch(field, firstStepRows, rng)
+  const estimate = await energyEstimateError(engine, field, conditions)
   const secondsOn = median(on.map((r) => r.seconds))
   const secondsOff = median(off.map((r) => r.seconds))
   const report = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverageBefore: loadBefore.map(round), loadAverageAfter: loadavg().map(round) },
     provider: engine.info().active,
     model: manifest.id,
     sampler: manifest.sampler,
@@ -88,13 +123,24 @@ async function main(): Promise<void> {
       imagesPerSecond: round(16 / secondsOff),
       meanEvaluationsPerImage: round(off[0].evaluations / 16),
       timeToFirstFrameMs: round(median(on.map((r) => r.firstFrameMs ?? Number.NaN))),
+      // the first step is one call of firstStepRows rows; under load the absolute time moves with it
+      firstStepCallMs: round(firstStepCallMs),
+      firstFrameOverFirstStepCall: round(median(on.map((r) => r.firstFrameMs ?? Number.NaN)) / firstStepCallMs),
       framesSent: median(on.map((r) => r.frames))
+    },
+    // the job's wall time over the time of its own model calls (previews off): target at most 1.1
+    engineOverBareCalls: round(median(overhead)),
+    descentPath: {
+      hostSeconds: round(secondsOff),
+      graphSeconds: round(median(graph.map((r) => r.seconds))),
+      graphOverHost: round(median(graph.map((r) => r.seconds)) / secondsOff)
     },
     previews: {
       secondsOn: round(secondsOn),
       secondsOff: round(secondsOff),
       overheadPercent: round(((secondsOn - secondsOff) / secondsOff) * 100),
-      targetPercent: 5
+      targetPercent: 5,
+      energyEstimate: estimate
     }
   }
   const text = JSON.stringify(report, null, 2)
@@ -103,6 +149,46 @@ async function main(): Promise<void> {
   mkdirSync(join(out, '..'), { recursive: true })
   writeFileSync(out, text + '\n')
   await engine.dispose()
+  await graphEngine.dispose()
+}
+
+async function timeBatch(field: OnnxGradientField, rows: number, rng: SeededRandom): Promise<number> {
+  const x = rng.fillNormal(new Float32Array(rows * field.sampleSize))
+  const labels = new Int32Array(rows)
+  const times: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now()
+    await field.evaluate(x, labels, rows)
+    times.push(performance.now() - t)
+  }
+  return median(times)
+}
+
+/**
+ * How far the frames' energy estimate (anchored after step 1, energy-estimate.ts) is from the
+ * exact energy at the end of a 16-image descent with the manifest's settings, as a share of the
+ * energy's fall over the same steps (median over images).
+ */
+async function energyEstimateError(engine: Engine, field: OnnxGradientField, conditions: Condition[]) {
+  const entry = engine.model(values.model)
+  const { energy } = await engine.jobModels(entry)
+  if (!energy) return null
+  const plan = planGuidance(conditions, entry.manifest.sampler.cfg, entry.manifest.nullClass)
+  const samples = Array.from({ length: 16 }, (_, i) => ({ x: new SeededRandom(imageSeed(1, i)).fillNormal(new Float32Array(field.sampleSize)) }))
+  const track = new EnergyEstimate(samples)
+  let anchor: number[] = []
+  await descend(field, samples, {
+    ...entry.manifest.sampler,
+    conditions,
+    onStep: async ({ step, gradients }) => {
+      track.advance(samples, gradients)
+      if (step === 1) track.anchor((anchor = await guidedEnergies(energy, samples, plan, field.sampleSize)))
+    }
+  })
+  const exact = await guidedEnergies(energy, samples, plan, field.sampleSize)
+  const estimated = track.current()!
+  const errors = exact.map((e, i) => Math.abs(estimated[i] - e) / Math.abs(anchor[i] - e))
+  return { medianErrorOfFall: round(median(errors)), worstErrorOfFall: round(Math.max(...errors)), meanExactFall: round(exact.reduce((s, e, i) => s + anchor[i] - e, 0) / exact.length) }
 }
 
 function round(x: number): number {

@@ -25,6 +25,7 @@ import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './j
 import { OnnxEnergyModel } from './onnx-energy'
 import { OnnxClassifier } from './onnx-classifier'
 import { LoadCache } from './load-cache'
+import { RowPacker } from './row-packer'
 
 export interface EngineOptions {
   modelRoots: readonly string[]
@@ -34,6 +35,12 @@ export interface EngineOptions {
   maxBatchRows?: number
   /** where descent steps run (onnx-field.ts DescentPath); default 'auto' */
   descentPath?: DescentPath
+  /**
+   * Row packing (row-packer.ts): up to this many generate/repair jobs of one model run together
+   * and share model calls. Default 1 (off): not every provider promises bit-identical rows
+   * whatever batch they run in, and results record that packing was on.
+   */
+  packJobs?: number
   frameIntervalMs?: number
   /** the app's own models and their build-time hashes; default: this build's (packaged app only) */
   shippedModels?: ShippedModels | null
@@ -63,11 +70,12 @@ export class Engine {
   /** ids of the engine's own queue entries (OOD, classify): a ':' no client job id may hold, so they never collide */
   private internalJobs = 0
   private readonly sessions: SessionStore | null
+  private readonly packers = new Map<string, RowPacker>()
 
   constructor(private readonly options: EngineOptions) {
     this.requestedProvider = options.provider ?? 'auto'
     this.sessions = options.sessionFile ? new SessionStore(options.sessionFile) : null
-    this.queue = new JobQueue((event) => this.emitJobEvent(event))
+    this.queue = new JobQueue((event) => this.emitJobEvent(event), options.packJobs ?? 1)
     this.rescan()
   }
 
@@ -125,15 +133,25 @@ export class Engine {
       }),
     'models.list': async () => ({ models: this.listModels(), problems: [...this.problems] }),
     generate: async (params, client) =>
-      this.runJob(params.jobId, client, async (context) => {
-        const entry = this.model(params.modelId)
-        return runGenerate(await this.jobModels(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
-      }),
+      this.runJob(
+        params.jobId,
+        client,
+        async (context) => {
+          const entry = this.model(params.modelId)
+          return this.withDescentModels(entry, (models) => runGenerate(models, entry.manifest, params, this.jobRuntime(params.jobId, client, context)))
+        },
+        this.descentGroup(params.modelId)
+      ),
     repair: async (params, client) =>
-      this.runJob(params.jobId, client, async (context) => {
-        const entry = this.model(params.modelId)
-        return runRepair(await this.jobModels(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
-      }),
+      this.runJob(
+        params.jobId,
+        client,
+        async (context) => {
+          const entry = this.model(params.modelId)
+          return this.withDescentModels(entry, (models) => runRepair(models, entry.manifest, params, this.jobRuntime(params.jobId, client, context)))
+        },
+        this.descentGroup(params.modelId)
+      ),
     'ood.score': async (params, client) =>
       this.runJob(`ood:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
@@ -150,14 +168,37 @@ export class Engine {
   }
 
   /** Queues a client's job under its scoped key; the client's cap and duplicate ids are checked first. */
-  private runJob<T>(jobId: string, client: EngineSink, run: (context: { isCancelled(): boolean }) => Promise<T>): Promise<T> {
+  private runJob<T>(jobId: string, client: EngineSink, run: (context: { isCancelled(): boolean }) => Promise<T>, group?: string): Promise<T> {
     let key: string
     try {
       key = this.owners.claim(client, jobId)
     } catch (error) {
       return Promise.reject(error)
     }
-    return this.queue.submit(key, run).finally(() => this.owners.release(key))
+    return this.queue.submit(key, run, group).finally(() => this.owners.release(key))
+  }
+
+  private get packing(): boolean {
+    return (this.options.packJobs ?? 1) > 1
+  }
+
+  /** descents of one model may run together (and share calls) only with packing on */
+  private descentGroup(modelId: string | undefined): string | undefined {
+    return this.packing ? `descent:${modelId ?? this.models[0]?.manifest.id}` : undefined
+  }
+
+  /** A descent job's models: with packing on, its field is a view of the model's shared calls. */
+  private async withDescentModels<T>(entry: ModelEntry, run: (models: JobModels) => Promise<T>): Promise<T> {
+    const models = await this.jobModels(entry)
+    if (!this.packing) return run(models)
+    let packer = this.packers.get(entry.manifest.id)
+    if (!packer || packer.field !== models.field) this.packers.set(entry.manifest.id, (packer = new RowPacker(models.field)))
+    const view = packer.open()
+    try {
+      return await run({ ...models, field: view, rowPacking: true })
+    } finally {
+      view.close()
+    }
   }
 
   private jobRuntime(jobId: string, client: EngineSink, context: { isCancelled(): boolean }) {
@@ -272,6 +313,7 @@ export class Engine {
   }
 
   private async releaseFields(): Promise<void> {
+    this.packers.clear()
     const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain()]
     for (const field of loaded) {
       try {

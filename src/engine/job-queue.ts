@@ -7,34 +7,45 @@ export interface JobContext {
 
 interface QueuedJob<T> {
   id: string
+  /** jobs of one group may run together (descents of one model whose rows are packed) */
+  group?: string
   cancelled: boolean
   run: (context: JobContext) => Promise<T>
   resolve: (value: T) => void
   reject: (error: unknown) => void
 }
 
-/** One job runs at a time, the rest wait in order; cancel works queued or running (between steps). */
+/**
+ * Jobs run in order, one at a time, except that up to `groupConcurrency` jobs of the same group
+ * may run together when the first waiting job belongs to the group of those running (row
+ * packing; order is kept: a job of another group waits for the group to drain).
+ * Cancel works queued or running (between steps).
+ */
 export class JobQueue {
   private readonly waiting: QueuedJob<unknown>[] = []
-  private running: QueuedJob<unknown> | null = null
+  private readonly running = new Set<QueuedJob<unknown>>()
 
-  constructor(private readonly onEvent: (event: JobEvent) => void) {}
+  constructor(
+    private readonly onEvent: (event: JobEvent) => void,
+    private readonly groupConcurrency = 1
+  ) {}
 
-  submit<T>(id: string, run: (context: JobContext) => Promise<T>): Promise<T> {
-    if (this.running?.id === id || this.waiting.some((j) => j.id === id)) {
+  submit<T>(id: string, run: (context: JobContext) => Promise<T>, group?: string): Promise<T> {
+    if ([...this.running].some((j) => j.id === id) || this.waiting.some((j) => j.id === id)) {
       return Promise.reject(new EngineError('bad-request', `a job with id ${id} is already queued or running`))
     }
     return new Promise<T>((resolve, reject) => {
-      const job: QueuedJob<T> = { id, cancelled: false, run, resolve, reject }
+      const job: QueuedJob<T> = { id, group, cancelled: false, run, resolve, reject }
       this.waiting.push(job as QueuedJob<unknown>)
-      this.onEvent({ jobId: id, state: 'queued', position: this.waiting.length - 1 + (this.running ? 1 : 0) })
+      this.onEvent({ jobId: id, state: 'queued', position: this.waiting.length - 1 + this.running.size })
       this.pump()
     })
   }
 
   cancel(id: string): boolean {
-    if (this.running?.id === id) {
-      this.running.cancelled = true
+    const running = [...this.running].find((j) => j.id === id)
+    if (running) {
+      running.cancelled = true
       return true
     }
     const index = this.waiting.findIndex((j) => j.id === id)
@@ -46,13 +57,21 @@ export class JobQueue {
   }
 
   get size(): number {
-    return this.waiting.length + (this.running ? 1 : 0)
+    return this.waiting.length + this.running.size
+  }
+
+  private canStart(job: QueuedJob<unknown>): boolean {
+    if (this.running.size === 0) return true
+    if (!job.group || this.running.size >= this.groupConcurrency) return false
+    return [...this.running].every((r) => r.group === job.group)
   }
 
   private pump(): void {
-    if (this.running || this.waiting.length === 0) return
-    const job = this.waiting.shift()!
-    this.running = job
+    while (this.waiting.length > 0 && this.canStart(this.waiting[0])) this.start(this.waiting.shift()!)
+  }
+
+  private start(job: QueuedJob<unknown>): void {
+    this.running.add(job)
     this.onEvent({ jobId: job.id, state: 'running' })
     job
       .run({ isCancelled: () => job.cancelled })
@@ -68,7 +87,7 @@ export class JobQueue {
         }
       )
       .finally(() => {
-        this.running = null
+        this.running.delete(job)
         this.pump()
       })
   }

@@ -26,7 +26,9 @@ export const resultParamsSchema = z.object({
   strength: z.number().min(0).max(1).optional(),
   holdUnmasked: z.boolean().optional(),
   /** the execution provider the job ran on (results can differ in the last bits across providers) */
-  provider: z.string().optional()
+  provider: z.string().optional(),
+  /** the job ran with row packing on (its rows may have shared model calls with other jobs': engine option packJobs) */
+  rowPacking: z.boolean().optional()
 })
 export type ResultParams = z.infer<typeof resultParamsSchema>
 export type ResultCondition = z.infer<typeof resultConditionSchema>

@@ -14,6 +14,8 @@ export interface EnergyModel {
 export interface JobModels {
   field: GradientField
   energy: EnergyModel | null
+  /** the job's rows may share model calls with other jobs' (row-packer.ts) */
+  rowPacking?: boolean
 }
 
 /** What a running job needs from the engine: cancel state and the way to its client. */
@@ -57,6 +59,7 @@ export function commonResultParams(
     sampler: settings,
     seed: params.seed,
     count: params.count,
-    provider: models.field.provider
+    provider: models.field.provider,
+    ...(models.rowPacking ? { rowPacking: true } : {})
   }
 }
