@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { Engine, type EngineSink } from '../src/engine/engine'
-import type { EngineMessage } from '../src/shared/engine-protocol'
+import type { EngineMessage, ProviderName } from '../src/shared/engine-protocol'
 import { SeededRandom, imageSeed } from '../src/engine/rng'
 import { descend, planGuidance } from '../src/engine/sampler'
 import { EnergyEstimate } from '../src/engine/jobs/energy-estimate'
@@ -14,10 +14,10 @@ import type { Condition } from '../src/shared/jobs'
 /**
  * Engine benchmarks; numbers only, printed as JSON (and saved under bench/results/).
  * Targets (issue notes, README) are judged by reading these, never by timed tests.
- *   npm run bench [-- --model ID --models DIR --repeats N]
+ *   npm run bench [-- --model ID --models DIR --repeats N --provider auto|cpu|webgpu|... --out FILE]
  */
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, models: { type: 'string' }, repeats: { type: 'string', default: '20' }, out: { type: 'string' } }
+  options: { model: { type: 'string' }, models: { type: 'string' }, repeats: { type: 'string', default: '20' }, out: { type: 'string' }, provider: { type: 'string', default: 'auto' } }
 })
 const root = join(__dirname, '..', '..')
 const modelsRoot = values.models ?? join(root, 'models')
@@ -46,8 +46,9 @@ function timeModelCalls(field: OnnxGradientField): { ms: number; rows: number } 
 
 async function main(): Promise<void> {
   const loadBefore = loadavg()
-  const engine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'host' })
-  const graphEngine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'graph' })
+  const provider = values.provider as ProviderName | 'auto'
+  const engine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'host', provider })
+  const graphEngine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'graph', provider })
   const entry = engine.model(values.model)
   const field = await engine.field(entry)
   const manifest = entry.manifest

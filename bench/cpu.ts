@@ -4,7 +4,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
-import { gradientInputs, matmulGflops, median, round, timeCalls } from './ort-timing'
+import { gradientInputs, matmulGflops, round, timeCalls } from './ort-timing'
 
 /**
  * The CPU targets of issue 13 for the embedded model, every ratio from one run:
@@ -37,7 +37,7 @@ async function timeBatches(config: Config, list: number[]): Promise<Record<strin
   return out
 }
 
-function torchRun(): { eagerMsPerCall: Record<string, number>; flopsPerRow: number; matmulGflops: number; parityMaxAbs: number; torch: string } {
+function torchRun(): { eagerMsPerCall: Record<string, number>; threadsUsed: Record<string, number>; flopsPerRow: number; matmulGflops: number; parityMaxAbs: number; torch: string } {
   const args = [join(root, 'training', 'bench_torch.py'), '--onnx', modelFile, '--fixture', join(root, 'training', 'parity', 'eqm.json'), '--batches', batches.join(','), '--repeats', String(repeats)]
   const run = spawnSync(values.python!, args, { encoding: 'utf8', timeout: 600_000 })
   if (run.status !== 0) throw new Error(`bench_torch.py failed: ${run.stderr || run.error?.message}`)
@@ -73,12 +73,12 @@ async function main(): Promise<void> {
     peaks.push(await matmulGflops(1024, { graphOptimizationLevel: 'all' }, repeats))
     torchRounds.push(torchRun())
   }
-  const perBatch = (rows: Record<string, number>[]) => Object.fromEntries(batches.map((b) => [`batch${b}`, round(median(rows.map((x) => x[`batch${b}`])))]))
+  const perBatch = (rows: Record<string, number>[]) => Object.fromEntries(batches.map((b) => [`batch${b}`, round(Math.min(...rows.map((x) => x[`batch${b}`])))]))
   const ortMs = perBatch(ortRounds)
   const torchMs = perBatch(torchRounds.map((t) => t.eagerMsPerCall))
   const flopsPerRow = torchRounds[0].flopsPerRow
-  const ortPeak = median(peaks)
-  const torchPeak = median(torchRounds.map((t) => t.matmulGflops))
+  const ortPeak = Math.max(...peaks)
+  const torchPeak = Math.max(...torchRounds.map((t) => t.matmulGflops))
   const peak = Math.max(ortPeak, torchPeak)
   const gflops = (batch: number) => (flopsPerRow * batch) / (ortMs[`batch${batch}`] * 1e6)
   const report = {
@@ -91,7 +91,8 @@ async function main(): Promise<void> {
     bestConfig: best.name,
     ortMsPerCall: ortMs,
     torchEagerMsPerCall: torchMs,
-    torch: { version: torchRounds[0].torch, parityMaxAbs: torchRounds[0].parityMaxAbs },
+    torch: { version: torchRounds[0].torch, parityMaxAbs: torchRounds[0].parityMaxAbs, threadsUsed: torchRounds[0].threadsUsed },
+    statistic: 'fastest call of each series (both runtimes), best of the rounds; the peak is the fastest matmul seen',
     torchOverOrtAtBatch16: round(torchMs.batch16 / ortMs.batch16),
     peakGflops: { ortMatmul: round(ortPeak), torchMatmul: round(torchPeak), used: round(peak) },
     percentOfPeak: Object.fromEntries(batches.map((b) => [`batch${b}`, round((gflops(b) / peak) * 100)])),

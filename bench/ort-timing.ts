@@ -11,6 +11,11 @@ export function round(x: number): number {
   return Number(x.toPrecision(4))
 }
 
+/**
+ * The fastest of `repeats` calls, in ms. On a shared, loaded machine the minimum is the least
+ * disturbed measure of what the code can do; both sides of every ratio use it
+ * (training/bench_torch.py too).
+ */
 export async function timeCalls(run: () => Promise<unknown>, repeats: number, warmup = 2): Promise<number> {
   for (let i = 0; i < warmup; i++) await run()
   const times: number[] = []
@@ -19,7 +24,7 @@ export async function timeCalls(run: () => Promise<unknown>, repeats: number, wa
     await run()
     times.push(performance.now() - t)
   }
-  return median(times)
+  return Math.min(...times)
 }
 
 /** Inputs x [B, C, H, W] (random), y [B] (class 0) for a gradient model. */

@@ -1,0 +1,92 @@
+import { cpus, loadavg } from 'node:os'
+import type { ModelManifest } from '../src/shared/manifest'
+import type { ProviderName } from '../src/shared/engine-protocol'
+import { OnnxGradientField } from '../src/engine/onnx-field'
+import type { GradientField } from '../src/engine/gradient-field'
+import { descend } from '../src/engine/sampler'
+import { SeededRandom } from '../src/engine/rng'
+import { round, timeCalls } from './ort-timing'
+
+/**
+ * The device check of issue 13 item 6, as a function (bench/device.ts is its command, and a
+ * vitest runs it in its short CPU mode so it cannot rot): for each model, on one provider,
+ * the engine's own field and samplers: ms per step per batch size, parity against the CPU
+ * provider, and the descent-step graph against the host round trip.
+ */
+export interface DeviceBenchModel {
+  label: string
+  file: string
+  manifest: ModelManifest
+  batches: number[]
+}
+
+export interface DeviceBenchOptions {
+  provider: ProviderName
+  models: DeviceBenchModel[]
+  repeats: number
+  /** descent steps timed per path */
+  steps: number
+  /** samples descended (with CFG: twice as many rows) */
+  samples: number
+}
+
+export async function runDeviceBench(options: DeviceBenchOptions) {
+  const results = []
+  for (const model of options.models) results.push(await benchModel(model, options))
+  return { date: new Date().toISOString(), provider: options.provider, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: loadavg().map(round) }, models: results }
+}
+
+async function benchModel(model: DeviceBenchModel, options: DeviceBenchOptions) {
+  const maxRows = Math.max(...model.batches, 2 * options.samples)
+  let field: OnnxGradientField
+  try {
+    field = await OnnxGradientField.load(model.file, model.manifest, options.provider, maxRows, 'graph')
+  } catch (error) {
+    return { model: model.label, error: (error as Error).message }
+  }
+  const size = field.sampleSize
+  const input = (rows: number, seed: number) => new SeededRandom(seed).fillNormal(new Float32Array(rows * size))
+  const msPerCall: Record<string, number> = {}
+  for (const batch of model.batches) {
+    const x = input(batch, batch)
+    const labels = new Int32Array(batch)
+    msPerCall[`batch${batch}`] = round(await timeCalls(() => field.evaluate(x, labels, batch), options.repeats, 1))
+  }
+
+  // parity: the same rows through the CPU provider
+  let parity: { maxAbs: number; maxAbsOfOutput: number } | null = null
+  if (options.provider !== 'cpu') {
+    const cpu = await OnnxGradientField.load(model.file, model.manifest, 'cpu', maxRows, 'host')
+    const x = input(2, 99)
+    const labels = Int32Array.of(1, model.manifest.nullClass)
+    const [a, b] = [await field.evaluate(x, labels, 2), await cpu.evaluate(x, labels, 2)]
+    let maxAbs = 0
+    let scale = 0
+    for (let i = 0; i < a.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(a[i] - b[i]))
+      scale = Math.max(scale, Math.abs(b[i]))
+    }
+    parity = { maxAbs: round(maxAbs), maxAbsOfOutput: round(scale) }
+    await cpu.release()
+  }
+
+  // a CFG descent of `samples` images, fixed step count, on each path
+  const hostOnly: GradientField = { sampleSize: size, nullClass: field.nullClass, maxBatchRows: field.maxBatchRows, provider: field.provider, evaluate: (x, l, r) => field.evaluate(x, l, r) }
+  const descent = async (through: GradientField) => {
+    const samples = Array.from({ length: options.samples }, (_, i) => ({ x: input(1, 1000 + i) }))
+    const settings = { method: 'nag' as const, stepSize: 0.02, mu: 0.3, maxSteps: options.steps, stopGradNorm: 0, cfg: 3 }
+    const t = performance.now()
+    await descend(through, samples, { ...settings, conditions: [{ classIndex: 1, weight: 1 }] })
+    return (performance.now() - t) / options.steps
+  }
+  let descentPath: Record<string, number | string> = { graph: 'not built: ' + (field.stepperProblem ?? 'unknown') }
+  if (field.stepper) {
+    await descent(field) // warm-up of both paths
+    await descent(hostOnly)
+    const host = Math.min(await descent(hostOnly), await descent(hostOnly))
+    const graph = Math.min(await descent(field), await descent(field))
+    descentPath = { samples: options.samples, rowsPerCall: 2 * options.samples, hostMsPerStep: round(host), graphMsPerStep: round(graph), hostOverGraph: round(host / graph) }
+  }
+  await field.release()
+  return { model: model.label, provider: field.provider, msPerCall, parity, descentPath }
+}
