@@ -1,105 +1,108 @@
-import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
-import { gradientInputs, matmulGflops, round, timeCalls } from './ort-timing'
+import { gradientInputs, matmulModel, median, round } from './ort-timing'
+import { TorchServer } from './torch-server'
 
 /**
- * The CPU targets of issue 13 for the embedded model, every ratio from one run:
- * onnxruntime-node session settings (optimisation level, threads, a pre-optimised file) at
- * batch 16, the best of them at batches 1-64 against PyTorch eager on the same weights
- * (training/bench_torch.py, run twice between ORT rounds so load drifts hit both), and the
- * share of the CPU's fp32 peak (a tight 1024^3 MatMul, ORT's and torch's, the better one).
+ * The CPU targets of issue 13 for the embedded model, every ratio from one run with the two
+ * runtimes' calls interleaved one by one (so load changes hit both alike): onnxruntime-node
+ * session settings (optimisation level, threads, a pre-optimised file) at batch 16; the best
+ * of them at batches 1-64 against PyTorch eager on the same weights (training/bench_torch.py
+ * --serve, 1 and all threads); the share of the CPU's fp32 peak (a 1024^3 MatMul in ORT and in
+ * torch, the fastest seen). Medians of the interleaved calls; minima beside them.
  *   npm run bench:cpu [-- --out FILE --repeats N --python /usr/bin/python3]
  */
-const { values } = parseArgs({
-  options: { out: { type: 'string' }, repeats: { type: 'string', default: '10' }, python: { type: 'string', default: '/usr/bin/python3' }, rounds: { type: 'string', default: '2' } }
-})
+const { values } = parseArgs({ options: { out: { type: 'string' }, repeats: { type: 'string', default: '15' }, python: { type: 'string', default: '/usr/bin/python3' } } })
 const root = join(__dirname, '..', '..')
 const modelFile = join(root, 'models', 'fashion-mnist', 'eqm.onnx')
 const shape = [1, 28, 28]
 const repeats = Number(values.repeats)
-const rounds = Number(values.rounds)
 const batches = [1, 16, 32, 64]
+const threads = [1, cpus().length]
 
-type Config = { name: string; options: ort.InferenceSession.SessionOptions; file?: string }
-
-async function timeBatches(config: Config, list: number[]): Promise<Record<string, number>> {
-  const session = await ort.InferenceSession.create(config.file ?? modelFile, config.options)
-  const out: Record<string, number> = {}
-  for (const batch of list) {
-    const feeds = gradientInputs(batch, shape)
-    out[`batch${batch}`] = await timeCalls(() => session.run(feeds), repeats)
-  }
-  await session.release()
-  return out
+async function timeOnce(run: () => Promise<unknown>): Promise<number> {
+  const t = performance.now()
+  await run()
+  return performance.now() - t
 }
 
-function torchRun(): { eagerMsPerCall: Record<string, number>; threadsUsed: Record<string, number>; flopsPerRow: number; matmulGflops: number; parityMaxAbs: number; torch: string } {
-  const args = [join(root, 'training', 'bench_torch.py'), '--onnx', modelFile, '--fixture', join(root, 'training', 'parity', 'eqm.json'), '--batches', batches.join(','), '--repeats', String(repeats)]
-  const run = spawnSync(values.python!, args, { encoding: 'utf8', timeout: 600_000 })
-  if (run.status !== 0) throw new Error(`bench_torch.py failed: ${run.stderr || run.error?.message}`)
-  return JSON.parse(run.stdout.trim().split('\n').pop()!)
-}
+const stats = (xs: number[]) => ({ median: round(median(xs)), min: round(Math.min(...xs)) })
 
 async function main(): Promise<void> {
   const loadBefore = loadavg()
-  const scratch = mkdtempSync(join(tmpdir(), 'eqm-bench-cpu-'))
-  const optimised = join(scratch, 'eqm.optimised.onnx')
-  // the pre-optimised file: what a load with level 'all' would produce, saved once, loaded without re-optimising
-  await (await ort.InferenceSession.create(modelFile, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimised })).release()
-  const configs: Config[] = [
+  const optimised = join(root, 'out', 'eqm.optimised.onnx')
+  // a pre-optimised file as an import step would save it (level 'extended': 'all' adds layout
+  // changes for this CPU, which ORT warns make the file machine-specific)
+  await (await ort.InferenceSession.create(modelFile, { graphOptimizationLevel: 'extended', optimizedModelFilePath: optimised })).release()
+  const configs: { name: string; options: ort.InferenceSession.SessionOptions; file?: string }[] = [
     { name: 'all, default threads', options: { graphOptimizationLevel: 'all' } },
-    { name: 'all, 1 intra-op thread', options: { graphOptimizationLevel: 'all', intraOpNumThreads: 1 } },
-    { name: `all, ${cpus().length} intra-op threads`, options: { graphOptimizationLevel: 'all', intraOpNumThreads: cpus().length } },
+    ...threads.map((n) => ({ name: `all, ${n} intra-op thread${n > 1 ? 's' : ''}`, options: { graphOptimizationLevel: 'all' as const, intraOpNumThreads: n } })),
     { name: 'all, parallel execution, 2 inter-op threads', options: { graphOptimizationLevel: 'all', executionMode: 'parallel', interOpNumThreads: 2 } },
     { name: 'extended', options: { graphOptimizationLevel: 'extended' } },
     { name: 'basic', options: { graphOptimizationLevel: 'basic' } },
     { name: 'disabled', options: { graphOptimizationLevel: 'disabled' } },
-    { name: 'pre-optimised file', options: { graphOptimizationLevel: 'disabled' }, file: optimised }
+    { name: 'pre-optimised file (extended), loaded with all', options: { graphOptimizationLevel: 'all' }, file: optimised }
   ]
-  const sweep: Record<string, number[]> = Object.fromEntries(configs.map((c) => [c.name, []]))
-  for (let r = 0; r < rounds; r++) for (const config of configs) sweep[config.name].push((await timeBatches(config, [16])).batch16)
-  const batch16ByConfig = Object.fromEntries(configs.map((c) => [c.name, round(Math.min(...sweep[c.name]))]))
-  const best = configs.reduce((a, b) => (batch16ByConfig[a.name] <= batch16ByConfig[b.name] ? a : b))
+  const sessions = await Promise.all(configs.map((c) => ort.InferenceSession.create(c.file ?? modelFile, c.options)))
+  const feeds16 = gradientInputs(16, shape)
+  for (const s of sessions) await s.run(feeds16)
+  const sweep = configs.map(() => [] as number[])
+  for (let r = 0; r < repeats; r++) for (let c = 0; c < configs.length; c++) sweep[c].push(await timeOnce(() => sessions[c].run(feeds16)))
+  const bestIndex = sweep.map((xs) => median(xs)).reduce((best, m, i, all) => (m < all[best] ? i : best), 0)
+  const best = sessions[bestIndex]
 
-  const ortRounds: Record<string, number>[] = []
-  const torchRounds: ReturnType<typeof torchRun>[] = []
-  const peaks: number[] = []
-  for (let r = 0; r < rounds; r++) {
-    ortRounds.push(await timeBatches(best, batches))
-    peaks.push(await matmulGflops(1024, { graphOptimizationLevel: 'all' }, repeats))
-    torchRounds.push(torchRun())
+  const { server: torch, info } = await TorchServer.start(values.python!, join(root, 'training', 'bench_torch.py'), modelFile, join(root, 'training', 'parity', 'eqm.json'))
+  const ortMs: Record<string, ReturnType<typeof stats>> = {}
+  const torchMs: Record<string, ReturnType<typeof stats> & { threads: number }> = {}
+  for (const batch of batches) {
+    const feeds = gradientInputs(batch, shape)
+    await best.run(feeds)
+    const o: number[] = []
+    const t = threads.map(() => [] as number[])
+    for (const n of threads) await torch.time('model', batch, n)
+    for (let r = 0; r < repeats; r++) {
+      o.push(await timeOnce(() => best.run(feeds)))
+      for (let k = 0; k < threads.length; k++) t[k].push(await torch.time('model', batch, threads[k]))
+    }
+    ortMs[`batch${batch}`] = stats(o)
+    const k = t.map((xs) => median(xs)).reduce((b, m, i, all) => (m < all[b] ? i : b), 0)
+    torchMs[`batch${batch}`] = { ...stats(t[k]), threads: threads[k] }
   }
-  const perBatch = (rows: Record<string, number>[]) => Object.fromEntries(batches.map((b) => [`batch${b}`, round(Math.min(...rows.map((x) => x[`batch${b}`])))]))
-  const ortMs = perBatch(ortRounds)
-  const torchMs = perBatch(torchRounds.map((t) => t.eagerMsPerCall))
-  const flopsPerRow = torchRounds[0].flopsPerRow
-  const ortPeak = Math.max(...peaks)
-  const torchPeak = Math.max(...torchRounds.map((t) => t.matmulGflops))
-  const peak = Math.max(ortPeak, torchPeak)
-  const gflops = (batch: number) => (flopsPerRow * batch) / (ortMs[`batch${batch}`] * 1e6)
+  const n = 1024
+  const mm = await ort.InferenceSession.create(matmulModel(n), { graphOptimizationLevel: 'all' })
+  const data = Float32Array.from({ length: n * n }, (_, i) => Math.cos(i))
+  const mmFeeds = { a: new ort.Tensor('float32', data, [n, n]), b: new ort.Tensor('float32', data, [n, n]) }
+  const peakMs = { ort: [] as number[], torch: [] as number[] }
+  for (let r = 0; r < repeats; r++) {
+    peakMs.ort.push(await timeOnce(() => mm.run(mmFeeds)))
+    peakMs.torch.push(await torch.time('matmul', n, threads[threads.length - 1]))
+  }
+  torch.stop()
+  const gflops = (ms: number) => (2 * n ** 3) / ms / 1e6
+  const peak = { ortMatmul: round(gflops(Math.min(...peakMs.ort))), torchMatmul: round(gflops(Math.min(...peakMs.torch))) }
+  const used = Math.max(peak.ortMatmul, peak.torchMatmul)
+  const percent = (batch: number) => round(((info.flopsPerRow * batch) / (ortMs[`batch${batch}`].median * 1e6) / used) * 100)
   const report = {
     date: new Date().toISOString(),
     command: 'npm run bench:cpu',
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverageBefore: loadBefore.map(round), loadAverageAfter: loadavg().map(round) },
     model: 'fashion-mnist',
-    flopsPerRow,
-    batch16MsByConfig: batch16ByConfig,
-    bestConfig: best.name,
+    statistic: `median of ${repeats} calls, each runtime's calls interleaved with the other's (min beside it); peak: fastest 1024^3 fp32 matmul seen`,
+    flopsPerRow: info.flopsPerRow,
+    batch16MsByConfig: Object.fromEntries(configs.map((c, i) => [c.name, stats(sweep[i])])),
+    bestConfig: configs[bestIndex].name,
     ortMsPerCall: ortMs,
     torchEagerMsPerCall: torchMs,
-    torch: { version: torchRounds[0].torch, parityMaxAbs: torchRounds[0].parityMaxAbs, threadsUsed: torchRounds[0].threadsUsed },
-    statistic: 'fastest call of each series (both runtimes), best of the rounds; the peak is the fastest matmul seen',
-    torchOverOrtAtBatch16: round(torchMs.batch16 / ortMs.batch16),
-    peakGflops: { ortMatmul: round(ortPeak), torchMatmul: round(torchPeak), used: round(peak) },
-    percentOfPeak: Object.fromEntries(batches.map((b) => [`batch${b}`, round((gflops(b) / peak) * 100)])),
+    torch: { version: info.torch, parityMaxAbs: info.parityMaxAbs },
+    torchOverOrtAtBatch16: round(torchMs.batch16.median / ortMs.batch16.median),
+    peakGflops: { ...peak, used },
+    percentOfPeak: Object.fromEntries(batches.map((b) => [`batch${b}`, percent(b)])),
     targets: { torchOverOrtAtBatch16: 2, percentOfPeakAtBatch32to64: 50 },
     int8: 'not measured: no sound dynamic quantiser without Python onnxruntime (issue 13 item 3)'
   }
-  rmSync(scratch, { recursive: true, force: true })
   const text = JSON.stringify(report, null, 2)
   console.log(text)
   const out = values.out ?? join(root, 'bench', 'results', `cpu-${report.date.replace(/[:.]/g, '-')}.json`)

@@ -82,6 +82,25 @@ def timed(fn, repeats):
     return float(np.min(times))
 
 
+def serve(model, shape):
+    inputs = {}
+    for line in sys.stdin:
+        kind, n, threads = line.split()
+        n, threads = int(n), int(threads)
+        torch.set_num_threads(threads)
+        if kind == "matmul":
+            a = inputs.setdefault(("mm", n), torch.randn(n, n))
+            fn = lambda: torch.mm(a, a)  # noqa: E731
+        else:
+            x, y = inputs.setdefault(("model", n), (torch.randn(n, *shape), torch.randint(0, 11, (n,))))
+            fn = lambda: model(x, y)  # noqa: E731
+        with torch.no_grad():
+            t = time.perf_counter()
+            fn()
+            ms = (time.perf_counter() - t) * 1000
+        print(f"{ms:.4f}", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--onnx", required=True)
@@ -89,6 +108,7 @@ def main():
     p.add_argument("--batches", default="1,16,32,64")
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--threads", default=f"1,{os.cpu_count()}", help="thread counts to try; the faster is reported per batch")
+    p.add_argument("--serve", action="store_true", help="after the checks, time single calls on request (stdin lines 'model B THREADS' or 'matmul N THREADS'; one ms per line back), so a caller can interleave them with its own")
     args = p.parse_args()
     model = load_from_onnx(args.onnx)
     result = {"torch": torch.__version__}
@@ -101,6 +121,10 @@ def main():
             raise SystemExit(f"weights loaded from {args.onnx} do not reproduce the fixture ({result['parityMaxAbs']})")
     shape = tuple(model.inp.weight.shape[1:2]) + (28, 28)
     result["flopsPerRow"] = flops_per_row(model, shape)
+    if args.serve:
+        print(json.dumps(result), flush=True)
+        serve(model, shape)
+        return
     n = 1024
     a, b = torch.randn(n, n), torch.randn(n, n)
     result["matmulGflops"] = 0.0

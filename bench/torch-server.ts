@@ -1,0 +1,45 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { createInterface, type Interface } from 'node:readline'
+
+/**
+ * PyTorch eager on the same weights as an ONNX model, one timed call per request
+ * (training/bench_torch.py --serve), so the CPU benchmark can interleave torch and ORT calls
+ * one by one: on a shared machine both then see the same load.
+ */
+export class TorchServer {
+  private readonly lines: Interface
+  private readonly pending: ((line: string) => void)[] = []
+  private stderr = ''
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    this.lines = createInterface({ input: child.stdout })
+    this.lines.on('line', (line) => this.pending.shift()?.(line))
+    child.stderr.on('data', (chunk) => (this.stderr += String(chunk)))
+  }
+
+  /** Starts the server; resolves with its first line (the weight check, FLOPs per row, versions). */
+  static async start(python: string, script: string, onnxFile: string, fixture: string): Promise<{ server: TorchServer; info: { torch: string; parityMaxAbs: number; flopsPerRow: number } }> {
+    const server = new TorchServer(spawn(python, [script, '--onnx', onnxFile, '--fixture', fixture, '--serve']))
+    const first = await server.next()
+    return { server, info: JSON.parse(first) }
+  }
+
+  private next(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.pending.push(resolve)
+      this.child.once('exit', (code) => reject(new Error(`bench_torch.py exited (${code}): ${this.stderr.trim().split('\n').pop()}`)))
+    })
+  }
+
+  /** ms of one model call of `batch` rows, or of one n x n matmul */
+  async time(kind: 'model' | 'matmul', n: number, threads: number): Promise<number> {
+    const reply = this.next()
+    this.child.stdin.write(`${kind} ${n} ${threads}\n`)
+    return Number(await reply)
+  }
+
+  stop(): void {
+    this.child.stdin.end()
+    this.lines.close()
+  }
+}
