@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { describeZodError, modelManifestSchema } from '../src/shared/manifest'
 import type { ProviderName } from '../src/shared/engine-protocol'
@@ -20,13 +20,14 @@ function embedded(): DeviceBenchModel {
   const folder = join(modelsRoot, 'fashion-mnist')
   const parsed = modelManifestSchema.safeParse(JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')))
   if (!parsed.success) throw new Error(`${folder}/manifest.json: ${describeZodError(parsed.error)}`)
+  if (!parsed.data.files.gradient) throw new Error(`${folder}/manifest.json names no gradient model`)
   return { label: 'fashion-mnist', file: join(folder, parsed.data.files.gradient), manifest: parsed.data, batches: values.short ? [1, 2] : [1, 8, 16, 32, 64] }
 }
 
 function latent(file: string): DeviceBenchModel {
   const base = embedded().manifest
   const manifest = { ...base, id: 'random-sit-b2', space: 'latent', shape: [4, 32, 32], classes: Array.from({ length: 1000 }, (_, i) => `class ${i}`), nullClass: 1000, files: { gradient: file } } as typeof base
-  return { label: 'random SiT-B/2 latent 4x32x32', file, manifest, batches: values.short ? [1] : [1, 2, 4, 8] }
+  return { label: `random latent model ${basename(file)} (4x32x32)`, file, manifest, batches: values.short ? [1] : [1, 2, 4, 8] }
 }
 
 async function main(): Promise<void> {

@@ -42,7 +42,7 @@ mkdir -p "$runtime" && xz -dc .device/runtime.tar.xz | tar -C "$runtime" -xf -
 export PATH="$runtime/bin:$PATH" NODE_PATH="$runtime/node_modules"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >"$out/gpu.txt" 2>&1
 
-PYTHONUNBUFFERED=1 timeout 240 python3 training/make_random_sit.py --size B/2 --out /tmp/sit-b2.onnx >"$out/latent.log" 2>&1 || echo "latent model not built (see latent.log)" >&2
+PYTHONUNBUFFERED=1 timeout 240 python3 training/make_random_sit.py --model SiT-B/2 --out /tmp/sit-b2.onnx >"$out/latent.log" 2>&1 || echo "latent model not built (see latent.log)" >&2
 latent_arg=()
 [ -f /tmp/sit-b2.onnx ] && latent_arg=(--latent /tmp/sit-b2.onnx)
 

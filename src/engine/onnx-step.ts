@@ -14,7 +14,7 @@ export class OnnxDescentStepper implements DescentStepper {
   ) {}
 
   static async load(file: string, manifest: ModelManifest, provider: ProviderName, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<OnnxDescentStepper> {
-    const bytes = buildStepModel(readFileSync(file), manifest.files.gradient)
+    const bytes = buildStepModel(readFileSync(file), manifest.files.gradient ?? file)
     try {
       const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions, executionProviders: [provider] })
       return new OnnxDescentStepper(session, manifest)

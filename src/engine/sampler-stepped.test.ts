@@ -20,7 +20,7 @@ let stepper: OnnxDescentStepper
 beforeAll(async () => {
   const entry = engine.model('fashion-mnist')
   host = await engine.field(entry)
-  stepper = await OnnxDescentStepper.load(entry.file(entry.manifest.files.gradient), entry.manifest, 'cpu')
+  stepper = await OnnxDescentStepper.load(entry.file(entry.manifest.files.gradient!), entry.manifest, 'cpu')
   graph = { sampleSize: host.sampleSize, nullClass: host.nullClass, maxBatchRows: host.maxBatchRows, evaluate: () => Promise.reject(new Error('the graph path must not call evaluate')), stepper }
 }, 60_000)
 

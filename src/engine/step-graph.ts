@@ -106,6 +106,8 @@ export function buildStepModel(gradientModel: Uint8Array, fileName: string): Uin
   graph.node = [...inputNodes, ...graph.node, ...nodes]
   graph.initializer = [...graph.initializer, ...constants]
   graph.output = [state('next_state'), state('f_next'), tensor('rms', FLOAT, ['S'])]
-  graph.valueInfo = graph.valueInfo.filter((v) => v.name !== 'x' && v.name !== 'y')
+  // x and y keep their declared types as inner values, so shape inference (and with it the
+  // optimiser's layout and fusion passes) sees the gradient model's input exactly as before
+  graph.valueInfo = [...graph.valueInfo.filter((v) => v.name !== 'x' && v.name !== 'y'), tensor('x', FLOAT, ['rows', c, h, w]), tensor('y', INT64, ['rows'])]
   return onnx.ModelProto.encode(model).finish()
 }
