@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { Engine, type EngineSink } from '../src/engine/engine'
+import { Engine, ENERGY_ANCHOR_DEFAULT, type EngineSink } from '../src/engine/engine'
 import type { EngineMessage, ProviderName } from '../src/shared/engine-protocol'
 import { SeededRandom, imageSeed } from '../src/engine/rng'
 import { descend, planGuidance } from '../src/engine/sampler'
@@ -49,6 +49,8 @@ async function main(): Promise<void> {
   const provider = values.provider as ProviderName | 'auto'
   const engine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'host', provider })
   const graphEngine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'graph', provider })
+  const otherAnchor = ENERGY_ANCHOR_DEFAULT === 'inline' ? 'concurrent' : 'inline'
+  const anchorEngine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'host', provider, energyAnchor: otherAnchor })
   const entry = engine.model(values.model)
   const field = await engine.field(entry)
   const manifest = entry.manifest
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
   const job = async (previewEvery: number, count: number, on: Engine = engine) => {
     let firstFrameMs: number | null = null
     let frames = 0
+    const cpuBefore = process.cpuUsage()
     const started = performance.now()
     const client: EngineSink = {
       send: (message: EngineMessage) => {
@@ -89,16 +92,19 @@ async function main(): Promise<void> {
     }
     const result = await on.call('generate', { modelId: manifest.id, jobId: `bench-${previewEvery}-${Math.random().toString(36).slice(2)}`, seed: 1, count, conditions, previewEvery }, client)
     const seconds = (performance.now() - started) / 1000
-    return { seconds, firstFrameMs, frames, evaluations: result.evaluations, images: count }
+    const cpu = process.cpuUsage(cpuBefore)
+    return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, firstFrameMs, frames, evaluations: result.evaluations, images: count }
   }
   await job(0, 4) // warm-up
   await graphEngine.field(graphEngine.model(values.model))
   await job(0, 4, graphEngine)
+  await job(1, 4, anchorEngine)
   const calls = timeModelCalls(field)
   const runs = 3
   const on: Awaited<ReturnType<typeof job>>[] = []
   const off: Awaited<ReturnType<typeof job>>[] = []
   const graph: Awaited<ReturnType<typeof job>>[] = []
+  const onOtherAnchor: Awaited<ReturnType<typeof job>>[] = []
   const overhead: number[] = []
   for (let i = 0; i < runs; i++) {
     const before = { ms: calls.ms }
@@ -106,7 +112,13 @@ async function main(): Promise<void> {
     overhead.push((off[i].seconds * 1000) / (calls.ms - before.ms))
     on.push(await job(1, 16))
     graph.push(await job(0, 16, graphEngine))
+    onOtherAnchor.push(await job(1, 16, anchorEngine))
   }
+  const otherSeconds = median(onOtherAnchor.map((r) => r.seconds))
+  // CPU time of this process (all its threads) per job: on a loaded shared machine it moves far
+  // less with other processes' load than wall time does
+  const cpuOff = median(off.map((r) => r.cpuSeconds))
+  const cpuPercent = (runs: { cpuSeconds: number }[]) => round(((median(runs.map((r) => r.cpuSeconds)) - cpuOff) / cpuOff) * 100)
   const firstStepRows = 16 * planGuidance(conditions, manifest.sampler.cfg, manifest.nullClass).labels.length
   const firstStepCallMs = await timeBatch(field, firstStepRows, rng)
   const estimate = await energyEstimateError(engine, field, conditions)
@@ -141,6 +153,14 @@ async function main(): Promise<void> {
       secondsOff: round(secondsOff),
       overheadPercent: round(((secondsOn - secondsOff) / secondsOff) * 100),
       targetPercent: 5,
+      // the exact energy pass after the first frame: awaited between steps, or beside the descent
+      energyAnchor: ENERGY_ANCHOR_DEFAULT,
+      cpuTimeOverheadPercent: cpuPercent(on),
+      cpuTimeByAnchor: { [ENERGY_ANCHOR_DEFAULT]: cpuPercent(on), [otherAnchor]: cpuPercent(onOtherAnchor) },
+      byAnchor: {
+        [ENERGY_ANCHOR_DEFAULT]: round(((secondsOn - secondsOff) / secondsOff) * 100),
+        [otherAnchor]: round(((otherSeconds - secondsOff) / secondsOff) * 100)
+      },
       energyEstimate: estimate
     }
   }
@@ -151,6 +171,7 @@ async function main(): Promise<void> {
   writeFileSync(out, text + '\n')
   await engine.dispose()
   await graphEngine.dispose()
+  await anchorEngine.dispose()
 }
 
 async function timeBatch(field: OnnxGradientField, rows: number, rng: SeededRandom): Promise<number> {

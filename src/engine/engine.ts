@@ -42,9 +42,18 @@ export interface EngineOptions {
    */
   packJobs?: number
   frameIntervalMs?: number
+  /**
+   * The preview frames' exact energy pass after the first frame (descent-frames.ts): 'inline'
+   * awaits it between two steps; 'concurrent' lets onnxruntime run it on its own
+   * thread while the descent goes on. npm run bench measures both (previews.byAnchor).
+   */
+  energyAnchor?: 'inline' | 'concurrent'
   /** the app's own models and their build-time hashes; default: this build's (packaged app only) */
   shippedModels?: ShippedModels | null
 }
+
+/** EngineOptions.energyAnchor's default, chosen by npm run bench (previews.byAnchor) */
+export const ENERGY_ANCHOR_DEFAULT: 'inline' | 'concurrent' = 'inline'
 
 /** Where engine messages for one window / socket / CLI go (the renderer's EngineClient calls; this receives). */
 export interface EngineSink {
@@ -205,6 +214,7 @@ export class Engine {
     return {
       isCancelled: context.isCancelled,
       frameIntervalMs: this.options.frameIntervalMs ?? 33,
+      energyAnchor: this.options.energyAnchor ?? ENERGY_ANCHOR_DEFAULT,
       sendFrame: (frame: import('../shared/frames').Frame) => client.send({ kind: 'event', event: 'frame', data: frame }),
       onAck: (listener: ((seq: number) => void) | null) => this.owners.onAck(this.owners.key(client, jobId), listener)
     }

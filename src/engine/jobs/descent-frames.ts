@@ -30,6 +30,8 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
   runtime.onAck((seq) => gate.ack(seq))
   const plan = planGuidance(conditions, settings.cfg, manifest.nullClass)
   const estimate = models.energy && previewEvery > 0 ? new EnergyEstimate(samples) : null
+  // set inside onStep, which the compiler does not follow into: hence the assertion
+  let anchorTask = null as Promise<void> | null
   try {
     return await descend(models.field, samples, {
       ...settings,
@@ -51,6 +53,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
           let energies: number[] | undefined
           let energyKind: 'exact' | 'estimate' | undefined
           if (models.energy && last) {
+            await anchorTask
             energies = await guidedEnergies(models.energy, samples, plan, models.field.sampleSize)
             energyKind = 'exact'
           } else if (estimate?.anchored) {
@@ -67,13 +70,21 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
             active,
             preview: buildPreview(samples, manifest)
           })
-          if (models.energy && estimate && !estimate.anchored && !last) estimate.anchor(await guidedEnergies(models.energy, samples, plan, models.field.sampleSize))
+          if (models.energy && estimate && !anchorTask && !last) {
+            // guidedEnergies copies the states before it awaits, so the descent may go on meanwhile
+            const mark = estimate.mark()
+            anchorTask = guidedEnergies(models.energy, samples, plan, models.field.sampleSize).then((exact) => estimate.anchor(exact, mark))
+            if (runtime.energyAnchor !== 'concurrent') await anchorTask
+            // handled here so a failure waits for the last frame's await instead of ending the process
+            else anchorTask.catch(() => undefined)
+          }
         }
         // lets cancel requests and frame acks in between steps
         await yieldToEventLoop()
       }
     })
   } finally {
+    await anchorTask?.catch(() => undefined)
     gate.close()
     runtime.onAck(null)
   }

@@ -38,6 +38,23 @@ describe('the energy estimate between exact values', () => {
     })
   }
 
+  it('takes exact energies that arrive steps later at the moment they were asked for (mark)', () => {
+    const sample = { x: new Float32Array(SIZE).fill(1) }
+    const now = new EnergyEstimate([sample])
+    const later = new EnergyEstimate([sample])
+    const mark = later.mark()
+    now.anchor([10])
+    for (const value of [0.5, 0.25]) {
+      const f = Float32Array.from(sample.x)
+      sample.x.fill(value)
+      now.advance([sample], [f])
+      later.advance([sample], [f])
+    }
+    later.anchor([10], mark)
+    expect(later.current()).toEqual(now.current())
+    expect(now.current()![0]).not.toBe(10)
+  })
+
   it('leaves moves the descent did not make out (snapshot), and has no values before its anchor', () => {
     const sample = { x: new Float32Array(SIZE).fill(1) }
     const estimate = new EnergyEstimate([sample])

@@ -11,19 +11,27 @@ import type { DescentSample } from '../sampler'
  */
 export class EnergyEstimate {
   private readonly before: Float32Array[]
-  private values: Float64Array | null = null
+  /** per sample, the sum of the changes since construction */
+  private readonly accumulated: Float64Array
+  private base: Float64Array | null = null
 
   constructor(samples: readonly DescentSample[]) {
     this.before = samples.map((s) => Float32Array.from(s.x))
+    this.accumulated = new Float64Array(samples.length)
   }
 
   get anchored(): boolean {
-    return this.values !== null
+    return this.base !== null
   }
 
-  /** exact energies of the samples' current states */
-  anchor(exact: readonly number[]): void {
-    this.values = Float64Array.from(exact)
+  /** where the estimate stands now: pass it to anchor() with exact energies of the states of this moment */
+  mark(): Float64Array {
+    return Float64Array.from(this.accumulated)
+  }
+
+  /** exact energies of the states at `at` (a mark(); default now), which may have arrived steps later */
+  anchor(exact: readonly number[], at: Float64Array = this.accumulated): void {
+    this.base = Float64Array.from(exact, (e, s) => e - at[s])
   }
 
   /** after a descent update: adds <f, x_now - x_before> per sample; `gradients` as DescentProgress gives them */
@@ -33,7 +41,7 @@ export class EnergyEstimate {
       const f = gradients[s]
       let change = 0
       for (let i = 0; i < before.length; i++) change += f[i] * (sample.x[i] - before[i])
-      if (this.values) this.values[s] += change
+      this.accumulated[s] += change
       before.set(sample.x)
     })
   }
@@ -44,6 +52,7 @@ export class EnergyEstimate {
   }
 
   current(): number[] | undefined {
-    return this.values ? Array.from(this.values) : undefined
+    const base = this.base
+    return base ? Array.from(this.accumulated, (a, s) => base[s] + a) : undefined
   }
 }

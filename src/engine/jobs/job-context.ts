@@ -22,6 +22,8 @@ export interface JobModels {
 export interface JobRuntime {
   isCancelled(): boolean
   frameIntervalMs: number
+  /** the frames' one exact energy pass mid-job: awaited between steps, or run beside the descent (EngineOptions.energyAnchor) */
+  energyAnchor?: 'inline' | 'concurrent'
   sendFrame(frame: Frame): void
   onAck(listener: ((seq: number) => void) | null): void
 }
