@@ -21,6 +21,7 @@ export default defineConfig({
           bench: resolve(__dirname, 'bench/bench.ts'),
           soak: resolve(__dirname, 'bench/soak.ts'),
           'bench-cpu': resolve(__dirname, 'bench/cpu.ts'),
+          'bench-latent': resolve(__dirname, 'bench/latent-cpu.ts'),
           'ood-features': resolve(__dirname, 'bench/ood-features.ts')
         }
       }

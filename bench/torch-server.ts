@@ -19,9 +19,14 @@ export class TorchServer {
 
   /** Starts the server; resolves with its first line (the weight check, FLOPs per row, versions). */
   static async start(python: string, script: string, onnxFile: string, fixture: string): Promise<{ server: TorchServer; info: { torch: string; parityMaxAbs: number; flopsPerRow: number } }> {
-    const server = new TorchServer(spawn(python, [script, '--onnx', onnxFile, '--fixture', fixture, '--serve']))
+    return TorchServer.spawn(python, [script, '--onnx', onnxFile, '--fixture', fixture, '--serve'])
+  }
+
+  /** Any server script that prints one JSON line, then answers timing requests. */
+  static async spawn<Info>(python: string, args: string[]): Promise<{ server: TorchServer; info: Info }> {
+    const server = new TorchServer(spawn(python, args))
     const first = await server.next()
-    return { server, info: JSON.parse(first) }
+    return { server, info: JSON.parse(first) as Info }
   }
 
   private next(): Promise<string> {

@@ -29,6 +29,26 @@ def random_config(name, latent_size=32, channels=4, classes=1000):
             "ebm": "none", "image_size": latent_size * 8, "model_name": name}
 
 
+def build_random(name, latent=32, seed=0):
+    """The importer's gradient graph for a reference size, on seeded random weights."""
+    torch.manual_seed(seed)
+    config = random_config(name, latent)
+    shapes = expected_shapes(config)
+    shapes["t_embedder.mlp.0.weight"] = (config["hidden"], 256)  # the reference's frequency size
+    # std 0.02 everywhere, the gates too, so every layer does real work (a zero-init adaLN would not)
+    weights = {k: torch.randn(*shape) * 0.02 for k, shape in shapes.items()}
+    return GradientGraph(EqMNet(config, weights)).eval(), config
+
+
+def export(model, config, latent, out):
+    x = torch.randn(2, 4, latent, latent)
+    y = torch.tensor([1, config["null_class"]])
+    kwargs = {"dynamo": False} if int(torch.__version__.split(".")[0]) >= 2 else {}
+    with torch.no_grad():
+        torch.onnx.export(model, (x, y), out, input_names=["x", "y"], output_names=["grad"], opset_version=16,
+                          dynamic_axes={"x": {0: "B"}, "y": {0: "B"}, "grad": {0: "B"}}, **kwargs)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="SiT-B/2")
@@ -36,19 +56,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    torch.manual_seed(args.seed)
-    config = random_config(args.model, args.latent)
-    shapes = expected_shapes(config)
-    shapes["t_embedder.mlp.0.weight"] = (config["hidden"], 256)  # the reference's frequency size
-    # std 0.02 everywhere, the gates too, so every layer does real work (a zero-init adaLN would not)
-    weights = {k: torch.randn(*shape) * 0.02 for k, shape in shapes.items()}
-    model = GradientGraph(EqMNet(config, weights)).eval()
-    x = torch.randn(2, 4, args.latent, args.latent)
-    y = torch.tensor([1, config["null_class"]])
-    kwargs = {"dynamo": False} if int(torch.__version__.split(".")[0]) >= 2 else {}
-    with torch.no_grad():
-        torch.onnx.export(model, (x, y), args.out, input_names=["x", "y"], output_names=["grad"], opset_version=16,
-                          dynamic_axes={"x": {0: "B"}, "y": {0: "B"}, "grad": {0: "B"}}, **kwargs)
+    model, config = build_random(args.model, args.latent, args.seed)
+    export(model, config, args.latent, args.out)
     params = sum(p.numel() for p in model.parameters())
     print(f"{args.out}: {args.model} random, {params / 1e6:.1f}M parameters, latent 4x{args.latent}x{args.latent}")
 

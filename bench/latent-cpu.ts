@@ -1,0 +1,89 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import * as ort from 'onnxruntime-node'
+import { matmulModel, median, round } from './ort-timing'
+import { TorchServer } from './torch-server'
+
+/**
+ * Issue 13 item 3 for latent models: a reference-size EqM (the importer's network, seeded random
+ * weights, training/bench_latent_torch.py) in onnxruntime-node against PyTorch eager on the same
+ * weights, calls interleaved one by one, per row at each batch size, and the share of the fp32 peak.
+ *   npm run bench:latent [-- --model SiT-B/2 --batches 1,8 --repeats 3 --out FILE]
+ * Heavy: a B/2 row is ~46 GFLOP (seconds per call on 2 cores); the ONNX file is kept in out/.
+ */
+const { values } = parseArgs({
+  options: { model: { type: 'string', default: 'SiT-B/2' }, batches: { type: 'string', default: '1,8' }, repeats: { type: 'string', default: '3' }, out: { type: 'string' }, python: { type: 'string', default: '/usr/bin/python3' } }
+})
+const root = join(__dirname, '..', '..')
+const repeats = Number(values.repeats)
+const batches = values.batches!.split(',').map(Number)
+const threads = cpus().length
+
+async function timeOnce(run: () => Promise<unknown>): Promise<number> {
+  const t = performance.now()
+  await run()
+  return performance.now() - t
+}
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg()
+  mkdirSync(join(root, 'out'), { recursive: true })
+  const onnxFile = join(root, 'out', `random-${values.model!.replace(/[^A-Za-z0-9]/g, '')}.onnx`)
+  const { server: torch, info } = await TorchServer.spawn<{ torch: string; flopsPerRow: number; params: number; checkFile: string }>(values.python!, [join(root, 'training', 'bench_latent_torch.py'), '--model', values.model!, '--onnx-out', onnxFile])
+  if (!existsSync(onnxFile)) throw new Error(`${onnxFile} was not written`)
+  const session = await ort.InferenceSession.create(onnxFile, { graphOptimizationLevel: 'all' })
+  const check = JSON.parse(readFileSync(info.checkFile, 'utf8')) as { x: number[]; y: number[]; grad: number[] }
+  const out = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(check.x), [2, 4, 32, 32]), y: new ort.Tensor('int64', BigInt64Array.from(check.y.map(BigInt)), [2]) })).grad.data as Float32Array
+  const parityMaxAbs = out.reduce((m, v, i) => Math.max(m, Math.abs(v - check.grad[i])), 0)
+
+  const perRow: Record<string, { ortMs: number; torchMs: number; torchOverOrt: number; ortPercentOfPeak: number }> = {}
+  const mm = await ort.InferenceSession.create(matmulModel(1024), { graphOptimizationLevel: 'all' })
+  const data = Float32Array.from({ length: 1024 * 1024 }, (_, i) => Math.cos(i))
+  const mmFeeds = { a: new ort.Tensor('float32', data, [1024, 1024]), b: new ort.Tensor('float32', data, [1024, 1024]) }
+  const peakMs: number[] = []
+  for (const batch of batches) {
+    const feeds = { x: new ort.Tensor('float32', Float32Array.from({ length: batch * 4096 }, (_, i) => Math.sin(i)), [batch, 4, 32, 32]), y: new ort.Tensor('int64', new BigInt64Array(batch), [batch]) }
+    await session.run(feeds)
+    // torch with 1 thread and with all: on a loaded machine its thread pool can do far worse than one thread
+    const torchThreads = [1, threads]
+    for (const n of torchThreads) await torch.time('model', batch, n)
+    const o: number[] = []
+    const t = torchThreads.map(() => [] as number[])
+    for (let r = 0; r < repeats; r++) {
+      peakMs.push(await timeOnce(() => mm.run(mmFeeds)))
+      o.push(await timeOnce(() => session.run(feeds)))
+      for (let k = 0; k < torchThreads.length; k++) t[k].push(await torch.time('model', batch, torchThreads[k]))
+    }
+    const torchMedian = Math.min(...t.map((xs) => median(xs)))
+    perRow[`batch${batch}`] = { ortMs: round(median(o) / batch), torchMs: round(torchMedian / batch), torchOverOrt: round(torchMedian / median(o)), ortPercentOfPeak: 0 }
+  }
+  torch.stop()
+  const peak = (2 * 1024 ** 3) / Math.min(...peakMs) / 1e6
+  for (const row of Object.values(perRow)) row.ortPercentOfPeak = round((info.flopsPerRow / (row.ortMs * 1e6) / peak) * 100)
+  const report = {
+    date: new Date().toISOString(),
+    command: `npm run bench:latent -- --model ${values.model}`,
+    machine: { cpus: threads, cpu: cpus()[0]?.model, node: process.version, loadAverageBefore: loadBefore.map(round), loadAverageAfter: loadavg().map(round) },
+    model: values.model,
+    weights: 'random, seeded, same in both runtimes (the importer network, training/bench_latent_torch.py)',
+    params: info.params,
+    gflopsPerRow: round(info.flopsPerRow / 1e9),
+    parityMaxAbs: round(parityMaxAbs),
+    statistic: `median of ${repeats} interleaved calls per runtime, ms per row; peak: fastest 1024^3 fp32 ORT matmul seen (${round(peak)} GFLOP/s)`,
+    perRow,
+    targets: { torchOverOrtAtBatch8: 1 / 0.7, ortPercentOfPeak: 50 },
+    torch: info.torch
+  }
+  const text = JSON.stringify(report, null, 2)
+  console.log(text)
+  const file = values.out ?? join(root, 'bench', 'results', `latent-${report.date.replace(/[:.]/g, '-')}.json`)
+  mkdirSync(join(file, '..'), { recursive: true })
+  writeFileSync(file, text + '\n')
+}
+
+main().catch((error) => {
+  console.error(`bench:latent: ${(error as Error).message}`)
+  process.exit(1)
+})
