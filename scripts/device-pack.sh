@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares what scripts/device-check.sh needs on a lent GPU machine that has no Node and no
-# internet (issue 13 item 6), into .device/ (git-ignored, passed to the device tool as carry):
+# internet (issue 13 item 6), into .device/ (in .gitignore, passed to the device tool as carry):
 #   runtime.tar.xz  this machine's node binary and onnxruntime-node (binding + libonnxruntime, linux x64)
 #   bench.cjs, bench-device.cjs  the engine's benchmarks bundled by esbuild (onnxruntime-node left external)
 #   models/fashion-mnist  the embedded model
@@ -10,7 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.device
 rm -rf "$out" && mkdir -p "$out/stage/node_modules" "$out/models"
-grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> "$(git rev-parse --git-path info/exclude)"
 
 for entry in bench device; do
   name=$([ "$entry" = bench ] && echo bench || echo bench-device)
@@ -29,7 +28,6 @@ tar -C "$out/stage" -cf - . | xz -T0 -6 > "$out/runtime.tar.xz"
 rm -rf "$out/stage"
 
 if [ "${1:-}" != "--no-gl" ] && [ ! -d .gl ]; then
-  grep -qx '/.gl/' .git/info/exclude 2>/dev/null || echo '/.gl/' >> "$(git rev-parse --git-path info/exclude)"
   mkdir -p .gl /tmp/amd64/partial
   o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
   apt-get $o update >/dev/null
