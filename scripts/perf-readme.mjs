@@ -18,7 +18,7 @@ const mark = (ok) => (ok ? 'met' : '**missed**')
 
 const lines = [
   'Each table is one run on a shared machine under the load shown. Wall-time figures moved a lot',
-  'between runs under such load (previews 4.8% to 27%, first frame 50 to 250 ms in this session);',
+  'between runs under such load (previews -13% to +27% wall time, first frame 50 to 250 ms in this session);',
   'the ratios inside one run are the comparable figures.',
   ''
 ]
@@ -33,7 +33,7 @@ if (bench) {
     `| previews with the EqM-E energy, share of the job (wall time; CPU time) | ${bench.previews.overheadPercent}%; ${bench.previews.cpuTimeOverheadPercent}% (exact pass ${bench.previews.energyAnchor}; the other way: ${Object.entries(bench.previews.byAnchor).filter(([k]) => k !== bench.previews.energyAnchor).map(([k, v]) => `${k} ${v}%`).join()}) | <= 5%: ${mark(bench.previews.overheadPercent <= 5)} |`,
     `| energy estimate between exact values, error at the end (share of the energy's fall, median / worst) | ${bench.previews.energyEstimate?.medianErrorOfFall} / ${bench.previews.energyEstimate?.worstErrorOfFall} | - |`,
     `| engine time over its bare model calls | ${bench.engineOverBareCalls}x | <= 1.1x: ${mark(bench.engineOverBareCalls <= 1.1)} |`,
-    `| step graph over host path, 16-image job | ${bench.descentPath.graphOverHost}x | 'auto' keeps the host path on the CPU (0.95x to 1.31x over this session's runs) |`,
+    `| step graph over host path, 16-image job | ${bench.descentPath.graphOverHost}x | 'auto' keeps the host path on the CPU (0.94x to 1.31x over this session's runs) |`,
     `| images per second (previews off), evaluations per image | ${g.imagesPerSecond}, ${g.meanEvaluationsPerImage} | - |`,
     ''
   )
