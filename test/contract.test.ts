@@ -23,7 +23,8 @@ describe('typed contracts', () => {
       'image.classify': true,
       cancel: true,
       'session.save': true,
-      'session.load': true
+      'session.load': true,
+      'session.keepAside': true
     }
     expect(Object.keys(engineParamSchemas).sort()).toEqual(Object.keys(methods).sort())
   })

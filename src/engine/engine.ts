@@ -144,7 +144,8 @@ export class Engine {
       }),
     cancel: async ({ jobId }, client) => ({ cancelled: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.cancel(this.owners.key(client, jobId)) }),
     'session.save': async ({ data }) => this.requireSessions().save(data),
-    'session.load': async () => this.requireSessions().load()
+    'session.load': async () => this.requireSessions().load(),
+    'session.keepAside': async ({ reason }) => ({ keptAt: this.requireSessions().keepAside(reason) })
   }
 
   /** Queues a client's job under its scoped key; the client's cap and duplicate ids are checked first. */

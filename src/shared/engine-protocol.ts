@@ -54,6 +54,9 @@ export interface SessionSnapshot {
   data: unknown
 }
 
+/** session.load: the snapshot, nothing saved yet (null), or a file that could not be read, kept aside. */
+export type SessionLoadResult = SessionSnapshot | { unreadable: string; keptAt: string } | null
+
 /** method name -> params and result. Checked against the engine's handlers at compile time. */
 export interface EngineMethods {
   'engine.info': { params: Record<string, never>; result: EngineInfo }
@@ -66,7 +69,9 @@ export interface EngineMethods {
   'image.classify': { params: ClassifyParams; result: ClassifyResult }
   cancel: { params: { jobId: string }; result: { cancelled: boolean } }
   'session.save': { params: { data: unknown }; result: { savedAt: string } }
-  'session.load': { params: Record<string, never>; result: SessionSnapshot | null }
+  'session.load': { params: Record<string, never>; result: SessionLoadResult }
+  /** copies the session file aside (time-stamped) before the studio saves over a file it read only in part */
+  'session.keepAside': { params: { reason: 'partial' | 'newer' }; result: { keptAt: string } }
 }
 export type EngineMethod = keyof EngineMethods
 export type ParamsOf<M extends EngineMethod> = EngineMethods[M]['params']

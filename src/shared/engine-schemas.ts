@@ -16,7 +16,8 @@ export const engineParamSchemas = {
   'image.classify': classifyParamsSchema.strict(),
   cancel: z.object({ jobId: jobIdSchema }).strict(),
   'session.save': z.object({ data: z.unknown() }).strict(),
-  'session.load': empty
+  'session.load': empty,
+  'session.keepAside': z.object({ reason: z.enum(['partial', 'newer']) }).strict()
 } satisfies Record<EngineMethod, z.ZodType>
 
 export type ParsedParams<M extends EngineMethod> = z.output<(typeof engineParamSchemas)[M]>

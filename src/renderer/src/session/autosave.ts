@@ -10,25 +10,54 @@ function sessionKey(state: StudioState, compose: ComposeState): unknown[] {
   return [compose.rows, compose.count, compose.seed, compose.lockSeed, compose.sampler, state.tool, state.modelId, state.providerPreference, state.generate, state.gallery, state.canvasImages, state.repair.history, state.repair.settings]
 }
 
+function listProblems(problems: string[]): string {
+  const shown = problems.slice(0, 3).join('; ')
+  return problems.length > 3 ? `${shown}; and ${problems.length - 3} more` : shown
+}
+
+/**
+ * Restores the last session. Everything readable comes back; a file that could not be read
+ * whole is first copied aside by the engine (its path is shown), so the autosave that follows
+ * never overwrites the only copy. Returns false when saving must stay off (the copy failed).
+ */
+async function restoreSession(store: StudioStore, client: EngineClient): Promise<boolean> {
+  const notice = (kind: 'error' | 'info', text: string) => store.setState({ notice: { kind, text } })
+  let snapshot
+  try {
+    snapshot = await client.call('session.load', {})
+  } catch (error) {
+    notice('error', `Could not read the last session: ${(error as Error).message}. Autosave is off for this run, so that file is not overwritten.`)
+    return false
+  }
+  if (!snapshot) return true
+  if ('unreadable' in snapshot) {
+    notice('error', `The last session could not be read (${snapshot.unreadable}). It is kept, unchanged, at ${snapshot.keptAt}; starting fresh.`)
+    return true
+  }
+  const decoded = decodeSession(snapshot.data, store.getState())
+  store.setState(decoded.state)
+  if (decoded.compose) composeStore.setState(decoded.compose)
+  if (decoded.problems.length === 0 && !decoded.newer) return true
+  let keptAt: string
+  try {
+    keptAt = (await client.call('session.keepAside', { reason: decoded.newer ? 'newer' : 'partial' })).keptAt
+  } catch (error) {
+    notice('error', `Part of the last session could not be read (${listProblems(decoded.problems)}) and a copy could not be kept (${(error as Error).message}). Autosave is off for this run, so that file is not overwritten.`)
+    return false
+  }
+  const restored = decoded.state.gallery?.length ?? 0
+  const what = decoded.newer ? 'The last session was saved by a newer EqM Studio; what this version understands is restored' : `Part of the last session could not be read and was left out: ${listProblems(decoded.problems)}. Everything else is restored (${restored} result${restored === 1 ? '' : 's'})`
+  notice('error', `${what}. The file as it was is kept at ${keptAt}.`)
+  return true
+}
+
 /**
  * Restores the last session, then saves (debounced) after every user change, through the
  * engine host into the user-data folder (temporary file + rename there). Saving starts
  * only after the restore, so an empty start never overwrites a saved session.
  */
 export async function restoreAndAutosave(store: StudioStore, client: EngineClient): Promise<() => void> {
-  try {
-    const snapshot = await client.call('session.load', {})
-    if (snapshot) {
-      const decoded = decodeSession(snapshot.data, store.getState())
-      if ('error' in decoded) store.setState({ notice: { kind: 'error', text: `Could not restore the last session: ${decoded.error}. Starting fresh; the old file is kept until the next save.` } })
-      else {
-        store.setState(decoded.state)
-        if (decoded.compose) composeStore.setState(decoded.compose)
-      }
-    }
-  } catch (error) {
-    store.setState({ notice: { kind: 'error', text: `Could not restore the last session: ${(error as Error).message}` } })
-  }
+  if (!(await restoreSession(store, client))) return () => {}
 
   let timer: ReturnType<typeof setTimeout> | null = null
   let lastKey = sessionKey(store.getState(), composeStore.getState())

@@ -1,0 +1,81 @@
+import { z } from 'zod'
+import { samplerSettingsSchema } from '../../../shared/manifest'
+
+/**
+ * The autosaved session file's parts, each validated on its own so that one damaged part
+ * (a result, the undo history) is dropped without taking the rest of the session with it.
+ */
+export const SESSION_VERSION = 1
+
+/** Any number, NaN and ±Infinity included (they are written tagged: json-numbers.ts). */
+const anyNumber = z.custom<number>((value) => typeof value === 'number', 'expected a number')
+
+export const strokeSchema = z.object({
+  points: z.array(z.tuple([anyNumber, anyNumber])).max(100_000),
+  size: anyNumber,
+  strength: anyNumber,
+  softness: anyNumber,
+  erase: z.boolean()
+})
+export const photoSchema = z.object({
+  name: z.string(),
+  originalWidth: z.number().int(),
+  originalHeight: z.number().int(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  channels: z.number().int().positive(),
+  bytes: z.string()
+})
+export const documentSchema = z.object({ photo: photoSchema.nullable(), strokes: z.array(strokeSchema) })
+export const historyEntrySchema = z.union([
+  z.object({ kind: z.literal('stroke'), stroke: strokeSchema }),
+  z.object({ kind: z.literal('replace'), label: z.enum(['import', 'accept', 'clear']), before: documentSchema, after: documentSchema })
+])
+export const galleryItemSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['generate', 'repair']),
+  png: z.string(),
+  width: anyNumber,
+  height: anyNumber,
+  title: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  steps: anyNumber,
+  // release 0.1.0 wrote an opened PNG's NaN as null: it meant "not measured"
+  gradNorm: z.union([anyNumber, z.null().transform(() => Number.NaN)]),
+  createdAt: anyNumber
+})
+export const composeSchema = z.object({
+  modelId: z.string().nullable(),
+  rows: z.array(z.object({ classIndex: z.number().int().min(0), weight: anyNumber })).max(16),
+  count: z.number().int().min(1),
+  seed: z.number().int().min(0),
+  lockSeed: z.boolean(),
+  sampler: samplerSettingsSchema
+})
+export const generateSchema = z.object({ classIndex: z.number().int().min(0), count: z.number().int().min(1), seed: z.number().int().min(0), lockSeed: z.boolean(), sampler: samplerSettingsSchema })
+export const repairSettingsSchema = z.object({ strength: anyNumber, holdUnmasked: z.boolean(), classIndex: z.number().int().nullable(), seed: z.number().int(), lockSeed: z.boolean() })
+export const toolSchema = z.enum(['generate', 'compose', 'repair', 'ood'])
+export const providerPreferenceSchema = z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu'])
+
+export type DocumentData = z.infer<typeof documentSchema>
+export type HistoryEntryData = z.input<typeof historyEntrySchema>
+
+/** What encodeSession writes (before json-numbers tags its non-finite numbers). */
+export interface SessionData {
+  version: number
+  tool: z.infer<typeof toolSchema>
+  modelId: string | null
+  providerPreference: z.infer<typeof providerPreferenceSchema>
+  generate: z.infer<typeof generateSchema>
+  gallery: z.input<typeof galleryItemSchema>[]
+  canvasImageIds: string[]
+  compose?: z.infer<typeof composeSchema>
+  repair: { document: DocumentData; undo: HistoryEntryData[]; redo: HistoryEntryData[]; settings: z.infer<typeof repairSettingsSchema> }
+}
+
+/** "gradNorm: expected a number" from a zod error: the first issue, where and what. */
+export function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]
+  if (!issue) return 'invalid'
+  return issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message
+}
