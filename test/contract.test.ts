@@ -24,7 +24,10 @@ describe('typed contracts', () => {
       cancel: true,
       'session.save': true,
       'session.load': true,
-      'session.keepAside': true
+      'session.keepAside': true,
+      'history.append': true,
+      'store.put': true,
+      'store.get': true
     }
     expect(Object.keys(engineParamSchemas).sort()).toEqual(Object.keys(methods).sort())
   })

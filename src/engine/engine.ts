@@ -20,7 +20,8 @@ import { OnnxGradientField } from './onnx-field'
 import type { ShippedModels } from './model-files'
 import { shippedModelsOfThisBuild } from './shipped-models'
 import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
-import { SessionStore } from './session-store'
+import { UserData } from './user-data-store'
+import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './jobs'
 import { OnnxEnergyModel } from './onnx-energy'
 import { OnnxClassifier } from './onnx-classifier'
@@ -60,11 +61,11 @@ export class Engine {
   private readonly owners = new JobOwners()
   /** ids of the engine's own queue entries (OOD, classify): a ':' no client job id may hold, so they never collide */
   private internalJobs = 0
-  private readonly sessions: SessionStore | null
+  private readonly userData: UserData | null
 
   constructor(private readonly options: EngineOptions) {
     this.requestedProvider = options.provider ?? 'auto'
-    this.sessions = options.sessionFile ? new SessionStore(options.sessionFile) : null
+    this.userData = options.sessionFile ? new UserData(options.sessionFile) : null
     this.queue = new JobQueue((event) => this.emitJobEvent(event))
     this.rescan()
   }
@@ -89,6 +90,7 @@ export class Engine {
   /** A client went away: its queued and running jobs are cancelled. */
   detach(client: EngineSink): void {
     for (const key of this.owners.keysOf(client)) this.queue.cancel(key)
+    this.userData?.detach(client)
   }
 
   /** Validates params and runs a method: the one entry for wire requests and in-process callers. */
@@ -143,9 +145,12 @@ export class Engine {
         return runClassify(await this.classifier(entry), entry.manifest, params)
       }),
     cancel: async ({ jobId }, client) => ({ cancelled: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.cancel(this.owners.key(client, jobId)) }),
-    'session.save': async ({ data }) => this.requireSessions().save(data),
-    'session.load': async () => this.requireSessions().load(),
-    'session.keepAside': async ({ reason }) => ({ keptAt: this.requireSessions().keepAside(reason) })
+    'session.save': async ({ data }, client) => this.requireUserData().save(client, data),
+    'session.load': async (_params, client) => this.requireUserData().load(client),
+    'session.keepAside': async ({ reason }, client) => ({ keptAt: this.requireUserData().keepAside(client, reason) }),
+    'history.append': async ({ ops }, client) => this.requireUserData().append(client, ops),
+    'store.put': async ({ blobs }) => ({ refs: blobs.map(({ data, type }) => this.requireUserData().blobs.put(base64ToBytes(data), type)) }),
+    'store.get': async ({ ref }) => ({ data: bytesToBase64(this.requireUserData().blobs.get(ref)) })
   }
 
   /** Queues a client's job under its scoped key; the client's cap and duplicate ids are checked first. */
@@ -174,9 +179,9 @@ export class Engine {
     owner?.client.send({ kind: 'event', event: 'job', data: { ...event, jobId: owner.jobId } })
   }
 
-  private requireSessions(): SessionStore {
-    if (!this.sessions) throw new EngineError('bad-request', 'this engine was started without a session file')
-    return this.sessions
+  private requireUserData(): UserData {
+    if (!this.userData) throw new EngineError('bad-request', 'this engine was started without a user-data folder (session file)')
+    return this.userData
   }
 
   rescan(): void {

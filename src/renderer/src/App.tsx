@@ -7,6 +7,7 @@ import { JobProgress } from './components/JobProgress'
 import { DescentPlot } from './components/DescentPlot'
 import { Gallery } from './components/Gallery'
 import { EngineBanner } from './components/EngineBanner'
+import { ReadOnlyBanner } from './components/ReadOnlyBanner'
 import { ProviderSelect } from './components/ProviderSelect'
 import { TOOLS } from './tools'
 
@@ -53,6 +54,7 @@ export function App() {
       </nav>
       <main>
         <EngineBanner />
+        <ReadOnlyBanner />
         <Main />
         {(tool.id === 'generate' || tool.id === 'compose' || tool.id === 'repair') && <DescentPlot />}
         <JobProgress />

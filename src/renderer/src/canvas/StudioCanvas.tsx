@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react'
 import { Stage, Layer, Image as KonvaImage, Text } from 'react-konva'
 import type Konva from 'konva'
-import { useStudio } from '../store/context'
-import { gridLayout, loadImage, pngDataUrl, previewToCanvas } from './pixels'
+import { useServices, useStudio } from '../store/context'
+import type { StoredImages } from '../history/stored-images'
+import { gridLayout, loadImage, previewToCanvas } from './pixels'
 import { useContainerSize, useViewport } from './viewport'
 import { CanvasToolbar } from './CanvasToolbar'
 
@@ -16,7 +17,8 @@ export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctr
   const images = useStudio((s) => s.canvasPreview ?? s.canvasImages)
   const previewing = useStudio((s) => s.canvasPreview !== null)
   const stagingCanvas = useMemo(() => (job?.preview ? previewToCanvas(job.preview) : null), [job?.preview])
-  const results = useResultImages(images.map((i) => i.png))
+  const { images: stored } = useServices()
+  const results = useResultImages(stored, images.map((i) => i.image))
   const content = stagingCanvas ? { width: stagingCanvas.width, height: stagingCanvas.height } : resultsSize(results)
   const viewport = useViewport(content, size)
   const { view } = viewport
@@ -58,12 +60,12 @@ function resultsSize(images: HTMLImageElement[]): { width: number; height: numbe
   return { width: columns * (images[0].width + 1) - 1, height: rows * (images[0].height + 1) - 1 }
 }
 
-function useResultImages(pngs: string[]): HTMLImageElement[] {
+function useResultImages(stored: StoredImages, refs: string[]): HTMLImageElement[] {
   const [images, setImages] = useState<HTMLImageElement[]>([])
-  const key = pngs.join('|')
+  const key = refs.join('|')
   useEffect(() => {
     let live = true
-    Promise.all(pngs.map((p) => loadImage(pngDataUrl(p)))).then(
+    Promise.all(refs.map(async (ref) => loadImage(await stored.url(ref)))).then(
       (loaded) => live && setImages(loaded),
       () => live && setImages([])
     )

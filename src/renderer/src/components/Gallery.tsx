@@ -1,12 +1,13 @@
 import { FileButton } from './FileButton'
 import { useServices, useStudio } from '../store/context'
-import { pngDataUrl } from '../canvas/pixels'
+import { bytesToBase64 } from '../../../shared/base64'
+import { useStoredImageUrl, type StoredImages } from '../history/stored-images'
 import { openParamsPng, reloadParams } from '../store/gallery-actions'
 import type { GalleryItem } from '../store/studio-store'
 
 /** Every result with its parameters: show it, reload its parameters, export it; open exported PNGs. */
 export function Gallery() {
-  const { store, host } = useServices()
+  const { store, host, client, images } = useServices()
   const gallery = useStudio((s) => s.gallery)
   // the generation canvas shows it: stay in Generate or Compose, else go to the tool that made it
   const showOnCanvas = (item: GalleryItem) => {
@@ -16,13 +17,14 @@ export function Gallery() {
     store.setState({ canvasImages: [item], tool: keep ? tool : conditions.length > 1 ? 'compose' : 'generate' })
   }
   const exportItem = (item: GalleryItem) =>
-    void host
-      .saveImage(`eqm-${item.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${String(item.params.seed)}.png`, item.png)
+    void images
+      .bytes(item.image)
+      .then((png) => host.saveImage(`eqm-${item.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${String(item.params.seed)}.png`, bytesToBase64(png)))
       .catch((error: Error) => store.setState({ notice: { kind: 'error', text: `Export failed: ${error.message}` } }))
   return (
     <div className="gallery" data-testid="gallery">
       <div className="gallery-actions">
-        <FileButton accept="image/png" testId="open-png" title="Open a PNG exported by EqM Studio: its parameters come back" onFile={(file) => void openParamsPng(store, file)}>
+        <FileButton accept="image/png" testId="open-png" title="Open a PNG exported by EqM Studio: its parameters come back" onFile={(file) => void openParamsPng(store, client, file)}>
           Open PNG…
         </FileButton>
         <span className="muted small">{gallery.length} results</span>
@@ -30,7 +32,7 @@ export function Gallery() {
       {gallery.length === 0 && <span className="muted">Results appear here, each with the parameters that made it.</span>}
       {gallery.map((item) => (
         <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}`}>
-          <img src={pngDataUrl(item.png)} alt={item.title} onClick={() => showOnCanvas(item)} />
+          <StoredImage images={images} item={item} onClick={() => showOnCanvas(item)} />
           <figcaption>
             <span className="caption">{item.title}</span>
             <button className="icon" aria-label="Reload parameters" data-testid="reload-params" title="Reload parameters into the panel" onClick={() => reloadParams(store, item)}>
@@ -44,4 +46,9 @@ export function Gallery() {
       ))}
     </div>
   )
+}
+
+function StoredImage({ images, item, onClick }: { images: StoredImages; item: GalleryItem; onClick: () => void }) {
+  const url = useStoredImageUrl(images, item.image)
+  return <img src={url} alt={item.title} loading="lazy" width={item.width} height={item.height} onClick={onClick} />
 }

@@ -27,8 +27,12 @@ async function setup() {
   return { store, client, compose }
 }
 
-/** Mean of a result PNG's gray values, mapped back to the model's [-1, 1]. */
-function meanValue(png: string): number {
+/** Mean of a stored result PNG's gray values, mapped back to the model's [-1, 1]. */
+async function meanValue(client: EngineClient, ref: string): Promise<number> {
+  return meanOfPng((await client.call('store.get', { ref })).data)
+}
+
+function meanOfPng(png: string): number {
   const image = PNG.sync.read(Buffer.from(base64ToBytes(png)))
   let sum = 0
   for (let i = 0; i < image.data.length; i += 4) sum += image.data[i]
@@ -59,7 +63,7 @@ describe('compose actions with the real engine', () => {
       { classIndex: 0, weight: 0.5 }
     ])
     expect(gallery.map((g) => g.params.seed)).toEqual([9, 10])
-    for (const item of gallery) expect(meanValue(item.png)).toBeCloseTo(0.4, 1)
+    for (const item of gallery) expect(await meanValue(client, item.image)).toBeCloseTo(0.4, 1)
   })
 
   it('refuses an invalid composition with a notice, running nothing', async () => {
@@ -108,7 +112,7 @@ describe('compose actions with the real engine', () => {
       ['single', 'light alone', 'done'],
       ['composition', 'dark ×1 + light ×1', 'done']
     ])
-    const [dark, light, both] = comparison.cells.map((c) => meanValue(c.png!))
+    const [dark, light, both] = comparison.cells.map((c) => meanOfPng(c.png!))
     expect(dark).toBeCloseTo(-0.8, 1)
     expect(light).toBeCloseTo(0.8, 1)
     expect(both).toBeCloseTo(0, 1)

@@ -1,7 +1,7 @@
 import type { EngineClient } from '../host/engine-client'
 import type { Condition } from '../../../shared/jobs'
 import { currentModel, type GalleryItem, type StudioStore } from '../store/studio-store'
-import { acceptResults, cancelJob, randomSeed, runSamplerJob, toGalleryItems } from '../store/job-actions'
+import { acceptResults, cancelJob, randomSeed, runSamplerJob, storeResults } from '../store/job-actions'
 import { clampWeight, comparisonPlan, compositionSignature, toConditions, validateComposition } from './compose-logic'
 import { composeStore, nextRowKey, syncComposeModel, type ComparisonCell, type ComposeStore } from './compose-store'
 
@@ -45,7 +45,7 @@ export async function runCompose(store: StudioStore, client: EngineClient, compo
     settings.count,
     settings.sampler.maxSteps
   )
-  if (result) acceptResults(store, toGalleryItems(result, model.classes))
+  if (result) acceptResults(store, await storeResults(client, result, model.classes))
 }
 
 let liveWanted = false
@@ -85,7 +85,10 @@ async function pumpLive(store: StudioStore, client: EngineClient, compose: Compo
         settings.sampler.maxSteps,
         { quietCancel: true }
       )
-      if (result && !liveWanted) store.setState({ canvasPreview: toGalleryItems(result, model.classes) })
+      if (result && !liveWanted) {
+        const preview = await storeResults(client, result, model.classes)
+        if (!liveWanted) store.setState({ canvasPreview: preview })
+      }
     }
   } finally {
     livePumping = false
@@ -130,7 +133,7 @@ export async function runComparison(store: StudioStore, client: EngineClient, co
     }
     const image = result.images[0]
     setCell(i, { status: 'done', png: image.png, steps: image.steps, gradNorm: image.gradNorm })
-    items.push(...toGalleryItems(result, model.classes).map((item) => (plan[i].kind === 'single' ? { ...item, title: `${item.title} (alone)` } : item)))
+    items.push(...(await storeResults(client, result, model.classes)).map((item) => (plan[i].kind === 'single' ? { ...item, title: `${item.title} (alone)` } : item)))
   }
   if (token === comparisonToken) compose.setState((s) => (s.comparison ? { comparison: { ...s.comparison, state: 'done' } } : {}))
   if (items.length) acceptResults(store, items)

@@ -5,7 +5,7 @@ import { bytesToBase64 } from '../../../shared/base64'
 import { rgbaToModel } from '../../../shared/image-convert'
 import { decodeImageFile, decodePngBase64 } from '../canvas/decode-image'
 import { currentModel, type RepairState, type StudioStore } from '../store/studio-store'
-import { randomSeed, runSamplerJob, toGalleryItems } from '../store/job-actions'
+import { randomSeed, runSamplerJob, storeResults } from '../store/job-actions'
 import { maskCoverage, rasterizeStrokes, type Stroke } from './mask'
 import { addStroke, redo, replaceDocument, undo, type RepairPhoto } from './repair-history'
 
@@ -105,11 +105,12 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
     sampler.maxSteps
   )
   if (!result) return
-  const [item] = toGalleryItems(result, model.classes)
-  const rgba = await decodePngBase64(item.png)
+  const [item] = await storeResults(client, result, model.classes)
+  const png = result.images[0].png
+  const rgba = await decodePngBase64(png)
   const bytes = rgbaToModel(rgba, { channels: photo.channels, width: photo.width, height: photo.height })
-  store.setState((s) => ({ gallery: [item, ...s.gallery].slice(0, 500) }))
-  updateRepair(store, () => ({ result: { png: item.png, bytes, seed }, compare: 0.5 }))
+  store.setState((s) => ({ gallery: [item, ...s.gallery] }))
+  updateRepair(store, () => ({ result: { png, bytes, seed }, compare: 0.5 }))
 }
 
 /** The repaired image becomes the working photo: one undoable step. */

@@ -1,11 +1,14 @@
 import { z } from 'zod'
 import { samplerSettingsSchema } from '../../../shared/manifest'
+import { BLOB_REF_PATTERN } from '../../../shared/engine-protocol'
 
 /**
  * The autosaved session file's parts, each validated on its own so that one damaged part
  * (a result, the undo history) is dropped without taking the rest of the session with it.
  */
-export const SESSION_VERSION = 1
+/** 2: results in the history journal, images in the user-data store; 1 (release 0.1.0): everything inline */
+export const SESSION_VERSION = 2
+const blobRef = z.string().regex(BLOB_REF_PATTERN, 'expected an image-store name')
 
 /** Any number, NaN and ±Infinity included (they are written tagged: json-numbers.ts). */
 const anyNumber = z.custom<number>((value) => typeof value === 'number', 'expected a number')
@@ -24,6 +27,7 @@ export const photoSchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   channels: z.number().int().positive(),
+  /** version 2: the image-store name of the model-space bytes; version 1: the bytes in base64 */
   bytes: z.string()
 })
 export const documentSchema = z.object({ photo: photoSchema.nullable(), strokes: z.array(strokeSchema) })
@@ -31,10 +35,9 @@ export const historyEntrySchema = z.union([
   z.object({ kind: z.literal('stroke'), stroke: strokeSchema }),
   z.object({ kind: z.literal('replace'), label: z.enum(['import', 'accept', 'clear']), before: documentSchema, after: documentSchema })
 ])
-export const galleryItemSchema = z.object({
+const resultFields = {
   id: z.string(),
   kind: z.enum(['generate', 'repair']),
-  png: z.string(),
   width: anyNumber,
   height: anyNumber,
   title: z.string(),
@@ -43,7 +46,12 @@ export const galleryItemSchema = z.object({
   // release 0.1.0 wrote an opened PNG's NaN as null: it meant "not measured"
   gradNorm: z.union([anyNumber, z.null().transform(() => Number.NaN)]),
   createdAt: anyNumber
-})
+}
+/** a result in the history journal (version 2) */
+export const galleryItemSchema = z.object({ ...resultFields, image: blobRef })
+/** a result inline in a release-0.1.0 session, its PNG in base64 */
+export const legacyGalleryItemSchema = z.object({ ...resultFields, png: z.string() })
+export type LegacyGalleryItem = z.infer<typeof legacyGalleryItemSchema>
 export const composeSchema = z.object({
   modelId: z.string().nullable(),
   rows: z.array(z.object({ classIndex: z.number().int().min(0), weight: anyNumber })).max(16),
@@ -67,7 +75,6 @@ export interface SessionData {
   modelId: string | null
   providerPreference: z.infer<typeof providerPreferenceSchema>
   generate: z.infer<typeof generateSchema>
-  gallery: z.input<typeof galleryItemSchema>[]
   canvasImageIds: string[]
   compose?: z.infer<typeof composeSchema>
   repair: { document: DocumentData; undo: HistoryEntryData[]; redo: HistoryEntryData[]; settings: z.infer<typeof repairSettingsSchema> }

@@ -70,14 +70,19 @@ export function cancelJob(store: StudioStore, client: EngineClient): void {
   if (job) void client.call('cancel', { jobId: job.jobId })
 }
 
-export function toGalleryItems(result: JobResult, classes: string[]): GalleryItem[] {
+/**
+ * A job's images as history entries: each PNG goes to the user-data image store first (once
+ * per content), and the entry refers to it by name, so the session never carries pixels.
+ */
+export async function storeResults(client: EngineClient, result: JobResult, classes: string[]): Promise<GalleryItem[]> {
+  const { refs } = await client.call('store.put', { blobs: result.images.map((image) => ({ data: image.png, type: 'png' as const })) })
   const conditions = (result.params.conditions as { classIndex: number; weight: number }[] | undefined) ?? []
   const names = conditions.map((c) => (conditions.length > 1 ? `${classes[c.classIndex]} ×${c.weight}` : classes[c.classIndex]))
   const title = result.kind === 'repair' ? `repair${names.length ? ` (${names.join(' + ')})` : ''}` : names.length === 0 ? 'unconditional' : names.join(' + ')
   return result.images.map((image, i) => ({
     id: `${result.jobId}-${i}`,
     kind: result.kind,
-    png: image.png,
+    image: refs[i],
     width: image.width,
     height: image.height,
     title,
@@ -90,5 +95,5 @@ export function toGalleryItems(result: JobResult, classes: string[]): GalleryIte
 
 /** Accepted results go to the canvas and the gallery: user changes, kept and autosaved. */
 export function acceptResults(store: StudioStore, items: GalleryItem[]): void {
-  store.setState((s) => ({ canvasImages: items, canvasPreview: null, gallery: [...items, ...s.gallery].slice(0, 500) }))
+  store.setState((s) => ({ canvasImages: items, canvasPreview: null, gallery: [...items, ...s.gallery] }))
 }

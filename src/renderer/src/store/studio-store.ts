@@ -39,7 +39,8 @@ export type Descent = Pick<LiveJob, 'tool' | 'stopGradNorm' | 'gradHistory'>
 export interface GalleryItem {
   id: string
   kind: 'generate' | 'repair'
-  png: string
+  /** the PNG's name in the user-data image store (content hash) */
+  image: string
   width: number
   height: number
   title: string
@@ -89,6 +90,8 @@ export interface StudioState {
   canvasPreview: GalleryItem[] | null
   gallery: GalleryItem[]
   notice: { kind: 'error' | 'info'; text: string } | null
+  /** why this view saves nothing (another tab or process has the session); null when it saves */
+  readOnly: string | null
 }
 
 /** before any model is loaded: the settings module's defaults (a model's own replace them) */
@@ -109,7 +112,8 @@ export function createStudioStore() {
     canvasImages: [],
     canvasPreview: null,
     gallery: [],
-    notice: null
+    notice: null,
+    readOnly: null
   }))
 }
 
