@@ -6,7 +6,7 @@ import { base64ToBytes } from '../../../shared/base64'
 import { createStudioStore } from '../store/studio-store'
 import { loadModels } from '../store/generate-actions'
 import { cancelJob } from '../store/job-actions'
-import { composeSamplerDefaults, createComposeStore, syncComposeModel } from './compose-store'
+import { composeSamplerDefaults, composeSlice, syncComposeModel } from './compose-store'
 import { closeComparison, loadComposition, runComparison, runCompose } from './compose-actions'
 
 // Compose against the real engine in one process, on the quadratic field: grad = x - mu[y],
@@ -22,7 +22,7 @@ async function setup() {
   const client = new EngineClient()
   connect(client)
   await loadModels(store, client)
-  const compose = createComposeStore()
+  const compose = composeSlice(store)
   syncComposeModel(compose, store.getState().models[0])
   return { store, client, compose }
 }
@@ -93,7 +93,7 @@ describe('compose actions with the real engine', () => {
     const model = store.getState().models[0]
     const benchmarked = { ...model, sampler: { ...model.sampler, cfg: 1 }, studio: { ...model.studio, compose: { weight: 0.5, cfg: 3 } } }
     expect(composeSamplerDefaults(benchmarked)).toEqual({ ...model.sampler, cfg: 3 })
-    const compose = createComposeStore()
+    const compose = composeSlice(createStudioStore())
     syncComposeModel(compose, benchmarked)
     expect(compose.getState().sampler.cfg).toBe(3)
     expect(compose.getState().rows.map((r) => r.weight)).toEqual([0.5, 0.5])

@@ -3,13 +3,13 @@ import type { GalleryItem, StudioState, StudioStore } from '../store/studio-stor
 import type { HistoryOp } from '../../../shared/engine-protocol'
 import { bytesToBase64 } from '../../../shared/base64'
 import { encodeHistoryEntry, encodeSession, sessionPhotos } from './session-codec'
-import { composeStore, type ComposeState } from '../compose/compose-store'
 import { restoreSession } from './restore'
 
 const SAVE_DELAY_MS = 600
 
 /** The parts of session.json: a change in any of them schedules a save (the gallery goes to the journal). */
-function sessionKey(state: StudioState, compose: ComposeState): unknown[] {
+function sessionKey(state: StudioState): unknown[] {
+  const { compose } = state
   return [compose.rows, compose.count, compose.seed, compose.lockSeed, compose.sampler, state.tool, state.modelId, state.providerPreference, state.generate, state.canvasImages, state.repair.history, state.repair.settings]
 }
 
@@ -34,27 +34,26 @@ export async function restoreAndAutosave(store: StudioStore, client: EngineClien
   if (restored.blocked || restored.readOnly) return () => {}
 
   let savedGallery = restored.saved
-  let lastKey: unknown[] = restored.migrated ? [] : sessionKey(store.getState(), composeStore.getState())
+  let lastKey: unknown[] = restored.migrated ? [] : sessionKey(store.getState())
   const photoRefs = new WeakMap<Uint8Array, string>()
   let timer: ReturnType<typeof setTimeout> | null = null
   let saving: Promise<void> = Promise.resolve()
 
   const saveNow = async () => {
     const state = store.getState()
-    const compose = composeStore.getState()
     const ops = historyOps(savedGallery, state.gallery)
     if (ops.length > 0) {
       await client.call('history.append', { ops })
       savedGallery = state.gallery
     }
-    const key = sessionKey(state, compose)
+    const key = sessionKey(state)
     if (key.length === lastKey.length && key.every((part, i) => part === lastKey[i])) return
     const photos = sessionPhotos(state).filter((bytes) => !photoRefs.has(bytes))
     if (photos.length > 0) {
       const { refs } = await client.call('store.put', { blobs: photos.map((bytes) => ({ data: bytesToBase64(bytes), type: 'raw' as const })) })
       photos.forEach((bytes, i) => photoRefs.set(bytes, refs[i]))
     }
-    await client.call('session.save', { data: encodeSession(state, compose, (bytes) => photoRefs.get(bytes)!) })
+    await client.call('session.save', { data: encodeSession(state, state.compose, (bytes) => photoRefs.get(bytes)!) })
     lastKey = key
   }
   const save = () => {
@@ -63,16 +62,16 @@ export async function restoreAndAutosave(store: StudioStore, client: EngineClien
       store.setState({ notice: { kind: 'error', text: `Autosave failed: ${error.message}. Your work is still here; it will be saved again on the next change.` } })
     })
   }
-  let lastSeen = { gallery: store.getState().gallery, key: sessionKey(store.getState(), composeStore.getState()) }
+  let lastSeen = { gallery: store.getState().gallery, key: sessionKey(store.getState()) }
   const onChange = () => {
     const state = store.getState()
-    const key = sessionKey(state, composeStore.getState())
+    const key = sessionKey(state)
     if (state.gallery === lastSeen.gallery && key.every((part, i) => part === lastSeen.key[i])) return
     lastSeen = { gallery: state.gallery, key }
     if (timer) clearTimeout(timer)
     timer = setTimeout(save, SAVE_DELAY_MS)
   }
-  const unsubscribers = [store.subscribe(onChange), composeStore.subscribe(onChange)]
+  const unsubscribers = [store.subscribe(onChange)]
   if (restored.migrated) save()
   const flush = () => {
     if (timer) {

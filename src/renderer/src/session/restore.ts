@@ -1,7 +1,6 @@
 import { base64ToBytes } from '../../../shared/base64'
 import type { EngineClient } from '../host/engine-client'
 import type { GalleryItem, StudioStore } from '../store/studio-store'
-import { composeStore } from '../compose/compose-store'
 import { decodeSession, encodeHistoryEntry, storedPhotoRefs, type DecodedSession } from './session-codec'
 
 /** PNGs moved into the image store per engine call while migrating a release-0.1.0 session. */
@@ -56,8 +55,7 @@ export async function restoreSession(store: StudioStore, client: EngineClient): 
     })
   )
   const decoded = decodeSession({ session: snapshot, history: history.entries, photo: (ref) => photos.get(ref) }, store.getState())
-  store.setState(decoded.state)
-  if (decoded.compose) composeStore.setState(decoded.compose)
+  store.setState((s) => ({ ...decoded.state, compose: { ...s.compose, ...decoded.compose } }))
   let blocked = false
   if ((decoded.problems.length > 0 || decoded.newer || decoded.legacyGallery) && !readOnly) {
     try {

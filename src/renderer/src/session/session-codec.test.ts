@@ -7,7 +7,7 @@ import { createStudioStore, type GalleryItem, type StudioState } from '../store/
 import { decodeSession, encodeSession, sessionPhotos, type SavedParts } from './session-codec'
 import { historyOps } from './autosave'
 import { addStroke, replaceDocument, type HistoryEntry, type RepairDocument } from '../repair/repair-history'
-import { createComposeStore, type ComposeState } from '../compose/compose-store'
+import { composeSlice, type ComposeState } from '../compose/compose-store'
 import type { Stroke } from '../repair/mask'
 import { UserData } from '../../../engine/user-data-store'
 import { BLOB_REF_PATTERN } from '../../../shared/engine-protocol'
@@ -101,7 +101,7 @@ const studio = fc.record({
     settings: fc.record({ strength: anyDouble, holdUnmasked: fc.boolean(), classIndex: fc.option(fc.nat(), { nil: null }), seed: fc.integer(), lockSeed: fc.boolean() }),
     history: fc.record({ document, undo: fc.array(entry, { maxLength: 5 }), redo: fc.array(entry, { maxLength: 5 }) })
   }),
-  compose: fc.record({ modelId: fc.option(text, { nil: null }), rows: fc.array(fc.record({ classIndex: fc.nat(), weight: anyDouble }), { maxLength: 16 }), count: fc.integer({ min: 1, max: 1e6 }), seed: fc.nat(), lockSeed: fc.boolean(), sampler })
+  composeSettings: fc.record({ modelId: fc.option(text, { nil: null }), rows: fc.array(fc.record({ classIndex: fc.nat(), weight: anyDouble }), { maxLength: 16 }), count: fc.integer({ min: 1, max: 1e6 }), seed: fc.nat(), lockSeed: fc.boolean(), sampler })
 })
 
 describe('session codec', () => {
@@ -110,16 +110,17 @@ describe('session codec', () => {
       fc.asyncProperty(studio, async (random) => {
         const store = createStudioStore()
         const canvasImages = random.gallery.slice(0, Math.round(random.gallery.length * random.shownShare))
-        store.setState((s) => ({ ...random, canvasImages, repair: { ...s.repair, ...random.repair } }))
-        const compose = createComposeStore()
-        compose.setState({ ...random.compose, rows: random.compose.rows.map((row, key) => ({ ...row, key })) })
+        const { composeSettings, shownShare: _share, ...studioParts } = random
+        store.setState((s) => ({ ...studioParts, canvasImages, repair: { ...s.repair, ...random.repair } }))
+        const compose = composeSlice(store)
+        compose.setState({ ...composeSettings, rows: composeSettings.rows.map((row, key) => ({ ...row, key })) })
 
         const result = decoded(await throughFiles(store.getState(), compose.getState()))
         expect(result.problems).toEqual([])
         const { tool, modelId, providerPreference, generate, gallery, repair } = store.getState()
         expect(result.state).toEqual({ tool, modelId, providerPreference, generate, gallery, canvasImages, repair })
-        expect(result.compose?.rows?.map(({ classIndex, weight }) => ({ classIndex, weight }))).toEqual(random.compose.rows)
-        expect({ ...result.compose, rows: undefined }).toEqual({ ...random.compose, rows: undefined })
+        expect(result.compose?.rows?.map(({ classIndex, weight }) => ({ classIndex, weight }))).toEqual(composeSettings.rows)
+        expect({ ...result.compose, rows: undefined }).toEqual({ ...composeSettings, rows: undefined })
       }),
       { numRuns: 100 }
     )

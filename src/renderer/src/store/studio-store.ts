@@ -5,6 +5,8 @@ import type { SamplerSettings } from '../../../shared/manifest'
 import type { PreviewImage } from '../../../shared/frames'
 import { EMPTY_HISTORY, type RepairHistory } from '../repair/repair-history'
 import { JOB, REPAIR, defaultSampler } from '../../../shared/settings'
+import { initialCompose, type ComposeState } from '../compose/compose-store'
+import { INITIAL_OOD, type OodState } from '../ood/ood-store'
 
 export interface GenerateSettings {
   classIndex: number
@@ -92,6 +94,12 @@ export interface StudioState {
   notice: { kind: 'error' | 'info'; text: string } | null
   /** why this view saves nothing (another tab or process has the session); null when it saves */
   readOnly: string | null
+  /** bumped by the F shortcut: the canvas in view fits its content */
+  fitRequest: number
+  /** Compose's rows, settings, comparison and live state */
+  compose: ComposeState
+  /** the OOD check's imported images and their scores */
+  ood: OodState
 }
 
 /** before any model is loaded: the settings module's defaults (a model's own replace them) */
@@ -113,7 +121,10 @@ export function createStudioStore() {
     canvasPreview: null,
     gallery: [],
     notice: null,
-    readOnly: null
+    readOnly: null,
+    fitRequest: 0,
+    compose: initialCompose(),
+    ood: INITIAL_OOD
   }))
 }
 
