@@ -1,7 +1,6 @@
-import { useEffect } from 'react'
 import { useServices, useStudio } from './store/context'
 import { currentModel } from './store/studio-store'
-import { cancelJob } from './store/job-actions'
+import { useShortcuts } from './shortcuts'
 import { StudioCanvas } from './canvas/StudioCanvas'
 import { JobProgress } from './components/JobProgress'
 import { DescentPlot } from './components/DescentPlot'
@@ -13,24 +12,14 @@ import { TOOLS } from './tools'
 
 export function App() {
   const services = useServices()
-  const { store, client } = services
+  const { store } = services
   const model = useStudio(currentModel)
   const info = useStudio((s) => s.engineInfo)
   const status = useStudio((s) => s.engineStatus)
   const toolId = useStudio((s) => s.tool)
   const tool = TOOLS.find((t) => t.id === toolId) ?? TOOLS[0]
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault()
-        const active = TOOLS.find((t) => t.id === store.getState().tool)
-        active?.run?.(services)
-      } else if (event.key === 'Escape') cancelJob(store, client)
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [services, store, client])
+  useShortcuts(services)
 
   const Main = tool.MainView ?? StudioCanvas
   return (

@@ -1,55 +1,38 @@
-import { useEffect, useMemo, useState } from 'react'
-import { Stage, Layer, Image as KonvaImage, Text } from 'react-konva'
-import type Konva from 'konva'
+import { useEffect, useState } from 'react'
+import { Image as KonvaImage } from 'react-konva'
 import { useServices, useStudio } from '../store/context'
 import type { StoredImages } from '../history/stored-images'
-import { gridLayout, loadImage, previewToCanvas } from './pixels'
-import { useContainerSize, useViewport } from './viewport'
-import { CanvasToolbar } from './CanvasToolbar'
+import { gridLayout, loadImage } from './pixels'
+import { CanvasStage, ContentLayer } from './CanvasStage'
+import { StagingLayer, useStagingCanvas } from './StagingLayer'
 
 /**
  * The generation canvas: a results layer (accepted images) and a staging layer above it
  * where the running descent is drawn live. Staging never becomes history; results do.
  */
 export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctrl+Enter)' }: { emptyHint?: string }) {
-  const [container, size] = useContainerSize()
+  const { images: stored } = useServices()
   const job = useStudio((s) => s.job)
   const images = useStudio((s) => s.canvasPreview ?? s.canvasImages)
   const previewing = useStudio((s) => s.canvasPreview !== null)
-  const stagingCanvas = useMemo(() => (job?.preview ? previewToCanvas(job.preview) : null), [job?.preview])
-  const { images: stored } = useServices()
+  const staging = useStagingCanvas(job?.preview)
   const results = useResultImages(stored, images.map((i) => i.image))
-  const content = stagingCanvas ? { width: stagingCanvas.width, height: stagingCanvas.height } : resultsSize(results)
-  const viewport = useViewport(content, size)
-  const { view } = viewport
+  const content = staging ? { width: staging.width, height: staging.height } : resultsSize(results)
   const { columns } = gridLayout(results.length)
-
-  const pointer = (e: Konva.KonvaEventObject<Event>) => e.target.getStage()?.getPointerPosition() ?? { x: 0, y: 0 }
   return (
-    <div className="canvas-area" ref={container} data-testid="canvas" data-step={job?.step ?? ''} data-results={images.length} data-preview={previewing ? 'true' : 'false'} onContextMenu={(e) => e.preventDefault()}>
-      <Stage
-        width={size.width}
-        height={size.height}
-        onWheel={(e) => viewport.onWheel(e.evt, pointer(e))}
-        onMouseDown={(e) => viewport.onPointerDown(e.evt, pointer(e))}
-        onMouseMove={(e) => viewport.onPointerMove(pointer(e))}
-        onMouseUp={() => viewport.onPointerUp()}
-      >
-        <Layer name="results" listening={false} imageSmoothingEnabled={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale} opacity={stagingCanvas ? 0 : 1}>
-          {results.map((image, i) => (
-            <KonvaImage key={i} image={image} x={(i % columns) * (image.width + 1)} y={Math.floor(i / columns) * (image.height + 1)} />
-          ))}
-        </Layer>
-        <Layer name="staging" listening={false} imageSmoothingEnabled={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
-          {stagingCanvas && <KonvaImage image={stagingCanvas} />}
-        </Layer>
-        {!stagingCanvas && results.length === 0 && (
-          <Layer listening={false}>
-            <Text x={0} y={size.height / 2 - 10} width={size.width} align="center" text={emptyHint} fill="#7d8590" fontSize={15} />
-          </Layer>
+    <div className="canvas-area" data-testid="canvas" data-step={job?.step ?? ''} data-results={images.length} data-preview={previewing ? 'true' : 'false'}>
+      <CanvasStage content={content} emptyHint={emptyHint}>
+        {(view) => (
+          <>
+            <ContentLayer view={view} name="results" opacity={staging ? 0 : 1}>
+              {results.map((image, i) => (
+                <KonvaImage key={i} image={image} x={(i % columns) * (image.width + 1)} y={Math.floor(i / columns) * (image.height + 1)} />
+              ))}
+            </ContentLayer>
+            <StagingLayer view={view} staging={staging} />
+          </>
         )}
-      </Stage>
-      <CanvasToolbar zoom={view.scale} onFit={viewport.fit} />
+      </CanvasStage>
     </div>
   )
 }
