@@ -11,6 +11,7 @@ import { composeSlice, type ComposeState } from '../compose/compose-store'
 import type { Stroke } from '../repair/mask'
 import { UserData } from '../../../engine/user-data-store'
 import { BLOB_REF_PATTERN } from '../../../shared/engine-protocol'
+import { REPAIR, SAMPLER, type NumberSetting } from '../../../shared/settings'
 
 const FIXTURES = join(__dirname, '../../../../test/fixtures/sessions')
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')).data as Record<string, unknown>
@@ -48,18 +49,20 @@ const text = fc.string({ unit: 'binary', maxLength: 40 })
 const jsonish = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, anyDouble, text, fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(text, tie('value'), { maxKeys: 4 }))
 })).value
+/** a value the settings module allows (bounded settings are validated, so they are generated within bounds) */
+const within = (setting: NumberSetting) => (setting.integer ? fc.integer({ min: setting.min, max: setting.max }) : fc.double({ min: setting.min, max: setting.max, noNaN: true }))
 const sampler = fc.record({
   method: fc.constantFrom('gd' as const, 'nag' as const),
-  stepSize: fc.double({ min: 1e-6, max: 10, noNaN: true }),
-  mu: fc.double({ min: 0, max: 0.999, noNaN: true }),
-  maxSteps: fc.integer({ min: 1, max: 5000 }),
-  stopGradNorm: fc.double({ min: 0, max: 100, noNaN: true }),
-  cfg: fc.double({ min: 0, max: 20, noNaN: true })
+  stepSize: within(SAMPLER.stepSize),
+  mu: within(SAMPLER.mu),
+  maxSteps: within(SAMPLER.maxSteps),
+  stopGradNorm: within(SAMPLER.stopGradNorm),
+  cfg: within(SAMPLER.cfg)
 })
 const stroke: fc.Arbitrary<Stroke> = fc.record({
   points: fc.array(fc.tuple(anyDouble, anyDouble), { maxLength: 6 }),
   size: anyDouble,
-  strength: anyDouble,
+  opacity: anyDouble,
   softness: anyDouble,
   erase: fc.boolean()
 })
@@ -98,7 +101,7 @@ const studio = fc.record({
   gallery: fc.uniqueArray(galleryItem, { selector: (item) => item.id, maxLength: 12 }).map((items) => items.sort((a, b) => b.createdAt - a.createdAt)),
   shownShare: fc.double({ min: 0, max: 1, noNaN: true }),
   repair: fc.record({
-    settings: fc.record({ strength: anyDouble, holdUnmasked: fc.boolean(), classIndex: fc.option(fc.nat(), { nil: null }), seed: fc.integer(), lockSeed: fc.boolean() }),
+    settings: fc.record({ strength: within(REPAIR.strength), holdUnmasked: fc.boolean(), classIndex: fc.option(fc.nat(), { nil: null }), seed: fc.integer(), lockSeed: fc.boolean(), sampler }),
     history: fc.record({ document, undo: fc.array(entry, { maxLength: 5 }), redo: fc.array(entry, { maxLength: 5 }) })
   }),
   composeSettings: fc.record({ modelId: fc.option(text, { nil: null }), rows: fc.array(fc.record({ classIndex: fc.nat(), weight: anyDouble }), { maxLength: 16 }), count: fc.integer({ min: 1, max: 1e6 }), seed: fc.nat(), lockSeed: fc.boolean(), sampler })

@@ -4,6 +4,7 @@ import { BLOB_REF_PATTERN, type HistoryEntryRecord } from '../../../shared/engin
 import type { GalleryItem, StudioState } from '../store/studio-store'
 import type { HistoryEntry, RepairDocument, RepairPhoto } from '../repair/repair-history'
 import { nextRowKey, type ComposeState } from '../compose/compose-store'
+import { PROVIDER } from '../../../shared/settings'
 import { fromJsonSafe, toJsonSafe } from './json-numbers'
 import {
   SESSION_VERSION,
@@ -93,8 +94,13 @@ export function sessionData(state: StudioState, compose: ComposeState | undefine
 }
 
 /** The session as JSON keeps it exactly (NaN and Infinity included). */
-export function encodeSession(state: StudioState, compose: ComposeState | undefined, photoRef: PhotoRef): unknown {
+export function encodeSession(state: StudioState, compose: ComposeState | undefined = state.compose, photoRef: PhotoRef = unstored): unknown {
   return toJsonSafe(sessionData(state, compose, photoRef))
+}
+
+/** The default for a state without photos: a photo must be in the image store before it is saved. */
+function unstored(): string {
+  throw new Error('encodeSession: a photo must be put in the image store first (sessionPhotos)')
 }
 
 /** One result as its history-journal entry. */
@@ -179,7 +185,7 @@ export function decodeSession(saved: SavedParts, base: StudioState): DecodedSess
   if (tool) state.tool = tool
   if (record.modelId === null || typeof record.modelId === 'string') state.modelId = record.modelId
   else if (record.modelId !== undefined) problems.push('the model')
-  const provider = part(providerPreferenceSchema.default('auto'), record.providerPreference, 'the execution provider')
+  const provider = part(providerPreferenceSchema.default(PROVIDER.default), record.providerPreference, 'the execution provider')
   if (provider) state.providerPreference = provider
   if (record.generate !== undefined) {
     const generate = part(generateSchema, record.generate, "Generate's settings")
@@ -216,7 +222,9 @@ export function decodeSession(saved: SavedParts, base: StudioState): DecodedSess
     const redo = undo ? part(entries, repair.redo, "Repair's redo history", (list) => list.map((e) => decodeEntry(e, photoBytes))) : undefined
     if (document || settings) {
       const history = document ? { document, undo: undo && redo ? undo : [], redo: undo && redo ? redo : [] } : base.repair.history
-      state.repair = { ...base.repair, settings: settings ?? base.repair.settings, history }
+      // a session from before Repair had its own sampler repaired with Generate's
+      const sampler = settings?.sampler ?? state.generate?.sampler ?? base.repair.settings.sampler
+      state.repair = { ...base.repair, settings: settings ? { ...settings, sampler } : base.repair.settings, history }
     }
   }
 

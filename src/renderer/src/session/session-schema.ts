@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { samplerSettingsSchema } from '../../../shared/manifest'
+import { samplerSettingsSchema, settingNumber } from '../../../shared/manifest'
+import { PROVIDER, REPAIR, type ProviderChoiceName } from '../../../shared/settings'
 import { BLOB_REF_PATTERN } from '../../../shared/engine-protocol'
 
 /**
@@ -13,13 +14,17 @@ const blobRef = z.string().regex(BLOB_REF_PATTERN, 'expected an image-store name
 /** Any number, NaN and ±Infinity included (they are written tagged: json-numbers.ts). */
 const anyNumber = z.custom<number>((value) => typeof value === 'number', 'expected a number')
 
-export const strokeSchema = z.object({
-  points: z.array(z.tuple([anyNumber, anyNumber])).max(100_000),
-  size: anyNumber,
-  strength: anyNumber,
-  softness: anyNumber,
-  erase: z.boolean()
-})
+// releases before 0.2 called the brush opacity "strength" (a second meaning of the word)
+export const strokeSchema = z.preprocess(
+  (raw) => (raw && typeof raw === 'object' && !('opacity' in raw) && 'strength' in raw ? { ...raw, opacity: (raw as { strength: unknown }).strength } : raw),
+  z.object({
+    points: z.array(z.tuple([anyNumber, anyNumber])).max(100_000),
+    size: anyNumber,
+    opacity: anyNumber,
+    softness: anyNumber,
+    erase: z.boolean()
+  })
+)
 export const photoSchema = z.object({
   name: z.string(),
   originalWidth: z.number().int(),
@@ -61,9 +66,17 @@ export const composeSchema = z.object({
   sampler: samplerSettingsSchema
 })
 export const generateSchema = z.object({ classIndex: z.number().int().min(0), count: z.number().int().min(1), seed: z.number().int().min(0), lockSeed: z.boolean(), sampler: samplerSettingsSchema })
-export const repairSettingsSchema = z.object({ strength: anyNumber, holdUnmasked: z.boolean(), classIndex: z.number().int().nullable(), seed: z.number().int(), lockSeed: z.boolean() })
+export const repairSettingsSchema = z.object({
+  strength: settingNumber(REPAIR.strength).default(REPAIR.strength.default),
+  holdUnmasked: z.boolean(),
+  classIndex: z.number().int().nullable(),
+  seed: z.number().int(),
+  lockSeed: z.boolean(),
+  // releases before 0.2 repaired with Generate's sampler: their sessions keep it
+  sampler: samplerSettingsSchema.optional()
+})
 export const toolSchema = z.enum(['generate', 'compose', 'repair', 'ood'])
-export const providerPreferenceSchema = z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu'])
+export const providerPreferenceSchema = z.enum(PROVIDER.choices.map((c) => c.value) as [ProviderChoiceName, ...ProviderChoiceName[]])
 
 export type DocumentData = z.infer<typeof documentSchema>
 export type HistoryEntryData = z.input<typeof historyEntrySchema>
@@ -77,7 +90,7 @@ export interface SessionData {
   generate: z.infer<typeof generateSchema>
   canvasImageIds: string[]
   compose?: z.infer<typeof composeSchema>
-  repair: { document: DocumentData; undo: HistoryEntryData[]; redo: HistoryEntryData[]; settings: z.infer<typeof repairSettingsSchema> }
+  repair: { document: DocumentData; undo: HistoryEntryData[]; redo: HistoryEntryData[]; settings: z.input<typeof repairSettingsSchema> }
 }
 
 /** "gradNorm: expected a number" from a zod error: the first issue, where and what. */
