@@ -34,7 +34,7 @@ export function CanvasStage(props: {
   const { view } = viewport
   const stagePoint = (e: Konva.KonvaEventObject<Event>) => e.target.getStage()?.getPointerPosition() ?? { x: 0, y: 0 }
   return (
-    <div className="canvas-stage" ref={container} onContextMenu={(e) => e.preventDefault()}>
+    <div className="canvas-stage" ref={container} data-view={`${view.scale},${view.x},${view.y}`} onContextMenu={(e) => e.preventDefault()}>
       <Stage
         width={size.width}
         height={size.height}

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react'
+import { useMemo, useRef, useState } from 'react'
 import { Image as KonvaImage, Circle, Group, Line } from 'react-konva'
 import { useServices, useStudio } from '../store/context'
 import { maskToCanvas, modelBytesToCanvas } from '../canvas/pixels'
@@ -7,7 +7,8 @@ import { StagingLayer, useStagingCanvas } from '../canvas/StagingLayer'
 import { useBrush } from '../canvas/brush'
 import { rasterizeStrokes } from './mask'
 import { bytesToBase64 } from '../../../shared/base64'
-import { importPhoto, paintStroke } from './repair-actions'
+import { importPhoto, paintStroke, updateRepair } from './repair-actions'
+import { holdOutsideMask } from './repair-view'
 
 /**
  * The repair canvas, layer by layer: the working photo (as the model sees it), the noise
@@ -21,14 +22,31 @@ export function RepairCanvas() {
   const { photo, strokes } = repair.history.document
   const [dragOver, setDragOver] = useState(false)
   const { brush } = repair
-  const painter = useBrush({ mode: brush.mode, size: brush.size, opacity: brush.opacity, softness: brush.softness }, photo !== null && job === null, (stroke) => paintStroke(store, stroke))
+  // no stroke while the compare view (which hides the mask) or a job is up: the press moves the divider there
+  const comparing = repair.result !== null
+  const painter = useBrush({ mode: brush.mode, size: brush.size, opacity: brush.opacity, softness: brush.softness }, photo !== null && job === null && !comparing, (stroke) => paintStroke(store, stroke))
+  const dividerDrag = useRef(false)
+  const moveDivider = (x: number) => photo && updateRepair(store, () => ({ compare: Math.min(1, Math.max(0, x / photo.width)) }))
+  const pointer = comparing
+    ? {
+        down: (p: { x: number }) => {
+          dividerDrag.current = true
+          moveDivider(p.x)
+        },
+        move: (p: { x: number }) => dividerDrag.current && moveDivider(p.x),
+        up: () => {
+          dividerDrag.current = false
+        }
+      }
+    : painter.pointer
 
   const photoCanvas = useMemo(() => (photo ? modelBytesToCanvas(photo.bytes, photo) : null), [photo])
   const allStrokes = useMemo(() => (painter.drawing ? [...strokes, painter.drawing] : strokes), [strokes, painter.drawing])
   const mask = useMemo(() => (photo ? rasterizeStrokes(allStrokes, photo.width, photo.height) : null), [photo, allStrokes])
   const maskCanvas = useMemo(() => (photo && mask ? maskToCanvas(mask, photo.width, photo.height) : null), [photo, mask])
   const afterCanvas = useMemo(() => (photo && repair.result ? modelBytesToCanvas(repair.result.bytes, photo) : null), [photo, repair.result])
-  const staging = useStagingCanvas(job?.kind === 'repair' ? job.preview : null)
+  const holding = job?.kind === 'repair' && job.preview && photo && mask && repair.settings.holdUnmasked
+  const staging = useStagingCanvas(job?.kind === 'repair' ? (holding ? holdOutsideMask(job.preview!, photo!, mask!) : job.preview) : null)
   const compareX = photo ? photo.width * repair.compare : 0
   const { cursor } = painter
 
@@ -38,6 +56,7 @@ export function RepairCanvas() {
       data-testid="repair-canvas"
       data-strokes={strokes.length}
       data-mask={mask && !painter.drawing ? bytesToBase64(mask) : ''}
+      data-compare={comparing ? repair.compare : ''}
       onDragOver={(e) => {
         e.preventDefault()
         setDragOver(true)
@@ -53,8 +72,8 @@ export function RepairCanvas() {
       <CanvasStage
         content={photo ? { width: photo.width, height: photo.height } : null}
         emptyHint="Drop a photo here, paste one (Ctrl+V), or use Import"
-        pointer={painter.pointer}
-        cursor={photo ? 'none' : 'default'}
+        pointer={pointer}
+        cursor={comparing ? 'ew-resize' : photo ? 'none' : 'default'}
         toolbar={afterCanvas && <span className="muted">before | after</span>}
       >
         {(view) => (
@@ -62,7 +81,7 @@ export function RepairCanvas() {
             <ContentLayer view={view} name="photo">
               {photoCanvas && <KonvaImage image={photoCanvas} />}
               {afterCanvas && (
-                <Group clipX={0} clipY={0} clipWidth={compareX} clipHeight={photo!.height}>
+                <Group clipX={compareX} clipY={0} clipWidth={photo!.width - compareX} clipHeight={photo!.height}>
                   <KonvaImage image={afterCanvas} />
                 </Group>
               )}
@@ -72,7 +91,7 @@ export function RepairCanvas() {
             </ContentLayer>
             <StagingLayer view={view} staging={staging}>
               {afterCanvas && !staging && <Line points={[compareX, 0, compareX, photo!.height]} stroke="#5b9dff" strokeWidth={2 / view.scale} />}
-              {photo && cursor && !staging && (
+              {photo && cursor && !staging && !comparing && (
                 <Circle x={cursor.x} y={cursor.y} radius={brush.size / 2} stroke={brush.mode === 'eraser' ? '#9ecbff' : '#ffb3b3'} strokeWidth={1.5 / view.scale} dash={brush.mode === 'eraser' ? [3 / view.scale, 3 / view.scale] : undefined} />
               )}
             </StagingLayer>
