@@ -1,6 +1,8 @@
 import { useServices, useStudio } from './store/context'
 import { currentModel } from './store/studio-store'
 import { useShortcuts } from './shortcuts'
+import { useLayoutEffect, useRef } from 'react'
+import { StagingBar } from './components/StagingBar'
 import { StudioCanvas } from './canvas/StudioCanvas'
 import { JobProgress } from './components/JobProgress'
 import { DescentPlot } from './components/DescentPlot'
@@ -20,6 +22,12 @@ export function App() {
   const tool = TOOLS.find((t) => t.id === toolId) ?? TOOLS[0]
 
   useShortcuts(services)
+  // each tool keeps its own place in the side panel
+  const toolScroll = useRef<HTMLElement>(null)
+  const scrollTops = useRef(new Map<string, number>())
+  useLayoutEffect(() => {
+    if (toolScroll.current) toolScroll.current.scrollTop = scrollTops.current.get(tool.id) ?? 0
+  }, [tool.id])
 
   const Main = tool.MainView ?? StudioCanvas
   return (
@@ -44,11 +52,14 @@ export function App() {
       <main>
         <EngineBanner />
         <ReadOnlyBanner />
-        <Main />
+        <div className="main-view">
+          <Main />
+          <StagingBar />
+        </div>
         {(tool.id === 'generate' || tool.id === 'compose' || tool.id === 'repair') && <DescentPlot />}
         <JobProgress />
       </main>
-      <aside>
+      <aside ref={toolScroll} onScroll={(e) => scrollTops.current.set(tool.id, e.currentTarget.scrollTop)}>
         <tool.Panel />
       </aside>
       <footer>

@@ -2,6 +2,7 @@ import { useEffect } from 'react'
 import type { StudioServices } from './store/context'
 import type { StudioState } from './store/studio-store'
 import { cancelJob } from './store/job-actions'
+import { acceptStaged, discardStaged, stagedResult } from './store/staging'
 import { importPhoto, redoRepair, undoRepair, updateRepair } from './repair/repair-actions'
 import { TOOLS } from './tools'
 
@@ -31,7 +32,8 @@ const setBrush = (services: StudioServices, patch: (brush: StudioState['repair']
 /** Every shortcut of the studio, in one place: the keys here are the keys that work. */
 export const SHORTCUTS: Shortcut[] = [
   { keys: ['Ctrl+Enter'], label: "Run the active tool", inFields: true, run: (s) => TOOLS.find((t) => t.id === s.store.getState().tool)?.run?.(s) },
-  { keys: ['Escape'], label: 'Cancel the running job', inFields: true, run: (s) => cancelJob(s.store, s.client) },
+  { keys: ['Escape'], label: 'Cancel the running job, else discard the pending result', inFields: true, run: (s) => (s.store.getState().job ? cancelJob(s.store, s.client) : discardStaged(s.store)) },
+  { keys: ['Enter'], label: 'Accept the pending result', when: (state) => stagedResult(state) !== null && !state.job, run: (s) => acceptStaged(s.store) },
   { keys: ['F'], label: 'Fit the canvas to its content', run: (s) => s.store.setState((state) => ({ fitRequest: state.fitRequest + 1 })) },
   { keys: ['Ctrl+Z'], label: 'Undo (Repair)', when: inRepair, run: (s) => undoRepair(s.store) },
   { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], label: 'Redo (Repair)', when: inRepair, run: (s) => redoRepair(s.store) },
