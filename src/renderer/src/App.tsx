@@ -1,7 +1,7 @@
 import { useServices, useStudio } from './store/context'
 import { currentModel } from './store/studio-store'
 import { useShortcuts } from './shortcuts'
-import { useLayoutEffect, useRef } from 'react'
+import { useEffect, useLayoutEffect, useRef } from 'react'
 import { StagingBar } from './components/StagingBar'
 import { StudioCanvas } from './canvas/StudioCanvas'
 import { JobProgress } from './components/JobProgress'
@@ -22,6 +22,16 @@ export function App() {
   const tool = TOOLS.find((t) => t.id === toolId) ?? TOOLS[0]
 
   useShortcuts(services)
+  // a file dropped anywhere but a drop target must not replace the studio with the file
+  useEffect(() => {
+    const keep = (e: DragEvent) => e.preventDefault()
+    window.addEventListener('dragover', keep)
+    window.addEventListener('drop', keep)
+    return () => {
+      window.removeEventListener('dragover', keep)
+      window.removeEventListener('drop', keep)
+    }
+  }, [])
   // each tool keeps its own place in the side panel
   const toolScroll = useRef<HTMLElement>(null)
   const scrollTops = useRef(new Map<string, number>())

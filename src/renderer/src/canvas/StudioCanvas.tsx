@@ -3,6 +3,7 @@ import { Image as KonvaImage } from 'react-konva'
 import { useServices, useStudio } from '../store/context'
 import type { StoredImages } from '../history/stored-images'
 import { gridLayout, loadImage } from './pixels'
+import { openParamsPng } from '../store/gallery-actions'
 import { CanvasStage, ContentLayer } from './CanvasStage'
 import { StagingLayer, useStagingCanvas } from './StagingLayer'
 
@@ -11,7 +12,8 @@ import { StagingLayer, useStagingCanvas } from './StagingLayer'
  * where the running descent is drawn live. Staging never becomes history; results do.
  */
 export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctrl+Enter)' }: { emptyHint?: string }) {
-  const { images: stored } = useServices()
+  const { images: stored, store, client } = useServices()
+  const [dragOver, setDragOver] = useState(false)
   const job = useStudio((s) => s.job)
   const images = useStudio((s) => s.canvasPreview ?? s.canvasImages)
   const previewing = useStudio((s) => s.canvasPreview !== null)
@@ -20,7 +22,26 @@ export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctr
   const content = staging ? { width: staging.width, height: staging.height } : resultsSize(results)
   const { columns } = gridLayout(results.length)
   return (
-    <div className="canvas-area" data-testid="canvas" data-step={job?.step ?? ''} data-results={images.length} data-preview={previewing ? 'true' : 'false'}>
+    <div
+      className={`canvas-area${dragOver ? ' drop-target' : ''}`}
+      data-testid="canvas"
+      data-step={job?.step ?? ''}
+      data-results={images.length}
+      data-preview={previewing ? 'true' : 'false'}
+      title="Drop a PNG exported by EqM Studio here to load its parameters"
+      onDragOver={(e) => {
+        e.preventDefault()
+        setDragOver(true)
+      }}
+      onDragLeave={() => setDragOver(false)}
+      onDrop={(e) => {
+        // like A1111's PNG Info and ComfyUI: a dropped EqM PNG brings back its parameters
+        e.preventDefault()
+        setDragOver(false)
+        const file = e.dataTransfer.files[0]
+        if (file) void openParamsPng(store, client, file)
+      }}
+    >
       <CanvasStage content={content} emptyHint={emptyHint}>
         {(view) => (
           <>

@@ -1,9 +1,11 @@
 import { FileButton } from './FileButton'
 import { useServices, useStudio } from '../store/context'
 import { bytesToBase64 } from '../../../shared/base64'
+import { conditionsFileStem } from '../../../shared/condition-format'
+import { parseResultParams } from '../../../shared/result-params'
 import { useStoredImageUrl, type StoredImages } from '../history/stored-images'
 import { openParamsPng, reloadParams } from '../store/gallery-actions'
-import type { GalleryItem } from '../store/studio-store'
+import { currentModel, type GalleryItem } from '../store/studio-store'
 
 /** Every result with its parameters: show it, reload its parameters, export it; open exported PNGs. */
 export function Gallery() {
@@ -19,7 +21,7 @@ export function Gallery() {
   const exportItem = (item: GalleryItem) =>
     void images
       .bytes(item.image)
-      .then((png) => host.saveImage(`eqm-${item.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${String(item.params.seed)}.png`, bytesToBase64(png)))
+      .then((png) => host.saveImage(exportName(item, currentModel(store.getState())?.classes ?? []), bytesToBase64(png)))
       .catch((error: Error) => store.setState({ notice: { kind: 'error', text: `Export failed: ${error.message}` } }))
   return (
     <div className="gallery" data-testid="gallery">
@@ -46,6 +48,13 @@ export function Gallery() {
       ))}
     </div>
   )
+}
+
+/** eqm-<conditions, signs kept>-<seed>.png; a repair says so. */
+function exportName(item: GalleryItem, classes: readonly string[]): string {
+  const parsed = parseResultParams(item.params)
+  const stem = parsed.ok ? `${parsed.params.kind === 'repair' ? 'repair-' : ''}${conditionsFileStem(parsed.params.conditions, classes)}` : item.title.replace(/[^A-Za-z0-9.]+/g, '-')
+  return `eqm-${stem}-${String(item.params.seed)}.png`
 }
 
 function StoredImage({ images, item, onClick }: { images: StoredImages; item: GalleryItem; onClick: () => void }) {

@@ -2,7 +2,8 @@ import { parseResultParams } from '../../../shared/result-params'
 import { bytesToBase64 } from '../../../shared/base64'
 import { readPngText } from '../../../shared/png-text'
 import { decodePngBase64 } from '../canvas/decode-image'
-import type { GalleryItem, StudioStore } from './studio-store'
+import { currentModel, type GalleryItem, type StudioStore } from './studio-store'
+import { describeConditions } from '../../../shared/condition-format'
 import type { EngineClient } from '../host/engine-client'
 import { loadComposition } from '../compose/compose-actions'
 
@@ -59,14 +60,13 @@ export async function openParamsPng(store: StudioStore, client: EngineClient, fi
     const parsed = parseResultParams(params)
     if (!parsed.ok) throw new Error(`${file.name}: its EqM Studio parameters are incomplete (${parsed.error})`)
     const { refs } = await client.call('store.put', { blobs: [{ data: png, type: 'png' }] })
-    const names = parsed.params.conditions.map((c) => c.className ?? String(c.classIndex))
     const item: GalleryItem = {
       id: `opened-${Date.now().toString(36)}`,
       kind: parsed.params.kind,
       image: refs[0],
       width: rgba.width,
       height: rgba.height,
-      title: parsed.params.kind === 'repair' ? 'repair' : names.join(' + ') || 'unconditional',
+      title: parsed.params.kind === 'repair' ? 'repair' : describeConditions(parsed.params.conditions, currentModel(store.getState())?.classes ?? []),
       params: parsed.params,
       steps: 0,
       gradNorm: Number.NaN,

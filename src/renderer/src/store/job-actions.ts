@@ -3,6 +3,7 @@ import { EngineCallError } from '../host/engine-client'
 import type { JobResult } from '../../../shared/jobs'
 import type { ParamsOf } from '../../../shared/engine-protocol'
 import type { GalleryItem, StudioStore } from './studio-store'
+import { describeConditions } from '../../../shared/condition-format'
 
 let jobCounter = 0
 export function newJobId(): string {
@@ -76,9 +77,8 @@ export function cancelJob(store: StudioStore, client: EngineClient): void {
  */
 export async function storeResults(client: EngineClient, result: JobResult, classes: string[]): Promise<GalleryItem[]> {
   const { refs } = await client.call('store.put', { blobs: result.images.map((image) => ({ data: image.png, type: 'png' as const })) })
-  const conditions = (result.params.conditions as { classIndex: number; weight: number }[] | undefined) ?? []
-  const names = conditions.map((c) => (conditions.length > 1 ? `${classes[c.classIndex]} ×${c.weight}` : classes[c.classIndex]))
-  const title = result.kind === 'repair' ? `repair${names.length ? ` (${names.join(' + ')})` : ''}` : names.length === 0 ? 'unconditional' : names.join(' + ')
+  const conditions = result.params.conditions
+  const title = result.kind === 'repair' ? `repair${conditions.length ? ` (${describeConditions(conditions, classes)})` : ''}` : describeConditions(conditions, classes)
   return result.images.map((image, i) => ({
     id: `${result.jobId}-${i}`,
     kind: result.kind,
