@@ -1,6 +1,6 @@
 import type { EngineClient } from '../host/engine-client'
 import type { ModelInfo } from '../../../shared/engine-protocol'
-import type { ClassifyResult, ModelImage } from '../../../shared/jobs'
+import type { ClassifyResult, ModelImage, OodResult } from '../../../shared/jobs'
 import { bytesToBase64 } from '../../../shared/base64'
 import { rgbaToModel } from '../../../shared/image-convert'
 import { decodeImageFile, decodePngBase64 } from '../canvas/decode-image'
@@ -38,6 +38,16 @@ export async function suggestRepairClass(client: EngineClient, model: ModelInfo,
   if (!model.hasClassifier) return null
   try {
     return await client.call('image.classify', { modelId: model.id, image: photoImage(photo) })
+  } catch {
+    return null
+  }
+}
+
+/** The model's OOD check of the photo: is it like the data the model learned at all? Null when unavailable. */
+export async function checkPhoto(client: EngineClient, model: ModelInfo, photo: RepairPhoto): Promise<OodResult | null> {
+  try {
+    const { results } = await client.call('ood.score', { modelId: model.id, images: [{ name: photo.name, image: photoImage(photo) }] })
+    return results[0] ?? null
   } catch {
     return null
   }
