@@ -22,6 +22,7 @@ describe('typed contracts', () => {
       'ood.score': true,
       'image.classify': true,
       cancel: true,
+      stop: true,
       'session.save': true,
       'session.load': true,
       'session.keepAside': true,

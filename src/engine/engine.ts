@@ -12,7 +12,7 @@ import { engineParamSchemas, type ParsedParams } from '../shared/engine-schemas'
 import { describeZodError } from '../shared/manifest'
 import { ENGINE_VERSION } from '../shared/version'
 import { EngineError, toErrorPayload } from './errors'
-import { JobQueue } from './job-queue'
+import { JobQueue, type JobContext } from './job-queue'
 import { JobOwners } from './job-owners'
 import { describeDepthProblem } from '../shared/wire-limits'
 import { describeModel, scanModels, unavailableReason, type ModelEntry, type ModelProblem } from './model-registry'
@@ -145,6 +145,8 @@ export class Engine {
         return runClassify(await this.classifier(entry), entry.manifest, params)
       }),
     cancel: async ({ jobId }, client) => ({ cancelled: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.cancel(this.owners.key(client, jobId)) }),
+    // stop-and-keep, scoped to the client's own jobs like cancel
+    stop: async ({ jobId }, client) => ({ stopped: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.stop(this.owners.key(client, jobId)) }),
     'session.save': async ({ data }, client) => this.requireUserData().save(client, data),
     'session.load': async (_params, client) => this.requireUserData().load(client),
     'session.keepAside': async ({ reason }, client) => ({ keptAt: this.requireUserData().keepAside(client, reason) }),
@@ -154,7 +156,7 @@ export class Engine {
   }
 
   /** Queues a client's job under its scoped key; the client's cap and duplicate ids are checked first. */
-  private runJob<T>(jobId: string, client: EngineSink, run: (context: { isCancelled(): boolean }) => Promise<T>): Promise<T> {
+  private runJob<T>(jobId: string, client: EngineSink, run: (context: JobContext) => Promise<T>): Promise<T> {
     let key: string
     try {
       key = this.owners.claim(client, jobId)
@@ -164,9 +166,10 @@ export class Engine {
     return this.queue.submit(key, run).finally(() => this.owners.release(key))
   }
 
-  private jobRuntime(jobId: string, client: EngineSink, context: { isCancelled(): boolean }) {
+  private jobRuntime(jobId: string, client: EngineSink, context: { isCancelled(): boolean; isStopped(): boolean }) {
     return {
       isCancelled: context.isCancelled,
+      isStopped: context.isStopped,
       frameIntervalMs: this.options.frameIntervalMs ?? 33,
       sendFrame: (frame: import('../shared/frames').Frame) => client.send({ kind: 'event', event: 'frame', data: frame }),
       onAck: (listener: ((seq: number) => void) | null) => this.owners.onAck(this.owners.key(client, jobId), listener)

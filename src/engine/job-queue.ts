@@ -3,11 +3,14 @@ import { EngineError, toErrorPayload } from './errors'
 
 export interface JobContext {
   isCancelled(): boolean
+  /** stop-and-keep was asked for: end the descent and return what there is */
+  isStopped(): boolean
 }
 
 interface QueuedJob<T> {
   id: string
   cancelled: boolean
+  stopped: boolean
   run: (context: JobContext) => Promise<T>
   resolve: (value: T) => void
   reject: (error: unknown) => void
@@ -25,7 +28,7 @@ export class JobQueue {
       return Promise.reject(new EngineError('bad-request', `a job with id ${id} is already queued or running`))
     }
     return new Promise<T>((resolve, reject) => {
-      const job: QueuedJob<T> = { id, cancelled: false, run, resolve, reject }
+      const job: QueuedJob<T> = { id, cancelled: false, stopped: false, run, resolve, reject }
       this.waiting.push(job as QueuedJob<unknown>)
       this.onEvent({ jobId: id, state: 'queued', position: this.waiting.length - 1 + (this.running ? 1 : 0) })
       this.pump()
@@ -45,6 +48,15 @@ export class JobQueue {
     return true
   }
 
+  /** Stop-and-keep: a running job ends after its current step with its samples as results; a queued one has none and is cancelled. */
+  stop(id: string): boolean {
+    if (this.running?.id === id) {
+      this.running.stopped = true
+      return true
+    }
+    return this.cancel(id)
+  }
+
   get size(): number {
     return this.waiting.length + (this.running ? 1 : 0)
   }
@@ -55,7 +67,7 @@ export class JobQueue {
     this.running = job
     this.onEvent({ jobId: job.id, state: 'running' })
     job
-      .run({ isCancelled: () => job.cancelled })
+      .run({ isCancelled: () => job.cancelled, isStopped: () => job.stopped })
       .then(
         (value) => {
           this.onEvent({ jobId: job.id, state: 'done' })

@@ -88,6 +88,8 @@ export interface EngineMethods {
   /** what the model's classifier sees in an image (models with files.classifier) */
   'image.classify': { params: ClassifyParams; result: ClassifyResult }
   cancel: { params: { jobId: string }; result: { cancelled: boolean } }
+  /** stop-and-keep: a running job ends after its current step and returns its samples as they are (marked 'stopped-early') */
+  stop: { params: { jobId: string }; result: { stopped: boolean } }
   'session.save': { params: { data: unknown }; result: { savedAt: string } }
   /** restores: the first view to load is the one that saves; the image store drops what nothing refers to */
   'session.load': { params: Record<string, never>; result: SessionLoad }

@@ -21,6 +21,7 @@ export const engineParamSchemas = {
   'ood.score': oodParamsSchema.strict(),
   'image.classify': classifyParamsSchema.strict(),
   cancel: z.object({ jobId: jobIdSchema }).strict(),
+  stop: z.object({ jobId: jobIdSchema }).strict(),
   'session.save': z.object({ data: z.unknown() }).strict(),
   'session.load': empty,
   'session.keepAside': z.object({ reason: z.enum(['partial', 'newer', 'migrated']) }).strict(),

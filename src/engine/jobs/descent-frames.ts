@@ -38,6 +38,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
       ...settings,
       conditions: conditions,
       isCancelled: runtime.isCancelled,
+      isStopped: runtime.isStopped,
       onStep: async ({ step, gradNorms, active }) => {
         const last = active === 0 || step === settings.maxSteps
         if (!last) job.afterStep?.()

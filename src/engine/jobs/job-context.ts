@@ -19,6 +19,8 @@ export interface JobModels {
 /** What a running job needs from the engine: cancel state and the way to its client. */
 export interface JobRuntime {
   isCancelled(): boolean
+  /** stop-and-keep (absent: never) */
+  isStopped?(): boolean
   frameIntervalMs: number
   sendFrame(frame: Frame): void
   onAck(listener: ((seq: number) => void) | null): void

@@ -33,10 +33,13 @@ export function Gallery() {
       </div>
       {gallery.length === 0 && <span className="muted">Results appear here, each with the parameters that made it.</span>}
       {gallery.map((item) => (
-        <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}`}>
+        <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} data-stopped={item.stoppedEarly ? 'true' : undefined} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}${item.stoppedEarly ? ' · stopped early' : ''}`}>
           <StoredImage images={images} item={item} onClick={() => showOnCanvas(item)} />
           <figcaption>
-            <span className="caption">{item.title}</span>
+            <span className="caption">
+              {item.stoppedEarly && <span title="Stopped early: the descent was ended by hand and this state kept">⏹ </span>}
+              {item.title}
+            </span>
             <button className="icon" aria-label="Reload parameters" data-testid="reload-params" title="Reload parameters into the panel" onClick={() => reloadParams(store, item)}>
               ↺
             </button>

@@ -1,5 +1,5 @@
 import { useServices, useStudio } from '../store/context'
-import { cancelJob } from '../store/job-actions'
+import { cancelJob, stopJob } from '../store/job-actions'
 
 /** Steps, an ETA from the pace so far, and cancel. */
 export function JobProgress() {
@@ -21,7 +21,10 @@ export function JobProgress() {
         {meanNorm !== null && ` · |∇E| ${meanNorm.toFixed(3)}`}
         {eta !== null && ` · ~${eta < 1 ? '<1' : Math.round(eta)} s left (at most)`}
       </span>
-      <button data-testid="cancel" onClick={() => cancelJob(store, client)} title="Esc">
+      <button data-testid="stop-keep" disabled={job.state !== 'running'} onClick={() => stopJob(store, client)} title="End the descent now and keep the images as they are (marked as stopped early)">
+        Stop &amp; keep
+      </button>
+      <button data-testid="cancel" onClick={() => cancelJob(store, client)} title="Esc: end the descent and keep nothing">
         Cancel
       </button>
     </div>

@@ -50,7 +50,8 @@ const resultFields = {
   steps: anyNumber,
   // release 0.1.0 wrote an opened PNG's NaN as null: it meant "not measured"
   gradNorm: z.union([anyNumber, z.null().transform(() => Number.NaN)]),
-  createdAt: anyNumber
+  createdAt: anyNumber,
+  stoppedEarly: z.boolean().optional()
 }
 /** a result in the history journal (version 2) */
 export const galleryItemSchema = z.object({ ...resultFields, image: blobRef })

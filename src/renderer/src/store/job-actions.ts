@@ -66,6 +66,12 @@ export async function runSamplerJob(
   }
 }
 
+/** Stop-and-keep (as AUTOMATIC1111's Interrupt): the running descent ends now and its samples become results, marked. */
+export function stopJob(store: StudioStore, client: EngineClient): void {
+  const job = store.getState().job
+  if (job) void client.call('stop', { jobId: job.jobId })
+}
+
 export function cancelJob(store: StudioStore, client: EngineClient): void {
   const job = store.getState().job
   if (job) void client.call('cancel', { jobId: job.jobId })
@@ -89,11 +95,18 @@ export async function storeResults(client: EngineClient, result: JobResult, clas
     params: { ...result.params, seed: image.seed, count: 1 },
     steps: image.steps,
     gradNorm: image.gradNorm,
+    ...(image.stopped === 'stopped-early' ? { stoppedEarly: true } : {}),
     createdAt: Date.now()
   }))
 }
 
 /** Accepted results go to the canvas and the gallery: user changes, kept and autosaved. */
 export function acceptResults(store: StudioStore, items: GalleryItem[]): void {
-  store.setState((s) => ({ canvasImages: items, canvasPreview: null, gallery: [...items, ...s.gallery] }))
+  const stopped = items.filter((item) => item.stoppedEarly).length
+  store.setState((s) => ({
+    canvasImages: items,
+    canvasPreview: null,
+    gallery: [...items, ...s.gallery],
+    ...(stopped > 0 ? { notice: { kind: 'info' as const, text: `Stopped early: ${stopped} image${stopped === 1 ? '' : 's'} kept as ${stopped === 1 ? 'it was' : 'they were'} (marked ⏹ in the history).` } } : {})
+  }))
 }

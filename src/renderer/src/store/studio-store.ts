@@ -50,6 +50,8 @@ export interface GalleryItem {
   steps: number
   gradNorm: number
   createdAt: number
+  /** the user stopped the descent and kept this state (stop-and-keep) */
+  stoppedEarly?: boolean
 }
 
 export interface RepairState {
