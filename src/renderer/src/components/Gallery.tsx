@@ -4,6 +4,7 @@ import { bytesToBase64 } from '../../../shared/base64'
 import { conditionsFileStem } from '../../../shared/condition-format'
 import { parseResultParams } from '../../../shared/result-params'
 import { useStoredImageUrl, type StoredImages } from '../history/stored-images'
+import { clearHistory, removeResults, undoRemoval } from '../history/history-actions'
 import { openParamsPng, reloadParams } from '../store/gallery-actions'
 import { currentModel, type GalleryItem } from '../store/studio-store'
 
@@ -11,6 +12,7 @@ import { currentModel, type GalleryItem } from '../store/studio-store'
 export function Gallery() {
   const { store, host, client, images } = useServices()
   const gallery = useStudio((s) => s.gallery)
+  const historyUndo = useStudio((s) => s.historyUndo)
   // the generation canvas shows it: stay in Generate or Compose, else go to the tool that made it
   const showOnCanvas = (item: GalleryItem) => {
     const tool = store.getState().tool
@@ -30,6 +32,19 @@ export function Gallery() {
           Open PNG…
         </FileButton>
         <span className="muted small">{gallery.length} results</span>
+        {gallery.length > 0 && (
+          <button className="link" data-testid="clear-history" title="Remove every result (undo brings them back)" onClick={() => clearHistory(store)}>
+            Clear
+          </button>
+        )}
+        {historyUndo && (
+          <span className="small" data-testid="history-undo">
+            {historyUndo.label}.{' '}
+            <button className="link" data-testid="undo-removal" onClick={() => undoRemoval(store)}>
+              Undo
+            </button>
+          </span>
+        )}
       </div>
       {gallery.length === 0 && <span className="muted">Results appear here, each with the parameters that made it.</span>}
       {gallery.map((item) => (
@@ -42,6 +57,9 @@ export function Gallery() {
             </span>
             <button className="icon" aria-label="Reload parameters" data-testid="reload-params" title="Reload parameters into the panel" onClick={() => reloadParams(store, item)}>
               ↺
+            </button>
+            <button className="icon" aria-label="Delete" data-testid="delete-result" title="Remove from the history (undo brings it back)" onClick={() => removeResults(store, new Set([item.id]), `Removed ${item.title}`)}>
+              ✕
             </button>
             <button className="icon" aria-label="Export PNG" data-testid="export-png" title="Export PNG (parameters inside)" onClick={() => exportItem(item)}>
               ⤓

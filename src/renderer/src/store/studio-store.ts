@@ -96,6 +96,8 @@ export interface StudioState {
   notice: { kind: 'error' | 'info'; text: string } | null
   /** why this view saves nothing (another tab or process has the session); null when it saves */
   readOnly: string | null
+  /** the last removal from the history, which Undo brings back */
+  historyUndo: { label: string; items: GalleryItem[] } | null
   /** bumped by the F shortcut: the canvas in view fits its content */
   fitRequest: number
   /** Compose's rows, settings, comparison and live state */
@@ -125,6 +127,7 @@ export function createStudioStore() {
     notice: null,
     readOnly: null,
     fitRequest: 0,
+    historyUndo: null,
     compose: initialCompose(),
     ood: INITIAL_OOD
   }))
