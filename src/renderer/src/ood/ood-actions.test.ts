@@ -104,7 +104,10 @@ describe('OOD import with the real engine', () => {
     const { client } = connect()
     const store = oodSlice(createStudioStore())
     await importOodFiles(store, client, await model(), [pngFile('a.png', 8, 8, () => 0)], deps)
+    // issue 8 finding 12: a filter left on would hide the new rows; a new import shows them all
+    store.setState({ filter: 'errors' })
     await importOodFiles(store, client, await model(), [pngFile('b.png', 8, 8, () => 128)], deps)
+    expect(store.getState().filter).toBe('all')
     expect(store.getState().entries.map((e) => [e.name, e.order, e.flagged])).toEqual([
       ['a.png', 0, true],
       ['b.png', 1, false]

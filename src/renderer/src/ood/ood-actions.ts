@@ -73,6 +73,8 @@ export async function importOodFiles(store: OodStore, client: EngineClient, mode
   store.setState({
     entries: [...kept, ...fresh],
     modelId: model.id,
+    // a filter left on (say "errors") would hide the rows just imported
+    filter: 'all',
     importing: { done: 0, total: accepted.length },
     message:
       accepted.length < sorted.length
