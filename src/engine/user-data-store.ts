@@ -7,8 +7,8 @@ import { HistoryJournal } from './history-journal'
 import { SessionLock } from './session-lock'
 import { keepCopy, keepStamp, SessionStore, type KeepLabel } from './session-store'
 
-/** How long a new view waits for the previous writer (a page being reloaded) to go. */
-const HANDOVER_MS = 2000
+/** How long a new view waits for the previous writer to go (a page being reloaded, an engine of a server being restarted). */
+const HANDOVER_MS = 3000
 
 /**
  * The studio's user-data folder: session.json (settings, the repair document), history.jsonl
@@ -33,8 +33,11 @@ export class UserData {
 
   async load(view: object): Promise<SessionLoad> {
     const deadline = Date.now() + HANDOVER_MS
-    while (this.writer && this.writer !== view && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
-    const readOnly = this.claim(view)
+    let readOnly = this.claim(view)
+    while (readOnly && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      readOnly = this.claim(view)
+    }
     const session = this.session.load()
     const history = this.journal.load()
     const keptAt = history.problems.length > 0 && existsSync(this.journal.file) ? keepCopy(this.journal.file, 'partial', keepStamp()) : null

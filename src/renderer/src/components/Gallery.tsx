@@ -5,6 +5,8 @@ import { conditionsFileStem } from '../../../shared/condition-format'
 import { parseResultParams } from '../../../shared/result-params'
 import { useStoredImageUrl, type StoredImages } from '../history/stored-images'
 import { clearHistory, removeResults, undoRemoval } from '../history/history-actions'
+import { EXPORT_SCALES, scaledPng, type ExportScale } from '../history/export-image'
+import { useState } from 'react'
 import { openParamsPng, reloadParams } from '../store/gallery-actions'
 import { currentModel, type GalleryItem } from '../store/studio-store'
 
@@ -13,6 +15,7 @@ export function Gallery() {
   const { store, host, client, images } = useServices()
   const gallery = useStudio((s) => s.gallery)
   const historyUndo = useStudio((s) => s.historyUndo)
+  const [exportScale, setExportScale] = useState<ExportScale>(1)
   // the generation canvas shows it: stay in Generate or Compose, else go to the tool that made it
   const showOnCanvas = (item: GalleryItem) => {
     const tool = store.getState().tool
@@ -23,7 +26,8 @@ export function Gallery() {
   const exportItem = (item: GalleryItem) =>
     void images
       .bytes(item.image)
-      .then((png) => host.saveImage(exportName(item, currentModel(store.getState())?.classes ?? []), bytesToBase64(png)))
+      .then((png) => scaledPng(png, exportScale))
+      .then((png) => host.saveImage(exportName(item, currentModel(store.getState())?.classes ?? [], exportScale), bytesToBase64(png)))
       .catch((error: Error) => store.setState({ notice: { kind: 'error', text: `Export failed: ${error.message}` } }))
   return (
     <div className="gallery" data-testid="gallery">
@@ -32,6 +36,16 @@ export function Gallery() {
           Open PNG…
         </FileButton>
         <span className="muted small">{gallery.length} results</span>
+        <label className="export-scale small" title="Export size: the model's own, or enlarged (nearest neighbour); the parameters go with it">
+          Export
+          <select data-testid="export-scale" value={exportScale} onChange={(e) => setExportScale(Number(e.target.value) as ExportScale)}>
+            {EXPORT_SCALES.map((s) => (
+              <option key={s} value={s}>
+                {s === 1 ? 'model size' : `×${s}`}
+              </option>
+            ))}
+          </select>
+        </label>
         {gallery.length > 0 && (
           <button className="link" data-testid="clear-history" title="Remove every result (undo brings them back)" onClick={() => clearHistory(store)}>
             Clear
@@ -72,10 +86,10 @@ export function Gallery() {
 }
 
 /** eqm-<conditions, signs kept>-<seed>.png; a repair says so. */
-function exportName(item: GalleryItem, classes: readonly string[]): string {
+function exportName(item: GalleryItem, classes: readonly string[], scale: ExportScale): string {
   const parsed = parseResultParams(item.params)
   const stem = parsed.ok ? `${parsed.params.kind === 'repair' ? 'repair-' : ''}${conditionsFileStem(parsed.params.conditions, classes)}` : item.title.replace(/[^A-Za-z0-9.]+/g, '-')
-  return `eqm-${stem}-${String(item.params.seed)}.png`
+  return `eqm-${stem}-${String(item.params.seed)}${scale === 1 ? '' : `-x${scale}`}.png`
 }
 
 function StoredImage({ images, item, onClick }: { images: StoredImages; item: GalleryItem; onClick: () => void }) {
