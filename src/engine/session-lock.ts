@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 
 interface LockHolder {
   pid: number
@@ -36,6 +37,8 @@ export class SessionLock {
     }
     const mine: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() }
     try {
+      // a first start: the user-data folder may not exist yet
+      mkdirSync(dirname(this.file), { recursive: true })
       // exclusive create where there was none; a stale lock (dead holder) is replaced
       writeFileSync(this.file, JSON.stringify(mine), { flag: existsSync(this.file) ? 'w' : 'wx' })
     } catch {

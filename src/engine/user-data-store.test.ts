@@ -139,3 +139,12 @@ describe('UserData', () => {
     expect(existsSync(join(dir, 'store', orphan))).toBe(true)
   })
 })
+
+describe('UserData on a first start', () => {
+  it('writes to a user-data folder that does not exist yet (the lock too)', async () => {
+    const data = new UserData(join(folder(), 'not', 'yet', 'session.json'))
+    const view = {}
+    expect((await data.load(view)).readOnly).toBeNull()
+    data.save(view, { version: 2 })
+  })
+})

@@ -36,12 +36,12 @@ export function Gallery() {
           Open PNG…
         </FileButton>
         <span className="muted small">{gallery.length} results</span>
-        <label className="export-scale small" title="Export size: the model's own, or enlarged (nearest neighbour); the parameters go with it">
+        <label className="export-scale small" title="Export size: 1× is the model's own size; 4× and 8× enlarge it (nearest neighbour). The parameters go with it.">
           Export
           <select data-testid="export-scale" value={exportScale} onChange={(e) => setExportScale(Number(e.target.value) as ExportScale)}>
             {EXPORT_SCALES.map((s) => (
               <option key={s} value={s}>
-                {s === 1 ? 'model size' : `×${s}`}
+                {`${s}×`}
               </option>
             ))}
           </select>
