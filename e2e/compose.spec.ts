@@ -161,5 +161,6 @@ test('compose live: each weight change re-runs into a preview outside the galler
   await page.getByTestId('compose-keep').click()
   await expect(page.getByTestId('gallery-item')).toHaveCount(1)
   await expect(canvas).toHaveAttribute('data-preview', 'false')
-  expect(await page.getByTestId('gallery-item').first().getAttribute('title')).toContain('×-0.5')
+  // the one condition format: the sign before the term, as in the panel's formula
+  expect(await page.getByTestId('gallery-item').first().getAttribute('title')).toContain(`− ${PAIR[1]} ×0.5`)
 })

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
-import type { Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import { test, expect } from './support/fixtures'
 import { SeededRandom } from '../src/engine/rng'
 import { base64ToBytes } from '../src/shared/base64'
@@ -19,8 +19,10 @@ async function paintLeftHalf(page: Page): Promise<void> {
   await page.mouse.up()
 }
 
-function pngGray(dataUrl: string): Uint8Array {
-  const png = PNG.sync.read(Buffer.from(dataUrl.split(',')[1], 'base64'))
+/** The gray values of a result as the gallery shows it (its image from the user-data store, through the server). */
+async function resultGray(page: Page, image: Locator): Promise<Uint8Array> {
+  const src = (await image.getAttribute('src'))!
+  const png = PNG.sync.read(await (await page.request.get(new URL(src, page.url()).href)).body())
   return Uint8Array.from({ length: png.width * png.height }, (_, i) => png.data[i * 4])
 }
 
@@ -50,7 +52,7 @@ test('repair changes only the painted region and pulls it back toward the photo'
   await expect(item).toHaveAttribute('data-kind', 'repair')
   const seed = Number(await item.getAttribute('data-seed'))
   expect(seed).toBe(7)
-  const repaired = pngGray((await item.locator('img').getAttribute('src'))!)
+  const repaired = await resultGray(page, item.locator('img'))
 
   // the noised input the engine started from: x + m s (eps - x), eps from the job's seed
   const strength = Number(await page.getByTestId('repair-strength').inputValue())

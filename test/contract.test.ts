@@ -22,8 +22,13 @@ describe('typed contracts', () => {
       'ood.score': true,
       'image.classify': true,
       cancel: true,
+      stop: true,
       'session.save': true,
-      'session.load': true
+      'session.load': true,
+      'session.keepAside': true,
+      'history.append': true,
+      'store.put': true,
+      'store.get': true
     }
     expect(Object.keys(engineParamSchemas).sort()).toEqual(Object.keys(methods).sort())
   })

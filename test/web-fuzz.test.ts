@@ -50,8 +50,13 @@ const templates: Record<string, unknown> = {
   'ood.score': { modelId: 'quadratic', images: [{ name: 'a.png', image }] },
   'image.classify': { modelId: 'quadratic', image },
   cancel: { jobId: 'j' },
+  stop: { jobId: 'j' },
   'session.save': { data: { gallery: [{ title: 'x', params: { seed: 1 } }] } },
-  'session.load': {}
+  'session.load': {},
+  'session.keepAside': { reason: 'partial' },
+  'history.append': { ops: [{ op: 'add', entry: { id: 'a', image: `${'ab'.repeat(32)}.png`, title: 'x' } }, { op: 'remove', ids: ['a'] }] },
+  'store.put': { blobs: [{ data: 'iVBORw0KGgoAAAANSUhEUg==', type: 'png' }] },
+  'store.get': { ref: `${'ab'.repeat(32)}.png` }
 }
 const methods = Object.keys(engineParamSchemas)
 

@@ -7,13 +7,14 @@ import { basename, dirname, join } from 'node:path'
  * the folder so the rename itself is on disk (POSIX; Windows cannot open a folder to sync it,
  * and NTFS journals the rename).
  */
-export function writeFileDurably(file: string, text: string): void {
+export function writeFileDurably(file: string, text: string | Uint8Array): void {
   const folder = dirname(file)
   mkdirSync(folder, { recursive: true })
   const temporary = temporaryName(file, process.pid)
   const fd = openSync(temporary, 'w')
   try {
-    writeSync(fd, text)
+    if (typeof text === 'string') writeSync(fd, text)
+    else writeSync(fd, text) // image-store blobs
     fsyncSync(fd)
   } finally {
     closeSync(fd)

@@ -12,7 +12,7 @@ import { engineParamSchemas, type ParsedParams } from '../shared/engine-schemas'
 import { describeZodError } from '../shared/manifest'
 import { ENGINE_VERSION } from '../shared/version'
 import { EngineError, toErrorPayload } from './errors'
-import { JobQueue } from './job-queue'
+import { JobQueue, type JobContext } from './job-queue'
 import { JobOwners } from './job-owners'
 import { describeDepthProblem } from '../shared/wire-limits'
 import { describeModel, scanModels, unavailableReason, type ModelEntry, type ModelProblem } from './model-registry'
@@ -20,7 +20,8 @@ import { OnnxGradientField, type DescentPath } from './onnx-field'
 import type { ShippedModels } from './model-files'
 import { shippedModelsOfThisBuild } from './shipped-models'
 import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
-import { SessionStore } from './session-store'
+import { UserData } from './user-data-store'
+import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './jobs'
 import { OnnxEnergyModel } from './onnx-energy'
 import { OnnxClassifier } from './onnx-classifier'
@@ -78,12 +79,12 @@ export class Engine {
   private readonly owners = new JobOwners()
   /** ids of the engine's own queue entries (OOD, classify): a ':' no client job id may hold, so they never collide */
   private internalJobs = 0
-  private readonly sessions: SessionStore | null
+  private readonly userData: UserData | null
   private readonly packers = new Map<string, RowPacker>()
 
   constructor(private readonly options: EngineOptions) {
     this.requestedProvider = options.provider ?? 'auto'
-    this.sessions = options.sessionFile ? new SessionStore(options.sessionFile) : null
+    this.userData = options.sessionFile ? new UserData(options.sessionFile) : null
     this.queue = new JobQueue((event) => this.emitJobEvent(event), options.packJobs ?? 1)
     this.rescan()
   }
@@ -108,6 +109,7 @@ export class Engine {
   /** A client went away: its queued and running jobs are cancelled. */
   detach(client: EngineSink): void {
     for (const key of this.owners.keysOf(client)) this.queue.cancel(key)
+    this.userData?.detach(client)
   }
 
   /** Validates params and runs a method: the one entry for wire requests and in-process callers. */
@@ -172,12 +174,18 @@ export class Engine {
         return runClassify(await this.classifier(entry), entry.manifest, params)
       }),
     cancel: async ({ jobId }, client) => ({ cancelled: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.cancel(this.owners.key(client, jobId)) }),
-    'session.save': async ({ data }) => this.requireSessions().save(data),
-    'session.load': async () => this.requireSessions().load()
+    // stop-and-keep, scoped to the client's own jobs like cancel
+    stop: async ({ jobId }, client) => ({ stopped: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.stop(this.owners.key(client, jobId)) }),
+    'session.save': async ({ data }, client) => this.requireUserData().save(client, data),
+    'session.load': async (_params, client) => this.requireUserData().load(client),
+    'session.keepAside': async ({ reason }, client) => ({ keptAt: this.requireUserData().keepAside(client, reason) }),
+    'history.append': async ({ ops }, client) => this.requireUserData().append(client, ops),
+    'store.put': async ({ blobs }) => ({ refs: blobs.map(({ data, type }) => this.requireUserData().blobs.put(base64ToBytes(data), type)) }),
+    'store.get': async ({ ref }) => ({ data: bytesToBase64(this.requireUserData().blobs.get(ref)) })
   }
 
   /** Queues a client's job under its scoped key; the client's cap and duplicate ids are checked first. */
-  private runJob<T>(jobId: string, client: EngineSink, run: (context: { isCancelled(): boolean }) => Promise<T>, group?: string): Promise<T> {
+  private runJob<T>(jobId: string, client: EngineSink, run: (context: JobContext) => Promise<T>, group?: string): Promise<T> {
     let key: string
     try {
       key = this.owners.claim(client, jobId)
@@ -210,9 +218,10 @@ export class Engine {
     }
   }
 
-  private jobRuntime(jobId: string, client: EngineSink, context: { isCancelled(): boolean }) {
+  private jobRuntime(jobId: string, client: EngineSink, context: { isCancelled(): boolean; isStopped(): boolean }) {
     return {
       isCancelled: context.isCancelled,
+      isStopped: context.isStopped,
       frameIntervalMs: this.options.frameIntervalMs ?? 33,
       energyAnchor: this.options.energyAnchor ?? ENERGY_ANCHOR_DEFAULT,
       sendFrame: (frame: import('../shared/frames').Frame) => client.send({ kind: 'event', event: 'frame', data: frame }),
@@ -226,9 +235,9 @@ export class Engine {
     owner?.client.send({ kind: 'event', event: 'job', data: { ...event, jobId: owner.jobId } })
   }
 
-  private requireSessions(): SessionStore {
-    if (!this.sessions) throw new EngineError('bad-request', 'this engine was started without a session file')
-    return this.sessions
+  private requireUserData(): UserData {
+    if (!this.userData) throw new EngineError('bad-request', 'this engine was started without a user-data folder (session file)')
+    return this.userData
   }
 
   rescan(): void {

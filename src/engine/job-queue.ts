@@ -3,6 +3,8 @@ import { EngineError, toErrorPayload } from './errors'
 
 export interface JobContext {
   isCancelled(): boolean
+  /** stop-and-keep was asked for: end the descent and return what there is */
+  isStopped(): boolean
 }
 
 interface QueuedJob<T> {
@@ -10,6 +12,7 @@ interface QueuedJob<T> {
   /** jobs of one group may run together (descents of one model whose rows are packed) */
   group?: string
   cancelled: boolean
+  stopped: boolean
   run: (context: JobContext) => Promise<T>
   resolve: (value: T) => void
   reject: (error: unknown) => void
@@ -35,7 +38,7 @@ export class JobQueue {
       return Promise.reject(new EngineError('bad-request', `a job with id ${id} is already queued or running`))
     }
     return new Promise<T>((resolve, reject) => {
-      const job: QueuedJob<T> = { id, group, cancelled: false, run, resolve, reject }
+      const job: QueuedJob<T> = { id, group, cancelled: false, stopped: false, run, resolve, reject }
       this.waiting.push(job as QueuedJob<unknown>)
       this.onEvent({ jobId: id, state: 'queued', position: this.waiting.length - 1 + this.running.size })
       this.pump()
@@ -56,6 +59,16 @@ export class JobQueue {
     return true
   }
 
+  /** Stop-and-keep: a running job ends after its current step with its samples as results; a queued one has none and is cancelled. */
+  stop(id: string): boolean {
+    const running = [...this.running].find((job) => job.id === id)
+    if (running) {
+      running.stopped = true
+      return true
+    }
+    return this.cancel(id)
+  }
+
   get size(): number {
     return this.waiting.length + this.running.size
   }
@@ -74,7 +87,7 @@ export class JobQueue {
     this.running.add(job)
     this.onEvent({ jobId: job.id, state: 'running' })
     job
-      .run({ isCancelled: () => job.cancelled })
+      .run({ isCancelled: () => job.cancelled, isStopped: () => job.stopped })
       .then(
         (value) => {
           this.onEvent({ jobId: job.id, state: 'done' })

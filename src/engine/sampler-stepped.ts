@@ -35,6 +35,10 @@ export async function descendStepped(
 
   for (let step = 1; step <= options.maxSteps && active.length > 0; step++) {
     if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
+    if (options.isStopped?.()) {
+      for (const i of active) outcomes[i].stopped = 'stopped-early'
+      break
+    }
     const stillActive: number[] = []
     for (let start = 0; start < active.length; start += samplesPerCall) {
       const chunk = active.slice(start, start + samplesPerCall)

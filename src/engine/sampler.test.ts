@@ -158,3 +158,16 @@ describe('cancel', () => {
     expect(steps).toBe(3)
   })
 })
+
+describe('stop-and-keep', () => {
+  it('ends the descent after the step in progress and keeps each sample exactly as it was', async () => {
+    const field = new AnalyticField(means, NULL)
+    const x0 = start(3)
+    const sample = { x: Float32Array.from(x0) }
+    let steps = 0
+    const outcomes = await descend(field, [sample], { ...base, conditions: [{ classIndex: 2, weight: 1 }], maxSteps: 40, isStopped: () => steps >= 6, onStep: ({ step }) => void (steps = step) })
+    expect(outcomes[0]).toMatchObject({ steps: 6, stopped: 'stopped-early' })
+    // six GD steps of (1 - eta): a partial state, not the converged one
+    for (let i = 0; i < SIZE; i++) expect(sample.x[i]).toBeCloseTo(0.75 + Math.pow(0.9, 6) * (x0[i] - 0.75), 5)
+  })
+})

@@ -28,6 +28,8 @@ export interface DescentProgress {
 export interface DescentOptions extends SamplerSettings {
   conditions: readonly Condition[]
   isCancelled?: () => boolean
+  /** stop-and-keep: the descent ends before the next step and the samples are kept as they are */
+  isStopped?: () => boolean
   /** awaited after every step: the place for frames, cancel checks and yielding the event loop */
   onStep?: (progress: DescentProgress) => void | Promise<void>
 }
@@ -36,7 +38,7 @@ export interface SampleOutcome {
   /** model evaluations this sample used (a CFG step with all its rows counts once) */
   steps: number
   gradNorm: number
-  stopped: 'threshold' | 'max-steps'
+  stopped: 'threshold' | 'max-steps' | 'stopped-early'
 }
 
 /**
@@ -107,6 +109,10 @@ export async function descend(
 
   for (let step = 1; step <= options.maxSteps && active.length > 0; step++) {
     if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
+    if (options.isStopped?.()) {
+      for (const i of active) outcomes[i].stopped = 'stopped-early'
+      break
+    }
     const stillActive: number[] = []
     for (let start = 0; start < active.length; start += samplesPerCall) {
       const chunk = active.slice(start, start + samplesPerCall)

@@ -1,4 +1,5 @@
-import { readFileSync, existsSync } from 'node:fs'
+import { readFileSync, existsSync, copyFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import type { SessionSnapshot } from '../shared/engine-protocol'
 import { MAX_SESSION_BYTES, describeDepthProblem } from '../shared/wire-limits'
 import { EngineError } from './errors'
@@ -7,13 +8,15 @@ import { removeStaleTemporaries, writeFileDurably } from './durable-file'
 /**
  * The studio's autosave, in the user-data folder. Written durably (temporary file, fsync,
  * rename, folder fsync), so a crash mid-write leaves the previous session intact; temporary
- * files of a save that was killed are removed when the store opens.
+ * files of a save that was killed are removed when the store opens. A file that cannot be
+ * read (or, as the studio finds, only in part) is copied aside under a time-stamped name
+ * before anything can overwrite it: the user's work is never lost to a save.
  */
 export class SessionStore {
   /** temporary files of killed saves found and removed at start */
   readonly removedTemporaries: string[]
 
-  constructor(private readonly file: string) {
+  constructor(readonly file: string) {
     this.removedTemporaries = removeStaleTemporaries(file)
   }
 
@@ -29,13 +32,39 @@ export class SessionStore {
     return { savedAt }
   }
 
-  load(): SessionSnapshot | null {
+  load(): SessionSnapshot | { unreadable: string; keptAt: string } | null {
     if (!existsSync(this.file)) return null
+    let parsed: unknown
     try {
-      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as SessionSnapshot
-      return typeof parsed === 'object' && parsed !== null && 'data' in parsed ? parsed : null
+      parsed = JSON.parse(readFileSync(this.file, 'utf8'))
     } catch (error) {
-      throw new EngineError('internal', `the autosaved session at ${this.file} is unreadable: ${(error as Error).message}`)
+      return { unreadable: `not JSON (${(error as Error).message})`, keptAt: this.keepAside('unreadable') }
     }
+    if (typeof parsed !== 'object' || parsed === null || !('data' in parsed)) {
+      return { unreadable: 'not an EqM Studio session (no "data" field)', keptAt: this.keepAside('unreadable') }
+    }
+    return parsed as SessionSnapshot
   }
+
+  /** Copies the session file, as it is now, to a time-stamped name beside it; returns that path. */
+  keepAside(label: KeepLabel, stamp = keepStamp()): string {
+    if (!existsSync(this.file)) throw new EngineError('bad-request', `there is no session file at ${this.file} to keep`)
+    return keepCopy(this.file, label, stamp)
+  }
+}
+
+export type KeepLabel = 'unreadable' | 'partial' | 'newer' | 'migrated'
+
+/** One time stamp for the files kept together. */
+export function keepStamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-')
+}
+
+/** session.json -> session.<label>-<stamp>.json beside it (copied, the original stays). */
+export function keepCopy(file: string, label: KeepLabel, stamp: string): string {
+  const name = basename(file)
+  const dot = name.lastIndexOf('.')
+  const kept = join(dirname(file), dot > 0 ? `${name.slice(0, dot)}.${label}-${stamp}${name.slice(dot)}` : `${name}.${label}-${stamp}`)
+  copyFileSync(file, kept)
+  return kept
 }

@@ -54,6 +54,29 @@ export interface SessionSnapshot {
   data: unknown
 }
 
+/** A stored image: results as PNG, repair photos as model-space bytes ('raw'). */
+export type BlobType = 'png' | 'raw'
+/** An image-store name: the SHA-256 of the bytes, then the type. */
+export const BLOB_REF_PATTERN = /^[0-9a-f]{64}\.(png|raw)$/
+
+/** One result in the history journal: opaque to the engine but for its id and its image. */
+export interface HistoryEntryRecord {
+  id: string
+  image: string
+  [field: string]: unknown
+}
+export type HistoryOp = { op: 'add'; entry: HistoryEntryRecord } | { op: 'remove'; ids: string[] }
+
+/** session.load: the session file, the history journal, and whether this view may write. */
+export interface SessionLoad {
+  /** the snapshot; null when nothing was saved yet; or why the file could not be read and where it was kept */
+  session: SessionSnapshot | { unreadable: string; keptAt: string } | null
+  /** live history entries, oldest first; problems name lines that could not be read (the journal was kept aside) */
+  history: { entries: HistoryEntryRecord[]; problems: string[]; keptAt: string | null }
+  /** why this view may not save (another tab, window or process has the session), else null */
+  readOnly: string | null
+}
+
 /** method name -> params and result. Checked against the engine's handlers at compile time. */
 export interface EngineMethods {
   'engine.info': { params: Record<string, never>; result: EngineInfo }
@@ -65,8 +88,19 @@ export interface EngineMethods {
   /** what the model's classifier sees in an image (models with files.classifier) */
   'image.classify': { params: ClassifyParams; result: ClassifyResult }
   cancel: { params: { jobId: string }; result: { cancelled: boolean } }
+  /** stop-and-keep: a running job ends after its current step and returns its samples as they are (marked 'stopped-early') */
+  stop: { params: { jobId: string }; result: { stopped: boolean } }
   'session.save': { params: { data: unknown }; result: { savedAt: string } }
-  'session.load': { params: Record<string, never>; result: SessionSnapshot | null }
+  /** restores: the first view to load is the one that saves; the image store drops what nothing refers to */
+  'session.load': { params: Record<string, never>; result: SessionLoad }
+  /** copies the session file and the history journal aside (time-stamped) before the studio saves over files it read only in part */
+  'session.keepAside': { params: { reason: 'partial' | 'newer' | 'migrated' }; result: { keptAt: string[] } }
+  /** appends history changes (new results, removals) */
+  'history.append': { params: { ops: HistoryOp[] }; result: { entries: number } }
+  /** stores images (base64) once each, by content; returns their names */
+  'store.put': { params: { blobs: { data: string; type: BlobType }[] }; result: { refs: string[] } }
+  /** a stored image's bytes (base64) */
+  'store.get': { params: { ref: string }; result: { data: string } }
 }
 export type EngineMethod = keyof EngineMethods
 export type ParamsOf<M extends EngineMethod> = EngineMethods[M]['params']

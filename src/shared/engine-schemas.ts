@@ -1,9 +1,15 @@
 import { z } from 'zod'
 import { PROVIDER, type ProviderChoiceName } from './settings'
 import { classifyParamsSchema, generateParamsSchema, jobIdSchema, oodParamsSchema, repairParamsSchema } from './jobs'
-import type { EngineMethod, ParamsOf } from './engine-protocol'
+import { BLOB_REF_PATTERN, type EngineMethod, type ParamsOf } from './engine-protocol'
 
 const empty = z.object({}).strict()
+const blobRefSchema = z.string().regex(BLOB_REF_PATTERN, 'an image-store name (sha256 hex, then .png or .raw)')
+const historyEntrySchema = z.object({ id: z.string().min(1).max(200), image: blobRefSchema }).catchall(z.unknown())
+const historyOpSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('add'), entry: historyEntrySchema }).strict(),
+  z.object({ op: z.literal('remove'), ids: z.array(z.string()).max(20_000) }).strict()
+])
 
 /** Validation of every engine method's params; the type test checks each matches EngineMethods. */
 export const engineParamSchemas = {
@@ -15,8 +21,13 @@ export const engineParamSchemas = {
   'ood.score': oodParamsSchema.strict(),
   'image.classify': classifyParamsSchema.strict(),
   cancel: z.object({ jobId: jobIdSchema }).strict(),
+  stop: z.object({ jobId: jobIdSchema }).strict(),
   'session.save': z.object({ data: z.unknown() }).strict(),
-  'session.load': empty
+  'session.load': empty,
+  'session.keepAside': z.object({ reason: z.enum(['partial', 'newer', 'migrated']) }).strict(),
+  'history.append': z.object({ ops: z.array(historyOpSchema).max(20_000) }).strict(),
+  'store.put': z.object({ blobs: z.array(z.object({ data: z.string().max(96 * 1024 * 1024), type: z.enum(['png', 'raw']) }).strict()).max(10_000) }).strict(),
+  'store.get': z.object({ ref: blobRefSchema }).strict()
 } satisfies Record<EngineMethod, z.ZodType>
 
 export type ParsedParams<M extends EngineMethod> = z.output<(typeof engineParamSchemas)[M]>

@@ -80,7 +80,8 @@ export interface ResultImage {
   seed: number
   steps: number
   gradNorm: number
-  stopped: 'threshold' | 'max-steps'
+  /** 'stopped-early': the user stopped the job and kept this sample as it was */
+  stopped: 'threshold' | 'max-steps' | 'stopped-early'
 }
 
 export interface JobResult {

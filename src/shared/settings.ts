@@ -133,6 +133,15 @@ export const REPAIR = {
     step: 0.05,
     default: 0.8
   }),
+  /** below this, the classifier is unsure and the studio suggests no class (an unsure guess steered the astronaut's face into a T-shirt) */
+  suggestMinProbability: number({
+    label: 'Suggest a class from confidence',
+    description: 'The studio suggests the class the classifier sees only when it is at least this sure; a guess on a photo unlike the model’s data would steer the repair wrong.',
+    min: 0,
+    max: 1,
+    step: 0.05,
+    default: 0.6
+  }),
   brushSize: number({ label: 'Size', description: 'Brush diameter in model pixels ([ and ] change it).', min: 1, max: 64, step: 1, default: 6 }),
   brushOpacity: number({ label: 'Opacity', description: 'How much of the full noise strength one stroke paints; strokes add up to 100%.', min: 0.05, max: 1, step: 0.05, default: 1 }),
   brushSoftness: number({ label: 'Softness', description: 'How gradually the brush fades at its edge. Soft edges blend the repair into the photo.', min: 0, max: 1, step: 0.05, default: 0.3 })

@@ -78,6 +78,13 @@ export async function startWebServer(options: WebServerOptions) {
     const query = raw.indexOf('?')
     const rawPath = query < 0 ? raw : raw.slice(0, query)
     if (!rawPath.startsWith('/')) return send(res, 400, 'bad request: the path must start with /')
+    // stored result images (user-data store/, named by content hash), behind the token like the page
+    const stored = /^\/store\/([0-9a-f]{64}\.png)$/.exec(rawPath)
+    if (stored) {
+      if (!tokensEqual(new URLSearchParams(query < 0 ? '' : raw.slice(query + 1)).get('token'), token)) return send(res, 401, 'the image store needs the access token')
+      if (!(await files.send(res, join(options.userData, 'store', stored[1]), false, req.method === 'HEAD'))) send(res, 404, 'not found')
+      return
+    }
     const target = await files.locate(rawPath)
     if (target.status !== 200) return send(res, target.status, target.text)
     // the token guards the page itself, however its path was spelled

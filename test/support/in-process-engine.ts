@@ -16,7 +16,8 @@ import { FIXTURE_MODELS } from './paths'
 export function quadraticEngine(prefix: string): Engine {
   const models = mkdtempSync(join(tmpdir(), prefix))
   cpSync(join(FIXTURE_MODELS, 'quadratic'), join(models, 'quadratic'), { recursive: true })
-  return new Engine({ modelRoots: [models], frameIntervalMs: 0 })
+  // a user-data folder of its own: results go to its image store as in the app
+  return new Engine({ modelRoots: [models], frameIntervalMs: 0, sessionFile: join(mkdtempSync(join(tmpdir(), `${prefix}user-`)), 'session.json') })
 }
 
 export function connectInProcess(engine: Engine, client: EngineClient): void {

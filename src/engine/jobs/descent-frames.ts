@@ -37,6 +37,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
       ...settings,
       conditions: conditions,
       isCancelled: runtime.isCancelled,
+      isStopped: runtime.isStopped,
       onStep: async ({ step, gradNorms, active, gradients }) => {
         const last = active === 0 || step === settings.maxSteps
         estimate?.advance(samples, gradients)

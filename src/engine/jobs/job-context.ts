@@ -21,6 +21,8 @@ export interface JobModels {
 /** What a running job needs from the engine: cancel state and the way to its client. */
 export interface JobRuntime {
   isCancelled(): boolean
+  /** stop-and-keep (absent: never) */
+  isStopped?(): boolean
   frameIntervalMs: number
   /** the frames' one exact energy pass mid-job: awaited between steps, or run beside the descent (EngineOptions.energyAnchor) */
   energyAnchor?: 'inline' | 'concurrent'

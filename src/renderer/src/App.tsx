@@ -1,35 +1,43 @@
-import { useEffect } from 'react'
 import { useServices, useStudio } from './store/context'
 import { currentModel } from './store/studio-store'
-import { cancelJob } from './store/job-actions'
+import { useShortcuts } from './shortcuts'
+import { useEffect, useLayoutEffect, useRef } from 'react'
+import { StagingBar } from './components/StagingBar'
 import { StudioCanvas } from './canvas/StudioCanvas'
 import { JobProgress } from './components/JobProgress'
 import { DescentPlot } from './components/DescentPlot'
 import { Gallery } from './components/Gallery'
 import { EngineBanner } from './components/EngineBanner'
+import { ReadOnlyBanner } from './components/ReadOnlyBanner'
 import { ProviderSelect } from './components/ProviderSelect'
 import { TOOLS } from './tools'
 
 export function App() {
   const services = useServices()
-  const { store, client } = services
+  const { store } = services
   const model = useStudio(currentModel)
   const info = useStudio((s) => s.engineInfo)
   const status = useStudio((s) => s.engineStatus)
   const toolId = useStudio((s) => s.tool)
   const tool = TOOLS.find((t) => t.id === toolId) ?? TOOLS[0]
 
+  useShortcuts(services)
+  // a file dropped anywhere but a drop target must not replace the studio with the file
   useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault()
-        const active = TOOLS.find((t) => t.id === store.getState().tool)
-        active?.run?.(services)
-      } else if (event.key === 'Escape') cancelJob(store, client)
+    const keep = (e: DragEvent) => e.preventDefault()
+    window.addEventListener('dragover', keep)
+    window.addEventListener('drop', keep)
+    return () => {
+      window.removeEventListener('dragover', keep)
+      window.removeEventListener('drop', keep)
     }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [services, store, client])
+  }, [])
+  // each tool keeps its own place in the side panel
+  const toolScroll = useRef<HTMLElement>(null)
+  const scrollTops = useRef(new Map<string, number>())
+  useLayoutEffect(() => {
+    if (toolScroll.current) toolScroll.current.scrollTop = scrollTops.current.get(tool.id) ?? 0
+  }, [tool.id])
 
   const Main = tool.MainView ?? StudioCanvas
   return (
@@ -53,11 +61,15 @@ export function App() {
       </nav>
       <main>
         <EngineBanner />
-        <Main />
+        <ReadOnlyBanner />
+        <div className="main-view">
+          <Main />
+          <StagingBar />
+        </div>
         {(tool.id === 'generate' || tool.id === 'compose' || tool.id === 'repair') && <DescentPlot />}
         <JobProgress />
       </main>
-      <aside>
+      <aside ref={toolScroll} onScroll={(e) => scrollTops.current.set(tool.id, e.currentTarget.scrollTop)}>
         <tool.Panel />
       </aside>
       <footer>

@@ -8,6 +8,7 @@ import { EngineClient } from './host/engine-client'
 import { detectHost } from './host'
 import { loadModels } from './store/generate-actions'
 import { restoreAndAutosave } from './session/autosave'
+import { createStoredImages } from './history/stored-images'
 import './styles.css'
 
 const root = createRoot(document.getElementById('root')!)
@@ -18,6 +19,7 @@ if ('error' in host) {
 } else {
   const store = createStudioStore()
   const client = new EngineClient()
+  const images = createStoredImages(client, host.mode === 'web' ? new URLSearchParams(location.search).get('token') : null)
   let crash: string | null = null
   let serverLost = false
   host.onStatus((status) => {
@@ -50,7 +52,7 @@ if ('error' in host) {
   })
   root.render(
     <StrictMode>
-      <StudioContext.Provider value={{ store, client, host }}>
+      <StudioContext.Provider value={{ store, client, host, images }}>
         <App />
       </StudioContext.Provider>
     </StrictMode>

@@ -1,53 +1,59 @@
-import { useEffect, useMemo, useState } from 'react'
-import { Stage, Layer, Image as KonvaImage, Text } from 'react-konva'
-import type Konva from 'konva'
-import { useStudio } from '../store/context'
-import { gridLayout, loadImage, pngDataUrl, previewToCanvas } from './pixels'
-import { useContainerSize, useViewport } from './viewport'
-import { CanvasToolbar } from './CanvasToolbar'
+import { useEffect, useState } from 'react'
+import { Image as KonvaImage } from 'react-konva'
+import { useServices, useStudio } from '../store/context'
+import type { StoredImages } from '../history/stored-images'
+import { gridLayout, loadImage } from './pixels'
+import { openParamsPng } from '../store/gallery-actions'
+import { CanvasStage, ContentLayer } from './CanvasStage'
+import { StagingLayer, useStagingCanvas } from './StagingLayer'
 
 /**
  * The generation canvas: a results layer (accepted images) and a staging layer above it
  * where the running descent is drawn live. Staging never becomes history; results do.
  */
 export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctrl+Enter)' }: { emptyHint?: string }) {
-  const [container, size] = useContainerSize()
+  const { images: stored, store, client } = useServices()
+  const [dragOver, setDragOver] = useState(false)
   const job = useStudio((s) => s.job)
   const images = useStudio((s) => s.canvasPreview ?? s.canvasImages)
   const previewing = useStudio((s) => s.canvasPreview !== null)
-  const stagingCanvas = useMemo(() => (job?.preview ? previewToCanvas(job.preview) : null), [job?.preview])
-  const results = useResultImages(images.map((i) => i.png))
-  const content = stagingCanvas ? { width: stagingCanvas.width, height: stagingCanvas.height } : resultsSize(results)
-  const viewport = useViewport(content, size)
-  const { view } = viewport
+  const staging = useStagingCanvas(job?.preview)
+  const results = useResultImages(stored, images.map((i) => i.image))
+  const content = staging ? { width: staging.width, height: staging.height } : resultsSize(results)
   const { columns } = gridLayout(results.length)
-
-  const pointer = (e: Konva.KonvaEventObject<Event>) => e.target.getStage()?.getPointerPosition() ?? { x: 0, y: 0 }
   return (
-    <div className="canvas-area" ref={container} data-testid="canvas" data-step={job?.step ?? ''} data-results={images.length} data-preview={previewing ? 'true' : 'false'} onContextMenu={(e) => e.preventDefault()}>
-      <Stage
-        width={size.width}
-        height={size.height}
-        onWheel={(e) => viewport.onWheel(e.evt, pointer(e))}
-        onMouseDown={(e) => viewport.onPointerDown(e.evt, pointer(e))}
-        onMouseMove={(e) => viewport.onPointerMove(pointer(e))}
-        onMouseUp={() => viewport.onPointerUp()}
-      >
-        <Layer name="results" listening={false} imageSmoothingEnabled={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale} opacity={stagingCanvas ? 0 : 1}>
-          {results.map((image, i) => (
-            <KonvaImage key={i} image={image} x={(i % columns) * (image.width + 1)} y={Math.floor(i / columns) * (image.height + 1)} />
-          ))}
-        </Layer>
-        <Layer name="staging" listening={false} imageSmoothingEnabled={false} x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
-          {stagingCanvas && <KonvaImage image={stagingCanvas} />}
-        </Layer>
-        {!stagingCanvas && results.length === 0 && (
-          <Layer listening={false}>
-            <Text x={0} y={size.height / 2 - 10} width={size.width} align="center" text={emptyHint} fill="#7d8590" fontSize={15} />
-          </Layer>
+    <div
+      className={`canvas-area${dragOver ? ' drop-target' : ''}`}
+      data-testid="canvas"
+      data-step={job?.step ?? ''}
+      data-results={images.length}
+      data-preview={previewing ? 'true' : 'false'}
+      title="Drop a PNG exported by EqM Studio here to load its parameters"
+      onDragOver={(e) => {
+        e.preventDefault()
+        setDragOver(true)
+      }}
+      onDragLeave={() => setDragOver(false)}
+      onDrop={(e) => {
+        // like A1111's PNG Info and ComfyUI: a dropped EqM PNG brings back its parameters
+        e.preventDefault()
+        setDragOver(false)
+        const file = e.dataTransfer.files[0]
+        if (file) void openParamsPng(store, client, file)
+      }}
+    >
+      <CanvasStage content={content} emptyHint={emptyHint}>
+        {(view) => (
+          <>
+            <ContentLayer view={view} name="results" opacity={staging ? 0 : 1}>
+              {results.map((image, i) => (
+                <KonvaImage key={i} image={image} x={(i % columns) * (image.width + 1)} y={Math.floor(i / columns) * (image.height + 1)} />
+              ))}
+            </ContentLayer>
+            <StagingLayer view={view} staging={staging} />
+          </>
         )}
-      </Stage>
-      <CanvasToolbar zoom={view.scale} onFit={viewport.fit} />
+      </CanvasStage>
     </div>
   )
 }
@@ -58,12 +64,12 @@ function resultsSize(images: HTMLImageElement[]): { width: number; height: numbe
   return { width: columns * (images[0].width + 1) - 1, height: rows * (images[0].height + 1) - 1 }
 }
 
-function useResultImages(pngs: string[]): HTMLImageElement[] {
+function useResultImages(stored: StoredImages, refs: string[]): HTMLImageElement[] {
   const [images, setImages] = useState<HTMLImageElement[]>([])
-  const key = pngs.join('|')
+  const key = refs.join('|')
   useEffect(() => {
     let live = true
-    Promise.all(pngs.map((p) => loadImage(pngDataUrl(p)))).then(
+    Promise.all(refs.map(async (ref) => loadImage(await stored.url(ref)))).then(
       (loaded) => live && setImages(loaded),
       () => live && setImages([])
     )

@@ -47,9 +47,10 @@ export function useContainerSize(): [React.RefObject<HTMLDivElement | null>, Siz
 
 /**
  * Zoom (wheel, around the pointer), pan (middle or right drag, or Space + drag) and fit
- * (re-fits when the content or the area changes size, and on demand).
+ * (re-fits when the content or the area changes size, on demand, and when fitRequest changes:
+ * the F shortcut).
  */
-export function useViewport(content: Size | null, area: Size) {
+export function useViewport(content: Size | null, area: Size, fitRequest = 0) {
   const [view, setView] = useState<View>({ scale: 1, x: 0, y: 0 })
   const pan = useRef<{ x: number; y: number; view: View } | null>(null)
   const spaceDown = useRef(false)
@@ -58,7 +59,7 @@ export function useViewport(content: Size | null, area: Size) {
   const fit = useCallback(() => {
     if (content) setView(fitView(content, area))
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [contentKey, area.width, area.height])
+  }, [contentKey, area.width, area.height, fitRequest])
   useEffect(fit, [fit])
 
   useEffect(() => {

@@ -1,13 +1,21 @@
 import { FileButton } from './FileButton'
 import { useServices, useStudio } from '../store/context'
-import { pngDataUrl } from '../canvas/pixels'
+import { bytesToBase64 } from '../../../shared/base64'
+import { conditionsFileStem } from '../../../shared/condition-format'
+import { parseResultParams } from '../../../shared/result-params'
+import { useStoredImageUrl, type StoredImages } from '../history/stored-images'
+import { clearHistory, removeResults, undoRemoval } from '../history/history-actions'
+import { EXPORT_SCALES, scaledPng, type ExportScale } from '../history/export-image'
+import { useState } from 'react'
 import { openParamsPng, reloadParams } from '../store/gallery-actions'
-import type { GalleryItem } from '../store/studio-store'
+import { currentModel, type GalleryItem } from '../store/studio-store'
 
 /** Every result with its parameters: show it, reload its parameters, export it; open exported PNGs. */
 export function Gallery() {
-  const { store, host } = useServices()
+  const { store, host, client, images } = useServices()
   const gallery = useStudio((s) => s.gallery)
+  const historyUndo = useStudio((s) => s.historyUndo)
+  const [exportScale, setExportScale] = useState<ExportScale>(1)
   // the generation canvas shows it: stay in Generate or Compose, else go to the tool that made it
   const showOnCanvas = (item: GalleryItem) => {
     const tool = store.getState().tool
@@ -16,25 +24,56 @@ export function Gallery() {
     store.setState({ canvasImages: [item], tool: keep ? tool : conditions.length > 1 ? 'compose' : 'generate' })
   }
   const exportItem = (item: GalleryItem) =>
-    void host
-      .saveImage(`eqm-${item.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${String(item.params.seed)}.png`, item.png)
+    void images
+      .bytes(item.image)
+      .then((png) => scaledPng(png, exportScale))
+      .then((png) => host.saveImage(exportName(item, currentModel(store.getState())?.classes ?? [], exportScale), bytesToBase64(png)))
       .catch((error: Error) => store.setState({ notice: { kind: 'error', text: `Export failed: ${error.message}` } }))
   return (
     <div className="gallery" data-testid="gallery">
       <div className="gallery-actions">
-        <FileButton accept="image/png" testId="open-png" title="Open a PNG exported by EqM Studio: its parameters come back" onFile={(file) => void openParamsPng(store, file)}>
+        <FileButton accept="image/png" testId="open-png" title="Open a PNG exported by EqM Studio: its parameters come back" onFile={(file) => void openParamsPng(store, client, file)}>
           Open PNG…
         </FileButton>
         <span className="muted small">{gallery.length} results</span>
+        <label className="export-scale small" title="Export size: 1× is the model's own size; 4× and 8× enlarge it (nearest neighbour). The parameters go with it.">
+          Export
+          <select data-testid="export-scale" value={exportScale} onChange={(e) => setExportScale(Number(e.target.value) as ExportScale)}>
+            {EXPORT_SCALES.map((s) => (
+              <option key={s} value={s}>
+                {`${s}×`}
+              </option>
+            ))}
+          </select>
+        </label>
+        {gallery.length > 0 && (
+          <button className="link" data-testid="clear-history" title="Remove every result (undo brings them back)" onClick={() => clearHistory(store)}>
+            Clear
+          </button>
+        )}
+        {historyUndo && (
+          <span className="small" data-testid="history-undo">
+            {historyUndo.label}.{' '}
+            <button className="link" data-testid="undo-removal" onClick={() => undoRemoval(store)}>
+              Undo
+            </button>
+          </span>
+        )}
       </div>
       {gallery.length === 0 && <span className="muted">Results appear here, each with the parameters that made it.</span>}
       {gallery.map((item) => (
-        <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}`}>
-          <img src={pngDataUrl(item.png)} alt={item.title} onClick={() => showOnCanvas(item)} />
+        <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} data-stopped={item.stoppedEarly ? 'true' : undefined} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}${item.stoppedEarly ? ' · stopped early' : ''}`}>
+          <StoredImage images={images} item={item} onClick={() => showOnCanvas(item)} />
           <figcaption>
-            <span className="caption">{item.title}</span>
+            <span className="caption">
+              {item.stoppedEarly && <span title="Stopped early: the descent was ended by hand and this state kept">⏹ </span>}
+              {item.title}
+            </span>
             <button className="icon" aria-label="Reload parameters" data-testid="reload-params" title="Reload parameters into the panel" onClick={() => reloadParams(store, item)}>
               ↺
+            </button>
+            <button className="icon" aria-label="Delete" data-testid="delete-result" title="Remove from the history (undo brings it back)" onClick={() => removeResults(store, new Set([item.id]), `Removed ${item.title}`)}>
+              ✕
             </button>
             <button className="icon" aria-label="Export PNG" data-testid="export-png" title="Export PNG (parameters inside)" onClick={() => exportItem(item)}>
               ⤓
@@ -44,4 +83,16 @@ export function Gallery() {
       ))}
     </div>
   )
+}
+
+/** eqm-<conditions, signs kept>-<seed>.png; a repair says so. */
+function exportName(item: GalleryItem, classes: readonly string[], scale: ExportScale): string {
+  const parsed = parseResultParams(item.params)
+  const stem = parsed.ok ? `${parsed.params.kind === 'repair' ? 'repair-' : ''}${conditionsFileStem(parsed.params.conditions, classes)}` : item.title.replace(/[^A-Za-z0-9.]+/g, '-')
+  return `eqm-${stem}-${String(item.params.seed)}${scale === 1 ? '' : `-x${scale}`}.png`
+}
+
+function StoredImage({ images, item, onClick }: { images: StoredImages; item: GalleryItem; onClick: () => void }) {
+  const url = useStoredImageUrl(images, item.image)
+  return <img src={url} alt={item.title} loading="lazy" width={item.width} height={item.height} onClick={onClick} />
 }

@@ -5,7 +5,7 @@ import type { SamplerSettings } from '../../../shared/manifest'
 import { NumberField, SliderField } from '../components/fields'
 import { SamplerFields } from '../components/SamplerFields'
 import { canAddRow, canRemoveRow, clampWeight, describeComposition, nextUnusedClass, toConditions, validateComposition, WEIGHT_MAX, WEIGHT_MIN, type ComposeRow } from './compose-logic'
-import { composeSamplerDefaults, composeStore, nextRowKey, syncComposeModel, useCompose, type ComposeState } from './compose-store'
+import { composeSamplerDefaults, composeSlice, nextRowKey, syncComposeModel, useCompose, type ComposeState } from './compose-store'
 import { keepPreview, requestLiveCompose, runComparison, runCompose } from './compose-actions'
 import './compose.css'
 import { COMPOSE, JOB } from '../../../shared/settings'
@@ -17,13 +17,13 @@ export function ComposePanel() {
   const busy = useStudio((s) => s.job !== null)
   const state = useCompose((s) => s)
   const preview = useStudio((s) => s.canvasPreview !== null)
-  useEffect(() => syncComposeModel(composeStore, model), [model])
+  useEffect(() => syncComposeModel(composeSlice(store), model), [store, model])
   useLiveCompose()
   if (!model) return <div className="panel muted">Waiting for the engine…</div>
   if (state.modelId !== model.id) return <div className="panel muted">Loading {model.title}…</div>
   if (model.classes.length < 2) return <div className="panel muted">{model.title} has a single class: there is nothing to compose.</div>
 
-  const set = (patch: Partial<ComposeState>) => composeStore.setState(patch)
+  const set = (patch: Partial<ComposeState>) => composeSlice(store).setState(patch)
   const setSampler = (patch: Partial<SamplerSettings>) => set({ sampler: { ...state.sampler, ...patch } })
   const setRow = (key: number, patch: Partial<ComposeRow>) => set({ rows: state.rows.map((r) => (r.key === key ? { ...r, ...patch } : r)) })
   const addRow = () => {

@@ -1,19 +1,20 @@
 import { useEffect } from 'react'
-import { useStudio } from '../store/context'
+import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import { StudioCanvas } from '../canvas/StudioCanvas'
 import { pngDataUrl } from '../canvas/pixels'
-import { composeStore, syncComposeModel, useCompose } from './compose-store'
+import { composeSlice, syncComposeModel, useCompose } from './compose-store'
 import { closeComparison, currentSignature } from './compose-actions'
 import './compose.css'
 
 /** The canvas (live descent, accepted results) with the labelled comparison row under it. */
 export function ComposeView() {
+  const { store } = useServices()
   const model = useStudio(currentModel)
   const comparison = useCompose((s) => s.comparison)
   const rows = useCompose((s) => s.rows)
   const sampler = useCompose((s) => s.sampler)
-  useEffect(() => syncComposeModel(composeStore, model), [model])
+  useEffect(() => syncComposeModel(composeSlice(store), model), [store, model])
   // the weights, classes or sampler changed since: the row no longer shows what Compose would make
   const stale = comparison !== null && comparison.state !== 'running' && comparison.signature !== currentSignature({ rows, sampler, seed: comparison.seed })
 
@@ -29,7 +30,7 @@ export function ComposeView() {
               {stale ? ' · made with earlier settings' : ''}
             </span>
             <span className="spacer" />
-            <button className="icon" aria-label="Close the comparison" title="Close" onClick={() => closeComparison()}>
+            <button className="icon" aria-label="Close the comparison" title="Close" onClick={() => closeComparison(composeSlice(store))}>
               ×
             </button>
           </div>

@@ -6,7 +6,7 @@ import { base64ToBytes } from '../../../shared/base64'
 import { createStudioStore } from '../store/studio-store'
 import { loadModels } from '../store/generate-actions'
 import { cancelJob } from '../store/job-actions'
-import { composeSamplerDefaults, createComposeStore, syncComposeModel } from './compose-store'
+import { composeSamplerDefaults, composeSlice, syncComposeModel } from './compose-store'
 import { closeComparison, loadComposition, runComparison, runCompose } from './compose-actions'
 
 // Compose against the real engine in one process, on the quadratic field: grad = x - mu[y],
@@ -22,13 +22,17 @@ async function setup() {
   const client = new EngineClient()
   connect(client)
   await loadModels(store, client)
-  const compose = createComposeStore()
+  const compose = composeSlice(store)
   syncComposeModel(compose, store.getState().models[0])
   return { store, client, compose }
 }
 
-/** Mean of a result PNG's gray values, mapped back to the model's [-1, 1]. */
-function meanValue(png: string): number {
+/** Mean of a stored result PNG's gray values, mapped back to the model's [-1, 1]. */
+async function meanValue(client: EngineClient, ref: string): Promise<number> {
+  return meanOfPng((await client.call('store.get', { ref })).data)
+}
+
+function meanOfPng(png: string): number {
   const image = PNG.sync.read(Buffer.from(base64ToBytes(png)))
   let sum = 0
   for (let i = 0; i < image.data.length; i += 4) sum += image.data[i]
@@ -59,7 +63,7 @@ describe('compose actions with the real engine', () => {
       { classIndex: 0, weight: 0.5 }
     ])
     expect(gallery.map((g) => g.params.seed)).toEqual([9, 10])
-    for (const item of gallery) expect(meanValue(item.png)).toBeCloseTo(0.4, 1)
+    for (const item of gallery) expect(await meanValue(client, item.image)).toBeCloseTo(0.4, 1)
   })
 
   it('refuses an invalid composition with a notice, running nothing', async () => {
@@ -89,7 +93,7 @@ describe('compose actions with the real engine', () => {
     const model = store.getState().models[0]
     const benchmarked = { ...model, sampler: { ...model.sampler, cfg: 1 }, studio: { ...model.studio, compose: { weight: 0.5, cfg: 3 } } }
     expect(composeSamplerDefaults(benchmarked)).toEqual({ ...model.sampler, cfg: 3 })
-    const compose = createComposeStore()
+    const compose = composeSlice(createStudioStore())
     syncComposeModel(compose, benchmarked)
     expect(compose.getState().sampler.cfg).toBe(3)
     expect(compose.getState().rows.map((r) => r.weight)).toEqual([0.5, 0.5])
@@ -108,7 +112,7 @@ describe('compose actions with the real engine', () => {
       ['single', 'light alone', 'done'],
       ['composition', 'dark ×1 + light ×1', 'done']
     ])
-    const [dark, light, both] = comparison.cells.map((c) => meanValue(c.png!))
+    const [dark, light, both] = comparison.cells.map((c) => meanOfPng(c.png!))
     expect(dark).toBeCloseTo(-0.8, 1)
     expect(light).toBeCloseTo(0.8, 1)
     expect(both).toBeCloseTo(0, 1)

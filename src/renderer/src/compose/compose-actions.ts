@@ -1,9 +1,9 @@
 import type { EngineClient } from '../host/engine-client'
 import type { Condition } from '../../../shared/jobs'
 import { currentModel, type GalleryItem, type StudioStore } from '../store/studio-store'
-import { acceptResults, cancelJob, randomSeed, runSamplerJob, toGalleryItems } from '../store/job-actions'
+import { acceptResults, cancelJob, randomSeed, runSamplerJob, storeResults } from '../store/job-actions'
 import { clampWeight, comparisonPlan, compositionSignature, toConditions, validateComposition } from './compose-logic'
-import { composeStore, nextRowKey, syncComposeModel, type ComparisonCell, type ComposeStore } from './compose-store'
+import { composeSlice, nextRowKey, syncComposeModel, type ComparisonCell, type ComposeStore } from './compose-store'
 
 function prepare(store: StudioStore, compose: ComposeStore) {
   const state = store.getState()
@@ -31,7 +31,7 @@ export function currentSignature(state: { rows: Parameters<typeof compositionSig
 }
 
 /** Compose: one generate job with every row as a condition; live frames on the canvas, results into the gallery. */
-export async function runCompose(store: StudioStore, client: EngineClient, compose: ComposeStore = composeStore): Promise<void> {
+export async function runCompose(store: StudioStore, client: EngineClient, compose: ComposeStore = composeSlice(store)): Promise<void> {
   const prepared = prepare(store, compose)
   if (!prepared) return
   const { model, settings, seed } = prepared
@@ -45,20 +45,18 @@ export async function runCompose(store: StudioStore, client: EngineClient, compo
     settings.count,
     settings.sampler.maxSteps
   )
-  if (result) acceptResults(store, toGalleryItems(result, model.classes))
+  if (result) acceptResults(store, await storeResults(client, result, model.classes))
 }
 
-let liveWanted = false
-let livePumping = false
 
 /**
  * Live composition: every change asks for a fresh result. A run already descending with
  * stale settings is cancelled (quietly) and the newest settings run next; results go to the
  * canvas as a preview, outside history, until kept.
  */
-export function requestLiveCompose(store: StudioStore, client: EngineClient, compose: ComposeStore = composeStore): void {
-  liveWanted = true
-  if (livePumping) {
+export function requestLiveCompose(store: StudioStore, client: EngineClient, compose: ComposeStore = composeSlice(store)): void {
+  compose.setState({ liveWanted: true })
+  if (compose.getState().livePumping) {
     if (store.getState().job) cancelJob(store, client)
     return
   }
@@ -67,10 +65,10 @@ export function requestLiveCompose(store: StudioStore, client: EngineClient, com
 }
 
 async function pumpLive(store: StudioStore, client: EngineClient, compose: ComposeStore): Promise<void> {
-  livePumping = true
+  compose.setState({ livePumping: true })
   try {
-    while (liveWanted && compose.getState().live) {
-      liveWanted = false
+    while (compose.getState().liveWanted && compose.getState().live) {
+      compose.setState({ liveWanted: false })
       const model = currentModel(store.getState())
       if (!model || store.getState().job) return
       const settings = compose.getState()
@@ -85,10 +83,13 @@ async function pumpLive(store: StudioStore, client: EngineClient, compose: Compo
         settings.sampler.maxSteps,
         { quietCancel: true }
       )
-      if (result && !liveWanted) store.setState({ canvasPreview: toGalleryItems(result, model.classes) })
+      if (result && !compose.getState().liveWanted) {
+        const preview = await storeResults(client, result, model.classes)
+        if (!compose.getState().liveWanted) store.setState({ canvasPreview: preview })
+      }
     }
   } finally {
-    livePumping = false
+    compose.setState({ livePumping: false })
   }
 }
 
@@ -103,7 +104,7 @@ export function keepPreview(store: StudioStore): void {
  * job after another (each descends live on the canvas). The labelled row of results shows
  * what adding the energies did; all of them go to the gallery with their parameters.
  */
-export async function runComparison(store: StudioStore, client: EngineClient, compose: ComposeStore = composeStore): Promise<void> {
+export async function runComparison(store: StudioStore, client: EngineClient, compose: ComposeStore = composeSlice(store)): Promise<void> {
   const prepared = prepare(store, compose)
   if (!prepared) return
   const { model, settings, seed } = prepared
@@ -113,15 +114,17 @@ export async function runComparison(store: StudioStore, client: EngineClient, co
   const setCell = (index: number, patch: Partial<ComparisonCell>) =>
     compose.setState((s) => (s.comparison ? { comparison: { ...s.comparison, cells: s.comparison.cells.map((c, i) => (i === index ? { ...c, ...patch } : c)) } } : {}))
 
-  const token = ++comparisonToken
+  const token = compose.getState().comparisonRun + 1
+  compose.setState({ comparisonRun: token })
+  const current = () => token === compose.getState().comparisonRun
   const items: GalleryItem[] = []
   for (let i = 0; i < plan.length; i++) {
     // closed while running: the next jobs are not started
-    if (token !== comparisonToken) break
+    if (!current()) break
     setCell(i, { status: 'running' })
     const result = await runOne(store, client, model.id, seed, plan[i].conditions, settings.sampler)
     if (!result) {
-      if (token !== comparisonToken) break
+      if (!current()) break
       compose.setState((s) =>
         s.comparison ? { comparison: { ...s.comparison, state: 'stopped', cells: s.comparison.cells.map((c) => (c.status === 'done' ? c : { ...c, status: 'skipped' })) } } : {}
       )
@@ -130,18 +133,15 @@ export async function runComparison(store: StudioStore, client: EngineClient, co
     }
     const image = result.images[0]
     setCell(i, { status: 'done', png: image.png, steps: image.steps, gradNorm: image.gradNorm })
-    items.push(...toGalleryItems(result, model.classes).map((item) => (plan[i].kind === 'single' ? { ...item, title: `${item.title} (alone)` } : item)))
+    items.push(...(await storeResults(client, result, model.classes)).map((item) => (plan[i].kind === 'single' ? { ...item, title: `${item.title} (alone)` } : item)))
   }
-  if (token === comparisonToken) compose.setState((s) => (s.comparison ? { comparison: { ...s.comparison, state: 'done' } } : {}))
+  if (current()) compose.setState((s) => (s.comparison ? { comparison: { ...s.comparison, state: 'done' } } : {}))
   if (items.length) acceptResults(store, items)
 }
 
-let comparisonToken = 0
-
 /** Hides the comparison; one still running stops after the job in flight. */
-export function closeComparison(compose: ComposeStore = composeStore): void {
-  comparisonToken++
-  compose.setState({ comparison: null })
+export function closeComparison(compose: ComposeStore): void {
+  compose.setState((s) => ({ comparisonRun: s.comparisonRun + 1, comparison: null }))
 }
 
 function runOne(store: StudioStore, client: EngineClient, modelId: string, seed: number, conditions: Condition[], sampler: ReturnType<ComposeStore['getState']>['sampler']) {
@@ -156,7 +156,7 @@ function runOne(store: StudioStore, client: EngineClient, modelId: string, seed:
 export function loadComposition(
   store: StudioStore,
   params: { conditions: Condition[]; seed: number; sampler: ReturnType<ComposeStore['getState']>['sampler'] },
-  compose: ComposeStore = composeStore
+  compose: ComposeStore = composeSlice(store)
 ): boolean {
   const model = currentModel(store.getState())
   if (!model || params.conditions.length < 2 || params.conditions.some((c) => c.classIndex >= model.classes.length)) return false

@@ -5,6 +5,7 @@
  */
 import type { Condition } from '../../../shared/jobs'
 import { COMPOSE } from '../../../shared/settings'
+import { describeConditions } from '../../../shared/condition-format'
 
 export interface ComposeRow {
   /** stable React key */
@@ -62,21 +63,8 @@ export function toConditions(rows: readonly ComposeRow[]): Condition[] {
   return rows.map((r) => ({ classIndex: r.classIndex, weight: r.weight }))
 }
 
-function formatWeight(weight: number): string {
-  return String(Math.round(Math.abs(weight) * 100) / 100)
-}
-
-/** "Sneaker ×1 + Sandal ×0.6 − Bag ×0.5": the composition as a formula. */
-export function describeComposition(conditions: readonly Condition[], classes: readonly string[]): string {
-  return conditions
-    .map((c, i) => {
-      const name = classes[c.classIndex] ?? `class ${c.classIndex}`
-      const term = `${name} ×${formatWeight(c.weight)}`
-      if (i === 0) return c.weight < 0 ? `−${term}` : term
-      return `${c.weight < 0 ? '−' : '+'} ${term}`
-    })
-    .join(' ')
-}
+/** "Sneaker ×1 + Sandal ×0.6 − Bag ×0.5": the composition as a formula (the one condition formatter). */
+export const describeComposition = describeConditions
 
 export interface ComparisonCellPlan {
   kind: 'single' | 'composition'

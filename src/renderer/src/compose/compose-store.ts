@@ -1,9 +1,10 @@
-import { createStore } from 'zustand/vanilla'
-import { useStore } from 'zustand'
 import type { ModelInfo } from '../../../shared/engine-protocol'
 import type { Condition } from '../../../shared/jobs'
 import type { SamplerSettings } from '../../../shared/manifest'
-import { FALLBACK_SAMPLER } from '../store/studio-store'
+import { defaultSampler } from '../../../shared/settings'
+import type { StudioStore } from '../store/studio-store'
+import { slice, type SliceStore } from '../store/slice'
+import { useStudio } from '../store/context'
 import { defaultRows, type ComposeRow } from './compose-logic'
 
 export interface ComparisonCell {
@@ -36,26 +37,23 @@ export interface ComposeState {
   comparison: Comparison | null
   /** re-run on every change of classes, weights or guidance; results are previews until kept */
   live: boolean
+  /** live composition: a newer request arrived / a loop is running it */
+  liveWanted: boolean
+  livePumping: boolean
+  /** which comparison run is current: closing one makes its remaining jobs stop */
+  comparisonRun: number
 }
 
-export function createComposeStore() {
-  return createStore<ComposeState>(() => ({
-    modelId: null,
-    rows: [],
-    count: 4,
-    seed: 1,
-    lockSeed: false,
-    sampler: FALLBACK_SAMPLER,
-    comparison: null,
-    live: false
-  }))
+export function initialCompose(): ComposeState {
+  return { modelId: null, rows: [], count: 4, seed: 1, lockSeed: false, sampler: defaultSampler(), comparison: null, live: false, liveWanted: false, livePumping: false, comparisonRun: 0 }
 }
-export type ComposeStore = ReturnType<typeof createComposeStore>
 
-export const composeStore = createComposeStore()
+/** Compose's slice of the studio store. */
+export type ComposeStore = SliceStore<ComposeState>
+export const composeSlice = (store: StudioStore): ComposeStore => slice(store, 'compose')
 
 export function useCompose<T>(selector: (state: ComposeState) => T): T {
-  return useStore(composeStore, selector)
+  return useStudio((s) => selector(s.compose))
 }
 
 let rowKey = 0

@@ -3,13 +3,14 @@ import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import { datasetName, describeScoreKind, formatScore, summarize } from './ood-logic'
 import { clearOod, importOodFiles, stopOodImport } from './ood-actions'
-import { oodStore, useOod } from './ood-store'
+import { oodSlice, useOod } from './ood-store'
 import { FILE_INPUT_ID, FOLDER_INPUT_ID, openOodPicker } from './OodView'
 import './ood.css'
 
 /** The OOD check's parameters side: import, progress, what the flag means, the calibration. */
 export function OodPanel() {
-  const { client } = useServices()
+  const { store, client } = useServices()
+  const ood = oodSlice(store)
   const model = useStudio(currentModel)
   const entries = useOod((s) => s.entries)
   const importing = useOod((s) => s.importing)
@@ -28,7 +29,7 @@ export function OodPanel() {
   const onFiles = (input: HTMLInputElement) => {
     const files = Array.from(input.files ?? [])
     input.value = ''
-    void importOodFiles(oodStore, client, model, files)
+    void importOodFiles(ood, client, model, files)
   }
 
   return (
@@ -54,13 +55,13 @@ export function OodPanel() {
           <span className="muted small">
             {importing.done} of {importing.total}
           </span>
-          <button onClick={() => stopOodImport(oodStore)}>Stop</button>
+          <button onClick={() => stopOodImport(ood)}>Stop</button>
         </div>
       )}
       {message && (
         <div className={`ood-message ${message.kind}`} data-testid="ood-message">
           <span>{message.text}</span>
-          <button className="icon" aria-label="Dismiss" onClick={() => oodStore.setState({ message: null })}>
+          <button className="icon" aria-label="Dismiss" onClick={() => ood.setState({ message: null })}>
             ×
           </button>
         </div>
@@ -132,7 +133,7 @@ export function OodPanel() {
       )}
 
       {entries.length > 0 && (
-        <button className="link" data-testid="ood-clear" onClick={() => clearOod(oodStore)}>
+        <button className="link" data-testid="ood-clear" onClick={() => clearOod(ood)}>
           Clear the list
         </button>
       )}

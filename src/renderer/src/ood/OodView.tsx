@@ -4,7 +4,7 @@ import { currentModel } from '../store/studio-store'
 import { ScoreChart } from './ScoreChart'
 import { datasetName, describePercentile, filterEntries, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
 import { filesFromDrop, importOodFiles } from './ood-actions'
-import { oodStore, useOod } from './ood-store'
+import { oodSlice, useOod } from './ood-store'
 import './ood.css'
 
 export const FILE_INPUT_ID = 'ood-file-input'
@@ -23,7 +23,8 @@ const FILTERS: { key: FilterKey; label: string }[] = [
 
 /** The OOD check's main view: the score chart over the list of imported images. Drop files or folders anywhere on it. */
 export function OodView() {
-  const { client } = useServices()
+  const { store, client } = useServices()
+  const ood = oodSlice(store)
   const model = useStudio(currentModel)
   const entries = useOod((s) => s.entries)
   const sort = useOod((s) => s.sort)
@@ -50,13 +51,13 @@ export function OodView() {
       const target = event.target as HTMLElement | null
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) return
       event.preventDefault()
-      void importOodFiles(oodStore, client, model, files.map((f, i) => (f.name && f.name !== 'image.png' ? f : new File([f], `pasted-${Date.now().toString(36)}-${i}.png`, { type: f.type }))))
+      void importOodFiles(ood, client, model, files.map((f, i) => (f.name && f.name !== 'image.png' ? f : new File([f], `pasted-${Date.now().toString(36)}-${i}.png`, { type: f.type }))))
     }
     window.addEventListener('paste', onPaste)
     return () => window.removeEventListener('paste', onPaste)
   }, [client, model])
 
-  const select = (id: string) => oodStore.setState((s) => ({ selected: s.selected === id ? null : id }))
+  const select = (id: string) => ood.setState((s) => ({ selected: s.selected === id ? null : id }))
   const counts: Record<FilterKey, number> = { all: summary.total, flagged: summary.flagged, passed: summary.passed, errors: summary.errors }
 
   return (
@@ -77,8 +78,8 @@ export function OodView() {
         setDragging(false)
         const transfer = e.dataTransfer
         void filesFromDrop(transfer)
-          .then((files) => importOodFiles(oodStore, client, model, files))
-          .catch((error: Error) => oodStore.setState({ message: { kind: 'error', text: `The dropped items could not be read: ${error.message}` } }))
+          .then((files) => importOodFiles(ood, client, model, files))
+          .catch((error: Error) => ood.setState({ message: { kind: 'error', text: `The dropped items could not be read: ${error.message}` } }))
       }}
     >
       {entries.length === 0 ? (
@@ -124,7 +125,7 @@ export function OodView() {
           <div className="ood-toolbar">
             <div className="segmented" role="group" aria-label="Filter">
               {FILTERS.filter((f) => calibration || (f.key !== 'flagged' && f.key !== 'passed')).map((f) => (
-                <button key={f.key} aria-pressed={filter === f.key} data-testid={`ood-filter-${f.key}`} onClick={() => oodStore.setState({ filter: f.key })}>
+                <button key={f.key} aria-pressed={filter === f.key} data-testid={`ood-filter-${f.key}`} onClick={() => ood.setState({ filter: f.key })}>
                   {f.label} <span className="count">{counts[f.key]}</span>
                 </button>
               ))}
@@ -132,7 +133,7 @@ export function OodView() {
             <span className="spacer" />
             <label className="inline">
               Sort
-              <select data-testid="ood-sort" value={sort} onChange={(e) => oodStore.setState({ sort: e.target.value as SortKey })}>
+              <select data-testid="ood-sort" value={sort} onChange={(e) => ood.setState({ sort: e.target.value as SortKey })}>
                 <option value="import">as imported</option>
                 <option value="score-desc">score, highest first</option>
                 <option value="score-asc">score, lowest first</option>

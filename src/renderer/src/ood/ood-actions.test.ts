@@ -9,7 +9,8 @@ import type { EngineConnection } from '../host/connection'
 import type { EngineMessage, ModelInfo } from '../../../shared/engine-protocol'
 import type { RgbaImage } from '../../../shared/image-convert'
 import { FIXTURE_MODELS } from '../../../../test/support/paths'
-import { createOodStore } from './ood-store'
+import { oodSlice } from './ood-store'
+import { createStudioStore } from '../store/studio-store'
 import { clearOod, importOodFiles, OOD_BATCH, stopOodImport, type OodImportDeps } from './ood-actions'
 
 // The OOD import against the real engine in one process, on the quadratic field (score:
@@ -71,7 +72,7 @@ async function model(id = 'quadratic'): Promise<ModelInfo> {
 describe('OOD import with the real engine', () => {
   it('scores in batches of 64, flags far images, passes near ones, reports bad files alone', async () => {
     const { client, calls } = connect()
-    const store = createOodStore()
+    const store = oodSlice(createStudioStore())
     const files = [
       pngFile('white.png', 8, 8, () => 255),
       pngFile('gray.png', 8, 8, () => 128),
@@ -101,9 +102,12 @@ describe('OOD import with the real engine', () => {
 
   it('adds a second import to the list and clears it on request', async () => {
     const { client } = connect()
-    const store = createOodStore()
+    const store = oodSlice(createStudioStore())
     await importOodFiles(store, client, await model(), [pngFile('a.png', 8, 8, () => 0)], deps)
+    // issue 8 finding 12: a filter left on would hide the new rows; a new import shows them all
+    store.setState({ filter: 'errors' })
     await importOodFiles(store, client, await model(), [pngFile('b.png', 8, 8, () => 128)], deps)
+    expect(store.getState().filter).toBe('all')
     expect(store.getState().entries.map((e) => [e.name, e.order, e.flagged])).toEqual([
       ['a.png', 0, true],
       ['b.png', 1, false]
@@ -114,7 +118,7 @@ describe('OOD import with the real engine', () => {
 
   it('starts a new list when the model changed, and says so', async () => {
     const { client } = connect()
-    const store = createOodStore()
+    const store = oodSlice(createStudioStore())
     await importOodFiles(store, client, await model(), [pngFile('a.png', 8, 8, () => 0)], deps)
     await importOodFiles(store, client, await model('uncal'), [pngFile('b.png', 8, 8, () => 255)], deps)
     const state = store.getState()
@@ -124,7 +128,7 @@ describe('OOD import with the real engine', () => {
 
   it('an uncalibrated model gives scores without flags or percentiles', async () => {
     const { client } = connect()
-    const store = createOodStore()
+    const store = oodSlice(createStudioStore())
     await importOodFiles(store, client, await model('uncal'), [pngFile('w.png', 8, 8, () => 255), pngFile('g.png', 8, 8, () => 128)], deps)
     const [g, w] = store.getState().entries
     expect(w).toMatchObject({ name: 'w.png', status: 'done', flagged: null, percentile: null })
@@ -134,7 +138,7 @@ describe('OOD import with the real engine', () => {
 
   it('stopping keeps what was scored and drops the rest', async () => {
     const { client } = connect()
-    const store = createOodStore()
+    const store = oodSlice(createStudioStore())
     const files = Array.from({ length: 200 }, (_, k) => pngFile(`f-${k}.png`, 8, 8, () => 128))
     const running = importOodFiles(store, client, await model(), files, deps)
     await new Promise<void>((resolve) => {
@@ -157,7 +161,7 @@ describe('OOD import with the real engine', () => {
 
   it('says so when there is no model or no file', async () => {
     const { client } = connect()
-    const store = createOodStore()
+    const store = oodSlice(createStudioStore())
     await importOodFiles(store, client, null, [pngFile('a.png', 8, 8, () => 0)], deps)
     expect(store.getState().message).toMatchObject({ kind: 'error' })
     await importOodFiles(store, client, await model(), [], deps)

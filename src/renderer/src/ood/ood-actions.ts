@@ -15,7 +15,7 @@ const DECODE_CHUNK = 16
 /** More than this in one list is refused: the list is for looking at, the CLI is for bulk runs. */
 export const MAX_OOD_ENTRIES = 5000
 
-let importGeneration = 0
+/** Entry ids: unique in this window (an id generator, not state anyone reads). */
 let entryCounter = 0
 
 interface Converted {
@@ -66,12 +66,15 @@ export async function importOodFiles(store: OodStore, client: EngineClient, mode
   }
   const sorted = [...files].sort((a, b) => displayName(a).localeCompare(displayName(b), undefined, { numeric: true }))
   const accepted = sorted.slice(0, room)
-  const generation = ++importGeneration
+  const generation = store.getState().importRun + 1
+  store.setState({ importRun: generation })
   const firstOrder = kept.reduce((m, e) => Math.max(m, e.order + 1), 0)
   const fresh: OodEntry[] = accepted.map((file, i) => ({ id: `ood-${entryCounter++}`, name: displayName(file), order: firstOrder + i, status: 'pending' }))
   store.setState({
     entries: [...kept, ...fresh],
     modelId: model.id,
+    // a filter left on (say "errors") would hide the rows just imported
+    filter: 'all',
     importing: { done: 0, total: accepted.length },
     message:
       accepted.length < sorted.length
@@ -80,7 +83,7 @@ export async function importOodFiles(store: OodStore, client: EngineClient, mode
           ? { kind: 'info', text: `The model changed, so the earlier list (scored with ${state.modelId}) was cleared.` }
           : null
   })
-  const stopped = () => generation !== importGeneration
+  const stopped = () => generation !== store.getState().importRun
   const [channels, height, width] = model.shape
   try {
     for (const group of chunk(fresh.map((entry, i) => ({ entry, file: accepted[i] })), OOD_BATCH)) {
@@ -165,8 +168,8 @@ function cleanError(message: string, name: string): string {
 /** Stops a running import after the batch in flight; what was scored stays. */
 export function stopOodImport(store: OodStore): void {
   if (!store.getState().importing) return
-  importGeneration++
   store.setState((s) => ({
+    importRun: s.importRun + 1,
     importing: null,
     message: { kind: 'info', text: 'Import stopped; the images scored so far are kept.' },
     entries: s.entries.filter((e) => e.status !== 'pending' && e.status !== 'scoring')
@@ -174,8 +177,7 @@ export function stopOodImport(store: OodStore): void {
 }
 
 export function clearOod(store: OodStore): void {
-  importGeneration++
-  store.setState(INITIAL_OOD)
+  store.setState((s) => ({ ...INITIAL_OOD, importRun: s.importRun + 1 }))
 }
 
 /** Files dropped onto the view, folders included (walked recursively). */

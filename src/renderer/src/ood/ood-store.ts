@@ -1,5 +1,6 @@
-import { createStore } from 'zustand/vanilla'
-import { useStore } from 'zustand'
+import type { StudioStore } from '../store/studio-store'
+import { slice, type SliceStore } from '../store/slice'
+import { useStudio } from '../store/context'
 import type { FilterKey, OodEntry, SortKey } from './ood-logic'
 
 /** The OOD check's own state: imported images, their scores, and how the list is shown. */
@@ -15,6 +16,8 @@ export interface OodState {
   importing: { done: number; total: number } | null
   /** a problem with the import as a whole (not one file's error) */
   message: { kind: 'error' | 'info'; text: string } | null
+  /** which import is current: stopping or clearing makes a running one stop */
+  importRun: number
 }
 
 export const INITIAL_OOD: OodState = {
@@ -24,17 +27,14 @@ export const INITIAL_OOD: OodState = {
   filter: 'all',
   selected: null,
   importing: null,
-  message: null
+  message: null,
+  importRun: 0
 }
 
-export function createOodStore() {
-  return createStore<OodState>(() => INITIAL_OOD)
-}
-export type OodStore = ReturnType<typeof createOodStore>
-
-/** One per window: the OOD check keeps its list while other tools are used. */
-export const oodStore = createOodStore()
+/** The OOD check's slice of the studio store: it keeps its list while other tools are used. */
+export type OodStore = SliceStore<OodState>
+export const oodSlice = (store: StudioStore): OodStore => slice(store, 'ood')
 
 export function useOod<T>(selector: (state: OodState) => T): T {
-  return useStore(oodStore, selector)
+  return useStudio((s) => selector(s.ood))
 }

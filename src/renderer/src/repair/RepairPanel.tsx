@@ -4,7 +4,7 @@ import { ClassSelect, SeedField, SliderField } from '../components/fields'
 import { FileButton } from '../components/FileButton'
 import { acceptRepair, clearMask, discardRepair, importPhoto, redoRepair, runRepair, undoRepair, updateRepair } from './repair-actions'
 import { maskCoverage, rasterizeStrokes } from './mask'
-import { useClassSuggestion } from './use-class-suggestion'
+import { usePhotoReading } from './use-class-suggestion'
 import { SamplerFields } from '../components/SamplerFields'
 import { REPAIR, VIEW } from '../../../shared/settings'
 import type { SamplerSettings } from '../../../shared/manifest'
@@ -15,7 +15,7 @@ export function RepairPanel() {
   const model = useStudio(currentModel)
   const repair = useStudio((s) => s.repair)
   const busy = useStudio((s) => s.job !== null)
-  const suggestion = useClassSuggestion(client, model, repair.history.document.photo)
+  const { suggestion, classified, ood } = usePhotoReading(client, model, repair.history.document.photo)
   if (!model) return <div className="panel muted">Waiting for the engine…</div>
   const { photo, strokes } = repair.history.document
   const coverage = photo ? maskCoverage(rasterizeStrokes(strokes, photo.width, photo.height)) : 0
@@ -31,6 +31,14 @@ export function RepairPanel() {
       {photo && (
         <p className="muted small" data-testid="model-view">
           {photo.name}: {photo.originalWidth}×{photo.originalHeight} → centre crop → {photo.width}×{photo.height} {photo.channels === 1 ? 'grayscale' : 'RGB'}. The canvas shows exactly what the model sees.
+        </p>
+      )}
+      {photo && ood?.flagged && (
+        // the model only knows its training data: say so before the user paints
+        <p className="warning small" role="alert" data-testid="ood-warning">
+          This photo is unlike anything {model.title} learned (OOD score {ood.score.toPrecision(3)}
+          {ood.percentile !== null ? `, above ${Math.round(ood.percentile * 100)}% of real images` : ''}). The model can only pull painted pixels toward{' '}
+          {model.classes.length <= 12 ? model.classes.join(', ') : `its ${model.classes.length} classes`}: a repair will turn the painted region into one of those, not restore what was there.
         </p>
       )}
       <fieldset>
@@ -73,6 +81,11 @@ export function RepairPanel() {
           // measured: naming the true class keeps the class more often and looks more real (training/REPAIR.md)
           <span className="muted small" data-testid="guide-hint">
             At this strength, naming the photo&apos;s class usually gives a cleaner repair.
+          </span>
+        )}
+        {classified && !suggestion && (
+          <span className="muted small" data-testid="class-unsure">
+            The classifier is unsure what this is ({model.classes[classified.classIndex]}, {Math.round(classified.probability * 100)}%{ood?.flagged ? ', on a photo unlike the model’s data' : ''}), so no class is suggested.
           </span>
         )}
         {suggestion && repair.settings.classIndex !== suggestion.classIndex && (

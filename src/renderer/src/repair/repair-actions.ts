@@ -1,11 +1,11 @@
 import type { EngineClient } from '../host/engine-client'
 import type { ModelInfo } from '../../../shared/engine-protocol'
-import type { ClassifyResult, ModelImage } from '../../../shared/jobs'
+import type { ClassifyResult, ModelImage, OodResult } from '../../../shared/jobs'
 import { bytesToBase64 } from '../../../shared/base64'
 import { rgbaToModel } from '../../../shared/image-convert'
 import { decodeImageFile, decodePngBase64 } from '../canvas/decode-image'
 import { currentModel, type RepairState, type StudioStore } from '../store/studio-store'
-import { randomSeed, runSamplerJob, toGalleryItems } from '../store/job-actions'
+import { randomSeed, runSamplerJob, storeResults } from '../store/job-actions'
 import { maskCoverage, rasterizeStrokes, type Stroke } from './mask'
 import { addStroke, redo, replaceDocument, undo, type RepairPhoto } from './repair-history'
 
@@ -38,6 +38,16 @@ export async function suggestRepairClass(client: EngineClient, model: ModelInfo,
   if (!model.hasClassifier) return null
   try {
     return await client.call('image.classify', { modelId: model.id, image: photoImage(photo) })
+  } catch {
+    return null
+  }
+}
+
+/** The model's OOD check of the photo: is it like the data the model learned at all? Null when unavailable. */
+export async function checkPhoto(client: EngineClient, model: ModelInfo, photo: RepairPhoto): Promise<OodResult | null> {
+  try {
+    const { results } = await client.call('ood.score', { modelId: model.id, images: [{ name: photo.name, image: photoImage(photo) }] })
+    return results[0] ?? null
   } catch {
     return null
   }
@@ -105,11 +115,12 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
     sampler.maxSteps
   )
   if (!result) return
-  const [item] = toGalleryItems(result, model.classes)
-  const rgba = await decodePngBase64(item.png)
+  const [item] = await storeResults(client, result, model.classes)
+  const png = result.images[0].png
+  const rgba = await decodePngBase64(png)
   const bytes = rgbaToModel(rgba, { channels: photo.channels, width: photo.width, height: photo.height })
-  store.setState((s) => ({ gallery: [item, ...s.gallery].slice(0, 500) }))
-  updateRepair(store, () => ({ result: { png: item.png, bytes, seed }, compare: 0.5 }))
+  store.setState((s) => ({ gallery: [item, ...s.gallery] }))
+  updateRepair(store, () => ({ result: { png, bytes, seed }, compare: 0.5 }))
 }
 
 /** The repaired image becomes the working photo: one undoable step. */

@@ -1,108 +1,74 @@
-import { z } from 'zod'
-import { samplerSettingsSchema, settingNumber } from '../../../shared/manifest'
-import { PROVIDER, REPAIR, type ProviderChoiceName } from '../../../shared/settings'
-import { base64ToBytes, bytesToBase64 } from '../../../shared/base64'
-import type { StudioState } from '../store/studio-store'
+import type { z } from 'zod'
+import { base64ToBytes } from '../../../shared/base64'
+import { BLOB_REF_PATTERN, type HistoryEntryRecord } from '../../../shared/engine-protocol'
+import type { GalleryItem, StudioState } from '../store/studio-store'
 import type { HistoryEntry, RepairDocument, RepairPhoto } from '../repair/repair-history'
 import { nextRowKey, type ComposeState } from '../compose/compose-store'
+import { PROVIDER } from '../../../shared/settings'
+import { fromJsonSafe, toJsonSafe } from './json-numbers'
+import {
+  SESSION_VERSION,
+  composeSchema,
+  documentSchema,
+  firstIssue,
+  galleryItemSchema,
+  generateSchema,
+  historyEntrySchema,
+  legacyGalleryItemSchema,
+  providerPreferenceSchema,
+  repairSettingsSchema,
+  toolSchema,
+  type DocumentData,
+  type HistoryEntryData,
+  type LegacyGalleryItem,
+  type SessionData
+} from './session-schema'
 
 /**
- * The autosaved session: what the user made and chose (gallery, settings, the repair
- * document and its history), never transient state (jobs, previews, notices). Versioned
- * and validated on the way back in, so a damaged file is refused, not half-applied.
+ * The autosaved session: what the user made and chose, never transient state (jobs,
+ * previews, notices). session.json holds settings and the repair document (photos by their
+ * image-store name); the results live in the history journal, one entry each. Each part is
+ * validated on its own on the way back in: a damaged part is dropped and named, the rest
+ * restored (the caller keeps the files aside before they can be overwritten).
  */
-export const SESSION_VERSION = 1
-const HISTORY_KEPT = 50
+export { SESSION_VERSION }
+export const HISTORY_KEPT = 50
 
-// releases before 0.2 called the brush opacity "strength" (a second meaning of the word)
-const strokeSchema = z.preprocess(
-  (raw) => (raw && typeof raw === 'object' && !('opacity' in raw) && 'strength' in raw ? { ...raw, opacity: (raw as { strength: unknown }).strength } : raw),
-  z.object({
-    points: z.array(z.tuple([z.number(), z.number()])).max(100_000),
-    size: z.number(),
-    opacity: z.number(),
-    softness: z.number(),
-    erase: z.boolean()
-  })
-)
-const photoSchema = z.object({
-  name: z.string(),
-  originalWidth: z.number().int(),
-  originalHeight: z.number().int(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  channels: z.number().int().positive(),
-  bytes: z.string()
-})
-const documentSchema = z.object({ photo: photoSchema.nullable(), strokes: z.array(strokeSchema) })
-const historyEntrySchema = z.union([
-  z.object({ kind: z.literal('stroke'), stroke: strokeSchema }),
-  z.object({ kind: z.literal('replace'), label: z.enum(['import', 'accept', 'clear']), before: documentSchema, after: documentSchema })
-])
-const galleryItemSchema = z.object({
-  id: z.string(),
-  kind: z.enum(['generate', 'repair']),
-  png: z.string(),
-  width: z.number(),
-  height: z.number(),
-  title: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  steps: z.number(),
-  gradNorm: z.number(),
-  createdAt: z.number()
-})
-const composeSchema = z.object({
-  modelId: z.string().nullable(),
-  rows: z.array(z.object({ classIndex: z.number().int().min(0), weight: z.number() })).max(16),
-  count: z.number().int().min(1),
-  seed: z.number().int().min(0),
-  lockSeed: z.boolean(),
-  sampler: samplerSettingsSchema
-})
+type PhotoRef = (bytes: Uint8Array) => string
+type PhotoBytes = (stored: string) => Uint8Array
 
-export const sessionSchema = z.object({
-  version: z.literal(SESSION_VERSION),
-  tool: z.enum(['generate', 'compose', 'repair', 'ood']),
-  modelId: z.string().nullable(),
-  providerPreference: z.enum(PROVIDER.choices.map((c) => c.value) as [ProviderChoiceName, ...ProviderChoiceName[]]).default(PROVIDER.default),
-  generate: z.object({ classIndex: z.number().int().min(0), count: z.number().int().min(1), seed: z.number().int().min(0), lockSeed: z.boolean(), sampler: samplerSettingsSchema }),
-  gallery: z.array(galleryItemSchema).max(1000),
-  canvasImageIds: z.array(z.string()),
-  compose: composeSchema.optional(),
-  repair: z.object({
-    document: documentSchema,
-    undo: z.array(historyEntrySchema),
-    redo: z.array(historyEntrySchema),
-    settings: z.object({
-      strength: settingNumber(REPAIR.strength).default(REPAIR.strength.default),
-      holdUnmasked: z.boolean(),
-      classIndex: z.number().int().nullable(),
-      seed: z.number().int(),
-      lockSeed: z.boolean(),
-      // releases before 0.2 repaired with Generate's sampler: their sessions keep it
-      sampler: samplerSettingsSchema.optional()
-    })
-  })
-})
-export type SessionData = z.infer<typeof sessionSchema>
-type DocumentData = z.infer<typeof documentSchema>
-
-function encodeDocument(document: RepairDocument): DocumentData {
-  return { photo: document.photo ? { ...document.photo, bytes: bytesToBase64(document.photo.bytes) } : null, strokes: document.strokes }
+function encodeDocument(document: RepairDocument, photoRef: PhotoRef): DocumentData {
+  return { photo: document.photo ? { ...document.photo, bytes: photoRef(document.photo.bytes) } : null, strokes: document.strokes }
 }
-function decodeDocument(data: DocumentData): RepairDocument {
-  const photo: RepairPhoto | null = data.photo ? { ...data.photo, bytes: base64ToBytes(data.photo.bytes) } : null
+function decodeDocument(data: DocumentData, photoBytes: PhotoBytes): RepairDocument {
+  const photo: RepairPhoto | null = data.photo ? { ...data.photo, bytes: photoBytes(data.photo.bytes) } : null
   return { photo, strokes: data.strokes }
 }
-function encodeEntry(entry: HistoryEntry): z.infer<typeof historyEntrySchema> {
-  return entry.kind === 'stroke' ? entry : { ...entry, before: encodeDocument(entry.before), after: encodeDocument(entry.after) }
+function encodeEntry(entry: HistoryEntry, photoRef: PhotoRef): HistoryEntryData {
+  return entry.kind === 'stroke' ? entry : { ...entry, before: encodeDocument(entry.before, photoRef), after: encodeDocument(entry.after, photoRef) }
 }
-function decodeEntry(entry: z.infer<typeof historyEntrySchema>): HistoryEntry {
-  return entry.kind === 'stroke' ? entry : { ...entry, before: decodeDocument(entry.before), after: decodeDocument(entry.after) }
+function decodeEntry(entry: z.infer<typeof historyEntrySchema>, photoBytes: PhotoBytes): HistoryEntry {
+  return entry.kind === 'stroke' ? entry : { ...entry, before: decodeDocument(entry.before, photoBytes), after: decodeDocument(entry.after, photoBytes) }
 }
 
-export function encodeSession(state: StudioState, compose?: ComposeState): SessionData {
-  const { history, settings } = state.repair
+/** The repair undo history the session keeps (the newest HISTORY_KEPT steps each way). */
+function keptHistory(state: StudioState) {
+  const { history } = state.repair
+  return { document: history.document, undo: history.undo.slice(-HISTORY_KEPT), redo: history.redo.slice(-HISTORY_KEPT) }
+}
+
+/** Every distinct photo the saved session refers to: they go to the image store before a save. */
+export function sessionPhotos(state: StudioState): Uint8Array[] {
+  const { document, undo, redo } = keptHistory(state)
+  const photos = new Set<Uint8Array>()
+  const add = (d: RepairDocument) => d.photo && photos.add(d.photo.bytes)
+  add(document)
+  for (const entry of [...undo, ...redo]) if (entry.kind === 'replace') (add(entry.before), add(entry.after))
+  return [...photos]
+}
+
+export function sessionData(state: StudioState, compose: ComposeState | undefined, photoRef: PhotoRef): SessionData {
+  const { document, undo, redo } = keptHistory(state)
   return {
     compose: compose && {
       modelId: compose.modelId,
@@ -117,37 +83,155 @@ export function encodeSession(state: StudioState, compose?: ComposeState): Sessi
     modelId: state.modelId,
     providerPreference: state.providerPreference,
     generate: state.generate,
-    gallery: state.gallery,
     canvasImageIds: state.canvasImages.map((i) => i.id),
     repair: {
-      document: encodeDocument(history.document),
-      undo: history.undo.slice(-HISTORY_KEPT).map(encodeEntry),
-      redo: history.redo.slice(-HISTORY_KEPT).map(encodeEntry),
-      settings
+      document: encodeDocument(document, photoRef),
+      undo: undo.map((e) => encodeEntry(e, photoRef)),
+      redo: redo.map((e) => encodeEntry(e, photoRef)),
+      settings: state.repair.settings
     }
   }
 }
 
-/** The state to restore, or an error saying why the saved session cannot be used. */
-export function decodeSession(raw: unknown, base: StudioState): { state: Partial<StudioState>; compose?: Partial<ComposeState> } | { error: string } {
-  const parsed = sessionSchema.safeParse(raw)
-  if (!parsed.success) return { error: `the saved session is not readable (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})` }
-  const data = parsed.data
-  const gallery = data.gallery
-  return {
-    compose: data.compose && { ...data.compose, rows: data.compose.rows.map((row) => ({ ...row, key: nextRowKey() })) },
-    state: {
-      tool: data.tool,
-      modelId: data.modelId,
-      providerPreference: data.providerPreference,
-      generate: data.generate,
-      gallery,
-      canvasImages: gallery.filter((item) => data.canvasImageIds.includes(item.id)),
-      repair: {
-        ...base.repair,
-        settings: { ...data.repair.settings, sampler: data.repair.settings.sampler ?? data.generate.sampler },
-        history: { document: decodeDocument(data.repair.document), undo: data.repair.undo.map(decodeEntry), redo: data.repair.redo.map(decodeEntry) }
-      }
+/** The session as JSON keeps it exactly (NaN and Infinity included). */
+export function encodeSession(state: StudioState, compose: ComposeState | undefined = state.compose, photoRef: PhotoRef = unstored): unknown {
+  return toJsonSafe(sessionData(state, compose, photoRef))
+}
+
+/** The default for a state without photos: a photo must be in the image store before it is saved. */
+function unstored(): string {
+  throw new Error('encodeSession: a photo must be put in the image store first (sessionPhotos)')
+}
+
+/** One result as its history-journal entry. */
+export function encodeHistoryEntry(item: GalleryItem): HistoryEntryRecord {
+  return toJsonSafe(item) as HistoryEntryRecord
+}
+
+/** The image-store names a saved session's repair document and history refer to (to fetch before decoding). */
+export function storedPhotoRefs(raw: unknown): string[] {
+  const refs = new Set<string>()
+  const walk = (value: unknown) => {
+    if (typeof value === 'string') {
+      if (BLOB_REF_PATTERN.test(value)) refs.add(value)
+    } else if (Array.isArray(value)) value.forEach(walk)
+    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk)
+  }
+  walk((raw as { repair?: unknown } | null)?.repair)
+  return [...refs]
+}
+
+export interface DecodedSession {
+  state: Partial<StudioState>
+  compose?: Partial<ComposeState>
+  /** results of a release-0.1.0 session, PNGs inline: to move into the image store */
+  legacyGallery: LegacyGalleryItem[] | null
+  /** ids shown on the canvas (for the migrated results) */
+  canvasImageIds: string[]
+  /** what could not be read and was left out; empty when everything was restored */
+  problems: string[]
+  /** the file was written by a newer release (read as far as this one understands it) */
+  newer: boolean
+}
+
+export interface SavedParts {
+  /** session.json's data */
+  session: unknown
+  /** the history journal's live entries, oldest first */
+  history: readonly unknown[]
+  /** a stored photo's bytes by its name; undefined when the store does not have it */
+  photo(ref: string): Uint8Array | undefined
+}
+
+/** Every part of a saved session that can be read; the parts that cannot are named in problems. */
+export function decodeSession(saved: SavedParts, base: StudioState): DecodedSession {
+  const problems: string[] = []
+  const part = <S extends z.ZodType, T = z.output<S>>(schema: S, value: unknown, label: string, convert?: (parsed: z.output<S>) => T): T | undefined => {
+    const parsed = schema.safeParse(value)
+    if (!parsed.success) {
+      problems.push(`${label} (${firstIssue(parsed.error)})`)
+      return undefined
+    }
+    try {
+      return convert ? convert(parsed.data) : (parsed.data as T)
+    } catch (error) {
+      problems.push(`${label} (${(error as Error).message})`)
+      return undefined
     }
   }
+  const state: Partial<StudioState> = {}
+  const results = (items: readonly unknown[]) => {
+    const kept: GalleryItem[] = []
+    items.forEach((item, i) => {
+      const title = (item as { title?: unknown } | null)?.title
+      const parsed = part(galleryItemSchema, fromJsonSafe(item), `result ${i + 1} of ${items.length}${typeof title === 'string' ? ` "${title}"` : ''}`)
+      if (parsed) kept.push(parsed)
+    })
+    // newest first: the journal is oldest first, and a result added back by an undo returns to its place
+    return kept.reverse().sort((a, b) => b.createdAt - a.createdAt)
+  }
+  const data = fromJsonSafe(saved.session ?? {})
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    state.gallery = results(saved.history)
+    return { state, legacyGallery: null, canvasImageIds: [], problems: ['the session file holds no session (not an object)', ...problems], newer: false }
+  }
+  const record = data as Record<string, unknown>
+  const version = saved.session === null ? SESSION_VERSION : record.version
+  if (typeof version !== 'number') problems.push('the version is missing')
+  const newer = typeof version === 'number' && version > SESSION_VERSION
+  const legacy = version === 1
+
+  const tool = part(toolSchema, record.tool ?? base.tool, 'the open tool')
+  if (tool) state.tool = tool
+  if (record.modelId === null || typeof record.modelId === 'string') state.modelId = record.modelId
+  else if (record.modelId !== undefined) problems.push('the model')
+  const provider = part(providerPreferenceSchema.default(PROVIDER.default), record.providerPreference, 'the execution provider')
+  if (provider) state.providerPreference = provider
+  if (record.generate !== undefined) {
+    const generate = part(generateSchema, record.generate, "Generate's settings")
+    if (generate) state.generate = generate
+  }
+
+  let legacyGallery: LegacyGalleryItem[] | null = null
+  if (legacy) {
+    legacyGallery = []
+    const items: unknown[] = Array.isArray(record.gallery) ? record.gallery : (problems.push('the results (not a list)'), [])
+    items.forEach((item, i) => {
+      const title = (item as { title?: unknown } | null)?.title
+      const parsed = part(legacyGalleryItemSchema, item, `result ${i + 1} of ${items.length}${typeof title === 'string' ? ` "${title}"` : ''}`)
+      if (parsed) legacyGallery!.push(parsed)
+    })
+  } else state.gallery = results(saved.history)
+  const canvasImageIds = Array.isArray(record.canvasImageIds) ? record.canvasImageIds.filter((id): id is string => typeof id === 'string') : []
+  if (state.gallery) state.canvasImages = state.gallery.filter((item) => canvasImageIds.includes(item.id))
+
+  const photoBytes: PhotoBytes = legacy
+    ? base64ToBytes
+    : (ref) => {
+        const bytes = saved.photo(ref)
+        if (!bytes) throw new Error(`its photo ${ref.slice(0, 12)}… is missing from the image store`)
+        return bytes
+      }
+  if (record.repair !== undefined) {
+    const repair = (typeof record.repair === 'object' && record.repair !== null ? record.repair : {}) as Record<string, unknown>
+    const document = part(documentSchema, repair.document, "Repair's photo and strokes", (d) => decodeDocument(d, photoBytes))
+    const settings = part(repairSettingsSchema, repair.settings, "Repair's settings")
+    // history entries replay against the document: keep both lists whole or drop them together
+    const entries = historyEntrySchema.array()
+    const undo = document ? part(entries, repair.undo, "Repair's undo history", (list) => list.map((e) => decodeEntry(e, photoBytes))) : undefined
+    const redo = undo ? part(entries, repair.redo, "Repair's redo history", (list) => list.map((e) => decodeEntry(e, photoBytes))) : undefined
+    if (document || settings) {
+      const history = document ? { document, undo: undo && redo ? undo : [], redo: undo && redo ? redo : [] } : base.repair.history
+      // a session from before Repair had its own sampler repaired with Generate's
+      const sampler = settings?.sampler ?? state.generate?.sampler ?? base.repair.settings.sampler
+      state.repair = { ...base.repair, settings: settings ? { ...settings, sampler } : base.repair.settings, history }
+    }
+  }
+
+  let compose: Partial<ComposeState> | undefined
+  if (record.compose !== undefined) {
+    const parsed = part(composeSchema, record.compose, "Compose's classes and settings")
+    if (parsed) compose = { ...parsed, rows: parsed.rows.map((row) => ({ ...row, key: nextRowKey() })) }
+  }
+  return { state, compose, legacyGallery, canvasImageIds, problems, newer }
 }

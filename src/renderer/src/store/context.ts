@@ -3,11 +3,13 @@ import { useStore } from 'zustand'
 import type { StudioState, StudioStore } from './studio-store'
 import type { EngineClient } from '../host/engine-client'
 import type { Host } from '../host/connection'
+import type { StoredImages } from '../history/stored-images'
 
 export interface StudioServices {
   store: StudioStore
   client: EngineClient
   host: Host
+  images: StoredImages
 }
 
 export const StudioContext = createContext<StudioServices | null>(null)

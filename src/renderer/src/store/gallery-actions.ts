@@ -2,7 +2,9 @@ import { parseResultParams } from '../../../shared/result-params'
 import { bytesToBase64 } from '../../../shared/base64'
 import { readPngText } from '../../../shared/png-text'
 import { decodePngBase64 } from '../canvas/decode-image'
-import type { GalleryItem, StudioStore } from './studio-store'
+import { currentModel, type GalleryItem, type StudioStore } from './studio-store'
+import { describeConditions } from '../../../shared/condition-format'
+import type { EngineClient } from '../host/engine-client'
 import { loadComposition } from '../compose/compose-actions'
 
 /** Puts an image's parameters back into the panel that made it, ready to run again. */
@@ -37,7 +39,7 @@ export function reloadParams(store: StudioStore, item: GalleryItem): void {
 }
 
 /** Opens a PNG exported by EqM Studio: it joins the gallery and its parameters return to the panel. */
-export async function openParamsPng(store: StudioStore, file: File): Promise<void> {
+export async function openParamsPng(store: StudioStore, client: EngineClient, file: File): Promise<void> {
   try {
     const bytes = new Uint8Array(await file.arrayBuffer())
     let text: string | null
@@ -57,14 +59,14 @@ export async function openParamsPng(store: StudioStore, file: File): Promise<voi
     const rgba = await decodePngBase64(png)
     const parsed = parseResultParams(params)
     if (!parsed.ok) throw new Error(`${file.name}: its EqM Studio parameters are incomplete (${parsed.error})`)
-    const names = parsed.params.conditions.map((c) => c.className ?? String(c.classIndex))
+    const { refs } = await client.call('store.put', { blobs: [{ data: png, type: 'png' }] })
     const item: GalleryItem = {
       id: `opened-${Date.now().toString(36)}`,
       kind: parsed.params.kind,
-      png,
+      image: refs[0],
       width: rgba.width,
       height: rgba.height,
-      title: parsed.params.kind === 'repair' ? 'repair' : names.join(' + ') || 'unconditional',
+      title: parsed.params.kind === 'repair' ? 'repair' : describeConditions(parsed.params.conditions, currentModel(store.getState())?.classes ?? []),
       params: parsed.params,
       steps: 0,
       gradNorm: Number.NaN,

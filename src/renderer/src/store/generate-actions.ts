@@ -1,7 +1,7 @@
 import type { EngineClient } from '../host/engine-client'
 import type { ModelProblem } from '../../../shared/engine-protocol'
 import { currentModel, type StudioStore } from './studio-store'
-import { acceptResults, randomSeed, runSamplerJob, toGalleryItems } from './job-actions'
+import { acceptResults, randomSeed, runSamplerJob, storeResults } from './job-actions'
 
 /** Ask for models and engine info, and adopt a newly chosen model's sampler and repair defaults. */
 export async function loadModels(store: StudioStore, client: EngineClient): Promise<void> {
@@ -62,5 +62,5 @@ export async function startGenerate(store: StudioStore, client: EngineClient): P
     settings.count,
     settings.sampler.maxSteps
   )
-  if (result) acceptResults(store, toGalleryItems(result, model.classes))
+  if (result) acceptResults(store, await storeResults(client, result, model.classes))
 }

@@ -3,6 +3,7 @@ import { EngineCallError } from '../host/engine-client'
 import type { JobResult } from '../../../shared/jobs'
 import type { ParamsOf } from '../../../shared/engine-protocol'
 import type { GalleryItem, StudioStore } from './studio-store'
+import { describeConditions } from '../../../shared/condition-format'
 
 let jobCounter = 0
 export function newJobId(): string {
@@ -65,30 +66,47 @@ export async function runSamplerJob(
   }
 }
 
+/** Stop-and-keep (as AUTOMATIC1111's Interrupt): the running descent ends now and its samples become results, marked. */
+export function stopJob(store: StudioStore, client: EngineClient): void {
+  const job = store.getState().job
+  if (job) void client.call('stop', { jobId: job.jobId })
+}
+
 export function cancelJob(store: StudioStore, client: EngineClient): void {
   const job = store.getState().job
   if (job) void client.call('cancel', { jobId: job.jobId })
 }
 
-export function toGalleryItems(result: JobResult, classes: string[]): GalleryItem[] {
-  const conditions = (result.params.conditions as { classIndex: number; weight: number }[] | undefined) ?? []
-  const names = conditions.map((c) => (conditions.length > 1 ? `${classes[c.classIndex]} ×${c.weight}` : classes[c.classIndex]))
-  const title = result.kind === 'repair' ? `repair${names.length ? ` (${names.join(' + ')})` : ''}` : names.length === 0 ? 'unconditional' : names.join(' + ')
+/**
+ * A job's images as history entries: each PNG goes to the user-data image store first (once
+ * per content), and the entry refers to it by name, so the session never carries pixels.
+ */
+export async function storeResults(client: EngineClient, result: JobResult, classes: string[]): Promise<GalleryItem[]> {
+  const { refs } = await client.call('store.put', { blobs: result.images.map((image) => ({ data: image.png, type: 'png' as const })) })
+  const conditions = result.params.conditions
+  const title = result.kind === 'repair' ? `repair${conditions.length ? ` (${describeConditions(conditions, classes)})` : ''}` : describeConditions(conditions, classes)
   return result.images.map((image, i) => ({
     id: `${result.jobId}-${i}`,
     kind: result.kind,
-    png: image.png,
+    image: refs[i],
     width: image.width,
     height: image.height,
     title,
     params: { ...result.params, seed: image.seed, count: 1 },
     steps: image.steps,
     gradNorm: image.gradNorm,
+    ...(image.stopped === 'stopped-early' ? { stoppedEarly: true } : {}),
     createdAt: Date.now()
   }))
 }
 
 /** Accepted results go to the canvas and the gallery: user changes, kept and autosaved. */
 export function acceptResults(store: StudioStore, items: GalleryItem[]): void {
-  store.setState((s) => ({ canvasImages: items, canvasPreview: null, gallery: [...items, ...s.gallery].slice(0, 500) }))
+  const stopped = items.filter((item) => item.stoppedEarly).length
+  store.setState((s) => ({
+    canvasImages: items,
+    canvasPreview: null,
+    gallery: [...items, ...s.gallery],
+    ...(stopped > 0 ? { notice: { kind: 'info' as const, text: `Stopped early: ${stopped} image${stopped === 1 ? '' : 's'} kept as ${stopped === 1 ? 'it was' : 'they were'} (marked ⏹ in the history).` } } : {})
+  }))
 }

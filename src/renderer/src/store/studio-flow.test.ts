@@ -4,7 +4,7 @@ import { EngineClient } from '../host/engine-client'
 import { createStudioStore } from './studio-store'
 import { loadModels, startGenerate } from './generate-actions'
 import { cancelJob } from './job-actions'
-import { createComposeStore, syncComposeModel } from '../compose/compose-store'
+import { composeSlice, syncComposeModel } from '../compose/compose-store'
 
 // The renderer's store and engine client against the real engine, in one process: the
 // connection is a direct hand-over of the same wire messages a MessagePort carries.
@@ -58,7 +58,7 @@ describe('studio store with the real engine', () => {
   it('a composition starts from the model\'s composition weight and guidance', () => {
     const base = engine.listModels()[0]
     const model = { ...base, studio: { ...base.studio, compose: { weight: 0.5, cfg: 2.25 } } }
-    const compose = createComposeStore()
+    const compose = composeSlice(createStudioStore())
     syncComposeModel(compose, model)
     const state = compose.getState()
     expect(state.rows.map((r) => r.weight)).toEqual([0.5, 0.5])

@@ -5,6 +5,8 @@ import type { SamplerSettings } from '../../../shared/manifest'
 import type { PreviewImage } from '../../../shared/frames'
 import { EMPTY_HISTORY, type RepairHistory } from '../repair/repair-history'
 import { JOB, REPAIR, defaultSampler } from '../../../shared/settings'
+import { initialCompose, type ComposeState } from '../compose/compose-store'
+import { INITIAL_OOD, type OodState } from '../ood/ood-store'
 
 export interface GenerateSettings {
   classIndex: number
@@ -39,7 +41,8 @@ export type Descent = Pick<LiveJob, 'tool' | 'stopGradNorm' | 'gradHistory'>
 export interface GalleryItem {
   id: string
   kind: 'generate' | 'repair'
-  png: string
+  /** the PNG's name in the user-data image store (content hash) */
+  image: string
   width: number
   height: number
   title: string
@@ -47,6 +50,8 @@ export interface GalleryItem {
   steps: number
   gradNorm: number
   createdAt: number
+  /** the user stopped the descent and kept this state (stop-and-keep) */
+  stoppedEarly?: boolean
 }
 
 export interface RepairState {
@@ -89,6 +94,16 @@ export interface StudioState {
   canvasPreview: GalleryItem[] | null
   gallery: GalleryItem[]
   notice: { kind: 'error' | 'info'; text: string } | null
+  /** why this view saves nothing (another tab or process has the session); null when it saves */
+  readOnly: string | null
+  /** the last removal from the history, which Undo brings back */
+  historyUndo: { label: string; items: GalleryItem[] } | null
+  /** bumped by the F shortcut: the canvas in view fits its content */
+  fitRequest: number
+  /** Compose's rows, settings, comparison and live state */
+  compose: ComposeState
+  /** the OOD check's imported images and their scores */
+  ood: OodState
 }
 
 /** before any model is loaded: the settings module's defaults (a model's own replace them) */
@@ -109,7 +124,12 @@ export function createStudioStore() {
     canvasImages: [],
     canvasPreview: null,
     gallery: [],
-    notice: null
+    notice: null,
+    readOnly: null,
+    fitRequest: 0,
+    historyUndo: null,
+    compose: initialCompose(),
+    ood: INITIAL_OOD
   }))
 }
 
