@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node'
 import { modelManifestSchema } from '../src/shared/manifest'
 import { vaeManifestSchema } from '../src/shared/vae-manifest'
 import { scanModels, describeModel } from '../src/engine/model-registry'
-import { findPython } from '../src/cli/python'
+import { findPython } from '../src/engine/model-import'
 import { ROOT } from './support/paths'
 
 const FIXTURES = join(ROOT, 'test', 'fixtures')

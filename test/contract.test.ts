@@ -23,6 +23,7 @@ describe('typed contracts', () => {
       'image.classify': true,
       cancel: true,
       stop: true,
+      'models.import': true,
       'session.save': true,
       'session.load': true,
       'session.keepAside': true,

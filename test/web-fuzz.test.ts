@@ -56,7 +56,8 @@ const templates: Record<string, unknown> = {
   'session.keepAside': { reason: 'partial' },
   'history.append': { ops: [{ op: 'add', entry: { id: 'a', image: `${'ab'.repeat(32)}.png`, title: 'x' } }, { op: 'remove', ids: ['a'] }] },
   'store.put': { blobs: [{ data: 'iVBORw0KGgoAAAANSUhEUg==', type: 'png' }] },
-  'store.get': { ref: `${'ab'.repeat(32)}.png` }
+  'store.get': { ref: `${'ab'.repeat(32)}.png` },
+  'models.import': { kind: 'vae', source: '/nonexistent/eqm-fuzz-source' }
 }
 const methods = Object.keys(engineParamSchemas)
 

@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { describeZodError, modelManifestSchema } from '../shared/manifest'
-import { vaeManifestSchema } from '../shared/vae-manifest'
+import type { ImportRequest } from '../shared/engine-protocol'
 import { userModelsRoot } from '../engine/user-data'
+import { EngineError } from '../engine/errors'
+import { runImport } from '../engine/model-import'
 import { UsageError, integer } from './args'
-import { findPython, importerPath } from './python'
 
 export const IMPORT_HELP = `  eqm import CHECKPOINT [--out DIR | --models ROOT] [--vae VAE_ID] [--id ID] [--title TEXT]
              [--heads N] [--ebm none|l2|dot|mean]
@@ -18,14 +17,6 @@ export const IMPORT_HELP = `  eqm import CHECKPOINT [--out DIR | --models ROOT] 
 
 const ID = /^[a-z0-9][a-z0-9-]*$/
 const EBM = ['none', 'l2', 'dot', 'mean']
-
-interface ImportResult {
-  id: string
-  folder: string
-  files: string[]
-  seconds: number
-  unavailable?: string | null
-}
 
 export async function runImportCommand(command: 'import' | 'import-vae', argv: string[]): Promise<number> {
   const isModel = command === 'import'
@@ -56,48 +47,26 @@ export async function runImportCommand(command: 'import' | 'import-vae', argv: s
   const target = values.out ? resolve(values.out) : values.id ? join(root, isModel ? '' : 'vae', values.id) : undefined
   if (target && existsSync(target)) throw new UsageError(`${target} already exists; eqm ${command} never overwrites a folder`)
 
-  const args = ['-m', 'eqm_import', command, source, ...(values.out ? ['--out', resolve(values.out)] : ['--models', root])]
-  if (values.id) args.push('--id', values.id)
-  if (isModel) {
-    if (values.vae) args.push('--vae', values.vae)
-    if (values.title) args.push('--title', values.title)
-    if (heads !== undefined) args.push('--heads', String(heads))
-    if (values.ebm) args.push('--ebm', values.ebm)
+  const request: ImportRequest = {
+    kind: isModel ? 'model' : 'vae',
+    source,
+    out: values.out ? resolve(values.out) : undefined,
+    id: values.id,
+    vae: values.vae,
+    title: values.title,
+    heads,
+    ebm: values.ebm as ImportRequest['ebm']
   }
-  const python = findPython()
-  const training = importerPath()
-  const run = spawnSync(python, args, {
-    cwd: training,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, PYTHONPATH: [training, process.env.PYTHONPATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':'), PYTHONWARNINGS: 'ignore' }
-  })
-  if (run.status !== 0) {
-    const lines = (run.stderr ?? '').trim().split('\n')
-    const refusal = lines.filter((l) => l.startsWith('error: ')).pop()
-    throw new UsageError(refusal ? refusal.slice('error: '.length) : `the importer failed (${run.error?.message ?? `exit ${run.status}`}): ${lines.slice(-5).join(' | ')}`)
+  let result
+  try {
+    result = await runImport(request, root)
+  } catch (error) {
+    // the importer's refusals are about what the user gave it: usage errors (exit 2)
+    if (error instanceof EngineError) throw new UsageError(error.message)
+    throw error
   }
-  const result = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ImportResult
-  checkWritten(isModel, result.folder)
-  const summary: Record<string, unknown> = { id: result.id, folder: result.folder, files: result.files, seconds: result.seconds }
-  if (isModel) {
-    const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(result.folder, 'manifest.json'), 'utf8')))
-    if (result.unavailable) summary.unavailable = result.unavailable
-    const vaeId = manifest.latent?.vae
-    if (vaeId && !existsSync(join(values.out ? join(result.folder, '..') : root, 'vae', vaeId, 'vae.json'))) {
-      summary.needsVae = `${vaeId}: import it with eqm import-vae <folder of ${vaeId}> --id ${vaeId}${values.models ? ` --models ${root}` : ''}`
-    }
-  }
+  const summary: Record<string, unknown> = { ...result }
+  if (result.needsVae) summary.needsVae = `${result.needsVae}: import it with eqm import-vae <folder of ${result.needsVae}> --id ${result.needsVae}${values.models ? ` --models ${root}` : ''}`
   console.log(JSON.stringify(summary))
   return 0
-}
-
-/** What Python wrote must parse as the engine reads it; a folder that does not is removed, not left half-valid. */
-function checkWritten(isModel: boolean, folder: string): void {
-  const file = join(folder, isModel ? 'manifest.json' : 'vae.json')
-  const parsed = (isModel ? modelManifestSchema : vaeManifestSchema).safeParse(JSON.parse(readFileSync(file, 'utf8')))
-  if (!parsed.success) {
-    rmSync(folder, { recursive: true, force: true })
-    throw new UsageError(`the importer wrote an invalid ${file} (removed): ${describeZodError(parsed.error)}`)
-  }
 }

@@ -26,6 +26,7 @@ import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './j
 import { OnnxEnergyModel } from './onnx-energy'
 import { OnnxClassifier } from './onnx-classifier'
 import { LoadCache } from './load-cache'
+import { runImport } from './model-import'
 import { RowPacker } from './row-packer'
 
 export interface EngineOptions {
@@ -51,6 +52,8 @@ export interface EngineOptions {
   energyAnchor?: 'inline' | 'concurrent'
   /** the app's own models and their build-time hashes; default: this build's (packaged app only) */
   shippedModels?: ShippedModels | null
+  /** the user-data models folder "Add model…" imports into (models.import); without it importing is refused */
+  importRoot?: string
 }
 
 /** EngineOptions.energyAnchor's default, chosen by npm run bench (previews.byAnchor) */
@@ -174,6 +177,12 @@ export class Engine {
         return runClassify(await this.classifier(entry), entry.manifest, params)
       }),
     cancel: async ({ jobId }, client) => ({ cancelled: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.cancel(this.owners.key(client, jobId)) }),
+    'models.import': async (request) => {
+      if (!this.options.importRoot) throw new EngineError('bad-request', 'this engine was started without a user-data models folder to import into')
+      const result = await runImport(request, this.options.importRoot)
+      this.rescan()
+      return result
+    },
     // stop-and-keep, scoped to the client's own jobs like cancel
     stop: async ({ jobId }, client) => ({ stopped: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.stop(this.owners.key(client, jobId)) }),
     'session.save': async ({ data }, client) => this.requireUserData().save(client, data),

@@ -29,7 +29,11 @@ function modelsRoot(): string {
 const supervisor = new EngineSupervisor<MessagePortMain>({
   fork: () =>
     utilityProcess.fork(join(__dirname, 'engine-host.js'), [
-      hostConfigArg({ modelRoots: [modelsRoot(), join(app.getPath('userData'), 'models')], sessionFile: join(app.getPath('userData'), 'session.json') })
+      hostConfigArg({
+        modelRoots: [modelsRoot(), join(app.getPath('userData'), 'models')],
+        sessionFile: join(app.getPath('userData'), 'session.json'),
+        importRoot: join(app.getPath('userData'), 'models')
+      })
     ], { serviceName: 'EqM engine', stdio: 'inherit' }) as unknown as EngineProcess,
   createChannel: () => {
     const { port1, port2 } = new MessageChannelMain()

@@ -49,6 +49,32 @@ export interface EngineInfo {
   providers: ProviderStatus[]
 }
 
+/** "Add model…": a reference checkpoint (or a diffusers VAE folder) on the engine's machine, imported into the user-data models folder. */
+export interface ImportRequest {
+  kind: 'model' | 'vae'
+  /** a checkpoint file (model) or an AutoencoderKL folder (vae), as a path on the engine's machine */
+  source: string
+  /** a folder to write exactly (CLI --out); else <models root>/<id> or <models root>/vae/<id> */
+  out?: string
+  id?: string
+  /** model only: the VAE it decodes with, its title, attention heads and energy head when the checkpoint cannot say */
+  vae?: string
+  title?: string
+  heads?: number
+  ebm?: 'none' | 'l2' | 'dot' | 'mean'
+}
+
+export interface ImportResult {
+  id: string
+  folder: string
+  files: string[]
+  seconds: number
+  /** why the imported model cannot generate (e.g. an energy-only head) */
+  unavailable?: string
+  /** the VAE id the model needs and that is not imported yet */
+  needsVae?: string
+}
+
 export interface SessionSnapshot {
   savedAt: string
   data: unknown
@@ -90,6 +116,8 @@ export interface EngineMethods {
   cancel: { params: { jobId: string }; result: { cancelled: boolean } }
   /** stop-and-keep: a running job ends after its current step and returns its samples as they are (marked 'stopped-early') */
   stop: { params: { jobId: string }; result: { stopped: boolean } }
+  /** imports into the user-data models folder, then rescans (the studio's "Add model…") */
+  'models.import': { params: Omit<ImportRequest, 'out'>; result: ImportResult }
   'session.save': { params: { data: unknown }; result: { savedAt: string } }
   /** restores: the first view to load is the one that saves; the image store drops what nothing refers to */
   'session.load': { params: Record<string, never>; result: SessionLoad }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { modelIdSchema } from './manifest'
 import { PROVIDER, type ProviderChoiceName } from './settings'
 import { classifyParamsSchema, generateParamsSchema, jobIdSchema, oodParamsSchema, repairParamsSchema } from './jobs'
 import { BLOB_REF_PATTERN, type EngineMethod, type ParamsOf } from './engine-protocol'
@@ -21,6 +22,17 @@ export const engineParamSchemas = {
   'ood.score': oodParamsSchema.strict(),
   'image.classify': classifyParamsSchema.strict(),
   cancel: z.object({ jobId: jobIdSchema }).strict(),
+  'models.import': z
+    .object({
+      kind: z.enum(['model', 'vae']),
+      source: z.string().min(1).max(4096),
+      id: modelIdSchema.optional(),
+      vae: modelIdSchema.optional(),
+      title: z.string().min(1).max(200).optional(),
+      heads: z.number().int().min(1).max(1024).optional(),
+      ebm: z.enum(['none', 'l2', 'dot', 'mean']).optional()
+    })
+    .strict(),
   stop: z.object({ jobId: jobIdSchema }).strict(),
   'session.save': z.object({ data: z.unknown() }).strict(),
   'session.load': empty,

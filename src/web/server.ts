@@ -48,7 +48,11 @@ export async function startWebServer(options: WebServerOptions) {
   }
   const supervisor = new EngineSupervisor<null>({
     fork: () => {
-      engine = forkNodeEngine(options.engineHost, { modelRoots: options.modelRoots, sessionFile: join(options.userData, 'session.json') }, options.engineExecArgv)
+      engine = forkNodeEngine(
+        options.engineHost,
+        { modelRoots: options.modelRoots, sessionFile: join(options.userData, 'session.json'), importRoot: userModelsRoot(options.userData) },
+        options.engineExecArgv
+      )
       const current = engine
       current.on('message', (message) => {
         if (!isEngineToHost(message) || message.type !== 'message' || current !== engine) return

@@ -7,6 +7,8 @@ import { userModelsRoot } from '../user-data'
 /** Passed from the parent as one JSON argument, so hosts read no ambient state but env overrides. */
 export interface HostConfig {
   modelRoots: string[]
+  /** the user-data models folder the studio's "Add model…" imports into */
+  importRoot?: string
   sessionFile?: string
   provider?: ProviderName | 'auto'
 }
@@ -21,7 +23,7 @@ export function readHostConfig(argv: readonly string[]): EngineOptions {
   const arg = argv.find((a) => a.startsWith(HOST_CONFIG_FLAG))
   const config: HostConfig = arg ? JSON.parse(arg.slice(HOST_CONFIG_FLAG.length)) : { modelRoots: [defaultModelsRoot(), userModelsRoot()] }
   const provider = (process.env.EQM_PROVIDER as ProviderName | 'auto' | undefined) ?? config.provider
-  return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider }
+  return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider, importRoot: config.importRoot }
 }
 
 /**
