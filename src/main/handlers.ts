@@ -7,6 +7,7 @@ import type { EngineSupervisor } from '../engine/hosts/engine-supervisor'
 export interface HandlerDeps {
   supervisor: Pick<EngineSupervisor<unknown>, 'connectWindow' | 'restart' | 'current'>
   saveImage(suggestedName: string, bytes: Uint8Array): Promise<{ saved: boolean; path?: string }>
+  chooseImportSource(kind: 'model' | 'vae'): Promise<{ path: string | null }>
   appInfo(): AppInfo
 }
 
@@ -27,6 +28,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerMap {
       const bytes = base64ToBytes(pngBase64)
       if (!isPng(bytes)) throw new Error('file:saveImage: the data is not a PNG image')
       return deps.saveImage(suggestedName, bytes)
-    }
+    },
+    'file:chooseImportSource': ({ kind }) => deps.chooseImportSource(kind)
   }
 }

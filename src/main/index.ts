@@ -54,6 +54,14 @@ app.whenReady().then(() => {
     ipcMain,
     buildHandlers({
       supervisor,
+      chooseImportSource: async (kind) => {
+        if (!mainWindow) return { path: null }
+        const choice =
+          kind === 'model'
+            ? await dialog.showOpenDialog(mainWindow, { title: 'Add an EqM checkpoint', properties: ['openFile'], filters: [{ name: 'PyTorch checkpoint', extensions: ['pt', 'pth', 'ckpt', 'bin'] }] })
+            : await dialog.showOpenDialog(mainWindow, { title: 'Add a VAE (diffusers AutoencoderKL folder)', properties: ['openDirectory'] })
+        return { path: choice.canceled ? null : (choice.filePaths[0] ?? null) }
+      },
       saveImage: async (suggestedName, bytes) => {
         if (!mainWindow) return { saved: false }
         const choice = await dialog.showSaveDialog(mainWindow, { defaultPath: suggestedName, filters: [{ name: 'PNG image', extensions: ['png'] }] })

@@ -17,17 +17,18 @@ const trusted: InvokeEvent = { sender: { id: 1 }, senderFrame: { url: APP_URL } 
 function setup() {
   const supervisor = { connectWindow: vi.fn(), restart: vi.fn(), current: { state: 'ready' as const, restarts: 0 } }
   const saveImage = vi.fn(async () => ({ saved: true, path: '/tmp/x.png' }))
-  const handlers = buildHandlers({ supervisor, saveImage, appInfo: () => ({ version: '1', mode: 'desktop', platform: 'linux', userData: '/u' }) })
+  const chooseImportSource = vi.fn(async (kind: 'model' | 'vae') => ({ path: kind === 'model' ? '/ckpt/EqM-XL-2.pt' : null }))
+  const handlers = buildHandlers({ supervisor, saveImage, chooseImportSource, appInfo: () => ({ version: '1', mode: 'desktop', platform: 'linux', userData: '/u' }) })
   const { ipc, invoke, listeners } = fakeIpcMain()
   registerHandlers(ipc, handlers, { webContentsIds: new Set([1]), url: (u) => u === APP_URL })
-  return { invoke, listeners, supervisor, saveImage }
+  return { invoke, listeners, supervisor, saveImage, chooseImportSource }
 }
 
 const png = bytesToBase64(PNG.sync.write(new PNG({ width: 2, height: 2 })))
 
 describe('IPC handlers behind the sender guard', () => {
   it('registers a handler for every contract channel', () => {
-    expect([...setup().listeners.keys()].sort()).toEqual(['app:info', 'engine:connect', 'engine:restart', 'engine:status', 'file:saveImage'])
+    expect([...setup().listeners.keys()].sort()).toEqual(['app:info', 'engine:connect', 'engine:restart', 'engine:status', 'file:chooseImportSource', 'file:saveImage'])
   })
 
   it('serves the trusted window', async () => {
@@ -54,5 +55,12 @@ describe('IPC handlers behind the sender guard', () => {
     await expect(invoke('file:saveImage', trusted, { suggestedName: 'a.png', pngBase64: bytesToBase64(new Uint8Array([1, 2, 3])) })).rejects.toThrow(/not a PNG/)
     expect(saveImage).not.toHaveBeenCalled()
     await expect(invoke('file:saveImage', trusted, { suggestedName: 'a.png', pngBase64: png })).resolves.toEqual({ saved: true, path: '/tmp/x.png' })
+  })
+
+  it("asks main's native dialog for what Add model imports, and validates the kind", async () => {
+    const { invoke, chooseImportSource } = setup()
+    await expect(invoke('file:chooseImportSource', trusted, { kind: 'model' })).resolves.toEqual({ path: '/ckpt/EqM-XL-2.pt' })
+    await expect(invoke('file:chooseImportSource', trusted, { kind: 'script' })).rejects.toThrow(/kind/)
+    expect(chooseImportSource).toHaveBeenCalledOnce()
   })
 })

@@ -25,7 +25,8 @@ export const ipcInvokeSchemas = {
       suggestedName: z.string().min(1).max(200).regex(/^[^/\\]+\.png$/, 'a file name ending in .png, no folders'),
       pngBase64: z.string().min(1).max(64 * 1024 * 1024)
     })
-    .strict()
+    .strict(),
+  'file:chooseImportSource': z.object({ kind: z.enum(['model', 'vae']) }).strict()
 } as const
 
 export interface IpcInvokeContract {
@@ -34,6 +35,8 @@ export interface IpcInvokeContract {
   'engine:restart': { params: Record<string, never>; result: EngineStatus }
   'engine:status': { params: Record<string, never>; result: EngineStatus }
   'file:saveImage': { params: { suggestedName: string; pngBase64: string }; result: { saved: boolean; path?: string } }
+  /** "Add model…": a native dialog for a checkpoint file (model) or a diffusers VAE folder (vae); null when cancelled */
+  'file:chooseImportSource': { params: { kind: 'model' | 'vae' }; result: { path: string | null } }
 }
 export type IpcChannel = keyof IpcInvokeContract
 

@@ -11,6 +11,7 @@ import { EngineBanner } from './components/EngineBanner'
 import { ReadOnlyBanner } from './components/ReadOnlyBanner'
 import { ProviderSelect } from './components/ProviderSelect'
 import { TOOLS } from './tools'
+import { AddModel } from './models/AddModel'
 
 export function App() {
   const services = useServices()
@@ -45,6 +46,7 @@ export function App() {
       <header>
         <strong>EqM Studio</strong>
         <span className="muted">{model ? model.title : 'no model'}</span>
+        <AddModel />
         <span className="spacer" />
         <ProviderSelect />
         <span className="muted" data-testid="engine-state" data-pid={status?.pid ?? ''}>

@@ -17,4 +17,6 @@ export interface Host {
   restartEngine(): void
   /** desktop: a native save dialog; web: a download */
   saveImage(name: string, pngBase64: string): Promise<{ saved: boolean; path?: string }>
+  /** desktop: a native dialog for what "Add model…" imports; web: null (the page asks for a path on the server's machine) */
+  chooseImportSource(kind: 'model' | 'vae'): Promise<string | null>
 }

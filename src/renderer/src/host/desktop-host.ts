@@ -32,6 +32,7 @@ export function createDesktopHost(api: EqmDesktopApi): Host {
       void api.invoke('engine:status', {}).then(listener)
     },
     restartEngine: () => void api.invoke('engine:restart', {}),
-    saveImage: (name, pngBase64) => api.invoke('file:saveImage', { suggestedName: name, pngBase64 })
+    saveImage: (name, pngBase64) => api.invoke('file:saveImage', { suggestedName: name, pngBase64 }),
+    chooseImportSource: async (kind) => (await api.invoke('file:chooseImportSource', { kind })).path
   }
 }
