@@ -11,6 +11,12 @@ function compactNumber(v: number | null): string {
   if (v == null) return ''
   return Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(Math.abs(v) >= 10000 ? 0 : 1)}k` : String(Number(v.toPrecision(3)))
 }
+/** The legend's tooltip: how to read the plot, and what to change when it looks wrong. */
+const PLOT_LEGEND =
+  'Each coloured line is one sample: how steep the energy landscape is under it (RMS of the guided gradient, log scale) at each step. ' +
+  'Lines fall as samples descend toward an energy minimum; a sample stops when its line crosses the dashed stop threshold. ' +
+  'Lines that level off above the threshold until max steps: raise the step size or max steps, or the threshold. ' +
+  'Lines that jump up and down: lower the step size or the look-ahead μ. The white line (EqM-E models) is the mean energy, which should fall.'
 const COLORS = ['#5b9dff', '#ff8a65', '#81c784', '#ffd54f', '#ba68c8', '#4dd0e1', '#f06292', '#aed581']
 
 /**
@@ -77,7 +83,9 @@ export function DescentPlot() {
   if (seriesCount === 0) return null
   return (
     <div className="descent-plot" data-testid="descent-plot" data-points={history.length}>
-      <span className="muted small">gradient RMS per sample (log) · dashed: stop threshold{hasEnergy ? ' · white, right axis: mean energy E' : ''}</span>
+      <span className="muted small" title={PLOT_LEGEND} data-testid="descent-plot-legend">
+        gradient RMS per sample (log) · dashed: stop threshold{hasEnergy ? ' · white, right axis: mean energy E' : ''}
+      </span>
       <div ref={container} />
     </div>
   )
