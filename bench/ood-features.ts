@@ -27,10 +27,11 @@ async function main(): Promise<void> {
   const engine = new Engine({ modelRoots: [values.models!], maxBatchRows: 64 })
   const entry = engine.model(values.model)
   const { field, energy } = await engine.jobModels(entry)
-  const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number) }
+  // the conditional features over every class the model knows (score mahalanobis-cond)
+  const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number), classes: entry.manifest.classes.length }
   const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }
   const size = field.sampleSize
-  const out: Record<string, unknown> = { model: entry.manifest.id, noiseLevels: spec.noiseLevels, seeds: spec.seeds, sets: {} }
+  const out: Record<string, unknown> = { model: entry.manifest.id, noiseLevels: spec.noiseLevels, seeds: spec.seeds, classes: spec.classes, sets: {} }
   for (const set of index.sets) {
     const started = performance.now()
     const bytes = readFileSync(join(values.sets!, set.file))

@@ -20,36 +20,12 @@ import json
 import numpy as np
 
 import engine_batch
+import ood_families
+import ood_protocol
+from ood_protocol import auroc, fpr_at_tpr  # noqa: F401 (the metrics, used here and by the tests)
 
 QUANTILES = [0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0]
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-
-
-def auroc(negatives, positives):
-    """P(score of a positive > score of a negative), ties counting half (Mann-Whitney U)."""
-    neg = np.asarray(negatives, np.float64)
-    pos = np.asarray(positives, np.float64)
-    if len(neg) == 0 or len(pos) == 0:
-        raise ValueError("auroc needs both negatives and positives")
-    scores = np.concatenate([neg, pos])
-    order = scores.argsort(kind="mergesort")
-    ranks = np.empty(len(scores), np.float64)
-    sorted_scores = scores[order]
-    i = 0
-    while i < len(scores):
-        j = i
-        while j + 1 < len(scores) and sorted_scores[j + 1] == sorted_scores[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2.0 + 1.0
-        i = j + 1
-    rank_sum = ranks[len(neg):].sum()
-    return float((rank_sum - len(pos) * (len(pos) + 1) / 2.0) / (len(pos) * len(neg)))
-
-
-def fpr_at_tpr(negatives, positives, tpr=0.95):
-    """Share of positives at or under the threshold that lets `tpr` of the negatives pass."""
-    threshold = np.quantile(np.asarray(negatives, np.float64), tpr)
-    return float(np.mean(np.asarray(positives, np.float64) <= threshold))
 
 
 def gaussian_fit(vectors, ridge=1e-6):
@@ -67,6 +43,25 @@ def with_dot(s):
     return np.hstack([log_rms(s), np.asarray(s["dot"])[:, None]])
 
 
+def with_cond(s):
+    """(log rms, dot, log condRms, log cfgGap): the mahalanobis-cond vector, as src/engine/ood.ts builds it."""
+    cond = np.log(np.maximum(np.stack([np.asarray(s["condRms"]), np.asarray(s["cfgGap"])], axis=1), 1e-12))
+    return np.hstack([with_dot(s), cond])
+
+
+def fit_gaussians(features):
+    """The Gaussians of the mahalanobis scores, on the in-distribution calibration split only."""
+    calib = features["sets"]["fmnist-calib"]
+    fit = {"mahalanobis": gaussian_fit(log_rms(calib)), "mahalanobis-dot": gaussian_fit(with_dot(calib))}
+    if has_conditional(features):
+        fit["mahalanobis-cond"] = gaussian_fit(with_cond(calib))
+    return fit
+
+
+def has_conditional(features):
+    return bool(features.get("classes")) and all("condRms" in d and "cfgGap" in d for d in features["sets"].values())
+
+
 @functools.lru_cache(maxsize=1)
 def engine_kinds():
     """The OOD scores the engine computes, as the engine reports them (src/shared/settings.ts OOD_SCORE)."""
@@ -77,6 +72,8 @@ def score_calibration(name, features, fit):
     """What the engine needs to compute score `name`: the manifest's ood block without the
     quantiles and threshold (the Gaussians fitted on the calibration split)."""
     calib = {"score": name, "noiseLevels": features["noiseLevels"] if name != "grad-rms" else [0], "seeds": features["seeds"]}
+    if name == "mahalanobis-cond":
+        calib["classes"] = int(features["classes"])
     if name in fit:
         mean, precision = fit[name]
         calib["mean"] = [float(v) for v in mean]
@@ -84,11 +81,16 @@ def score_calibration(name, features, fit):
     return calib
 
 
+def usable_kinds(features):
+    """The engine's scores these features can give (energy needs the energy model's, mahalanobis-cond the conditional ones)."""
+    has_energy = all("energy" in d for d in features["sets"].values())
+    return [k for k in engine_kinds() if (k != "energy" or has_energy) and (k != "mahalanobis-cond" or has_conditional(features))]
+
+
 def engine_scores(features, fit):
     """Every engine score of every set, computed by the engine (bench/engine-batch.ts): set -> kind -> scores."""
-    has_energy = all("energy" in d for d in features["sets"].values())
-    kinds = [k for k in engine_kinds() if k != "energy" or has_energy]
-    sets = {name: {k: d[k] for k in ("rms", "dot", "energy") if k in d} for name, d in features["sets"].items()}
+    kinds = usable_kinds(features)
+    sets = {name: {k: d[k] for k in ("rms", "dot", "condRms", "cfgGap", "energy") if k in d} for name, d in features["sets"].items()}
     response = engine_batch.call({"op": "ood-scores", "sets": sets, "calibrations": [score_calibration(k, features, fit) for k in kinds]})
     return {name: {kind: np.asarray(v, np.float64) for kind, v in by_kind.items()} for name, by_kind in response["scores"].items()}
 
@@ -111,8 +113,7 @@ def candidate_scores(features, fit):
 
 def evaluate(features):
     sets = features["sets"]
-    calib = sets["fmnist-calib"]
-    fit = {"mahalanobis": gaussian_fit(log_rms(calib)), "mahalanobis-dot": gaussian_fit(with_dot(calib))}
+    fit = fit_gaussians(features)
     candidates = candidate_scores(features, fit)
     table = {}
     for name, fn in candidates.items():
@@ -128,19 +129,22 @@ def evaluate(features):
     return table, fit
 
 
-def choose(table, kinds=None):
-    """The engine score with the best mean AUROC over all OOD sets and the pooled near-OOD."""
-    kinds = kinds if kinds is not None else engine_kinds()
+def protocol(features, fit, family_of=ood_families.family_of):
+    """Leave-one-family-out over the engine's scores (ood_protocol.py), the shipped choice (the best
+    worst-family AUROC over all families) and every score's in-distribution pass rate."""
+    candidates = candidate_scores(features, fit)
+    kinds = usable_kinds(features)
+    families, family_kind = ood_protocol.families_of({n: d["kind"] for n, d in features["sets"].items()}, family_of)
+    rows, per_score = ood_protocol.leave_one_family_out(candidates, families, kinds)
+    chosen = ood_protocol.choose_on(per_score, list(families), kinds)
+    pass_rates = {k: ood_protocol.pass_rate(candidates[k]) for k in kinds}
+    return rows, per_score, family_kind, chosen, pass_rates
 
-    def mean_auroc(row):
-        return np.mean([v["auroc"] for k, v in row.items() if k not in ("vflip", "invert")])
-    return max((name for name in table if name in kinds), key=lambda name: mean_auroc(table[name]))
 
-
-def per_class_near_ood(fn, labels_by_set):
+def per_class_near_ood(fn, labels_by_set, near_sets):
     neg = fn("fmnist-test")
     out = {}
-    for set_name in ("vflip", "invert"):
+    for set_name in near_sets:
         pos = fn(set_name)
         labels = np.asarray(labels_by_set[set_name])
         out[set_name] = {CLASSES[c]: auroc(neg[labels == c], pos[labels == c]) for c in range(10) if np.any(labels == c)}
@@ -155,13 +159,19 @@ def calibration(features, name, fit, tpr=0.95):
     return calib
 
 
-def report(table, chosen, per_class, command):
-    sets = [k for k in next(iter(table.values())).keys()]
-    lines = ["# OOD detection: scores compared", "", "AUROC (FPR@95% TPR) per score and set; in-distribution = held-out Fashion-MNIST test images.",
-             f"Chosen score (best mean AUROC): **{chosen}**.", "", "| score | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
-    for name, row in table.items():
-        cells = [f"{row[s]['auroc']:.3f} ({row[s]['fpr95']:.2f})" for s in sets]
-        lines.append(f"| {'**' + name + '**' if name == chosen else name} | " + " | ".join(cells) + " |")
+def report(table, lofo, per_class, command):
+    rows, per_score, family_kind, chosen, pass_rates = lofo
+    lines = ["# OOD detection: scores compared", "",
+             "In-distribution = held-out Fashion-MNIST test images; higher score = further from the training data. "
+             f"Shipped score: **{chosen}**, chosen on all families by its worst family AUROC; how well that choice generalises is "
+             "the leave-one-family-out table, where no family is reported with a score chosen on it.", ""]
+    lines += ood_protocol.report_lines(rows, per_score, family_kind, pass_rates, chosen)
+    scores = list(table)
+    lines += ["", "## Every score on every set", "", "AUROC per set (a fixed score each; the engine's scores and, for comparison, opposite signs and single noise levels).", "",
+              "| set | kind | " + " | ".join(scores) + " |", "|---|---|" + "---|" * len(scores)]
+    for set_name in next(iter(table.values())):
+        kind = family_kind.get(ood_families.family_of(set_name), "pooled")
+        lines.append(f"| {set_name} | {kind} | " + " | ".join(f"{table[k][set_name]['auroc']:.3f}" for k in scores) + " |")
     if "energy" in table:
         lines += ["", "Score energy: the explicit-energy EqM-E model (manifest files.energy; its run in provenance.energyModel), "
                   "unconditional, E(x) = sum(x g(x)); neg-energy is its opposite sign, for completeness."]
@@ -172,13 +182,17 @@ def report(table, chosen, per_class, command):
     return "\n".join(lines)
 
 
+def worst_family(per_score, kind):
+    return min(v["auroc"] for v in per_score[kind].values())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--features", default="training/data-cache/ood/features.json")
     parser.add_argument("--index", default=None, help="index.json of the sets (labels); default beside the features")
     parser.add_argument("--report", default=None)
     parser.add_argument("--write-manifest", default=None)
-    parser.add_argument("--score", default=None, help="calibrate this score instead of the best one")
+    parser.add_argument("--score", default=None, help="calibrate this score instead of the protocol's choice")
     args = parser.parse_args()
     with open(args.features) as f:
         features = json.load(f)
@@ -186,20 +200,30 @@ def main():
     with open(index_path) as f:
         labels_by_set = {s["name"]: s.get("labels") for s in json.load(f)["sets"]}
     table, fit = evaluate(features)
-    chosen = args.score or choose(table)
-    if args.write_manifest and chosen not in engine_kinds():
-        raise SystemExit(f"--score {chosen}: the engine does not compute it (it computes {', '.join(engine_kinds())})")
-    per_class = per_class_near_ood(candidate_scores(features, fit)[chosen], labels_by_set)
-    for name, row in table.items():
-        print(f"{name:22s} " + " ".join(f"{k}={v['auroc']:.3f}" for k, v in row.items()))
+    lofo = protocol(features, fit)
+    rows, per_score, family_kind, chosen, pass_rates = lofo
+    chosen = args.score or chosen
+    if args.write_manifest and chosen not in usable_kinds(features):
+        raise SystemExit(f"--score {chosen}: the engine does not compute it from these features (it computes {', '.join(usable_kinds(features))})")
+    near_sets = [n for n, d in features["sets"].items() if d["kind"] == "near-ood" and labels_by_set.get(n)]
+    per_class = per_class_near_ood(candidate_scores(features, fit)[chosen], labels_by_set, near_sets)
+    for r in rows:
+        print(f"held out {r['family']:16s} {family_kind[r['family']]:9s} chosen without it: {r['score']:18s} AUROC {r['auroc']:.3f}")
+    for kind in per_score:
+        print(f"{kind:18s} worst family {worst_family(per_score, kind):.3f}  pass rate {pass_rates[kind]:.3f}")
     print("chosen:", chosen)
     command = __doc__.split("\n\n")[1].strip()
     if args.report:
         with open(args.report, "w") as f:
-            f.write(report(table, chosen, per_class, command))
+            f.write(report(table, (rows, per_score, family_kind, chosen, pass_rates), per_class, command))
     if args.write_manifest:
         with open(args.write_manifest) as f:
             manifest = json.load(f)
+        shipped = (manifest.get("ood") or {}).get("score")
+        # the shipped calibration changes only for a score at least as good on the worst family that keeps the pass rate
+        if shipped in per_score and shipped != chosen and not (
+                worst_family(per_score, chosen) > worst_family(per_score, shipped) and pass_rates[chosen] >= min(0.95, pass_rates[shipped]) - 0.01):
+            raise SystemExit(f"{chosen} does not beat the shipped {shipped} on the worst family with the pass rate kept: manifest unchanged")
         manifest["ood"] = calibration(features, chosen, fit)
         with open(args.write_manifest, "w") as f:
             json.dump(manifest, f, indent=2)

@@ -13,6 +13,10 @@ Every set is N x 28 x 28 uint8, white-ish content on black like Fashion-MNIST, w
 - photos:       grayscale 28x28 crops of python3-skimage's bundled sample images
 - gaussian, uniform: noise images; constant: flat images of every gray level
 - vflip, invert: near-OOD transforms of fmnist-test
+More families (ood_families.py): glyphs of other scripts (DejaVu), synthetic shapes, photo crops
+from other sources (sklearn's two photos, skimage's LFW faces), and near-OOD transforms of
+fmnist-test with stated magnitudes. Every set has a family (index.json "family"): the unit that
+ood_eval.py holds out.
 """
 import argparse
 import json
@@ -21,6 +25,7 @@ import os
 import numpy as np
 
 from data import DATA_DIR, read_idx
+import ood_families
 
 # (Debian package, font file): installed by .ci/run; missing files are an error, not a skip.
 PINNED_FONTS = [
@@ -111,7 +116,7 @@ def split_indices(n_eval, n_calib, rng):
     return np.sort(calib), np.sort(inside)
 
 
-def build(n_eval=1000, n_calib=2000, seed=0):
+def build(n_eval=1000, n_calib=2000, seed=0, extra=True):
     """Returns [(name, kind, images, labels or None)], kind in {calibration, in, ood, near-ood}."""
     rng = np.random.default_rng(seed)
     test = fashion_test()
@@ -131,6 +136,11 @@ def build(n_eval=1000, n_calib=2000, seed=0):
         ("vflip", "near-ood", inside[:, ::-1, :].copy(), labels[inside_idx]),
         ("invert", "near-ood", (255 - inside).astype(np.uint8), labels[inside_idx]),
     ]
+    if extra:
+        n_extra = max(1, n_eval * 2 // 5)
+        sets += ood_families.far_families(n_extra, rng)
+        picks = rng.choice(len(inside), size=min(n_extra, len(inside)), replace=False)
+        sets += ood_families.near_families(inside[picks], labels[inside_idx][picks], rng)
     return [entry if len(entry) == 4 else (*entry, None) for entry in sets]
 
 
@@ -141,7 +151,7 @@ def write(sets, out_dir):
         assert images.dtype == np.uint8 and images.shape[1:] == (28, 28), name
         with open(os.path.join(out_dir, f"{name}.u8"), "wb") as f:
             f.write(np.ascontiguousarray(images).tobytes())
-        entry = {"name": name, "kind": kind, "count": int(images.shape[0]), "file": f"{name}.u8", "shape": [28, 28]}
+        entry = {"name": name, "kind": kind, "family": ood_families.family_of(name), "count": int(images.shape[0]), "file": f"{name}.u8", "shape": [28, 28]}
         if labels is not None:
             entry["labels"] = [int(v) for v in labels]
         index.append(entry)

@@ -34,6 +34,22 @@ describe('OOD features and scores', () => {
     await expect(oodScores(field, [constantMean(SIZE, 0)], { score: 'energy-magic' })).rejects.toThrow(/unknown OOD score/)
   })
 
+  it('conditional features: the smallest class-conditional gradient and what that class changes, scored by mahalanobis-cond', async () => {
+    // classes 0 (mean 0.5) and 1 (mean -0.2), null class 2 (mean 0); 3 rows an image, 5 rows a call: one image a call
+    const classField = new AnalyticField([constantMean(SIZE, 0.5), constantMean(SIZE, -0.2), constantMean(SIZE, 0)], 2, 5)
+    const images = [constantMean(SIZE, 0.4), constantMean(SIZE, -0.8)]
+    const features = await oodFeatures(classField, images, { noiseLevels: [0], seeds: [], classes: 2 })
+    // f(x, c) = x - mu_c: image 0.4 is nearest class 0 (0.1), which moves the field by 0.5; image -0.8 nearest class 1 (0.6), by 0.2
+    expect(features.condRms).toEqual([expect.closeTo(0.1, 6), expect.closeTo(0.6, 6)])
+    expect(features.cfgGap).toEqual([expect.closeTo(0.5, 6), expect.closeTo(0.2, 6)])
+    const calibration = { score: 'mahalanobis-cond', noiseLevels: [0], seeds: [], classes: 2, mean: [0, 0, 0, 0], precision: [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }
+    const scores = scoreFeatures(features, calibration)
+    expect(scores[0]).toBeCloseTo(Math.log(0.1) ** 2 + Math.log(0.5) ** 2, 4)
+    expect(await oodScores(classField, images, calibration)).toEqual(scores)
+    expect(() => scoreFeatures({ rms: features.rms, dot: features.dot }, calibration)).toThrow(/condRms/)
+    await expect(oodScores(classField, images, { ...calibration, classes: undefined })).rejects.toThrow(/classes/)
+  })
+
   it('places a score among the calibration quantiles', () => {
     const q: [number, number][] = [[0, 1], [0.5, 2], [0.95, 4], [1, 10]]
     expect(percentileOf(0.5, q)).toBe(0)

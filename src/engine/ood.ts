@@ -21,6 +21,11 @@ import { EngineError } from './errors'
  *                      Gaussian fitted to in-distribution images on a calibration split
  *   mahalanobis-dot    the same over (log rms over the levels, dot): the gradient's size and
  *                      its alignment with the image together
+ *   mahalanobis-cond   the same over (log rms over the levels, dot, log condRms, log cfgGap), with
+ *                      the class-conditional features (spec.classes > 0; rows f(x, c) at level 0):
+ *     condRms          min over classes c of RMS f(x, c): how close x is to the nearest class's minimum
+ *     cfgGap           RMS (f(x, c*) - f(x, null)), c* the class of condRms: what the best class changes
+ *                      (a real image's class explains it; an image of no class is pulled nowhere in particular)
  */
 /** the gradient-field scores computed here; "energy" (EqM-E) is scored by the energy model (jobs/image-jobs.ts) */
 export const OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((kind): kind is Exclude<OodScoreKind, 'energy'> => kind !== 'energy')
@@ -29,11 +34,16 @@ type FieldScoreKind = (typeof OOD_SCORES)[number]
 export interface OodFeatureSpec {
   noiseLevels: readonly number[]
   seeds: readonly number[]
+  /** classes 0..classes-1 for the conditional features; 0 or absent: none */
+  classes?: number
 }
 
 export interface OodFeatures {
   rms: number[][]
   dot: number[]
+  /** present when spec.classes > 0 */
+  condRms?: number[]
+  cfgGap?: number[]
 }
 
 export async function oodFeatures(field: GradientField, images: readonly Float32Array[], spec: OodFeatureSpec): Promise<OodFeatures> {
@@ -71,14 +81,55 @@ export async function oodFeatures(field: GradientField, images: readonly Float32
       }
     }
   }
-  return { rms, dot }
+  const classes = spec.classes ?? 0
+  return classes > 0 ? { rms, dot, ...(await conditionalFeatures(field, images, classes)) } : { rms, dot }
 }
 
-type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision'>
+/** condRms and cfgGap (see above): rows f(x, null) and f(x, c) for every class, at level 0. */
+async function conditionalFeatures(field: GradientField, images: readonly Float32Array[], classes: number): Promise<{ condRms: number[]; cfgGap: number[] }> {
+  const size = field.sampleSize
+  const perImage = classes + 1
+  const imagesPerCall = Math.max(1, Math.floor(field.maxBatchRows / perImage))
+  const condRms: number[] = []
+  const cfgGap: number[] = []
+  for (let start = 0; start < images.length; start += imagesPerCall) {
+    const count = Math.min(imagesPerCall, images.length - start)
+    const rows = count * perImage
+    const input = new Float32Array(rows * size)
+    const labels = new Int32Array(rows)
+    for (let r = 0; r < rows; r++) {
+      input.set(images[start + Math.floor(r / perImage)], r * size)
+      labels[r] = r % perImage === classes ? field.nullClass : r % perImage
+    }
+    const output = await field.evaluate(input, labels, rows)
+    for (let k = 0; k < count; k++) {
+      const base = k * perImage
+      let best = 0
+      let bestRms = Infinity
+      for (let c = 0; c < classes; c++) {
+        const value = freeRms(output, (base + c) * size, size)
+        if (value < bestRms) [best, bestRms] = [c, value]
+      }
+      const nullOffset = (base + classes) * size
+      const bestOffset = (base + best) * size
+      let sum = 0
+      for (let i = 0; i < size; i++) sum += (output[bestOffset + i] - output[nullOffset + i]) ** 2
+      condRms.push(bestRms)
+      cfgGap.push(Math.sqrt(sum / size))
+    }
+  }
+  return { condRms, cfgGap }
+}
+
+type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision' | 'classes'>
 
 export function featureSpec(calibration: ScoreCalibration): OodFeatureSpec {
   const levels = calibration.noiseLevels ?? [0]
   if (calibration.score === 'grad-rms' || calibration.score === 'dot') return { noiseLevels: [0], seeds: [] }
+  if (calibration.score === 'mahalanobis-cond') {
+    if (!calibration.classes) throw new EngineError('model-invalid', 'OOD score mahalanobis-cond needs calibration.classes (the number of classes)')
+    return { noiseLevels: levels, seeds: calibration.seeds ?? [0], classes: calibration.classes }
+  }
   return { noiseLevels: levels, seeds: calibration.seeds ?? [0] }
 }
 
@@ -93,10 +144,13 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     case 'grad-rms-noised':
       return features.rms.map((r) => r.reduce((a, b) => a + b, 0) / r.length)
     case 'mahalanobis':
-    case 'mahalanobis-dot': {
+    case 'mahalanobis-dot':
+    case 'mahalanobis-cond': {
       const { mean, precision } = calibration
-      const withDot = kind === 'mahalanobis-dot'
-      const vectors = features.rms.map((r, i) => [...r.map((v) => Math.log(Math.max(v, 1e-12))), ...(withDot ? [features.dot[i]] : [])])
+      const withDot = kind !== 'mahalanobis'
+      const cond = kind === 'mahalanobis-cond' ? conditionalOf(features) : undefined
+      const log = (v: number) => Math.log(Math.max(v, 1e-12))
+      const vectors = features.rms.map((r, i) => [...r.map(log), ...(withDot ? [features.dot[i]] : []), ...(cond ? [log(cond.condRms[i]), log(cond.cfgGap[i])] : [])])
       const n = vectors[0]?.length ?? 0
       if (!mean || !precision || mean.length !== n || precision.length !== n || precision.some((row) => row.length !== n)) {
         throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels`)
@@ -111,6 +165,14 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     default:
       throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
+}
+
+function conditionalOf(features: OodFeatures): { condRms: number[]; cfgGap: number[] } {
+  const { condRms, cfgGap } = features
+  if (!condRms || !cfgGap || condRms.length !== features.rms.length || cfgGap.length !== features.rms.length) {
+    throw new EngineError('model-invalid', `OOD score mahalanobis-cond needs the conditional features condRms and cfgGap, one per image (${features.rms.length})`)
+  }
+  return { condRms, cfgGap }
 }
 
 export async function oodScores(field: GradientField, images: readonly Float32Array[], calibration: ScoreCalibration): Promise<number[]> {

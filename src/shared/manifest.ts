@@ -31,7 +31,9 @@ export const oodCalibrationSchema = z.object({
   seeds: z.array(z.number().int().min(0)).optional(),
   /** Gaussian fit (mahalanobis score): mean and precision of log RMS over the noise levels */
   mean: z.array(z.number()).optional(),
-  precision: z.array(z.array(z.number())).optional()
+  precision: z.array(z.array(z.number())).optional(),
+  /** classes 0..classes-1 whose conditional gradients the mahalanobis-cond score uses */
+  classes: z.number().int().min(1).optional()
 }).passthrough()
 export type OodCalibration = z.infer<typeof oodCalibrationSchema>
 

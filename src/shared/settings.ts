@@ -190,7 +190,7 @@ export const PROVIDER: ChoiceSetting<ProviderChoiceName> = {
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 
 /** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
-export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'energy'> = {
+export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'energy'> = {
   label: 'OOD score',
   description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',
   choices: [
@@ -218,6 +218,12 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
       label: 'gradient profile and pull-back',
       description:
         'how unusual the image’s profile of gradient sizes at several noise levels is, together with how hard the landscape pulls it back (x·f), compared with real images (a Gaussian fitted on a calibration split). Real images share a typical profile; images unlike the training data break it.'
+    },
+    {
+      value: 'mahalanobis-cond',
+      label: 'gradient profile, pull-back and best class',
+      description:
+        'the gradient profile and pull-back together with how well the best-fitting class explains the image: the smallest gradient among the class-conditional fields and how much that class changes the gradient, compared with real images (a Gaussian fitted on a calibration split). A real image sits near the minimum of its own class; an image of no class sits near none.'
     },
     { value: 'energy', label: 'energy', description: 'the explicit energy model’s value at the image (EqM-E): data sits in low-energy valleys.' }
   ],

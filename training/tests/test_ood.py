@@ -4,6 +4,8 @@ import pytest
 
 import engine_batch
 import ood_eval
+import ood_families
+import ood_protocol
 import ood_sets
 
 
@@ -38,8 +40,7 @@ def synthetic_features(rng, levels=(0, 0.2, 0.5)):
 @needs_engine
 def test_score_kinds_come_from_the_engine():
     kinds = ood_eval.engine_kinds()
-    assert {"grad-rms", "mahalanobis-dot", "energy"} <= set(kinds)  # energy is computed by the energy model, listed with the field scores
-    assert ood_eval.choose({k: {"digits": {"auroc": 0.9, "fpr95": 0.0}} for k in ("neg-dot", kinds[-1])}) == kinds[-1]
+    assert {"grad-rms", "mahalanobis-dot", "mahalanobis-cond", "energy"} <= set(kinds)  # energy is computed by the energy model, listed with the field scores
 
 
 @needs_engine
@@ -64,7 +65,8 @@ def test_engine_mahalanobis_is_zero_at_the_fitted_mean_and_grows_away():
 def test_sets_have_the_contract_shape_and_disjoint_splits():
     sets = ood_sets.build(n_eval=40, n_calib=30, seed=1)
     names = [s[0] for s in sets]
-    assert names == ["fmnist-calib", "fmnist-test", "digits", "letters", "photos", "gaussian", "uniform", "constant", "vflip", "invert"]
+    assert names[:10] == ["fmnist-calib", "fmnist-test", "digits", "letters", "photos", "gaussian", "uniform", "constant", "vflip", "invert"]
+    assert {"glyphs-arabic", "glyphs-georgian", "shapes", "faces", "photos-sklearn", "rot90", "shift", "crop", "blur", "contrast", "occlusion"} <= set(names)
     for name, kind, images, labels in sets:
         assert images.dtype == np.uint8 and images.shape[1:] == (28, 28), name
         assert kind in ("calibration", "in", "ood", "near-ood")
@@ -80,7 +82,61 @@ def test_sets_have_the_contract_shape_and_disjoint_splits():
     assert calib.max() < ood_sets.CALIB[1] <= inside.min()
 
 
-def test_choose_takes_only_scores_the_engine_computes():
-    row = lambda a: {"digits": {"auroc": a, "fpr95": 0.0}, "vflip": {"auroc": 0.5, "fpr95": 0.0}}
-    table = {"neg-dot": row(0.99), "grad-rms@0.2": row(0.98), "mahalanobis": row(0.9), "grad-rms": row(0.8)}
-    assert ood_eval.choose(table, kinds=("grad-rms", "mahalanobis")) == "mahalanobis"
+def test_choose_takes_only_the_scores_it_is_given():
+    per_score = {k: {"digits": {"auroc": a}, "vflip": {"auroc": 0.5}} for k, a in (("neg-dot", 0.99), ("mahalanobis", 0.9), ("grad-rms", 0.8))}
+    assert ood_protocol.choose_on(per_score, ["digits", "vflip"], ["grad-rms", "mahalanobis"]) == "mahalanobis"
+
+
+def test_near_ood_transforms_have_their_stated_magnitudes():
+    rng = np.random.default_rng(3)
+    images = ood_sets.fashion_test()[:60]
+    occluded = ood_families.occlusion(images, rng)
+    # a black rectangle covering >= 25% of the area: the largest all-black rectangle is at least that
+    assert all(max_zero_rectangle(occluded[k]) >= 0.25 * 784 for k in range(60))
+    assert ((occluded == 0) & (images != 0)).any()
+    scaled = ood_families.contrast(images, rng)
+    ratio = scaled.max(axis=(1, 2)) / np.maximum(images.max(axis=(1, 2)), 1)
+    assert ratio.min() >= 0.29 and ratio.max() <= 0.51
+    shifted = ood_families.shift(images, rng)
+    assert all(np.sum(shifted[k].sum(axis=1) == 0) >= 4 and np.sum(shifted[k].sum(axis=0) == 0) >= 4 for k in range(60))
+
+
+def max_zero_rectangle(img):
+    """Area of the largest all-zero axis-aligned rectangle (brute force over heights; 28x28 is small)."""
+    zero = img == 0
+    best = 0
+    for top in range(28):
+        run = np.ones(28, bool)
+        for bottom in range(top, 28):
+            run &= zero[bottom]
+            width, longest = 0, 0
+            for v in run:
+                width = width + 1 if v else 0
+                longest = max(longest, width)
+            best = max(best, longest * (bottom - top + 1))
+    return best
+
+
+def test_leave_one_family_out_reports_a_score_only_on_families_it_was_not_chosen_on():
+    """Score "a" separates family X perfectly and Y not at all, score "b" the reverse: held out,
+    X must be reported with b (chosen on Y) and Y with a, never with the score that fits it."""
+    rng = np.random.default_rng(0)
+    base = {"fmnist-calib": rng.normal(size=50), "fmnist-test": rng.normal(size=40)}
+    x_high, y_high = rng.normal(size=30) + 10, rng.normal(size=30) + 10
+    sets = {"a": {**base, "X": x_high, "Y": rng.normal(size=30)}, "b": {**base, "X": rng.normal(size=30), "Y": y_high}}
+    candidates = {k: (lambda k: lambda name: sets[k][name])(k) for k in sets}
+    rows, per_score = ood_protocol.leave_one_family_out(candidates, {"X": ["X"], "Y": ["Y"]}, ["a", "b"])
+    by_family = {r["family"]: r for r in rows}
+    assert by_family["X"]["score"] == "b" and by_family["Y"]["score"] == "a"
+    assert by_family["X"]["auroc"] == per_score["b"]["X"]["auroc"] < 0.8
+    assert per_score["a"]["X"]["auroc"] == 1.0  # what choosing on the same family would have reported
+    assert rows[0]["auroc"] <= rows[1]["auroc"]  # worst family first
+    with pytest.raises(ValueError):
+        ood_protocol.leave_one_family_out(candidates, {"X": ["X"]}, ["a", "b"])
+
+
+def test_families_group_near_duplicates_and_refuse_mixed_kinds():
+    families, kinds = ood_protocol.families_of({"rot90": "near-ood", "vflip": "near-ood", "gaussian": "ood", "uniform": "ood", "fmnist-test": "in"}, ood_families.family_of)
+    assert families == {"flip-rotate": ["rot90", "vflip"], "noise": ["gaussian", "uniform"]} and kinds["noise"] == "ood"
+    with pytest.raises(ValueError):
+        ood_protocol.families_of({"rot90": "near-ood", "gaussian": "ood"}, lambda name: "one")
