@@ -165,6 +165,12 @@ def report(table, lofo, per_class, command):
              "In-distribution = held-out Fashion-MNIST test images; higher score = further from the training data. "
              f"Shipped score: **{chosen}**, chosen on all families by its worst family AUROC; how well that choice generalises is "
              "the leave-one-family-out table, where no family is reported with a score chosen on it.", ""]
+    lines += ["Families (training/ood_sets.py, training/ood_families.py; every set built offline from Debian packages): far OOD: digits "
+              "(sklearn), letters A-J (DejaVu, Liberation), glyphs of Greek, Cyrillic, Armenian, Georgian, Hebrew and Arabic (DejaVu), "
+              "skimage photo crops, sklearn photo crops, LFW faces, synthetic shapes, noise (gaussian and uniform, one family), constant "
+              "images. Near OOD, transforms of held-out test images: flips and rotations of 90/180/270 degrees (one family: near-duplicates "
+              "of one another), shifts of 4-6 px, crops keeping 50-75% of the area resized back, Gaussian blur sigma 1.5-2.5, contrast "
+              "scaled by 0.3-0.5, a black rectangle over 25-40% of the area, inversion.", ""]
     lines += ood_protocol.report_lines(rows, per_score, family_kind, pass_rates, chosen)
     scores = list(table)
     lines += ["", "## Every score on every set", "", "AUROC per set (a fixed score each; the engine's scores and, for comparison, opposite signs and single noise levels).", "",

@@ -6,7 +6,7 @@ Far-OOD (kind "ood"):
 - shapes: synthetic filled and outlined ellipses, rectangles, triangles, lines and rings
 - photos-sklearn: crops of python3-sklearn's two bundled photos (china, flower), other sources
   than ood_sets.photos (skimage)
-- faces: skimage's bundled LFW face subset (25x25, padded to 28x28)
+- faces: the 100 faces of skimage's bundled LFW subset (25x25, padded to 28x28)
 Near-OOD (kind "near-ood"), transforms of in-distribution test images with stated magnitudes:
 - rot90, rot180, rot270; hflip (vflip is ood_sets')
 - shift: 4-6 px in a random direction on each axis that moves (content leaves the frame)
@@ -124,7 +124,8 @@ def photos_sklearn(n, rng):
 def faces(n, rng):
     import skimage.data
 
-    raw = np.uint8(np.clip(skimage.data.lfw_subset() * 255.0, 0, 255))  # [200, 25, 25]
+    # lfw_subset is 100 faces then 100 non-face patches: the faces only
+    raw = np.uint8(np.clip(skimage.data.lfw_subset()[:100] * 255.0, 0, 255))  # [100, 25, 25]
     picks = rng.choice(len(raw), size=n, replace=n > len(raw))
     out = np.zeros((n, 28, 28), np.uint8)
     out[:, 1:26, 1:26] = raw[picks]
