@@ -19,7 +19,9 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'models' },
     model: { type: 'string' },
     levels: { type: 'string', default: '0,0.1,0.2,0.35,0.5' },
-    seeds: { type: 'string', default: '1,2' }
+    seeds: { type: 'string', default: '1,2' },
+    /** 'false': skip the conditional features (11 more model rows per image) */
+    conditional: { type: 'string', default: 'true' }
   }
 })
 
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
   const entry = engine.model(values.model)
   const { field, energy } = await engine.jobModels(entry)
   // the conditional features over every class the model knows (score mahalanobis-cond)
-  const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number), classes: entry.manifest.classes.length }
+  const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number), classes: values.conditional === 'false' ? 0 : entry.manifest.classes.length }
   const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }
   const size = field.sampleSize
   const out: Record<string, unknown> = { model: entry.manifest.id, noiseLevels: spec.noiseLevels, seeds: spec.seeds, classes: spec.classes, sets: {} }

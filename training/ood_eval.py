@@ -49,13 +49,24 @@ def with_cond(s):
     return np.hstack([with_dot(s), cond])
 
 
+def with_align(s):
+    """(log rms, dot, align over the noised levels): the mahalanobis-align vector."""
+    return np.hstack([with_dot(s), np.asarray(s["align"])])
+
+
 def fit_gaussians(features):
     """The Gaussians of the mahalanobis scores, on the in-distribution calibration split only."""
     calib = features["sets"]["fmnist-calib"]
     fit = {"mahalanobis": gaussian_fit(log_rms(calib)), "mahalanobis-dot": gaussian_fit(with_dot(calib))}
     if has_conditional(features):
         fit["mahalanobis-cond"] = gaussian_fit(with_cond(calib))
+    if has_align(features):
+        fit["mahalanobis-align"] = gaussian_fit(with_align(calib))
     return fit
+
+
+def has_align(features):
+    return all("align" in d for d in features["sets"].values())
 
 
 def has_conditional(features):
@@ -84,13 +95,14 @@ def score_calibration(name, features, fit):
 def usable_kinds(features):
     """The engine's scores these features can give (energy needs the energy model's, mahalanobis-cond the conditional ones)."""
     has_energy = all("energy" in d for d in features["sets"].values())
-    return [k for k in engine_kinds() if (k != "energy" or has_energy) and (k != "mahalanobis-cond" or has_conditional(features))]
+    return [k for k in engine_kinds() if (k != "energy" or has_energy) and (k != "mahalanobis-cond" or has_conditional(features))
+            and (k != "mahalanobis-align" or has_align(features))]
 
 
 def engine_scores(features, fit):
     """Every engine score of every set, computed by the engine (bench/engine-batch.ts): set -> kind -> scores."""
     kinds = usable_kinds(features)
-    sets = {name: {k: d[k] for k in ("rms", "dot", "condRms", "cfgGap", "energy") if k in d} for name, d in features["sets"].items()}
+    sets = {name: {k: d[k] for k in ("rms", "dot", "align", "condRms", "cfgGap", "energy") if k in d} for name, d in features["sets"].items()}
     response = engine_batch.call({"op": "ood-scores", "sets": sets, "calibrations": [score_calibration(k, features, fit) for k in kinds]})
     return {name: {kind: np.asarray(v, np.float64) for kind, v in by_kind.items()} for name, by_kind in response["scores"].items()}
 
@@ -184,6 +196,9 @@ def report(table, lofo, per_class, command, shipped_line):
         lines += ["", "Score mahalanobis-cond: mahalanobis-dot's vector plus two class-conditional features of the same EqM field "
                   "(src/engine/ood.ts): the smallest class-conditional gradient RMS over the classes and the RMS of that class's "
                   "gradient minus the unconditional one (the CFG difference); 11 more model rows per image."]
+    if "mahalanobis-align" in table:
+        lines += ["", "Score mahalanobis-align: mahalanobis-dot's vector plus, at each noise level above 0, the cosine between the "
+                  "field at the noised image and (noise - image), EqM's target direction there (no more model rows)."]
     if "energy" in table:
         lines += ["", "Score energy: the explicit-energy EqM-E model (manifest files.energy; its run in provenance.energyModel), "
                   "unconditional, E(x) = sum(x g(x)); neg-energy is its opposite sign, for completeness."]
@@ -197,7 +212,7 @@ def report(table, lofo, per_class, command, shipped_line):
 def shipped_pass_rate(features, shipped):
     """Share of held-out in-distribution images passing at the manifest's own threshold, scored by the engine."""
     kind = shipped["score"]
-    data = {k: v for k, v in features["sets"]["fmnist-test"].items() if k in ("rms", "dot", "condRms", "cfgGap", "energy")}
+    data = {k: v for k, v in features["sets"]["fmnist-test"].items() if k in ("rms", "dot", "align", "condRms", "cfgGap", "energy")}
     scores = engine_batch.call({"op": "ood-scores", "sets": {"fmnist-test": data}, "calibrations": [shipped]})["scores"]["fmnist-test"][kind]
     return float(np.mean(np.asarray(scores) <= shipped["threshold"]))
 

@@ -50,6 +50,20 @@ describe('OOD features and scores', () => {
     await expect(oodScores(classField, images, { ...calibration, classes: undefined })).rejects.toThrow(/classes/)
   })
 
+  it('align: the cosine of the field at a noised image with (noise - image), scored by mahalanobis-align', async () => {
+    // f(x, null) = x - 0 at x_l = (1 - l) x + l eps: cos(x_l, eps - x); for x = 0 that is cos(l eps, eps) = 1
+    const images = [constantMean(SIZE, 0), constantMean(SIZE, 0.8)]
+    const features = await oodFeatures(field, images, { noiseLevels: [0, 0.5], seeds: [1, 2] })
+    expect(features.align!.map((a) => a.length)).toEqual([1, 1])
+    expect(features.align![0][0]).toBeCloseTo(1, 6)
+    expect(features.align![1][0]).toBeLessThan(0.9)
+    const calibration = { score: 'mahalanobis-align', noiseLevels: [0, 0.5], seeds: [1, 2], mean: [0, 0, 0, 1], precision: [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]] }
+    const scores = scoreFeatures(features, calibration)
+    expect(scores[0]).toBeCloseTo(0, 6)
+    expect(scores[1]).toBeCloseTo((features.align![1][0] - 1) ** 2, 6)
+    expect(() => scoreFeatures({ rms: features.rms, dot: features.dot }, calibration)).toThrow(/align/)
+  })
+
   it('places a score among the calibration quantiles', () => {
     const q: [number, number][] = [[0, 1], [0.5, 2], [0.95, 4], [1, 10]]
     expect(percentileOf(0.5, q)).toBe(0)

@@ -13,6 +13,9 @@ import { EngineError } from './errors'
  * Features (unconditional rows; noise from fixed seeds, so scores are reproducible):
  *   rms[l]  mean over seeds of RMS f((1 - l) x + l eps, null), for each level l in noiseLevels
  *   dot     x . f(x, null) / n
+ *   align[l] mean over seeds of cos(f(x_l, null), eps - x) at each level l > 0: EqM's target at a
+ *           noised image points from the clean image to the noise, so the field recovers the noise
+ *           it was given where it knows the image, and less where it does not
  * Scores:
  *   grad-rms           rms at level 0
  *   grad-rms-noised    mean of rms over the levels
@@ -26,6 +29,7 @@ import { EngineError } from './errors'
  *     condRms          min over classes c of RMS f(x, c): how close x is to the nearest class's minimum
  *     cfgGap           RMS (f(x, c*) - f(x, null)), c* the class of condRms: what the best class changes
  *                      (a real image's class explains it; an image of no class is pulled nowhere in particular)
+ *   mahalanobis-align  the same over (log rms over the levels, dot, align over the levels > 0)
  */
 /** the gradient-field scores computed here; "energy" (EqM-E) is scored by the energy model (jobs/image-jobs.ts) */
 export const OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((kind): kind is Exclude<OodScoreKind, 'energy'> => kind !== 'energy')
@@ -41,6 +45,8 @@ export interface OodFeatureSpec {
 export interface OodFeatures {
   rms: number[][]
   dot: number[]
+  /** one per noise level above 0, in order (always computed; optional for features read back from files) */
+  align?: number[][]
   /** present when spec.classes > 0 */
   condRms?: number[]
   cfgGap?: number[]
@@ -57,6 +63,8 @@ export async function oodFeatures(field: GradientField, images: readonly Float32
   const perLevel = levels.map((level) => (level === 0 ? 1 : seeds.length))
   const rms = images.map(() => new Array<number>(levels.length).fill(0))
   const dot = images.map(() => 0)
+  const noisy = levels.map((level, li) => (level > 0 ? li : -1)).filter((li) => li >= 0)
+  const align = images.map(() => new Array<number>(noisy.length).fill(0))
   const rowsTotal = images.length * variants.length
   for (let start = 0; start < rowsTotal; start += field.maxBatchRows) {
     const rows = Math.min(field.maxBatchRows, rowsTotal - start)
@@ -73,7 +81,19 @@ export async function oodFeatures(field: GradientField, images: readonly Float32
       const imageIndex = Math.floor((start + r) / variants.length)
       const { li, noise } = variants[(start + r) % variants.length]
       rms[imageIndex][li] += freeRms(output, r * size, size) / perLevel[li]
-      if (!noise) {
+      if (noise) {
+        const image = images[imageIndex]
+        let cross = 0
+        let outNorm = 0
+        let targetNorm = 0
+        for (let i = 0; i < size; i++) {
+          const target = noise[i] - image[i]
+          cross += output[r * size + i] * target
+          outNorm += output[r * size + i] ** 2
+          targetNorm += target * target
+        }
+        align[imageIndex][noisy.indexOf(li)] += cross / Math.sqrt(Math.max(outNorm * targetNorm, 1e-30)) / perLevel[li]
+      } else {
         const image = images[imageIndex]
         let sum = 0
         for (let i = 0; i < size; i++) sum += image[i] * output[r * size + i]
@@ -82,7 +102,7 @@ export async function oodFeatures(field: GradientField, images: readonly Float32
     }
   }
   const classes = spec.classes ?? 0
-  return classes > 0 ? { rms, dot, ...(await conditionalFeatures(field, images, classes)) } : { rms, dot }
+  return classes > 0 ? { rms, dot, align, ...(await conditionalFeatures(field, images, classes)) } : { rms, dot, align }
 }
 
 /** condRms and cfgGap (see above): rows f(x, null) and f(x, c) for every class, at level 0. */
@@ -145,12 +165,14 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
       return features.rms.map((r) => r.reduce((a, b) => a + b, 0) / r.length)
     case 'mahalanobis':
     case 'mahalanobis-dot':
-    case 'mahalanobis-cond': {
+    case 'mahalanobis-cond':
+    case 'mahalanobis-align': {
       const { mean, precision } = calibration
       const withDot = kind !== 'mahalanobis'
       const cond = kind === 'mahalanobis-cond' ? conditionalOf(features) : undefined
+      const align = kind === 'mahalanobis-align' ? alignOf(features) : undefined
       const log = (v: number) => Math.log(Math.max(v, 1e-12))
-      const vectors = features.rms.map((r, i) => [...r.map(log), ...(withDot ? [features.dot[i]] : []), ...(cond ? [log(cond.condRms[i]), log(cond.cfgGap[i])] : [])])
+      const vectors = features.rms.map((r, i) => [...r.map(log), ...(withDot ? [features.dot[i]] : []), ...(cond ? [log(cond.condRms[i]), log(cond.cfgGap[i])] : []), ...(align ? align[i] : [])])
       const n = vectors[0]?.length ?? 0
       if (!mean || !precision || mean.length !== n || precision.length !== n || precision.some((row) => row.length !== n)) {
         throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels`)
@@ -165,6 +187,12 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     default:
       throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
+}
+
+function alignOf(features: Pick<OodFeatures, 'rms' | 'align'>): number[][] {
+  const { align } = features
+  if (!align || align.length !== features.rms.length) throw new EngineError('model-invalid', `OOD score mahalanobis-align needs the feature align, one row per image (${features.rms.length})`)
+  return align
 }
 
 function conditionalOf(features: OodFeatures): { condRms: number[]; cfgGap: number[] } {

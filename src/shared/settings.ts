@@ -190,7 +190,7 @@ export const PROVIDER: ChoiceSetting<ProviderChoiceName> = {
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 
 /** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
-export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'energy'> = {
+export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'energy'> = {
   label: 'OOD score',
   description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',
   choices: [
@@ -224,6 +224,12 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
       label: 'gradient profile, pull-back and best class',
       description:
         'the gradient profile and pull-back together with how well the best-fitting class explains the image: the smallest gradient among the class-conditional fields and how much that class changes the gradient, compared with real images (a Gaussian fitted on a calibration split). A real image sits near the minimum of its own class; an image of no class sits near none.'
+    },
+    {
+      value: 'mahalanobis-align',
+      label: 'gradient profile, pull-back and noise recovery',
+      description:
+        'the gradient profile and pull-back together with how well the field recovers the noise added to the image (the alignment of the gradient at lightly noised copies with the noise added), compared with real images (a Gaussian fitted on a calibration split). The field knows how real images look under noise; for an unfamiliar image it cannot tell image from noise.'
     },
     { value: 'energy', label: 'energy', description: 'the explicit energy model’s value at the image (EqM-E): data sits in low-energy valleys.' }
   ],

@@ -40,7 +40,7 @@ def synthetic_features(rng, levels=(0, 0.2, 0.5)):
 @needs_engine
 def test_score_kinds_come_from_the_engine():
     kinds = ood_eval.engine_kinds()
-    assert {"grad-rms", "mahalanobis-dot", "mahalanobis-cond", "energy"} <= set(kinds)  # energy is computed by the energy model, listed with the field scores
+    assert {"grad-rms", "mahalanobis-dot", "mahalanobis-cond", "mahalanobis-align", "energy"} <= set(kinds)  # energy is computed by the energy model, listed with the field scores
 
 
 @needs_engine
