@@ -1,6 +1,6 @@
 import type { DescentStepper, GradientField } from './gradient-field'
 import type { DescentOptions, DescentSample, GuidancePlan, SampleOutcome } from './sampler'
-import { EngineError } from './errors'
+import { interrupted } from './descent-interrupts'
 
 /**
  * The same descent as sampler.ts descend(), with each step done by the step graph
@@ -34,11 +34,7 @@ export async function descendStepped(
   const labels = new Int32Array(capacity * rowsPerSample)
 
   for (let step = 1; step <= options.maxSteps && active.length > 0; step++) {
-    if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
-    if (options.isStopped?.()) {
-      for (const i of active) outcomes[i].stopped = 'stopped-early'
-      break
-    }
+    if (interrupted(options, active, outcomes)) break
     const stillActive: number[] = []
     for (let start = 0; start < active.length; start += samplesPerCall) {
       const chunk = active.slice(start, start + samplesPerCall)

@@ -3,6 +3,7 @@ import type { SamplerSettings } from '../shared/manifest'
 import type { GradientField } from './gradient-field'
 import { EngineError } from './errors'
 import { descendStepped } from './sampler-stepped'
+import { interrupted } from './descent-interrupts'
 
 /** One image being descended. `x` is mutated in place. */
 export interface DescentSample {
@@ -108,11 +109,7 @@ export async function descend(
   let active = samples.map((_, i) => i)
 
   for (let step = 1; step <= options.maxSteps && active.length > 0; step++) {
-    if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
-    if (options.isStopped?.()) {
-      for (const i of active) outcomes[i].stopped = 'stopped-early'
-      break
-    }
+    if (interrupted(options, active, outcomes)) break
     const stillActive: number[] = []
     for (let start = 0; start < active.length; start += samplesPerCall) {
       const chunk = active.slice(start, start + samplesPerCall)

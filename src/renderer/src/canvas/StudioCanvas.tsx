@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react'
+import { useFileDrop } from './file-drop'
 import { Image as KonvaImage } from 'react-konva'
 import { useServices, useStudio } from '../store/context'
 import type { StoredImages } from '../history/stored-images'
@@ -13,7 +14,8 @@ import { StagingLayer, useStagingCanvas } from './StagingLayer'
  */
 export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctrl+Enter)' }: { emptyHint?: string }) {
   const { images: stored, store, client } = useServices()
-  const [dragOver, setDragOver] = useState(false)
+  // like A1111's PNG Info and ComfyUI: a dropped EqM PNG brings back its parameters
+  const drop = useFileDrop((file) => void openParamsPng(store, client, file))
   const job = useStudio((s) => s.job)
   const images = useStudio((s) => s.canvasPreview ?? s.canvasImages)
   const previewing = useStudio((s) => s.canvasPreview !== null)
@@ -23,24 +25,13 @@ export function StudioCanvas({ emptyHint = 'Pick a class and press Generate (Ctr
   const { columns } = gridLayout(results.length)
   return (
     <div
-      className={`canvas-area${dragOver ? ' drop-target' : ''}`}
+      className={`canvas-area${drop.dragOver ? ' drop-target' : ''}`}
       data-testid="canvas"
       data-step={job?.step ?? ''}
       data-results={images.length}
       data-preview={previewing ? 'true' : 'false'}
       title="Drop a PNG exported by EqM Studio here to load its parameters"
-      onDragOver={(e) => {
-        e.preventDefault()
-        setDragOver(true)
-      }}
-      onDragLeave={() => setDragOver(false)}
-      onDrop={(e) => {
-        // like A1111's PNG Info and ComfyUI: a dropped EqM PNG brings back its parameters
-        e.preventDefault()
-        setDragOver(false)
-        const file = e.dataTransfer.files[0]
-        if (file) void openParamsPng(store, client, file)
-      }}
+      {...drop.handlers}
     >
       <CanvasStage content={content} emptyHint={emptyHint}>
         {(view) => (

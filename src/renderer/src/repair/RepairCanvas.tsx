@@ -1,4 +1,5 @@
-import { useMemo, useRef, useState } from 'react'
+import { useMemo, useRef } from 'react'
+import { useFileDrop } from '../canvas/file-drop'
 import { Image as KonvaImage, Circle, Group, Line } from 'react-konva'
 import { useServices, useStudio } from '../store/context'
 import { maskToCanvas, modelBytesToCanvas } from '../canvas/pixels'
@@ -20,7 +21,7 @@ export function RepairCanvas() {
   const repair = useStudio((s) => s.repair)
   const job = useStudio((s) => s.job)
   const { photo, strokes } = repair.history.document
-  const [dragOver, setDragOver] = useState(false)
+  const drop = useFileDrop((file) => void importPhoto(store, file))
   const { brush } = repair
   // no stroke while the compare view (which hides the mask) or a job is up: the press moves the divider there
   const comparing = repair.result !== null
@@ -52,22 +53,12 @@ export function RepairCanvas() {
 
   return (
     <div
-      className={`canvas-area${dragOver ? ' drop-target' : ''}`}
+      className={`canvas-area${drop.dragOver ? ' drop-target' : ''}`}
       data-testid="repair-canvas"
       data-strokes={strokes.length}
       data-mask={mask && !painter.drawing ? bytesToBase64(mask) : ''}
       data-compare={comparing ? repair.compare : ''}
-      onDragOver={(e) => {
-        e.preventDefault()
-        setDragOver(true)
-      }}
-      onDragLeave={() => setDragOver(false)}
-      onDrop={(e) => {
-        e.preventDefault()
-        setDragOver(false)
-        const file = e.dataTransfer.files[0]
-        if (file) void importPhoto(store, file)
-      }}
+      {...drop.handlers}
     >
       <CanvasStage
         content={photo ? { width: photo.width, height: photo.height } : null}
