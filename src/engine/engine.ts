@@ -28,6 +28,7 @@ import { OnnxClassifier } from './onnx-classifier'
 import { LoadCache } from './load-cache'
 import { runImport } from './model-import'
 import { RowPacker } from './row-packer'
+import { OnnxVae } from './onnx-vae'
 
 export interface EngineOptions {
   modelRoots: readonly string[]
@@ -76,6 +77,8 @@ export class Engine {
   private readonly fields = new LoadCache<OnnxGradientField>()
   private readonly energyModels = new LoadCache<OnnxEnergyModel | null>()
   private readonly classifiers = new LoadCache<OnnxClassifier>()
+  /** by VAE id: latent models that share a VAE share its sessions */
+  private readonly vaes = new LoadCache<OnnxVae>()
   private providerChoice: ProviderChoice | null = null
   private requestedProvider: ProviderName | 'auto'
   private readonly queue: JobQueue
@@ -141,7 +144,7 @@ export class Engine {
         this.requestedProvider = provider
         await this.releaseFields()
         this.providerChoice = null
-        const first = this.models.find((m) => unavailableReason(m.manifest) === undefined)
+        const first = this.models.find((m) => unavailableReason(m) === undefined)
         if (first) await this.field(first)
         return this.info()
       }),
@@ -277,7 +280,7 @@ export class Engine {
       throw new EngineError('model-not-found', `no usable model found${why ? ` (${why})` : ''}`)
     }
     // without an id: the first model jobs can run on (an imported latent model is listed but not usable yet)
-    if (id === undefined) return this.models.find((m) => unavailableReason(m.manifest) === undefined) ?? this.models[0]
+    if (id === undefined) return this.models.find((m) => unavailableReason(m) === undefined) ?? this.models[0]
     const entry = this.models.find((m) => m.manifest.id === id)
     if (entry) return entry
     const problem = this.problems.find((p) => p.folder.endsWith(`/${id}`) || p.folder.endsWith(`\\${id}`))
@@ -288,7 +291,12 @@ export class Engine {
   /** The networks a job of this model runs: its gradient field and, where it has one, its energy model. */
   async jobModels(entry: ModelEntry): Promise<JobModels> {
     const field = await this.field(entry)
-    return { field, energy: await this.energy(entry, field.provider) }
+    const vae = entry.vae
+    return {
+      field,
+      energy: await this.energy(entry, field.provider),
+      vae: vae ? await this.vaes.get(vae.manifest.id, () => OnnxVae.load(vae, field.provider)) : null
+    }
   }
 
   private energy(entry: ModelEntry, provider: ProviderName): Promise<OnnxEnergyModel | null> {
@@ -310,7 +318,7 @@ export class Engine {
   }
 
   private async loadField(entry: ModelEntry): Promise<OnnxGradientField> {
-    const unavailable = unavailableReason(entry.manifest)
+    const unavailable = unavailableReason(entry)
     if (unavailable !== undefined || entry.manifest.files.gradient === undefined) {
       throw new EngineError('model-invalid', `${entry.manifest.id} cannot run jobs: ${unavailable ?? 'no gradient model'}`)
     }
@@ -342,7 +350,7 @@ export class Engine {
 
   private async releaseFields(): Promise<void> {
     this.packers.clear()
-    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain()]
+    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()]
     for (const field of loaded) {
       try {
         await (await field)?.release()

@@ -12,6 +12,10 @@ export interface ModelInfo {
   title: string
   space: 'pixel' | 'latent'
   shape: [number, number, number]
+  /** the images its results are [C, H, W]: the shape for pixel models, the VAE's decoded size for latent ones */
+  imageShape: [number, number, number]
+  /** latent models: the VAE they need, by id */
+  vae?: string
   classes: string[]
   nullClass: number
   sampler: SamplerSettings

@@ -8,6 +8,7 @@ import { estimateNoiseLevel, renoiseHeld, repairStart, restoreHeld } from '../he
 import { checkConditions, commonResultParams, resolveSampler, type JobModels, type JobRuntime } from './job-context'
 import { descendWithFrames } from './descent-frames'
 import { assembleResult } from './job-result'
+import { sampleImages } from './latent-images'
 import { decodeModelImage } from './model-image'
 
 /**
@@ -37,5 +38,6 @@ export async function runRepair(models: JobModels, manifest: ModelManifest, para
   const outcomes = await descendWithFrames({ models, manifest, runtime, params, samples, settings, afterStep: renoise })
   if (params.holdUnmasked) for (const sample of samples) restoreHeld(sample.x, weight, original)
   const resultParams = { ...commonResultParams('repair', manifest, params, settings, models), strength: params.strength, holdUnmasked: params.holdUnmasked }
-  return assembleResult(params.jobId, resultParams, manifest, { samples, outcomes, seeds }, started)
+  const rendered = await sampleImages(models, manifest, samples, runtime.isCancelled)
+  return assembleResult(params.jobId, resultParams, manifest, { samples, outcomes, seeds }, rendered, started)
 }

@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { findPython } from '../../src/cli/python'
+import { ROOT } from './paths'
+
+/** True when a Python with torch and onnx is at hand (the importers need one). */
+export function canImport(): boolean {
+  try {
+    findPython()
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function eqm(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin/eqm.mjs'), ...args], { encoding: 'utf8', timeout: 300_000 })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, lines: result.stdout.trim().split('\n').filter(Boolean) }
+}
+
+/**
+ * A models root holding a random-weight latent model and its VAE, both built by the importers
+ * from the tiny reference fixtures: latent 4x8x8, 10 classes, a VAE that decodes 2x (16x16 RGB).
+ */
+export function importTinyLatentModel(): { root: string; modelId: string } {
+  const root = join(mkdtempSync(join(tmpdir(), 'eqm-latent-')), 'models')
+  const fixtures = join(ROOT, 'test', 'fixtures')
+  const vae = eqm('import-vae', join(fixtures, 'vae', 'tiny-vae'), '--models', root, '--id', 'sd-vae-ft-ema')
+  if (vae.code !== 0) throw new Error(`eqm import-vae failed: ${vae.stderr}`)
+  const model = eqm('import', join(fixtures, 'eqm-import', 'tiny-train-sigma.pt'), '--models', root, '--heads', '4', '--id', 'tiny-latent')
+  if (model.code !== 0) throw new Error(`eqm import failed: ${model.stderr}`)
+  return { root, modelId: 'tiny-latent' }
+}
