@@ -56,7 +56,7 @@ describe.skipIf(NO_TORCH)('eqm import (needs a Python with torch and onnx; skipp
     await session.release()
   }, 300_000)
 
-  it('imports the VAE into ROOT/vae/<id>; a model imported before it keeps the checkpoint's image size, which the tiny VAE does not fit', () => {
+  it('imports the VAE into ROOT/vae/<id>; a model imported before it keeps the checkpoint image size, which the tiny VAE does not fit', () => {
     const { code, stdout } = eqm('import-vae', join(FIXTURES, 'vae', 'tiny-vae'), '--models', root, '--id', 'sd-vae-ft-ema')
     expect(code).toBe(0)
     expect(JSON.parse(stdout)).toMatchObject({ id: 'sd-vae-ft-ema', folder: join(root, 'vae', 'sd-vae-ft-ema') })

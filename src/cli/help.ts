@@ -22,6 +22,9 @@ export function helpText(): string {
   eqm generate --class <name|index> [--count N] [--seed S] --out DIR
   eqm compose  --class A:w --class B:w [...] [--count N] [--seed S] --out DIR
   eqm repair   --in IMG --mask MASK [--strength S] [--class C] [--no-hold] --out FILE
+               latent models: IMG at its own size, MASK the same size (painted = bright); the
+               model-sized context around the painted region is repaired and blended back
+               [--padding PX (32)] [--context SIDE (0: region + padding)] [--feather PX (8)]
   eqm ood      IMG|FOLDER... [--json]   (folders walked recursively; --json: one line per file)
   eqm models
 ${IMPORT_HELP}

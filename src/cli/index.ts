@@ -17,6 +17,7 @@ import { JOB, PROVIDER, REPAIR, SAMPLER, SAMPLER_METHOD } from '../shared/settin
 import { oodCommand, round } from './ood-command'
 import { prepareOut } from './out-path'
 import { readImageFile } from './read-image'
+import { repairPhotoCommand } from './photo-repair-command'
 
 const options = {
   class: { type: 'string', multiple: true },
@@ -37,6 +38,9 @@ const options = {
   mask: { type: 'string' },
   strength: { type: 'string' },
   'no-hold': { type: 'boolean' },
+  padding: { type: 'string' },
+  context: { type: 'string' },
+  feather: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
@@ -159,6 +163,10 @@ async function repair(engine: Engine, values: Values): Promise<number> {
   const strength = settingOption(REPAIR.strength, values.strength) ?? info.studio.repair.strength
   const sampler = samplerOverrides(values)
   const out = prepareOut(requireOption(values, 'out'), 'file')
+  if (info.space === 'latent') {
+    const holdUnmasked = values['no-hold'] ? false : info.studio.repair.holdUnmasked
+    return repairPhotoCommand(engine, info, { inPath, maskPath, out, seed, strength, holdUnmasked, conditions, sampler, padding: values.padding, context: values.context, feather: values.feather })
+  }
   const image = rgbaToModel(await readImageFile(inPath), { channels, width, height })
   const mask = rgbaToModel(await readImageFile(maskPath), { channels: 1, width, height })
   const result = await engine.call('repair', {

@@ -29,6 +29,7 @@ import { LoadCache } from './load-cache'
 import { runImport } from './model-import'
 import { RowPacker } from './row-packer'
 import { OnnxVae } from './onnx-vae'
+import { runPhotoRepair, type PhotoRepairParams, type PhotoRepairResult } from './jobs/photo-repair-job'
 
 export interface EngineOptions {
   modelRoots: readonly string[]
@@ -194,6 +195,18 @@ export class Engine {
     'history.append': async ({ ops }, client) => this.requireUserData().append(client, ops),
     'store.put': async ({ blobs }) => ({ refs: blobs.map(({ data, type }) => this.requireUserData().blobs.put(base64ToBytes(data), type)) }),
     'store.get': async ({ ref }) => ({ data: bytesToBase64(this.requireUserData().blobs.get(ref)) })
+  }
+
+  /**
+   * Repair of a photo at its own size with a latent model (jobs/photo-repair-job.ts). In-process
+   * only for now (the CLI): the photo and mask are decoded by the caller; the studio's wire form
+   * (the photo by image-store reference, the mask as its painted bounding box) is not built yet.
+   */
+  repairPhoto(modelId: string | undefined, params: PhotoRepairParams, client: EngineSink = silentSink): Promise<PhotoRepairResult> {
+    return this.runJob(params.jobId, client, async (context) => {
+      const entry = this.model(modelId)
+      return runPhotoRepair(await this.jobModels(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
+    })
   }
 
   /** Queues a client's job under its scoped key; the client's cap and duplicate ids are checked first. */

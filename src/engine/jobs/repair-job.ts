@@ -10,6 +10,7 @@ import { descendWithFrames } from './descent-frames'
 import { assembleResult } from './job-result'
 import { sampleImages } from './latent-images'
 import { decodeModelImage } from './model-image'
+import { EngineError } from '../errors'
 
 /**
  * Partial denoising: noise is blended into the masked region (x + m s (eps - x), the training
@@ -18,6 +19,9 @@ import { decodeModelImage } from './model-image'
  */
 export async function runRepair(models: JobModels, manifest: ModelManifest, params: ParsedParams<'repair'>, runtime: JobRuntime): Promise<JobResult> {
   const started = performance.now()
+  if (manifest.space === 'latent') {
+    throw new EngineError('bad-request', `${manifest.id} is a latent model: it repairs photos at their own size (eqm repair --in PHOTO --mask MASK), not model-sized images`)
+  }
   checkConditions(params.conditions, manifest)
   const settings = resolveSampler(manifest.sampler, params.sampler)
   const original = bytesToValues(decodeModelImage(params.image, manifest, 'image'), manifest.valueRange)
