@@ -26,6 +26,8 @@ export function helpText(): string {
                model-sized context around the painted region is repaired and blended back
                [--padding PX (32)] [--context SIDE (0: region + padding)] [--feather PX (8)]
   eqm ood      IMG|FOLDER... [--json]   (folders walked recursively; --json: one line per file)
+  eqm calibrate --model ID FOLDER... | --reset   (fits the model's OOD calibration to your
+               in-distribution images, kept in --user-data DIR; --reset: back to the model's own)
   eqm models
 ${IMPORT_HELP}
 
@@ -39,7 +41,7 @@ ${optionLine('strength S', REPAIR.strength, `the model's benchmarked strength (m
 sampler options (generate, compose, repair):
 ${sampler.join('\n')}
 
-common: --model ID  --models DIR (model folder root)  --batch ROWS (most rows per model call)
+common: --model ID  --models DIR (model folder root)  --user-data DIR (imported models, calibrations)  --batch ROWS (most rows per model call)
   --${'provider P'.padEnd(15)} ${PROVIDER.description}
   ${''.padEnd(17)} (${PROVIDER.choices.map((c) => c.value).join('|')}; default ${PROVIDER.default})
 Images are written as PNG with their full parameters in an iTXt chunk ("eqm-studio").`

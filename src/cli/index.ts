@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { Engine } from '../engine/engine'
 import { EngineError } from '../engine/errors'
 import { defaultModelsRoot } from '../engine/hosts/host-config'
-import { userModelsRoot } from '../engine/user-data'
+import { defaultUserData, userModelsRoot } from '../engine/user-data'
 import { runImportCommand } from './import-command'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { rgbaToModel } from '../shared/image-convert'
@@ -18,6 +18,7 @@ import { oodCommand, round } from './ood-command'
 import { prepareOut } from './out-path'
 import { readImageFile } from './read-image'
 import { repairPhotoCommand } from './photo-repair-command'
+import { calibrateCommand } from './calibrate-command'
 
 const options = {
   class: { type: 'string', multiple: true },
@@ -41,6 +42,8 @@ const options = {
   padding: { type: 'string' },
   context: { type: 'string' },
   feather: { type: 'string' },
+  'user-data': { type: 'string' },
+  reset: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
@@ -64,8 +67,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const providers: readonly string[] = PROVIDER.choices.map((c) => c.value)
   if (values.provider && !providers.includes(values.provider)) throw new UsageError(`--provider must be one of ${providers.join(', ')}`)
+  const userData = values['user-data'] ? resolve(values['user-data']) : defaultUserData()
   const engine = new Engine({
-    modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot(), userModelsRoot()],
+    modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot(), userModelsRoot(userData)],
+    calibrationsDir: join(userData, 'ood-calibrations'),
     provider: (values.provider as ProviderName | 'auto' | undefined) ?? 'auto',
     maxBatchRows: integer('batch', values.batch, 1, 4096)
   })
@@ -79,10 +84,13 @@ async function main(argv: string[]): Promise<number> {
         return await repair(engine, values)
       case 'ood':
         return await oodCommand(engine, model(engine, values.model), rest, values.json ?? false)
+      case 'calibrate':
+        if (!values.model) throw new UsageError('calibrate needs --model ID (the model whose calibration is fitted)')
+        return await calibrateCommand(engine, model(engine, values.model), rest, values.reset ?? false)
       case 'models':
         return await models(engine)
       default:
-        throw new UsageError(`unknown command "${command}" (generate, compose, repair, ood, models)`)
+        throw new UsageError(`unknown command "${command}" (generate, compose, repair, ood, calibrate, models)`)
     }
   } finally {
     await engine.dispose()

@@ -29,6 +29,10 @@ import { LoadCache } from './load-cache'
 import { runImport } from './model-import'
 import { RowPacker } from './row-packer'
 import { OnnxVae } from './onnx-vae'
+import { CalibrationStore, describeCalibration, type StoredCalibration } from './calibration-store'
+import { featureSpec, fitOodCalibration, oodFeatures, type OodFeatures } from './ood'
+import { modelInputs } from './jobs/image-jobs'
+import type { OodCalibration } from '../shared/manifest'
 import { runPhotoRepair, type PhotoRepairParams, type PhotoRepairResult } from './jobs/photo-repair-job'
 
 export interface EngineOptions {
@@ -52,6 +56,8 @@ export interface EngineOptions {
    * thread while the descent goes on. npm run bench measures both (previews.byAnchor).
    */
   energyAnchor?: 'inline' | 'concurrent'
+  /** the user's own OOD calibrations (eqm calibrate), in the user-data folder; without it none are read or written */
+  calibrationsDir?: string
   /** the app's own models and their build-time hashes; default: this build's (packaged app only) */
   shippedModels?: ShippedModels | null
   /** the user-data models folder "Add model…" imports into (models.import); without it importing is refused */
@@ -88,10 +94,12 @@ export class Engine {
   private internalJobs = 0
   private readonly userData: UserData | null
   private readonly packers = new Map<string, RowPacker>()
+  private readonly calibrations: CalibrationStore | null
 
   constructor(private readonly options: EngineOptions) {
     this.requestedProvider = options.provider ?? 'auto'
     this.userData = options.sessionFile ? new UserData(options.sessionFile) : null
+    this.calibrations = options.calibrationsDir ? new CalibrationStore(options.calibrationsDir) : null
     this.queue = new JobQueue((event) => this.emitJobEvent(event), options.packJobs ?? 1)
     this.rescan()
   }
@@ -173,7 +181,7 @@ export class Engine {
     'ood.score': async (params, client) =>
       this.runJob(`ood:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
-        return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params) }
+        return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params, this.oodCalibration(entry).calibration) }
       }),
     'image.classify': async (params, client) =>
       this.runJob(`classify:${++this.internalJobs}`, client, async () => {
@@ -272,7 +280,53 @@ export class Engine {
   }
 
   listModels(): ModelInfo[] {
-    return this.models.map(describeModel)
+    return this.models.map((entry) => {
+      const info = describeModel(entry)
+      try {
+        const { calibration, stored } = this.oodCalibration(entry)
+        return stored ? { ...info, ood: calibration, oodCalibratedOn: describeCalibration(stored) } : info
+      } catch (error) {
+        // an unreadable calibration file: the model's own is shown, and the chart says why
+        return { ...info, oodCalibratedOn: `the model's calibration (yours cannot be read: ${(error as Error).message})` }
+      }
+    })
+  }
+
+  /** The OOD calibration in force: the user's own (eqm calibrate) when there is one, else the model's. */
+  oodCalibration(entry: ModelEntry): { calibration: OodCalibration | null; stored: StoredCalibration | null } {
+    const stored = this.calibrations?.read(entry.manifest) ?? null
+    return stored ? { calibration: stored.calibration, stored } : { calibration: entry.manifest.ood, stored: null }
+  }
+
+  /**
+   * Fits the model's OOD calibration, for the score kind it already has (grad-rms when it has
+   * none), to the user's in-distribution images, and keeps it in the user-data folder. Images
+   * come in batches (wire images at the model's image size) so a large folder is never held whole.
+   */
+  async calibrateOod(modelId: string | undefined, batches: AsyncIterable<{ name: string; image: { width: number; height: number; channels: number; data: string } }[]>, sources: string[]): Promise<StoredCalibration> {
+    const store = this.calibrations
+    if (!store) throw new EngineError('bad-request', 'this engine was started without a user-data folder for calibrations')
+    const entry = this.model(modelId)
+    const base = entry.manifest.ood ?? { score: 'grad-rms', tpr: 0.95, noiseLevels: undefined, seeds: undefined }
+    if (base.score === 'energy') throw new EngineError('bad-request', `${entry.manifest.id}: calibrating the "energy" score is not supported yet`)
+    const spec = featureSpec(base)
+    const models = await this.jobModels(entry)
+    const all: OodFeatures = { rms: [], dot: [] }
+    for await (const batch of batches) {
+      const features = await this.queue.submit(`calibrate-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, async () =>
+        oodFeatures(models.field, await modelInputs(models, entry.manifest, batch), spec)
+      )
+      all.rms.push(...features.rms)
+      all.dot.push(...features.dot)
+    }
+    const calibration = { ...fitOodCalibration(all, { score: base.score, spec, tpr: base.tpr ?? 0.95 }), calibrationImages: all.rms.length }
+    return store.write(entry.manifest, calibration, { images: all.rms.length, sources, at: new Date().toISOString() })
+  }
+
+  /** Back to the model's own calibration. */
+  resetOodCalibration(modelId: string | undefined): boolean {
+    if (!this.calibrations) throw new EngineError('bad-request', 'this engine was started without a user-data folder for calibrations')
+    return this.calibrations.reset(this.model(modelId).manifest.id)
   }
 
   info(): EngineInfo {

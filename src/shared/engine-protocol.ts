@@ -22,6 +22,8 @@ export interface ModelInfo {
   /** repair and composition starting values (the manifest's, else fallbacks) */
   studio: StudioDefaults
   ood: OodCalibration | null
+  /** set when `ood` is the user's own calibration (eqm calibrate): what it was fitted on */
+  oodCalibratedOn?: string
   hasEnergy: boolean
   hasClassifier: boolean
   provenance: Record<string, unknown>
