@@ -75,3 +75,30 @@ describe.skipIf(!built)('eqm calibrate (needs npm run build)', () => {
     expect(after.every((l) => typeof l.flagged === 'boolean' && typeof l.percentile === 'number')).toBe(true)
   }, 180_000)
 })
+
+describe('ood.calibrate over the wire (the studio action)', () => {
+  it('calibrates from the images sent, lists what it was fitted on, and resets', async () => {
+    const { Engine } = await import('../src/engine/engine')
+    const { FIXTURE_MODELS } = await import('./support/paths')
+    const userData = mkdtempSync(join(tmpdir(), 'eqm-userdata-'))
+    const engine = new Engine({ modelRoots: [FIXTURE_MODELS], calibrationsDir: join(userData, 'ood-calibrations') })
+    try {
+      const [c, h, w] = engine.listModels().find((m) => m.id === 'quadratic')!.imageShape
+      const images = Array.from({ length: 8 }, (_, n) => ({
+        name: `img-${n}`,
+        image: { width: w, height: h, channels: c, data: Buffer.from(Uint8Array.from({ length: c * h * w }, (_, i) => (i * (n + 5) * 13) % 256)).toString('base64') }
+      }))
+      const shipped = engine.listModels().find((m) => m.id === 'quadratic')!.ood
+      const result = await engine.call('ood.calibrate', { modelId: 'quadratic', images, source: 'my folder' })
+      expect(result).toMatchObject({ modelId: 'quadratic', images: 8 })
+      const listed = engine.listModels().find((m) => m.id === 'quadratic')!
+      expect(listed.oodCalibratedOn).toMatch(/^your calibration: 8 images from my folder/)
+      expect(listed.ood!.score).toBe(shipped!.score)
+      expect(listed.ood!.threshold).toBe(result.threshold)
+      expect(await engine.call('ood.resetCalibration', { modelId: 'quadratic' })).toEqual({ modelId: 'quadratic', reset: true })
+      expect(engine.listModels().find((m) => m.id === 'quadratic')!.ood).toEqual(shipped)
+    } finally {
+      await engine.dispose()
+    }
+  })
+})

@@ -20,6 +20,8 @@ describe('typed contracts', () => {
       generate: true,
       repair: true,
       'ood.score': true,
+      'ood.calibrate': true,
+      'ood.resetCalibration': true,
       'image.classify': true,
       cancel: true,
       stop: true,

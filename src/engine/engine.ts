@@ -183,6 +183,16 @@ export class Engine {
         const entry = this.model(params.modelId)
         return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params, this.oodCalibration(entry).calibration) }
       }),
+    'ood.calibrate': async ({ modelId, images, source }) => {
+      const stored = await this.calibrateOod(modelId, (async function* () {
+        yield images
+      })(), [source])
+      return { modelId: stored.modelId, images: stored.calibratedOn.images, threshold: stored.calibration.threshold, calibratedOn: describeCalibration(stored) }
+    },
+    'ood.resetCalibration': async ({ modelId }) => {
+      const id = this.model(modelId).manifest.id
+      return { modelId: id, reset: this.resetOodCalibration(id) }
+    },
     'image.classify': async (params, client) =>
       this.runJob(`classify:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
@@ -313,7 +323,7 @@ export class Engine {
     const models = await this.jobModels(entry)
     const all: OodFeatures = { rms: [], dot: [] }
     for await (const batch of batches) {
-      const features = await this.queue.submit(`calibrate-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, async () =>
+      const features = await this.runJob(`calibrate:${++this.internalJobs}`, silentSink, async () =>
         oodFeatures(models.field, await modelInputs(models, entry.manifest, batch), spec)
       )
       all.rms.push(...features.rms)

@@ -117,6 +117,10 @@ export interface EngineMethods {
   generate: { params: GenerateParams; result: JobResult }
   repair: { params: RepairParams; result: JobResult }
   'ood.score': { params: OodParams; result: { modelId: string; results: OodResult[] } }
+  /** fits the model's OOD calibration (its own score kind) to these in-distribution images, kept in the user-data folder */
+  'ood.calibrate': { params: OodParams & { source: string }; result: { modelId: string; images: number; threshold: number; calibratedOn: string } }
+  /** back to the model's own calibration */
+  'ood.resetCalibration': { params: { modelId?: string }; result: { modelId: string; reset: boolean } }
   /** what the model's classifier sees in an image (models with files.classifier) */
   'image.classify': { params: ClassifyParams; result: ClassifyResult }
   cancel: { params: { jobId: string }; result: { cancelled: boolean } }

@@ -20,6 +20,8 @@ export const engineParamSchemas = {
   generate: generateParamsSchema.strict(),
   repair: repairParamsSchema.strict(),
   'ood.score': oodParamsSchema.strict(),
+  'ood.calibrate': oodParamsSchema.extend({ source: z.string().min(1).max(512) }).strict(),
+  'ood.resetCalibration': z.object({ modelId: z.string().optional() }).strict(),
   'image.classify': classifyParamsSchema.strict(),
   cancel: z.object({ jobId: jobIdSchema }).strict(),
   'models.import': z
