@@ -67,7 +67,7 @@ describe.skipIf(!canImport() || !built)('a latent model through the CLI and the 
   it('cancels a running latent job', async () => {
     const client = new RecordingClient(engine)
     client.onFrame = (frame) => {
-      if (frame.step >= 3) void engine.call('cancel', { jobId: 'to-cancel' })
+      if (frame.step >= 3) void engine.call('cancel', { jobId: 'to-cancel' }, client)
     }
     await expect(engine.call('generate', { jobId: 'to-cancel', modelId, seed: 1, count: 1, conditions: [], sampler: { maxSteps: 2000, stopGradNorm: 0 }, previewEvery: 1 }, client)).rejects.toThrow(/cancelled/)
     expect(Math.max(...client.frames.map((f) => f.step))).toBeLessThan(50)
