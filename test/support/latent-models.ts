@@ -33,3 +33,26 @@ export function importTinyLatentModel(): { root: string; modelId: string } {
   if (model.code !== 0) throw new Error(`eqm import failed: ${model.stderr}`)
   return { root, modelId: 'tiny-latent' }
 }
+
+/**
+ * A tiny latent model with ImageNet's 1000 classes (and their names, from the importer): the tiny
+ * bare fixture with its class table widened to 1001 rows (random), imported beside the tiny VAE.
+ */
+export function importTinyImageNetModel(): { root: string; modelId: string } {
+  const { root } = importTinyLatentModel()
+  const checkpoint = join(mkdtempSync(join(tmpdir(), 'eqm-in1k-')), 'tiny-in1k.pt')
+  const source = join(ROOT, 'test', 'fixtures', 'eqm-import', 'tiny-bare-nosigma.pt')
+  const script = [
+    'import sys, torch',
+    'd = torch.load(sys.argv[1])',
+    'g = torch.Generator().manual_seed(0)',
+    'k = "y_embedder.embedding_table.weight"',
+    'd[k] = torch.randn(1001, d[k].shape[1], generator=g)',
+    'torch.save(d, sys.argv[2])'
+  ].join('\n')
+  const built = spawnSync(findPython(), ['-c', script, source, checkpoint], { encoding: 'utf8', timeout: 120_000 })
+  if (built.status !== 0) throw new Error(`building the 1000-class checkpoint failed: ${built.stderr}`)
+  const model = eqm('import', checkpoint, '--models', root, '--heads', '4', '--ebm', 'none', '--id', 'tiny-in1k')
+  if (model.code !== 0) throw new Error(`eqm import failed: ${model.stderr}`)
+  return { root, modelId: 'tiny-in1k' }
+}
