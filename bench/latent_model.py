@@ -78,7 +78,9 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for both runtimes (Debian's torch defaults to 1 here)")
     a = p.parse_args()
+    torch.set_num_threads(a.threads)
     work = tempfile.mkdtemp(prefix="eqm-latent-bench-")
     try:
         root = os.path.join(work, "models")
@@ -90,7 +92,7 @@ def main():
         t = time.perf_counter()
         import_model(os.path.join(work, "b2.pt"), models_root=root, model_id="b2", heads=12, ebm="none")
         import_s = time.perf_counter() - t
-        ort = subprocess.run(["node", os.path.join(HERE, "latent_ort.cjs"), os.path.join(root, "b2"), os.path.join(root, "vae", "sd-vae-ft-ema"), str(a.reps)],
+        ort = subprocess.run(["node", os.path.join(HERE, "latent_ort.cjs"), os.path.join(root, "b2"), os.path.join(root, "vae", "sd-vae-ft-ema"), str(a.reps), str(a.threads)],
                              capture_output=True, text=True, cwd=REPO)
         if ort.returncode != 0:
             raise RuntimeError(ort.stderr[-2000:])
@@ -100,7 +102,7 @@ def main():
         eager = {f"batch{b}": eager_ms(net, b, a.reps, a.seed) for b in (1, 8)}
         result = {
             "benchmark": "latent model (EqM-B/2 size, random weights)", "seed": a.seed, "reps": a.reps,
-            "cpuCount": os.cpu_count(), "torchThreads": torch.get_num_threads(), "loadAverage": [round(v, 2) for v in os.getloadavg()],
+            "cpuCount": os.cpu_count(), "threads": {"torch": torch.get_num_threads(), "onnxruntime": a.threads}, "loadAverage": [round(v, 2) for v in os.getloadavg()],
             "msPerCall": {"onnxruntime": ort_result["msPerCall"], "pytorchEager": eager},
             "firstFrameMs": ort_result["firstFrameMs"], "sessionCreateMs": ort_result["sessionCreateMs"], "firstCallMs": ort_result["firstCallMs"],
             "vae": {"imageSide": ort_result["imageSide"], "decodeMs": ort_result["decodeMs"], "encodeMs": ort_result["encodeMs"], "sessionsMs": ort_result["vaeSessionsMs"]},

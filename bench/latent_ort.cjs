@@ -1,12 +1,14 @@
 // ORT half of bench/latent_model.py: times an imported latent model's gradient ONNX and its VAE
 // through onnxruntime-node (the engine's runtime) and prints JSON. Usage (cwd = repo root):
-//   node bench/latent_ort.cjs MODEL_DIR VAE_DIR REPS
+//   node bench/latent_ort.cjs MODEL_DIR VAE_DIR REPS [THREADS]
 const fs = require('fs')
 const path = require('path')
 const ort = require(require.resolve('onnxruntime-node', { paths: [process.cwd(), path.join(__dirname, '..')] }))
 
-const [modelDir, vaeDir, repsText] = process.argv.slice(2)
+const [modelDir, vaeDir, repsText, threadsText] = process.argv.slice(2)
 const reps = Number(repsText || 3)
+// the same thread count as the PyTorch side (0: onnxruntime's default)
+const sessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: Number(threadsText || 0) }
 const ms = (t) => Math.round((performance.now() - t) * 10) / 10
 const peakRssMiB = () => Number(fs.readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)[1]) / 1024
 
@@ -33,7 +35,7 @@ async function main() {
   const manifest = JSON.parse(fs.readFileSync(path.join(modelDir, 'manifest.json'), 'utf8'))
   const [c, h, w] = manifest.shape
   const started = performance.now()
-  const field = await ort.InferenceSession.create(path.join(modelDir, manifest.files.gradient), { graphOptimizationLevel: 'all' })
+  const field = await ort.InferenceSession.create(path.join(modelDir, manifest.files.gradient), sessionOptions)
   const sessionMs = ms(started)
   const feeds = (b) => ({ x: new ort.Tensor('float32', normal(b * c * h * w, b), [b, c, h, w]), y: new ort.Tensor('int64', BigInt64Array.from({ length: b }, () => 207n), [b]) })
   let t = performance.now()
@@ -47,8 +49,8 @@ async function main() {
   const vae = JSON.parse(fs.readFileSync(path.join(vaeDir, 'vae.json'), 'utf8'))
   const side = h * vae.downscale
   t = performance.now()
-  const decoder = await ort.InferenceSession.create(path.join(vaeDir, vae.files.decoder))
-  const encoder = await ort.InferenceSession.create(path.join(vaeDir, vae.files.encoder))
+  const decoder = await ort.InferenceSession.create(path.join(vaeDir, vae.files.decoder), sessionOptions)
+  const encoder = await ort.InferenceSession.create(path.join(vaeDir, vae.files.encoder), sessionOptions)
   result.vaeSessionsMs = ms(t)
   const latent = { latent: new ort.Tensor('float32', normal(c * h * w, 3), [1, c, h, w]) }
   const image = { image: new ort.Tensor('float32', normal(3 * side * side, 4).map((v) => Math.tanh(v)), [1, 3, side, side]) }

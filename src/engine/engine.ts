@@ -30,8 +30,8 @@ import { runImport } from './model-import'
 import { RowPacker } from './row-packer'
 import { OnnxVae } from './onnx-vae'
 import { CalibrationStore, describeCalibration, type StoredCalibration } from './calibration-store'
-import { featureSpec, fitOodCalibration, oodFeatures, type OodFeatures } from './ood'
-import { modelInputs } from './jobs/image-jobs'
+import { runCalibration } from './jobs/calibrate-job'
+import type { ModelImage } from '../shared/jobs'
 import type { OodCalibration } from '../shared/manifest'
 import { runPhotoRepair, type PhotoRepairParams, type PhotoRepairResult } from './jobs/photo-repair-job'
 
@@ -313,24 +313,13 @@ export class Engine {
    * none), to the user's in-distribution images, and keeps it in the user-data folder. Images
    * come in batches (wire images at the model's image size) so a large folder is never held whole.
    */
-  async calibrateOod(modelId: string | undefined, batches: AsyncIterable<{ name: string; image: { width: number; height: number; channels: number; data: string } }[]>, sources: string[]): Promise<StoredCalibration> {
+  async calibrateOod(modelId: string | undefined, batches: AsyncIterable<{ name: string; image: ModelImage }[]>, sources: string[]): Promise<StoredCalibration> {
     const store = this.calibrations
     if (!store) throw new EngineError('bad-request', 'this engine was started without a user-data folder for calibrations')
     const entry = this.model(modelId)
-    const base = entry.manifest.ood ?? { score: 'grad-rms', tpr: 0.95, noiseLevels: undefined, seeds: undefined }
-    if (base.score === 'energy') throw new EngineError('bad-request', `${entry.manifest.id}: calibrating the "energy" score is not supported yet`)
-    const spec = featureSpec(base)
     const models = await this.jobModels(entry)
-    const all: OodFeatures = { rms: [], dot: [] }
-    for await (const batch of batches) {
-      const features = await this.runJob(`calibrate:${++this.internalJobs}`, silentSink, async () =>
-        oodFeatures(models.field, await modelInputs(models, entry.manifest, batch), spec)
-      )
-      all.rms.push(...features.rms)
-      all.dot.push(...features.dot)
-    }
-    const calibration = { ...fitOodCalibration(all, { score: base.score, spec, tpr: base.tpr ?? 0.95 }), calibrationImages: all.rms.length }
-    return store.write(entry.manifest, calibration, { images: all.rms.length, sources, at: new Date().toISOString() })
+    const calibration = await runCalibration(models, entry.manifest, batches, (work) => this.runJob(`calibrate:${++this.internalJobs}`, silentSink, work))
+    return store.write(entry.manifest, calibration, { images: calibration.calibrationImages, sources, at: new Date().toISOString() })
   }
 
   /** Back to the model's own calibration. */
