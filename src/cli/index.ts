@@ -210,7 +210,7 @@ async function models(engine: Engine): Promise<number> {
   console.log(JSON.stringify({
     provider: info.active,
     providers: info.providers,
-    models: list.map((m) => ({ id: m.id, title: m.title, space: m.space, shape: m.shape, classes: m.classes, sampler: m.sampler, oodCalibrated: m.ood !== null, ...(m.unavailable ? { unavailable: m.unavailable } : {}) })),
+    models: list.map((m) => ({ id: m.id, title: m.title, space: m.space, shape: m.shape, ...(m.space === 'latent' ? { imageShape: m.imageShape, vae: m.vae } : {}), classes: m.classes, sampler: m.sampler, oodCalibrated: m.ood !== null, ...(m.unavailable ? { unavailable: m.unavailable } : {}) })),
     problems
   }, null, 2))
   return list.length > problems.length - engine.modelProblems.length ? 0 : 1
