@@ -1,4 +1,4 @@
-import sharp from 'sharp'
+import type { Sharp, SharpOptions } from 'sharp'
 import type { Condition } from '../../shared/jobs'
 import type { ModelManifest, SamplerSettings } from '../../shared/manifest'
 import type { ResultParams } from '../../shared/result-params'
@@ -51,6 +51,8 @@ export interface PhotoRepairResult {
  */
 export async function runPhotoRepair(models: JobModels, manifest: ModelManifest, params: PhotoRepairParams, runtime: JobRuntime): Promise<PhotoRepairResult> {
   const started = performance.now()
+  // sharp (libvips) is loaded only by what resizes or decodes photos, never at engine start
+  const sharp = (await import('sharp')).default as (input: Buffer, options: SharpOptions) => Sharp
   if (manifest.space !== 'latent' || !manifest.latent) throw new EngineError('bad-request', `${manifest.id} is not a latent model: repair its model-sized image with "repair"`)
   const vae = requireVae(models, manifest)
   checkConditions(params.conditions, manifest)
@@ -74,7 +76,7 @@ export async function runPhotoRepair(models: JobModels, manifest: ModelManifest,
     .raw()
     .toBuffer()
   const maskCrop = cropPlane(mask, photo.width, rect)
-  const maskSmall = rect.width === side ? maskCrop : await resizePlane(maskCrop, rect.width, side)
+  const maskSmall = rect.width === side ? maskCrop : await resizePlane(sharp, maskCrop, rect.width, side)
   const [channels, latentSide] = manifest.shape
   const image = new Float32Array(3 * side * side)
   const plane = side * side
@@ -129,7 +131,7 @@ export async function runPhotoRepair(models: JobModels, manifest: ModelManifest,
   return { rect, patches, params: resultParams, elapsedMs: performance.now() - started }
 }
 
-async function resizePlane(plane: Uint8Array, from: number, to: number): Promise<Uint8Array> {
+async function resizePlane(sharp: (input: Buffer, options: SharpOptions) => Sharp, plane: Uint8Array, from: number, to: number): Promise<Uint8Array> {
   const out = await sharp(Buffer.from(plane.buffer, plane.byteOffset, plane.byteLength), { raw: { width: from, height: from, channels: 1 } }).resize(to, to, { kernel: 'lanczos3' }).raw().toBuffer()
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
 }
