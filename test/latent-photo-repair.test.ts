@@ -64,6 +64,17 @@ describe.skipIf(!canImport() || !built)('eqm repair on a photo with a latent mod
     expect(changedInside).toBeGreaterThan(0.9 * Math.PI * centre.r ** 2)
   }, 180_000)
 
+  it('refuses a painted region that does not fit one context square, instead of ignoring paint', async () => {
+    const tall = Buffer.alloc(shownW * shownH)
+    for (let y = 100; y < 1700; y++) tall.fill(255, y * shownW + 100, y * shownW + 1400)
+    const tallPath = join(work, 'tall-mask.png')
+    writeFileSync(tallPath, await sharp(tall, { raw: { width: shownW, height: shownH, channels: 1 } }).png().toBuffer())
+    const run = eqm('repair', '--models', root, '--model', modelId, '--in', photoPath, '--mask', tallPath, '--out', join(work, 'd.png'))
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toMatch(/the painted region \(1300x1600 at 100,100\) and its 8px feather do not fit one square context of this 1500x2000 photo \(at most 1500x1500\): repair it in parts/)
+    expect(existsSync(join(work, 'd.png'))).toBe(false)
+  }, 120_000)
+
   it('refuses a mask of another size, naming both files', () => {
     const wrong = join(work, 'wrong-mask.png')
     writeFileSync(wrong, readFileSync(join(ROOT, 'test', 'fixtures', 'images', 'palette-alpha.png')))

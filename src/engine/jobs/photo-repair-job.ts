@@ -67,6 +67,11 @@ export async function runPhotoRepair(models: JobModels, manifest: ModelManifest,
   const feather = Math.max(0, Math.round(params.feather))
   const padding = Math.max(Math.round(params.padding), feather)
   const rect = contextRect(region, photo.width, photo.height, { padding, contextSize: params.contextSize, modelSide: side })
+  // the painted region and its feather must lie inside the one context square, or paint outside it would be ignored
+  const inside = (a: number, length: number, start: number, size: number, limit: number) => Math.max(0, a - feather) >= start && Math.min(limit, a + length + feather) <= start + size
+  if (!inside(region.x, region.width, rect.x, rect.width, photo.width) || !inside(region.y, region.height, rect.y, rect.height, photo.height)) {
+    throw new EngineError('bad-request', `the painted region (${region.width}x${region.height} at ${region.x},${region.y}) and its ${feather}px feather do not fit one square context of this ${photo.width}x${photo.height} photo (at most ${rect.width}x${rect.height}): repair it in parts`)
+  }
 
   // the context, brought to the model's size (area-averaged down; upsampled only for a photo smaller than the model)
   const photoCrop = await sharp(Buffer.from(photo.data.buffer, photo.data.byteOffset, photo.data.byteLength), { raw: { width: photo.width, height: photo.height, channels: 4 } })
