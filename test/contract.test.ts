@@ -20,6 +20,7 @@ describe('typed contracts', () => {
       generate: true,
       repair: true,
       'ood.score': true,
+      'repair.photo': true,
       'ood.calibrate': true,
       'ood.resetCalibration': true,
       'image.classify': true,

@@ -83,3 +83,49 @@ describe.skipIf(!canImport() || !built)('eqm repair on a photo with a latent mod
     expect(run.stderr).toMatch(/wrong-mask.png is \d+x\d+, the photo .*photo.jpg is 1500x2000/)
   }, 60_000)
 })
+
+describe.skipIf(!canImport())('repair.photo over the wire (the studio form: photo file bytes, the mask as its painted box)', () => {
+  it('returns the context square: the repair where painted, the photo everywhere else in it', async () => {
+    const { Engine } = await import('../src/engine/engine')
+    const { base64ToBytes } = await import('../src/shared/base64')
+    const { root, modelId } = importTinyLatentModel()
+    const engine = new Engine({ modelRoots: [root], frameIntervalMs: 0 })
+    try {
+      // 300x200 stored, EXIF orientation 6: shown 200x300
+      const stored = Buffer.alloc(300 * 200 * 3)
+      for (let i = 0; i < stored.length; i++) stored[i] = (i * 31) % 200
+      const file = await sharp(stored, { raw: { width: 300, height: 200, channels: 3 } }).png().withMetadata({ orientation: 6 }).toBuffer()
+      const box = { x: 50, y: 120, width: 20, height: 10 }
+      const params = {
+        jobId: 'photo-1', modelId, seed: 2, strength: 0.9, sampler: { maxSteps: 6 }, previewEvery: 0, feather: 4,
+        photo: { name: 'rotated.png', data: file.toString('base64') },
+        mask: { ...box, data: Buffer.alloc(box.width * box.height, 255).toString('base64') }
+      }
+      const result = await engine.call('repair.photo', params)
+      expect([result.photoWidth, result.photoHeight]).toEqual([200, 300])
+      expect(result.params.context).toMatchObject({ feather: 4 })
+      const again = await engine.call('repair.photo', { ...params, jobId: 'photo-2' })
+      expect(again.patches[0].png).toBe(result.patches[0].png) // same seed, same bytes
+      const photo = await decodeImageFile(file, 'rotated.png')
+      const patch = await decodeImageFile(base64ToBytes(result.patches[0].png), 'patch.png')
+      const { rect } = result
+      let changedInside = 0
+      for (let y = 0; y < rect.height; y++)
+        for (let x = 0; x < rect.width; x++) {
+          const px = rect.x + x
+          const py = rect.y + y
+          const p = (py * photo.width + px) * 4
+          const q = (y * rect.width + x) * 4
+          const same = [0, 1, 2].every((c) => photo.data[p + c] === patch.data[q + c])
+          const painted = px >= box.x && px < box.x + box.width && py >= box.y && py < box.y + box.height
+          const nearPaint = px >= box.x - 4 && px < box.x + box.width + 4 && py >= box.y - 4 && py < box.y + box.height + 4
+          if (!nearPaint) expect(same).toBe(true)
+          if (painted && !same) changedInside++
+        }
+      expect(changedInside).toBeGreaterThan(0.9 * box.width * box.height)
+      await expect(engine.call('repair.photo', { ...params, jobId: 'photo-3', mask: { ...params.mask, x: 190 } })).rejects.toThrow(/reaches outside the 200x300 photo rotated.png/)
+    } finally {
+      await engine.dispose()
+    }
+  }, 120_000)
+})

@@ -31,6 +31,7 @@ import { RowPacker } from './row-packer'
 import { OnnxVae } from './onnx-vae'
 import { CalibrationStore, describeCalibration, type StoredCalibration } from './calibration-store'
 import { runCalibration } from './jobs/calibrate-job'
+import { photoRepairJobParams, photoRepairWireResult } from './jobs/photo-repair-wire'
 import type { ModelImage } from '../shared/jobs'
 import type { OodCalibration } from '../shared/manifest'
 import { runPhotoRepair, type PhotoRepairParams, type PhotoRepairResult } from './jobs/photo-repair-job'
@@ -178,6 +179,11 @@ export class Engine {
         },
         this.descentGroup(params.modelId)
       ),
+    'repair.photo': async (params, client) => {
+      const job = await photoRepairJobParams(params)
+      const result = await this.repairPhoto(params.modelId, job, client)
+      return photoRepairWireResult(params.jobId, result.params.modelId, job.photo, result)
+    },
     'ood.score': async (params, client) =>
       this.runJob(`ood:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)

@@ -1,5 +1,6 @@
 import type { ClassifyParams, ClassifyResult, GenerateParams, JobResult, OodParams, OodResult, RepairParams } from './jobs'
 import type { Frame } from './frames'
+import type { PhotoRepairWireParams, PhotoRepairWireResult } from './photo-repair'
 import type { SamplerSettings, OodCalibration, StudioDefaults } from './manifest'
 import { PROVIDER_ORDER } from './settings'
 
@@ -116,6 +117,8 @@ export interface EngineMethods {
   'models.list': { params: Record<string, never>; result: { models: ModelInfo[]; problems: ModelProblem[] } }
   generate: { params: GenerateParams; result: JobResult }
   repair: { params: RepairParams; result: JobResult }
+  /** a latent model repairs a photo at its own size (src/shared/photo-repair.ts) */
+  'repair.photo': { params: PhotoRepairWireParams; result: PhotoRepairWireResult }
   'ood.score': { params: OodParams; result: { modelId: string; results: OodResult[] } }
   /** fits the model's OOD calibration (its own score kind) to these in-distribution images, kept in the user-data folder */
   'ood.calibrate': { params: OodParams & { source: string }; result: { modelId: string; images: number; threshold: number; calibratedOn: string } }
