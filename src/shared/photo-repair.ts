@@ -39,7 +39,7 @@ export interface PhotoRepairWireResult {
   /** where the patches go in the photo */
   rect: { x: number; y: number; width: number; height: number }
   /** base64 PNG of the context square with the repair blended in, one per seed, each with its parameters chunk */
-  patches: { png: string; seed: number; steps: number; gradNorm: number; stopped: 'threshold' | 'max-steps' }[]
+  patches: { png: string; seed: number; steps: number; gradNorm: number; stopped: 'threshold' | 'max-steps' | 'stopped-early' }[]
   params: ResultParams
   elapsedMs: number
 }
