@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { findPython } from '../../src/cli/python'
+import { findPython } from '../../src/engine/model-import'
 import { ROOT } from './paths'
 
 /** True when a Python with torch and onnx is at hand (the importers need one). */
