@@ -168,11 +168,7 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     case 'mahalanobis-cond':
     case 'mahalanobis-align': {
       const { mean, precision } = calibration
-      const withDot = kind !== 'mahalanobis'
-      const cond = kind === 'mahalanobis-cond' ? conditionalOf(features) : undefined
-      const align = kind === 'mahalanobis-align' ? alignOf(features) : undefined
-      const log = (v: number) => Math.log(Math.max(v, 1e-12))
-      const vectors = features.rms.map((r, i) => [...r.map(log), ...(withDot ? [features.dot[i]] : []), ...(cond ? [log(cond.condRms[i]), log(cond.cfgGap[i])] : []), ...(align ? align[i] : [])])
+      const vectors = mahalanobisVectors(features, kind)
       const n = vectors[0]?.length ?? 0
       if (!mean || !precision || mean.length !== n || precision.length !== n || precision.some((row) => row.length !== n)) {
         throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels`)
@@ -187,6 +183,15 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     default:
       throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
+}
+
+/** The vectors a Mahalanobis score measures, one per image (scoring and fitting share them). */
+export function mahalanobisVectors(features: OodFeatures, kind: 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align'): number[][] {
+  const withDot = kind !== 'mahalanobis'
+  const cond = kind === 'mahalanobis-cond' ? conditionalOf(features) : undefined
+  const align = kind === 'mahalanobis-align' ? alignOf(features) : undefined
+  const log = (v: number) => Math.log(Math.max(v, 1e-12))
+  return features.rms.map((r, i) => [...r.map(log), ...(withDot ? [features.dot[i]] : []), ...(cond ? [log(cond.condRms[i]), log(cond.cfgGap[i])] : []), ...(align ? align[i] : [])])
 }
 
 function alignOf(features: Pick<OodFeatures, 'rms' | 'align'>): number[][] {
@@ -249,8 +254,9 @@ export function fitOodCalibration(features: OodFeatures, base: { score: string; 
     calibration.noiseLevels = [...base.spec.noiseLevels]
     calibration.seeds = [...base.spec.seeds]
   }
-  if (base.score === 'mahalanobis' || base.score === 'mahalanobis-dot') {
-    const vectors = features.rms.map((r, i) => [...r.map((v) => Math.log(Math.max(v, 1e-12))), ...(base.score === 'mahalanobis-dot' ? [features.dot[i]] : [])])
+  if (base.spec.classes) calibration.classes = base.spec.classes
+  if (base.score === 'mahalanobis' || base.score === 'mahalanobis-dot' || base.score === 'mahalanobis-cond' || base.score === 'mahalanobis-align') {
+    const vectors = mahalanobisVectors(features, base.score)
     const n = vectors[0].length
     const mean = Array.from({ length: n }, (_, j) => vectors.reduce((sum, v) => sum + v[j], 0) / count)
     const covariance = Array.from({ length: n }, (_, a) =>

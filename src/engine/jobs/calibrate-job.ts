@@ -19,11 +19,14 @@ export async function runCalibration(
   const base = manifest.ood ?? { score: 'grad-rms', tpr: 0.95, noiseLevels: undefined, seeds: undefined }
   if (base.score === 'energy') throw new EngineError('bad-request', `${manifest.id}: calibrating the "energy" score is not supported yet`)
   const spec = featureSpec(base)
-  const all: OodFeatures = { rms: [], dot: [] }
+  const all: Required<OodFeatures> = { rms: [], dot: [], align: [], condRms: [], cfgGap: [] }
   for await (const batch of batches) {
     const features = await run(async () => oodFeatures(models.field, await modelInputs(models, manifest, batch), spec))
     all.rms.push(...features.rms)
     all.dot.push(...features.dot)
+    all.align.push(...(features.align ?? []))
+    all.condRms.push(...(features.condRms ?? []))
+    all.cfgGap.push(...(features.cfgGap ?? []))
   }
   return { ...fitOodCalibration(all, { score: base.score, spec, tpr: base.tpr ?? 0.95 }), calibrationImages: all.rms.length }
 }
