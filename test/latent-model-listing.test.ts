@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { Engine } from '../src/engine/engine'
 import { FIXTURE_MODELS } from './support/paths'
 
-// An imported latent model (as `eqm import` writes it) beside a pixel model: listed with the reason it
-// cannot run yet, never chosen by default, and a job on it is refused by name instead of crashing.
+// An imported latent model (as `eqm import` writes it) whose VAE is not imported, beside a pixel model:
+// listed with the VAE to import, never chosen by default, and a job on it is refused by name.
 const root = mkdtempSync(join(tmpdir(), 'eqm-latent-'))
 cpSync(join(FIXTURE_MODELS, 'quadratic'), join(root, 'quadratic'), { recursive: true })
 const latent = join(root, 'a-imported-latent')
@@ -23,15 +23,16 @@ writeFileSync(join(root, '.half-done.partial-1', 'manifest.json'), JSON.stringif
 describe('an imported latent model in the engine', () => {
   const engine = new Engine({ modelRoots: [root] })
 
-  it('is listed with why it cannot run, and not chosen when no model is named', () => {
+  it('is listed with the VAE it needs, and not chosen when no model is named', () => {
     const listed = engine.listModels()
     expect(listed.map((m) => m.id)).toEqual(['imported-latent', 'quadratic'])
-    expect(listed[0].unavailable).toMatch(/latent studio/)
+    expect(listed[0].unavailable).toBe('needs the VAE "sd-vae-ft-ema", which is not imported: run eqm import-vae DIR --id sd-vae-ft-ema (DIR: the diffusers folder of sd-vae-ft-ema)')
+    expect(listed[0]).toMatchObject({ vae: 'sd-vae-ft-ema', imageShape: [3, 64, 64] })
     expect(listed[1].unavailable).toBeUndefined()
     expect(engine.model(undefined).manifest.id).toBe('quadratic')
   })
 
   it('refuses a job on it with the reason, by name', async () => {
-    await expect(engine.field(engine.model('imported-latent'))).rejects.toThrow(/imported-latent cannot run jobs: a latent-space model/)
+    await expect(engine.field(engine.model('imported-latent'))).rejects.toThrow(/imported-latent cannot run jobs: needs the VAE "sd-vae-ft-ema"/)
   })
 })

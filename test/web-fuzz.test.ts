@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FIXTURE_MODELS } from './support/paths'
+import { FIXTURE_MODELS, ROOT } from './support/paths'
 import { startServerProcess, until, type ServerProcess, type SocketRecord } from './support/web-server'
 import { MAX_JSON_DEPTH, MAX_WIRE_MESSAGE_BYTES } from '../src/shared/wire-limits'
 import { engineParamSchemas } from '../src/shared/engine-schemas'
@@ -48,6 +48,13 @@ const templates: Record<string, unknown> = {
   generate: { jobId: 'j', modelId: 'quadratic', seed: 1, count: 2, conditions: [{ classIndex: 1, weight: 1 }], sampler },
   repair: { jobId: 'j', modelId: 'quadratic', seed: 1, image, mask: image, strength: 0.5, sampler },
   'ood.score': { modelId: 'quadratic', images: [{ name: 'a.png', image }] },
+  'ood.calibrate': { modelId: 'quadratic', images: [{ name: 'a.png', image }, { name: 'b.png', image }], source: 'fuzz' },
+  'ood.resetCalibration': { modelId: 'quadratic' },
+  'repair.photo': {
+    jobId: 'j', modelId: 'quadratic', seed: 1, strength: 0.5, sampler,
+    photo: { name: 'p.png', data: readFileSync(join(ROOT, 'test', 'fixtures', 'images', 'palette-alpha.png')).toString('base64') },
+    mask: { x: 0, y: 0, width: 1, height: 1, data: Buffer.alloc(1, 255).toString('base64') }
+  },
   'image.classify': { modelId: 'quadratic', image },
   cancel: { jobId: 'j' },
   stop: { jobId: 'j' },

@@ -22,7 +22,12 @@ export function helpText(): string {
   eqm generate --class <name|index> [--count N] [--seed S] --out DIR
   eqm compose  --class A:w --class B:w [...] [--count N] [--seed S] --out DIR
   eqm repair   --in IMG --mask MASK [--strength S] [--class C] [--no-hold] --out FILE
+               latent models: IMG at its own size, MASK the same size (painted = bright); the
+               model-sized context around the painted region is repaired and blended back
+               [--padding PX (32)] [--context SIDE (0: region + padding)] [--feather PX (8)]
   eqm ood      IMG|FOLDER... [--json]   (folders walked recursively; --json: one line per file)
+  eqm calibrate --model ID FOLDER... | --reset   (fits the model's OOD calibration to your
+               in-distribution images, kept in --user-data DIR; --reset: back to the model's own)
   eqm models
 ${IMPORT_HELP}
 
@@ -36,7 +41,7 @@ ${optionLine('strength S', REPAIR.strength, `the model's benchmarked strength (m
 sampler options (generate, compose, repair):
 ${sampler.join('\n')}
 
-common: --model ID  --models DIR (model folder root)  --batch ROWS (most rows per model call)
+common: --model ID  --models DIR (model folder root)  --user-data DIR (imported models, calibrations)  --batch ROWS (most rows per model call)
   --${'provider P'.padEnd(15)} ${PROVIDER.description}
   ${''.padEnd(17)} (${PROVIDER.choices.map((c) => c.value).join('|')}; default ${PROVIDER.default})
 Images are written as PNG with their full parameters in an iTXt chunk ("eqm-studio").`

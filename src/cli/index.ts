@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { Engine } from '../engine/engine'
 import { EngineError } from '../engine/errors'
 import { defaultModelsRoot } from '../engine/hosts/host-config'
-import { userModelsRoot } from '../engine/user-data'
+import { defaultUserData, userModelsRoot } from '../engine/user-data'
 import { runImportCommand } from './import-command'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { rgbaToModel } from '../shared/image-convert'
@@ -17,6 +17,8 @@ import { JOB, PROVIDER, REPAIR, SAMPLER, SAMPLER_METHOD } from '../shared/settin
 import { oodCommand, round } from './ood-command'
 import { prepareOut } from './out-path'
 import { readImageFile } from './read-image'
+import { repairPhotoCommand } from './photo-repair-command'
+import { calibrateCommand } from './calibrate-command'
 
 const options = {
   class: { type: 'string', multiple: true },
@@ -37,6 +39,11 @@ const options = {
   mask: { type: 'string' },
   strength: { type: 'string' },
   'no-hold': { type: 'boolean' },
+  padding: { type: 'string' },
+  context: { type: 'string' },
+  feather: { type: 'string' },
+  'user-data': { type: 'string' },
+  reset: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
@@ -60,8 +67,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const providers: readonly string[] = PROVIDER.choices.map((c) => c.value)
   if (values.provider && !providers.includes(values.provider)) throw new UsageError(`--provider must be one of ${providers.join(', ')}`)
+  const userData = values['user-data'] ? resolve(values['user-data']) : defaultUserData()
   const engine = new Engine({
-    modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot(), userModelsRoot()],
+    modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot(), userModelsRoot(userData)],
+    calibrationsDir: join(userData, 'ood-calibrations'),
     provider: (values.provider as ProviderName | 'auto' | undefined) ?? 'auto',
     maxBatchRows: integer('batch', values.batch, 1, 4096)
   })
@@ -75,10 +84,13 @@ async function main(argv: string[]): Promise<number> {
         return await repair(engine, values)
       case 'ood':
         return await oodCommand(engine, model(engine, values.model), rest, values.json ?? false)
+      case 'calibrate':
+        if (!values.model) throw new UsageError('calibrate needs --model ID (the model whose calibration is fitted)')
+        return await calibrateCommand(engine, model(engine, values.model), rest, values.reset ?? false)
       case 'models':
         return await models(engine)
       default:
-        throw new UsageError(`unknown command "${command}" (generate, compose, repair, ood, models)`)
+        throw new UsageError(`unknown command "${command}" (generate, compose, repair, ood, calibrate, models)`)
     }
   } finally {
     await engine.dispose()
@@ -159,6 +171,10 @@ async function repair(engine: Engine, values: Values): Promise<number> {
   const strength = settingOption(REPAIR.strength, values.strength) ?? info.studio.repair.strength
   const sampler = samplerOverrides(values)
   const out = prepareOut(requireOption(values, 'out'), 'file')
+  if (info.space === 'latent') {
+    const holdUnmasked = values['no-hold'] ? false : info.studio.repair.holdUnmasked
+    return repairPhotoCommand(engine, info, { inPath, maskPath, out, seed, strength, holdUnmasked, conditions, sampler, padding: values.padding, context: values.context, feather: values.feather })
+  }
   const image = rgbaToModel(await readImageFile(inPath), { channels, width, height })
   const mask = rgbaToModel(await readImageFile(maskPath), { channels: 1, width, height })
   const result = await engine.call('repair', {
@@ -194,7 +210,7 @@ async function models(engine: Engine): Promise<number> {
   console.log(JSON.stringify({
     provider: info.active,
     providers: info.providers,
-    models: list.map((m) => ({ id: m.id, title: m.title, space: m.space, shape: m.shape, classes: m.classes, sampler: m.sampler, oodCalibrated: m.ood !== null, ...(m.unavailable ? { unavailable: m.unavailable } : {}) })),
+    models: list.map((m) => ({ id: m.id, title: m.title, space: m.space, shape: m.shape, ...(m.space === 'latent' ? { imageShape: m.imageShape, vae: m.vae } : {}), classes: m.classes, sampler: m.sampler, oodCalibrated: m.ood !== null, ...(m.unavailable ? { unavailable: m.unavailable } : {}) })),
     problems
   }, null, 2))
   return list.length > problems.length - engine.modelProblems.length ? 0 : 1

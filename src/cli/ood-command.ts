@@ -24,8 +24,10 @@ export async function oodCommand(engine: Engine, info: ModelInfo, paths: string[
     if (skipped.length === 0) console.error(`eqm: no image files found in ${paths.join(', ')}`)
     return 1
   }
-  if (!info.ood && !json) console.error(`note: ${info.id} has no OOD calibration; scores are shown without a flag`)
-  const [channels, height, width] = info.shape
+  if (!info.ood && !json) console.error(`note: ${info.id} has no OOD calibration; scores are shown without a flag (eqm calibrate --model ${info.id} FOLDER fits one)`)
+  if (info.oodCalibratedOn && !json) console.error(`calibration: ${info.oodCalibratedOn}`)
+  // latent models take images at the VAE's decoded size and score their latents
+  const [channels, height, width] = info.imageShape
   for (let start = 0; start < files.length; start += OOD_BATCH) {
     const batch = files.slice(start, start + OOD_BATCH)
     // names sent to the engine are indices into this batch: paths can be longer than its limit

@@ -28,6 +28,13 @@ import { OnnxClassifier } from './onnx-classifier'
 import { LoadCache } from './load-cache'
 import { runImport } from './model-import'
 import { RowPacker } from './row-packer'
+import { OnnxVae } from './onnx-vae'
+import { CalibrationStore, describeCalibration, type StoredCalibration } from './calibration-store'
+import { runCalibration } from './jobs/calibrate-job'
+import { photoRepairJobParams, photoRepairWireResult } from './jobs/photo-repair-wire'
+import type { ModelImage } from '../shared/jobs'
+import type { OodCalibration } from '../shared/manifest'
+import { runPhotoRepair, type PhotoRepairParams, type PhotoRepairResult } from './jobs/photo-repair-job'
 
 export interface EngineOptions {
   modelRoots: readonly string[]
@@ -50,6 +57,8 @@ export interface EngineOptions {
    * thread while the descent goes on. npm run bench measures both (previews.byAnchor).
    */
   energyAnchor?: 'inline' | 'concurrent'
+  /** the user's own OOD calibrations (eqm calibrate), in the user-data folder; without it none are read or written */
+  calibrationsDir?: string
   /** the app's own models and their build-time hashes; default: this build's (packaged app only) */
   shippedModels?: ShippedModels | null
   /** the user-data models folder "Add model…" imports into (models.import); without it importing is refused */
@@ -76,6 +85,8 @@ export class Engine {
   private readonly fields = new LoadCache<OnnxGradientField>()
   private readonly energyModels = new LoadCache<OnnxEnergyModel | null>()
   private readonly classifiers = new LoadCache<OnnxClassifier>()
+  /** by VAE id: latent models that share a VAE share its sessions */
+  private readonly vaes = new LoadCache<OnnxVae>()
   private providerChoice: ProviderChoice | null = null
   private requestedProvider: ProviderName | 'auto'
   private readonly queue: JobQueue
@@ -84,10 +95,12 @@ export class Engine {
   private internalJobs = 0
   private readonly userData: UserData | null
   private readonly packers = new Map<string, RowPacker>()
+  private readonly calibrations: CalibrationStore | null
 
   constructor(private readonly options: EngineOptions) {
     this.requestedProvider = options.provider ?? 'auto'
     this.userData = options.sessionFile ? new UserData(options.sessionFile) : null
+    this.calibrations = options.calibrationsDir ? new CalibrationStore(options.calibrationsDir) : null
     this.queue = new JobQueue((event) => this.emitJobEvent(event), options.packJobs ?? 1)
     this.rescan()
   }
@@ -141,7 +154,7 @@ export class Engine {
         this.requestedProvider = provider
         await this.releaseFields()
         this.providerChoice = null
-        const first = this.models.find((m) => unavailableReason(m.manifest) === undefined)
+        const first = this.models.find((m) => unavailableReason(m) === undefined)
         if (first) await this.field(first)
         return this.info()
       }),
@@ -166,11 +179,26 @@ export class Engine {
         },
         this.descentGroup(params.modelId)
       ),
+    'repair.photo': async (params, client) => {
+      const job = await photoRepairJobParams(params)
+      const result = await this.repairPhoto(params.modelId, job, client)
+      return photoRepairWireResult(params.jobId, result.params.modelId, job.photo, result)
+    },
     'ood.score': async (params, client) =>
       this.runJob(`ood:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
-        return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params) }
+        return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params, this.oodCalibration(entry).calibration) }
       }),
+    'ood.calibrate': async ({ modelId, images, source }) => {
+      const stored = await this.calibrateOod(modelId, (async function* () {
+        yield images
+      })(), [source])
+      return { modelId: stored.modelId, images: stored.calibratedOn.images, threshold: stored.calibration.threshold, calibratedOn: describeCalibration(stored) }
+    },
+    'ood.resetCalibration': async ({ modelId }) => {
+      const id = this.model(modelId).manifest.id
+      return { modelId: id, reset: this.resetOodCalibration(id) }
+    },
     'image.classify': async (params, client) =>
       this.runJob(`classify:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
@@ -191,6 +219,18 @@ export class Engine {
     'history.append': async ({ ops }, client) => this.requireUserData().append(client, ops),
     'store.put': async ({ blobs }) => ({ refs: blobs.map(({ data, type }) => this.requireUserData().blobs.put(base64ToBytes(data), type)) }),
     'store.get': async ({ ref }) => ({ data: bytesToBase64(this.requireUserData().blobs.get(ref)) })
+  }
+
+  /**
+   * Repair of a photo at its own size with a latent model (jobs/photo-repair-job.ts). In-process
+   * only for now (the CLI): the photo and mask are decoded by the caller; the studio's wire form
+   * (the photo by image-store reference, the mask as its painted bounding box) is not built yet.
+   */
+  repairPhoto(modelId: string | undefined, params: PhotoRepairParams, client: EngineSink = silentSink): Promise<PhotoRepairResult> {
+    return this.runJob(params.jobId, client, async (context) => {
+      const entry = this.model(modelId)
+      return runPhotoRepair(await this.jobModels(entry), entry.manifest, params, this.jobRuntime(params.jobId, client, context))
+    })
   }
 
   /** Queues a client's job under its scoped key; the client's cap and duplicate ids are checked first. */
@@ -256,7 +296,42 @@ export class Engine {
   }
 
   listModels(): ModelInfo[] {
-    return this.models.map(describeModel)
+    return this.models.map((entry) => {
+      const info = describeModel(entry)
+      try {
+        const { calibration, stored } = this.oodCalibration(entry)
+        return stored ? { ...info, ood: calibration, oodCalibratedOn: describeCalibration(stored) } : info
+      } catch (error) {
+        // an unreadable calibration file: the model's own is shown, and the chart says why
+        return { ...info, oodCalibratedOn: `the model's calibration (yours cannot be read: ${(error as Error).message})` }
+      }
+    })
+  }
+
+  /** The OOD calibration in force: the user's own (eqm calibrate) when there is one, else the model's. */
+  oodCalibration(entry: ModelEntry): { calibration: OodCalibration | null; stored: StoredCalibration | null } {
+    const stored = this.calibrations?.read(entry.manifest) ?? null
+    return stored ? { calibration: stored.calibration, stored } : { calibration: entry.manifest.ood, stored: null }
+  }
+
+  /**
+   * Fits the model's OOD calibration, for the score kind it already has (grad-rms when it has
+   * none), to the user's in-distribution images, and keeps it in the user-data folder. Images
+   * come in batches (wire images at the model's image size) so a large folder is never held whole.
+   */
+  async calibrateOod(modelId: string | undefined, batches: AsyncIterable<{ name: string; image: ModelImage }[]>, sources: string[]): Promise<StoredCalibration> {
+    const store = this.calibrations
+    if (!store) throw new EngineError('bad-request', 'this engine was started without a user-data folder for calibrations')
+    const entry = this.model(modelId)
+    const models = await this.jobModels(entry)
+    const calibration = await runCalibration(models, entry.manifest, batches, (work) => this.runJob(`calibrate:${++this.internalJobs}`, silentSink, work))
+    return store.write(entry.manifest, calibration, { images: calibration.calibrationImages, sources, at: new Date().toISOString() })
+  }
+
+  /** Back to the model's own calibration. */
+  resetOodCalibration(modelId: string | undefined): boolean {
+    if (!this.calibrations) throw new EngineError('bad-request', 'this engine was started without a user-data folder for calibrations')
+    return this.calibrations.reset(this.model(modelId).manifest.id)
   }
 
   info(): EngineInfo {
@@ -277,7 +352,7 @@ export class Engine {
       throw new EngineError('model-not-found', `no usable model found${why ? ` (${why})` : ''}`)
     }
     // without an id: the first model jobs can run on (an imported latent model is listed but not usable yet)
-    if (id === undefined) return this.models.find((m) => unavailableReason(m.manifest) === undefined) ?? this.models[0]
+    if (id === undefined) return this.models.find((m) => unavailableReason(m) === undefined) ?? this.models[0]
     const entry = this.models.find((m) => m.manifest.id === id)
     if (entry) return entry
     const problem = this.problems.find((p) => p.folder.endsWith(`/${id}`) || p.folder.endsWith(`\\${id}`))
@@ -288,7 +363,12 @@ export class Engine {
   /** The networks a job of this model runs: its gradient field and, where it has one, its energy model. */
   async jobModels(entry: ModelEntry): Promise<JobModels> {
     const field = await this.field(entry)
-    return { field, energy: await this.energy(entry, field.provider) }
+    const vae = entry.vae
+    return {
+      field,
+      energy: await this.energy(entry, field.provider),
+      vae: vae ? await this.vaes.get(vae.manifest.id, () => OnnxVae.load(vae, field.provider)) : null
+    }
   }
 
   private energy(entry: ModelEntry, provider: ProviderName): Promise<OnnxEnergyModel | null> {
@@ -310,7 +390,7 @@ export class Engine {
   }
 
   private async loadField(entry: ModelEntry): Promise<OnnxGradientField> {
-    const unavailable = unavailableReason(entry.manifest)
+    const unavailable = unavailableReason(entry)
     if (unavailable !== undefined || entry.manifest.files.gradient === undefined) {
       throw new EngineError('model-invalid', `${entry.manifest.id} cannot run jobs: ${unavailable ?? 'no gradient model'}`)
     }
@@ -342,7 +422,7 @@ export class Engine {
 
   private async releaseFields(): Promise<void> {
     this.packers.clear()
-    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain()]
+    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()]
     for (const field of loaded) {
       try {
         await (await field)?.release()

@@ -4,6 +4,7 @@ import type { ModelInfo, ModelProblem } from '../shared/engine-protocol'
 import { describeZodError, modelManifestSchema, resolveStudioDefaults, type ModelManifest } from '../shared/manifest'
 import { EngineError } from './errors'
 import { checkModelFile, type ShippedModels } from './model-files'
+import { latentProblem, scanVaes, type VaeEntry } from './vae-registry'
 
 export type { ModelProblem }
 
@@ -12,6 +13,10 @@ export interface ModelEntry {
   folder: string
   /** absolute path of a file the manifest names (checked at scan: a regular file inside the folder) */
   file(name: string): string
+  /** latent models: the VAE named by manifest.latent.vae, when it is imported and fits */
+  vae?: VaeEntry
+  /** latent models: why the VAE at hand cannot serve (missing, wrong shape); set at scan */
+  vaeProblem?: string
 }
 
 export interface ScanOptions {
@@ -56,6 +61,14 @@ export function scanModels(roots: readonly string[], options: ScanOptions = {}):
         problems.push({ folder, message: error instanceof Error ? error.message : String(error) })
       }
     }
+  }
+  // VAEs live in <root>/vae/<id>/ and are shared by id; a latent model is tied to its VAE here
+  const { vaes, problems: vaeProblems } = scanVaes(roots)
+  problems.push(...vaeProblems)
+  for (const entry of models) {
+    if (entry.manifest.space !== 'latent') continue
+    entry.vaeProblem = latentProblem(entry.manifest, vaes)
+    if (entry.vaeProblem === undefined) entry.vae = vaes.get(entry.manifest.latent!.vae)
   }
   return { models, problems }
 }
@@ -123,16 +136,14 @@ function sameFolder(a: string, b: string): boolean {
 }
 
 /**
- * Why the engine cannot run jobs on this model, or undefined when it can. Latent-space models
- * (imported reference EqM checkpoints) load and are listed, but generating with them needs the
- * latent studio (VAE decode and encode), which is not part of this engine yet.
+ * Why the engine cannot run jobs on this model, or undefined when it can: the manifest says so,
+ * it has no gradient model, or (latent models) its VAE is missing or does not fit.
  */
-export function unavailableReason(manifest: ModelManifest): string | undefined {
+export function unavailableReason(entry: Pick<ModelEntry, 'manifest' | 'vaeProblem'>): string | undefined {
+  const manifest = entry.manifest
   if (manifest.unavailable) return manifest.unavailable
   if (manifest.files.gradient === undefined) return 'the manifest names no gradient model (files.gradient)'
-  if (manifest.space === 'latent') {
-    return `a latent-space model (VAE "${manifest.latent?.vae ?? 'from files.decoder'}"): it needs the latent studio, which this version does not have yet`
-  }
+  if (manifest.space === 'latent') return entry.vaeProblem
   return undefined
 }
 
@@ -143,6 +154,8 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     title: m.title,
     space: m.space,
     shape: m.shape,
+    imageShape: m.space === 'latent' && m.latent ? m.latent.imageShape : m.shape,
+    ...(m.latent ? { vae: m.latent.vae } : {}),
     classes: m.classes,
     nullClass: m.nullClass,
     sampler: m.sampler,
@@ -151,6 +164,6 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     hasEnergy: m.files.energy !== undefined,
     hasClassifier: m.files.classifier !== undefined,
     provenance: m.provenance,
-    unavailable: unavailableReason(m)
+    unavailable: unavailableReason(entry)
   }
 }

@@ -71,3 +71,27 @@ describe('OOD features and scores', () => {
     expect(percentileOf(20, q)).toBe(1)
   })
 })
+
+describe('fitting a calibration (eqm calibrate)', () => {
+  it('takes the quantile table and the threshold at the TPR from the scores (numpy linear quantiles)', async () => {
+    const { fitOodCalibration } = await import('./ood')
+    const features = { rms: [[3], [1], [5], [2], [4]], dot: [0, 0, 0, 0, 0] }
+    const fitted = fitOodCalibration(features, { score: 'grad-rms', spec: { noiseLevels: [0], seeds: [] }, tpr: 0.95 })
+    expect(fitted.threshold).toBeCloseTo(4.8, 10)
+    expect(fitted.quantiles.find(([q]) => q === 0.5)![1]).toBe(3)
+    expect(fitted.noiseLevels).toBeUndefined()
+  })
+
+  it('fits the Gaussian of the Mahalanobis scores: precision is the inverse covariance', async () => {
+    const { fitOodCalibration } = await import('./ood')
+    const rms = [[1, 2], [2, 1], [3, 5], [4, 3], [2, 2], [5, 4]].map((r) => r.map(Math.exp))
+    const fitted = fitOodCalibration({ rms, dot: rms.map(() => 0) }, { score: 'mahalanobis', spec: { noiseLevels: [0, 0.5], seeds: [1] }, tpr: 0.9 })
+    const v = rms.map((r) => r.map(Math.log))
+    const mean = [0, 1].map((j) => v.reduce((s, r) => s + r[j], 0) / v.length)
+    const cov = [0, 1].map((a) => [0, 1].map((b) => v.reduce((s, r) => s + (r[a] - mean[a]) * (r[b] - mean[b]), 0) / (v.length - 1)))
+    expect(fitted.mean![0]).toBeCloseTo(mean[0], 10)
+    for (let a = 0; a < 2; a++)
+      for (let b = 0; b < 2; b++) expect(cov[a][0] * fitted.precision![0][b] + cov[a][1] * fitted.precision![1][b]).toBeCloseTo(a === b ? 1 : 0, 5)
+    expect(fitted).toMatchObject({ noiseLevels: [0, 0.5], seeds: [1], tpr: 0.9 })
+  })
+})

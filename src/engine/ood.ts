@@ -168,11 +168,7 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     case 'mahalanobis-cond':
     case 'mahalanobis-align': {
       const { mean, precision } = calibration
-      const withDot = kind !== 'mahalanobis'
-      const cond = kind === 'mahalanobis-cond' ? conditionalOf(features) : undefined
-      const align = kind === 'mahalanobis-align' ? alignOf(features) : undefined
-      const log = (v: number) => Math.log(Math.max(v, 1e-12))
-      const vectors = features.rms.map((r, i) => [...r.map(log), ...(withDot ? [features.dot[i]] : []), ...(cond ? [log(cond.condRms[i]), log(cond.cfgGap[i])] : []), ...(align ? align[i] : [])])
+      const vectors = mahalanobisVectors(features, kind)
       const n = vectors[0]?.length ?? 0
       if (!mean || !precision || mean.length !== n || precision.length !== n || precision.some((row) => row.length !== n)) {
         throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels`)
@@ -187,6 +183,15 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     default:
       throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
+}
+
+/** The vectors a Mahalanobis score measures, one per image (scoring and fitting share them). */
+export function mahalanobisVectors(features: OodFeatures, kind: 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align'): number[][] {
+  const withDot = kind !== 'mahalanobis'
+  const cond = kind === 'mahalanobis-cond' ? conditionalOf(features) : undefined
+  const align = kind === 'mahalanobis-align' ? alignOf(features) : undefined
+  const log = (v: number) => Math.log(Math.max(v, 1e-12))
+  return features.rms.map((r, i) => [...r.map(log), ...(withDot ? [features.dot[i]] : []), ...(cond ? [log(cond.condRms[i]), log(cond.cfgGap[i])] : []), ...(align ? align[i] : [])])
 }
 
 function alignOf(features: Pick<OodFeatures, 'rms' | 'align'>): number[][] {
@@ -222,4 +227,66 @@ export function percentileOf(score: number, quantiles: readonly (readonly [numbe
     if (score <= v1) return v1 === v0 ? q1 : q0 + ((score - v0) / (v1 - v0)) * (q1 - q0)
   }
   return last[0]
+}
+
+/** The quantile table's knots (the shipped model's, training/ood_eval.py). */
+export const CALIBRATION_QUANTILES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1] as const
+
+/** Linear-interpolated quantile of sorted values (numpy's default). */
+function quantile(sorted: readonly number[], q: number): number {
+  const at = q * (sorted.length - 1)
+  const low = Math.floor(at)
+  const high = Math.min(sorted.length - 1, low + 1)
+  return sorted[low] + (at - low) * (sorted[high] - sorted[low])
+}
+
+/**
+ * A calibration of the given score kind fitted to in-distribution images' features: for the
+ * Mahalanobis scores the Gaussian (mean, and the inverse of the covariance with a 1e-6 ridge, as
+ * training/ood_eval.py fits it), then the scores' quantile table and the threshold that lets `tpr`
+ * of them pass. The noise levels and seeds are the spec the features were computed with.
+ */
+export function fitOodCalibration(features: OodFeatures, base: { score: string; spec: OodFeatureSpec; tpr: number }): OodCalibration {
+  const count = features.rms.length
+  if (count < 2) throw new EngineError('bad-request', `a calibration needs at least 2 images, got ${count}`)
+  const calibration: OodCalibration = { score: base.score, quantiles: [[0, 0], [1, 0]], threshold: 0, tpr: base.tpr }
+  if (base.score !== 'grad-rms' && base.score !== 'dot') {
+    calibration.noiseLevels = [...base.spec.noiseLevels]
+    calibration.seeds = [...base.spec.seeds]
+  }
+  if (base.spec.classes) calibration.classes = base.spec.classes
+  if (base.score === 'mahalanobis' || base.score === 'mahalanobis-dot' || base.score === 'mahalanobis-cond' || base.score === 'mahalanobis-align') {
+    const vectors = mahalanobisVectors(features, base.score)
+    const n = vectors[0].length
+    const mean = Array.from({ length: n }, (_, j) => vectors.reduce((sum, v) => sum + v[j], 0) / count)
+    const covariance = Array.from({ length: n }, (_, a) =>
+      Array.from({ length: n }, (_, b) => vectors.reduce((sum, v) => sum + (v[a] - mean[a]) * (v[b] - mean[b]), 0) / (count - 1) + (a === b ? 1e-6 : 0))
+    )
+    calibration.mean = mean
+    calibration.precision = invert(covariance)
+  }
+  const scores = scoreFeatures(features, calibration).sort((a, b) => a - b)
+  calibration.quantiles = CALIBRATION_QUANTILES.map((q) => [q, quantile(scores, q)] as [number, number])
+  calibration.threshold = quantile(scores, base.tpr)
+  return calibration
+}
+
+/** Gauss-Jordan inverse with partial pivoting (a covariance of a handful of features). */
+function invert(matrix: number[][]): number[][] {
+  const n = matrix.length
+  const a = matrix.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))])
+  for (let col = 0; col < n; col++) {
+    let pivot = col
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) pivot = r
+    if (Math.abs(a[pivot][col]) < 1e-300) throw new EngineError('bad-request', 'the calibration images give a singular covariance: use more, and more varied, images')
+    ;[a[col], a[pivot]] = [a[pivot], a[col]]
+    const p = a[col][col]
+    for (let j = 0; j < 2 * n; j++) a[col][j] /= p
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue
+      const f = a[r][col]
+      if (f !== 0) for (let j = 0; j < 2 * n; j++) a[r][j] -= f * a[col][j]
+    }
+  }
+  return a.map((row) => row.slice(n))
 }

@@ -171,3 +171,26 @@ describe('stop-and-keep', () => {
     for (let i = 0; i < SIZE; i++) expect(sample.x[i]).toBeCloseTo(0.75 + Math.pow(0.9, 6) * (x0[i] - 0.75), 5)
   })
 })
+
+describe('latent-model options', () => {
+  it('guides only the first guidedElements; the rest get the conditional output (the reference CFG on 3 of 4 channels)', async () => {
+    const field = new AnalyticField(means, NULL)
+    const sample = { x: new Float32Array(SIZE) }
+    await descend(field, [sample], { ...base, cfg: 3, maxSteps: 1, conditions: [{ classIndex: 2, weight: 1 }], guidedElements: 12 })
+    // f_u = x - 0 = 0, f_c = x - 0.75: guided -2.25 (x = 0.225), unguided -0.75 (x = 0.075)
+    for (let i = 0; i < 12; i++) expect(sample.x[i]).toBeCloseTo(0.225, 6)
+    for (let i = 12; i < SIZE; i++) expect(sample.x[i]).toBeCloseTo(0.075, 6)
+    const everywhere = { x: new Float32Array(SIZE) }
+    await descend(field, [everywhere], { ...base, cfg: 3, maxSteps: 1, conditions: [{ classIndex: 2, weight: 1 }] })
+    for (let i = 0; i < SIZE; i++) expect(everywhere.x[i]).toBeCloseTo(0.225, 6)
+  })
+
+  it('honours cancel between the model calls of one step', async () => {
+    const field = new AnalyticField(means, NULL, 1)
+    let cancelled = false
+    const samples = [{ x: start(1) }, { x: start(2) }, { x: start(3) }]
+    const run = descend(field, samples, { ...base, conditions: [{ classIndex: 1, weight: 1 }], isCancelled: () => cancelled, betweenCalls: async () => { cancelled = true } })
+    await expect(run).rejects.toThrow(/cancelled/)
+    expect(field.calls).toBe(1)
+  })
+})

@@ -31,6 +31,14 @@ export interface DescentOptions extends SamplerSettings {
   isCancelled?: () => boolean
   /** stop-and-keep: the descent ends before the next step and the samples are kept as they are */
   isStopped?: () => boolean
+  /**
+   * Guidance on the first `guidedElements` of each sample only (the reference's DiT heritage:
+   * CFG on 3 of 4 latent channels); the rest get the unguided combination (cfg 1), which for
+   * one condition is its conditional output. Omitted: guidance on every element.
+   */
+  guidedElements?: number
+  /** awaited between model calls of one step (slow models): cancel is checked after it */
+  betweenCalls?: () => Promise<void>
   /** awaited after every step: the place for frames, cancel checks and yielding the event loop */
   onStep?: (progress: DescentProgress) => void | Promise<void>
 }
@@ -54,13 +62,13 @@ export interface GuidancePlan {
   coefficients: number[]
 }
 
-export function planGuidance(conditions: readonly Condition[], cfg: number, nullClass: number): GuidancePlan {
+export function planGuidance(conditions: readonly Condition[], cfg: number, nullClass: number, keepNull = false): GuidancePlan {
   const active = conditions.filter((c) => c.weight !== 0)
   if (active.length === 0 || cfg === 0) return { labels: [nullClass], coefficients: [1] }
   const weightSum = active.reduce((sum, c) => sum + c.weight, 0)
   const conditional = active.map((c) => cfg * c.weight)
   const unconditional = 1 - cfg * weightSum
-  if (Math.abs(unconditional) < 1e-12) {
+  if (Math.abs(unconditional) < 1e-12 && !keepNull) {
     return { labels: active.map((c) => c.classIndex), coefficients: conditional }
   }
   return { labels: [nullClass, ...active.map((c) => c.classIndex)], coefficients: [unconditional, ...conditional] }
@@ -96,8 +104,13 @@ export async function descend(
   for (const s of samples) {
     if (s.x.length !== size) throw new EngineError('bad-request', `sample has ${s.x.length} values, the model takes ${size}`)
   }
-  const plan = planGuidance(options.conditions, options.cfg, field.nullClass)
-  if (field.stepper) return descendStepped(field, field.stepper, samples, plan, options)
+  const guidedElements = Math.min(size, options.guidedElements ?? size)
+  // partial guidance needs the same rows under two sets of coefficients: the null row is kept
+  const plan = planGuidance(options.conditions, options.cfg, field.nullClass, guidedElements < size)
+  const restPlan = guidedElements < size ? planGuidance(options.conditions, 1, field.nullClass, true) : plan
+  // (one row only: no guidance to restrict, the rest is the same combination)
+  const restCoefficients = plan.labels.length === 1 ? plan.coefficients : plan.labels.map((label, r) => (restPlan.labels[r] === label ? restPlan.coefficients[r] : 0))
+  if (field.stepper && guidedElements === size) return descendStepped(field, field.stepper, samples, plan, options)
   const rowsPerSample = plan.labels.length
   const samplesPerCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
   const eta = options.stepSize
@@ -112,6 +125,11 @@ export async function descend(
     if (interrupted(options, active, outcomes)) break
     const stillActive: number[] = []
     for (let start = 0; start < active.length; start += samplesPerCall) {
+      if (start > 0) {
+        // a step of a slow model is several calls: cancel is honoured between them
+        await options.betweenCalls?.()
+        if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
+      }
       const chunk = active.slice(start, start + samplesPerCall)
       const rows = chunk.length * rowsPerSample
       const input = new Float32Array(rows * size)
@@ -133,8 +151,10 @@ export async function descend(
         guided.fill(0)
         for (let r = 0; r < rowsPerSample; r++) {
           const k = plan.coefficients[r]
+          const rest = restCoefficients[r]
           const row = (c * rowsPerSample + r) * size
-          for (let i = 0; i < size; i++) guided[i] += k * output[row + i]
+          for (let i = 0; i < guidedElements; i++) guided[i] += k * output[row + i]
+          for (let i = guidedElements; i < size; i++) guided[i] += rest * output[row + i]
         }
         const outcome = outcomes[sampleIndex]
         outcome.steps = step

@@ -32,7 +32,8 @@ const supervisor = new EngineSupervisor<MessagePortMain>({
       hostConfigArg({
         modelRoots: [modelsRoot(), join(app.getPath('userData'), 'models')],
         sessionFile: join(app.getPath('userData'), 'session.json'),
-        importRoot: join(app.getPath('userData'), 'models')
+        importRoot: join(app.getPath('userData'), 'models'),
+        calibrationsDir: join(app.getPath('userData'), 'ood-calibrations')
       })
     ], { serviceName: 'EqM engine', stdio: 'inherit' }) as unknown as EngineProcess,
   createChannel: () => {

@@ -1,5 +1,6 @@
 import type { ClassifyParams, ClassifyResult, GenerateParams, JobResult, OodParams, OodResult, RepairParams } from './jobs'
 import type { Frame } from './frames'
+import type { PhotoRepairWireParams, PhotoRepairWireResult } from './photo-repair'
 import type { SamplerSettings, OodCalibration, StudioDefaults } from './manifest'
 import { PROVIDER_ORDER } from './settings'
 
@@ -12,12 +13,18 @@ export interface ModelInfo {
   title: string
   space: 'pixel' | 'latent'
   shape: [number, number, number]
+  /** the images its results are [C, H, W]: the shape for pixel models, the VAE's decoded size for latent ones */
+  imageShape: [number, number, number]
+  /** latent models: the VAE they need, by id */
+  vae?: string
   classes: string[]
   nullClass: number
   sampler: SamplerSettings
   /** repair and composition starting values (the manifest's, else fallbacks) */
   studio: StudioDefaults
   ood: OodCalibration | null
+  /** set when `ood` is the user's own calibration (eqm calibrate): what it was fitted on */
+  oodCalibratedOn?: string
   hasEnergy: boolean
   hasClassifier: boolean
   provenance: Record<string, unknown>
@@ -110,7 +117,13 @@ export interface EngineMethods {
   'models.list': { params: Record<string, never>; result: { models: ModelInfo[]; problems: ModelProblem[] } }
   generate: { params: GenerateParams; result: JobResult }
   repair: { params: RepairParams; result: JobResult }
+  /** a latent model repairs a photo at its own size (src/shared/photo-repair.ts) */
+  'repair.photo': { params: PhotoRepairWireParams; result: PhotoRepairWireResult }
   'ood.score': { params: OodParams; result: { modelId: string; results: OodResult[] } }
+  /** fits the model's OOD calibration (its own score kind) to these in-distribution images, kept in the user-data folder */
+  'ood.calibrate': { params: OodParams & { source: string }; result: { modelId: string; images: number; threshold: number; calibratedOn: string } }
+  /** back to the model's own calibration */
+  'ood.resetCalibration': { params: { modelId?: string }; result: { modelId: string; reset: boolean } }
   /** what the model's classifier sees in an image (models with files.classifier) */
   'image.classify': { params: ClassifyParams; result: ClassifyResult }
   cancel: { params: { jobId: string }; result: { cancelled: boolean } }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { modelIdSchema } from './manifest'
+import { photoRepairParamsSchema } from './photo-repair'
 import { PROVIDER, type ProviderChoiceName } from './settings'
 import { classifyParamsSchema, generateParamsSchema, jobIdSchema, oodParamsSchema, repairParamsSchema } from './jobs'
 import { BLOB_REF_PATTERN, type EngineMethod, type ParamsOf } from './engine-protocol'
@@ -19,7 +20,10 @@ export const engineParamSchemas = {
   'models.list': empty,
   generate: generateParamsSchema.strict(),
   repair: repairParamsSchema.strict(),
+  'repair.photo': photoRepairParamsSchema.strict(),
   'ood.score': oodParamsSchema.strict(),
+  'ood.calibrate': oodParamsSchema.extend({ source: z.string().min(1).max(512) }).strict(),
+  'ood.resetCalibration': z.object({ modelId: z.string().optional() }).strict(),
   'image.classify': classifyParamsSchema.strict(),
   cancel: z.object({ jobId: jobIdSchema }).strict(),
   'models.import': z

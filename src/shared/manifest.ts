@@ -80,7 +80,13 @@ export const latentSpaceSchema = z.object({
   /** the latent is the VAE's posterior mean times this (SD-VAE: 0.18215) */
   scale: z.number().positive(),
   /** the decoded image [C, H, W] */
-  imageShape: z.tuple([z.number().int().min(1).max(4), z.number().int().min(1).max(8192), z.number().int().min(1).max(8192)])
+  imageShape: z.tuple([z.number().int().min(1).max(4), z.number().int().min(1).max(8192), z.number().int().min(1).max(8192)]),
+  /**
+   * Guidance (CFG, composition) on the first N latent channels only; the others get the unguided
+   * combination. The reference sampler guides 3 of 4 channels (inherited from DiT); set 3 here to
+   * reproduce its published numbers. Absent: every channel (the guidance formula as written).
+   */
+  guidedChannels: z.number().int().min(1).max(64).optional()
 })
 export type LatentSpace = z.infer<typeof latentSpaceSchema>
 

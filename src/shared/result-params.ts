@@ -25,6 +25,8 @@ export const resultParamsSchema = z.object({
   /** repair only: the noise strength painted, and whether unpainted pixels were held */
   strength: z.number().min(0).max(1).optional(),
   holdUnmasked: z.boolean().optional(),
+  /** repair of a photo at its own size: the context square (photo pixels), its padding and the blend's feather */
+  context: z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int(), height: z.number().int(), padding: z.number().int(), feather: z.number().int() }).optional(),
   /** the execution provider the job ran on (results can differ in the last bits across providers) */
   provider: z.string().optional(),
   /** the job ran with row packing on (its rows may have shared model calls with other jobs': engine option packJobs) */

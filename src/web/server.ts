@@ -50,7 +50,7 @@ export async function startWebServer(options: WebServerOptions) {
     fork: () => {
       engine = forkNodeEngine(
         options.engineHost,
-        { modelRoots: options.modelRoots, sessionFile: join(options.userData, 'session.json'), importRoot: userModelsRoot(options.userData) },
+        { modelRoots: options.modelRoots, sessionFile: join(options.userData, 'session.json'), importRoot: userModelsRoot(options.userData), calibrationsDir: join(options.userData, 'ood-calibrations') },
         options.engineExecArgv
       )
       const current = engine

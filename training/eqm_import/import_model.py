@@ -55,6 +55,18 @@ def weight_reader(config, lazy):
     return tensor_for
 
 
+def image_size_with(config, root, vae_id):
+    """The decoded image side: the latent side times the VAE's downscale when that VAE is already
+    imported into the root (a small test VAE downscales by 2, not the SD-VAE's 8), else the
+    checkpoint's own image size."""
+    path = os.path.join(root, "vae", vae_id, "vae.json")
+    try:
+        with open(path) as f:
+            return config["latent_size"] * int(json.load(f)["downscale"])
+    except (OSError, ValueError, KeyError):
+        return config["image_size"]
+
+
 def import_model(checkpoint, *, out_dir=None, models_root=None, model_id=None, title=None, heads=None, ebm=None, vae_id=None):
     started = time.perf_counter()
     config, lazy, part, args = open_checkpoint(checkpoint, heads=heads, ebm=ebm)
@@ -84,9 +96,11 @@ def import_model(checkpoint, *, out_dir=None, models_root=None, model_id=None, t
             files["energy"] = "energy.onnx"
             unavailable = ENERGY_UNAVAILABLE.format(ebm=config["ebm"])
         title = title or (f"{config['model_name']} (imported)" if config.get("model_name") else f"EqM {model_id} (imported)")
-        manifest = build_manifest(model_id=model_id, title=title, config=config, files=files, vae_id=vae_id or DEFAULT_VAE,
+        vae_id = vae_id or DEFAULT_VAE
+        manifest = build_manifest(model_id=model_id, title=title, config=config, files=files, vae_id=vae_id,
                                   checkpoint=checkpoint, sha256=file_sha256(checkpoint), part=part, args=args,
-                                  unavailable=unavailable)
+                                  unavailable=unavailable,
+                                  image_size=image_size_with(config, models_root or os.path.dirname(os.path.abspath(out_dir)), vae_id))
         with open(os.path.join(work, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=2)
         if os.path.lexists(out_dir):

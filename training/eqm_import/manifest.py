@@ -45,7 +45,7 @@ def sampler_for(config):
     return dict(settings), source
 
 
-def build_manifest(*, model_id, title, config, files, vae_id, checkpoint, sha256, part, args, unavailable=None):
+def build_manifest(*, model_id, title, config, files, vae_id, checkpoint, sha256, part, args, unavailable=None, image_size=None):
     sampler, sampler_source = sampler_for(config)
     latent = config["latent_size"]
     manifest = {
@@ -59,7 +59,10 @@ def build_manifest(*, model_id, title, config, files, vae_id, checkpoint, sha256
         "classes": class_names(config),
         "nullClass": config["null_class"],
         "files": files,
-        "latent": {"vae": vae_id, "scale": LATENT_SCALE, "imageShape": [3, config["image_size"], config["image_size"]]},
+        "latent": {"vae": vae_id, "scale": LATENT_SCALE, "imageShape": [3, image_size or config["image_size"], image_size or config["image_size"]],
+                   # the reference sampler guides 3 of the 4 latent channels (DiT's forward_with_cfg):
+                   # kept for imported checkpoints so the published FIDs are what users reproduce
+                   "guidedChannels": 3},
         "sampler": sampler,
         "ood": None,
         "provenance": {

@@ -10,6 +10,8 @@ export interface HostConfig {
   /** the user-data models folder the studio's "Add model…" imports into */
   importRoot?: string
   sessionFile?: string
+  /** the user's OOD calibrations (eqm calibrate), in the user-data folder */
+  calibrationsDir?: string
   provider?: ProviderName | 'auto'
 }
 
@@ -23,7 +25,7 @@ export function readHostConfig(argv: readonly string[]): EngineOptions {
   const arg = argv.find((a) => a.startsWith(HOST_CONFIG_FLAG))
   const config: HostConfig = arg ? JSON.parse(arg.slice(HOST_CONFIG_FLAG.length)) : { modelRoots: [defaultModelsRoot(), userModelsRoot()] }
   const provider = (process.env.EQM_PROVIDER as ProviderName | 'auto' | undefined) ?? config.provider
-  return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider, importRoot: config.importRoot }
+  return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider, importRoot: config.importRoot, calibrationsDir: config.calibrationsDir }
 }
 
 /**

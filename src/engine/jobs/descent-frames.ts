@@ -5,6 +5,7 @@ import { FrameGate } from '../frame-gate'
 import { buildPreview } from '../preview'
 import type { EnergyModel, JobModels, JobRuntime } from './job-context'
 import { EnergyEstimate } from './energy-estimate'
+import { LatentPreviewer, requireVae } from './latent-images'
 
 export interface DescentWithFrames {
   models: JobModels
@@ -32,12 +33,17 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
   const estimate = models.energy && previewEvery > 0 ? new EnergyEstimate(samples) : null
   // set inside onStep, which the compiler does not follow into: hence the assertion
   let anchorTask = null as Promise<void> | null
+  const latent = manifest.space === 'latent' ? new LatentPreviewer(requireVae(models, manifest), manifest) : null
+  const [channels, height, width] = manifest.shape
+  const guidedChannels = Math.min(channels, manifest.latent?.guidedChannels ?? channels)
   try {
     return await descend(models.field, samples, {
       ...settings,
       conditions: conditions,
       isCancelled: runtime.isCancelled,
       isStopped: runtime.isStopped,
+      guidedElements: guidedChannels * height * width,
+      betweenCalls: yieldToEventLoop,
       onStep: async ({ step, gradNorms, active, gradients }) => {
         const last = active === 0 || step === settings.maxSteps
         estimate?.advance(samples, gradients)
@@ -69,7 +75,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
             energies,
             energyKind,
             active,
-            preview: buildPreview(samples, manifest)
+            preview: latent ? await latent.preview(samples) : buildPreview(samples, manifest)
           })
           if (models.energy && estimate && !anchorTask && !last) {
             // guidedEnergies copies the states before it awaits, so the descent may go on meanwhile

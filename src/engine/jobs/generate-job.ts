@@ -5,6 +5,7 @@ import { SeededRandom, imageSeed } from '../rng'
 import { checkConditions, commonResultParams, resolveSampler, type JobModels, type JobRuntime } from './job-context'
 import { descendWithFrames } from './descent-frames'
 import { assembleResult } from './job-result'
+import { sampleImages } from './latent-images'
 
 /** Generation and composition: descend from seeded noise under the job's conditions. */
 export async function runGenerate(models: JobModels, manifest: ModelManifest, params: ParsedParams<'generate'>, runtime: JobRuntime): Promise<JobResult> {
@@ -15,5 +16,6 @@ export async function runGenerate(models: JobModels, manifest: ModelManifest, pa
   const samples = seeds.map((seed) => ({ x: new SeededRandom(seed).fillNormal(new Float32Array(models.field.sampleSize)) }))
   const outcomes = await descendWithFrames({ models, manifest, runtime, params, samples, settings })
   const resultParams = commonResultParams('generate', manifest, params, settings, models)
-  return assembleResult(params.jobId, resultParams, manifest, { samples, outcomes, seeds }, started)
+  const rendered = await sampleImages(models, manifest, samples, runtime.isCancelled)
+  return assembleResult(params.jobId, resultParams, manifest, { samples, outcomes, seeds }, rendered, started)
 }

@@ -1,11 +1,12 @@
 import type { ClassifyResult, OodResult } from '../../shared/jobs'
-import type { ModelManifest } from '../../shared/manifest'
+import type { ModelManifest, OodCalibration } from '../../shared/manifest'
 import type { ParsedParams } from '../../shared/engine-schemas'
 import { bytesToValues } from '../../shared/image-convert'
 import { oodScores, percentileOf } from '../ood'
 import { EngineError } from '../errors'
 import type { EnergyModel, JobModels } from './job-context'
-import { decodeModelImage } from './model-image'
+import { decodeModelImage, imageShapeOf } from './model-image'
+import { requireVae } from './latent-images'
 
 /** What the model's classifier sees in one image: the most probable class and all probabilities. */
 export async function runClassify(
@@ -20,16 +21,30 @@ export async function runClassify(
 }
 
 /** Each image's OOD score under the model's calibration, its flag and where it falls among real images. */
-export async function runOod(models: JobModels, manifest: ModelManifest, params: ParsedParams<'ood.score'>): Promise<OodResult[]> {
-  const images = params.images.map((entry) => bytesToValues(decodeModelImage(entry.image, manifest, entry.name), manifest.valueRange))
-  const calibration = manifest.ood ?? { score: 'grad-rms' }
+export async function runOod(models: JobModels, manifest: ModelManifest, params: ParsedParams<'ood.score'>, calibrated: OodCalibration | null = manifest.ood): Promise<OodResult[]> {
+  const images = await modelInputs(models, manifest, params.images)
+  const calibration = calibrated ?? { score: manifest.ood?.score ?? 'grad-rms' }
   const scores = calibration.score === 'energy' ? await energyScores(models, manifest, images) : await oodScores(models.field, images, calibration)
   return params.images.map((entry, i) => ({
     name: entry.name,
     score: scores[i],
-    flagged: manifest.ood ? scores[i] > manifest.ood.threshold : null,
-    percentile: manifest.ood ? percentileOf(scores[i], manifest.ood.quantiles) : null
+    flagged: calibrated ? scores[i] > calibrated.threshold : null,
+    percentile: calibrated ? percentileOf(scores[i], calibrated.quantiles) : null
   }))
+}
+
+/**
+ * Wire images as the model's inputs: values in its range, or for latent models the VAE's latent
+ * of each image (OOD scores of a latent model live in latent space).
+ */
+export async function modelInputs(models: JobModels, manifest: ModelManifest, images: readonly { name: string; image: ParsedParams<'ood.score'>['images'][number]['image'] }[]): Promise<Float32Array[]> {
+  const values = images.map((entry) => bytesToValues(decodeModelImage(entry.image, manifest, entry.name), manifest.valueRange))
+  if (manifest.space !== 'latent') return values
+  const vae = requireVae(models, manifest)
+  const [, height, width] = imageShapeOf(manifest)
+  const latents: Float32Array[] = []
+  for (const image of values) latents.push(await vae.encode(image, height, width))
+  return latents
 }
 
 /** OOD score "energy": the explicit model's unconditional energy at the image. */

@@ -4,6 +4,7 @@ import { samplerSettingsSchema, describeZodError, type ModelManifest, type Sampl
 import type { ResultParams } from '../../shared/result-params'
 import type { GradientField } from '../gradient-field'
 import { EngineError } from '../errors'
+import type { OnnxVae } from '../onnx-vae'
 
 /** A forward pass to energy values (EqM-E): OnnxEnergyModel, or an analytic one in tests. */
 export interface EnergyModel {
@@ -16,6 +17,8 @@ export interface JobModels {
   energy: EnergyModel | null
   /** the job's rows may share model calls with other jobs' (row-packer.ts) */
   rowPacking?: boolean
+  /** latent models: the VAE that decodes results and encodes photos */
+  vae?: OnnxVae | null
 }
 
 /** What a running job needs from the engine: cancel state and the way to its client. */

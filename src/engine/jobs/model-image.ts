@@ -7,9 +7,9 @@ export function decodeModelImage(
   image: { width: number; height: number; channels: number; data: string },
   manifest: ModelManifest,
   what: string,
-  channels = manifest.shape[0]
+  channels = imageShapeOf(manifest)[0]
 ): Uint8Array {
-  const [, height, width] = manifest.shape
+  const [, height, width] = imageShapeOf(manifest)
   if (image.width !== width || image.height !== height || image.channels !== channels) {
     throw new EngineError('image-invalid', `${what} is ${image.width}x${image.height}x${image.channels}, the model takes ${width}x${height}x${channels}`)
   }
@@ -23,4 +23,9 @@ export function decodeModelImage(
     throw new EngineError('image-invalid', `${what} has ${bytes.length} bytes, expected ${width * height * channels}`)
   }
   return bytes
+}
+
+/** The images a model's jobs take and give: its shape, or for latent models the VAE's decoded size. */
+export function imageShapeOf(manifest: ModelManifest): readonly [number, number, number] {
+  return manifest.space === 'latent' && manifest.latent ? manifest.latent.imageShape : manifest.shape
 }

@@ -8,7 +8,9 @@ import { estimateNoiseLevel, renoiseHeld, repairStart, restoreHeld } from '../he
 import { checkConditions, commonResultParams, resolveSampler, type JobModels, type JobRuntime } from './job-context'
 import { descendWithFrames } from './descent-frames'
 import { assembleResult } from './job-result'
+import { sampleImages } from './latent-images'
 import { decodeModelImage } from './model-image'
+import { EngineError } from '../errors'
 
 /**
  * Partial denoising: noise is blended into the masked region (x + m s (eps - x), the training
@@ -17,6 +19,9 @@ import { decodeModelImage } from './model-image'
  */
 export async function runRepair(models: JobModels, manifest: ModelManifest, params: ParsedParams<'repair'>, runtime: JobRuntime): Promise<JobResult> {
   const started = performance.now()
+  if (manifest.space === 'latent') {
+    throw new EngineError('bad-request', `${manifest.id} is a latent model: it repairs photos at their own size (eqm repair --in PHOTO --mask MASK), not model-sized images`)
+  }
   checkConditions(params.conditions, manifest)
   const settings = resolveSampler(manifest.sampler, params.sampler)
   const original = bytesToValues(decodeModelImage(params.image, manifest, 'image'), manifest.valueRange)
@@ -37,5 +42,6 @@ export async function runRepair(models: JobModels, manifest: ModelManifest, para
   const outcomes = await descendWithFrames({ models, manifest, runtime, params, samples, settings, afterStep: renoise })
   if (params.holdUnmasked) for (const sample of samples) restoreHeld(sample.x, weight, original)
   const resultParams = { ...commonResultParams('repair', manifest, params, settings, models), strength: params.strength, holdUnmasked: params.holdUnmasked }
-  return assembleResult(params.jobId, resultParams, manifest, { samples, outcomes, seeds }, started)
+  const rendered = await sampleImages(models, manifest, samples, runtime.isCancelled)
+  return assembleResult(params.jobId, resultParams, manifest, { samples, outcomes, seeds }, rendered, started)
 }

@@ -10,6 +10,7 @@ import { Gallery } from './components/Gallery'
 import { EngineBanner } from './components/EngineBanner'
 import { ReadOnlyBanner } from './components/ReadOnlyBanner'
 import { ProviderSelect } from './components/ProviderSelect'
+import { ModelSelect, ModelUnavailable } from './components/ModelSelect'
 import { TOOLS } from './tools'
 import { AddModel } from './models/AddModel'
 
@@ -48,6 +49,7 @@ export function App() {
         <span className="muted">{model ? model.title : 'no model'}</span>
         <AddModel />
         <span className="spacer" />
+        <ModelSelect />
         <ProviderSelect />
         <span className="muted" data-testid="engine-state" data-pid={status?.pid ?? ''}>
           engine {status?.state ?? 'starting'}
@@ -72,6 +74,7 @@ export function App() {
         <JobProgress />
       </main>
       <aside ref={toolScroll} onScroll={(e) => scrollTops.current.set(tool.id, e.currentTarget.scrollTop)}>
+        <ModelUnavailable />
         <tool.Panel />
       </aside>
       <footer>

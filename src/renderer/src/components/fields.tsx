@@ -1,3 +1,4 @@
+import { useState } from 'react'
 import { clampSetting, JOB, type NumberSetting } from '../../../shared/settings'
 
 /**
@@ -63,14 +64,42 @@ export function SeedField(props: { seed: number; locked: boolean; testIdPrefix?:
 }
 
 /** A class picker with the model's names; `noneLabel` adds a "no class" choice (value null). */
-export function ClassSelect(props: { label: string; classes: readonly string[]; value: number | null; noneLabel?: string; testId?: string; onChange(classIndex: number | null): void }) {
+export function ClassSelect(props: {
+  label: string
+  classes: readonly string[]
+  value: number | null
+  noneLabel?: string
+  testId?: string
+  /** classes shown but not choosable (compose: those already in another row) */
+  isDisabled?(classIndex: number): boolean
+  onChange(classIndex: number | null): void
+}) {
+  // long class lists (ImageNet's 1000) get a search box that narrows the list
+  const [query, setQuery] = useState('')
+  const searchable = props.classes.length > CLASS_SEARCH_FROM
+  const needle = query.trim().toLowerCase()
+  const shown = props.classes.map((name, i) => ({ name, i })).filter(({ name, i }) => !needle || i === props.value || name.toLowerCase().includes(needle))
   return (
     <label>
       {props.label}
-      <select data-testid={props.testId} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value === '' ? null : Number(e.target.value))}>
+      {searchable && (
+        <input
+          type="search"
+          data-testid={props.testId ? `${props.testId}-search` : undefined}
+          placeholder={`Search ${props.classes.length} classes`}
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value)
+            const q = e.target.value.trim().toLowerCase()
+            const first = q ? props.classes.findIndex((name) => name.toLowerCase().includes(q)) : -1
+            if (first >= 0 && !props.isDisabled?.(first)) props.onChange(first)
+          }}
+        />
+      )}
+      <select aria-label={props.label || undefined} data-testid={props.testId} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value === '' ? null : Number(e.target.value))}>
         {props.noneLabel !== undefined && <option value="">{props.noneLabel}</option>}
-        {props.classes.map((name, i) => (
-          <option key={name} value={i}>
+        {shown.map(({ name, i }) => (
+          <option key={i} value={i} disabled={i !== props.value && props.isDisabled?.(i)}>
             {name}
           </option>
         ))}
@@ -78,3 +107,6 @@ export function ClassSelect(props: { label: string; classes: readonly string[]; 
     </label>
   )
 }
+
+/** from this many classes on, a class field has a search box */
+const CLASS_SEARCH_FROM = 30

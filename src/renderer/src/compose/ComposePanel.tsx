@@ -1,3 +1,4 @@
+import { ClassSelect } from '../components/fields'
 import { useEffect } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
@@ -42,13 +43,14 @@ export function ComposePanel() {
         {state.rows.map((row, i) => (
           <div className="compose-row" key={row.key} data-testid="compose-row">
             <div className="compose-row-head">
-              <select aria-label={`Class ${i + 1}`} data-testid={`compose-class-${i}`} value={row.classIndex} onChange={(e) => setRow(row.key, { classIndex: Number(e.target.value) })}>
-                {model.classes.map((name, c) => (
-                  <option key={name} value={c} disabled={c !== row.classIndex && state.rows.some((r) => r.classIndex === c)}>
-                    {name}
-                  </option>
-                ))}
-              </select>
+<ClassSelect
+                label={`Class ${i + 1}`}
+                testId={`compose-class-${i}`}
+                classes={model.classes}
+                value={row.classIndex}
+                isDisabled={(c) => state.rows.some((r) => r.classIndex === c)}
+                onChange={(classIndex) => classIndex !== null && setRow(row.key, { classIndex })}
+              />
               <input
                 type="number"
                 className="weight-number"

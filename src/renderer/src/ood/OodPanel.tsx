@@ -45,7 +45,7 @@ export function OodPanel() {
           Folder…
         </button>
       </div>
-      <span className="muted small">or drop files and folders onto the view. Each image is centre-cropped, resized to {model.shape[2]}×{model.shape[1]} and converted to {model.shape[0] === 1 ? 'grayscale' : 'RGB'}: the thumbnails show exactly what is scored.</span>
+      <span className="muted small">or drop files and folders onto the view. Each image is centre-cropped, resized to {model.imageShape[2]}×{model.imageShape[1]} and converted to {model.imageShape[0] === 1 ? 'grayscale' : 'RGB'}: the thumbnails show exactly what is scored.</span>
 
       {importing && (
         <div className="ood-progress" data-testid="ood-progress">
@@ -118,6 +118,8 @@ export function OodPanel() {
         <fieldset>
           <legend>Calibration</legend>
           <dl className="ood-facts">
+            <dt>fitted on</dt>
+            <dd data-testid="ood-calibrated-on">{model.oodCalibratedOn ?? `the model's own calibration${typeof calibration.calibrationImages === 'number' ? ` (${calibration.calibrationImages} images)` : ''}`}</dd>
             <dt>score</dt>
             <dd>{calibration.score}</dd>
             <dt>threshold</dt>

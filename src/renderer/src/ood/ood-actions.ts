@@ -84,7 +84,7 @@ export async function importOodFiles(store: OodStore, client: EngineClient, mode
           : null
   })
   const stopped = () => generation !== store.getState().importRun
-  const [channels, height, width] = model.shape
+  const [channels, height, width] = model.imageShape
   try {
     for (const group of chunk(fresh.map((entry, i) => ({ entry, file: accepted[i] })), OOD_BATCH)) {
       // decode a batch's worth of files (a few at a time), then score them in one call

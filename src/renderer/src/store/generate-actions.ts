@@ -1,5 +1,5 @@
 import type { EngineClient } from '../host/engine-client'
-import type { ModelProblem } from '../../../shared/engine-protocol'
+import type { ModelInfo, ModelProblem } from '../../../shared/engine-protocol'
 import { currentModel, type StudioStore } from './studio-store'
 import { acceptResults, randomSeed, runSamplerJob, storeResults } from './job-actions'
 
@@ -12,29 +12,35 @@ export async function loadModels(store: StudioStore, client: EngineClient): Prom
       preference === 'auto' ? client.call('engine.info', {}) : client.call('engine.setProvider', { provider: preference })
     ])
     const state = store.getState()
-    // an imported latent model is listed but cannot run jobs yet (m.unavailable): not picked by default
+    // a model that cannot run (e.g. a latent model whose VAE is not imported) is not picked by default
     const modelId = models.some((m) => m.id === state.modelId) ? state.modelId : (models.find((m) => !m.unavailable) ?? models[0])?.id ?? null
     const model = models.find((m) => m.id === modelId)
-    store.setState({
-      models,
-      engineInfo: info,
-      modelId,
-      ...(model && state.modelId !== modelId
-        ? {
-            generate: { ...state.generate, sampler: model.sampler, classIndex: 0 },
-            repair: {
-              ...state.repair,
-              settings: { ...state.repair.settings, strength: model.studio.repair.strength, holdUnmasked: model.studio.repair.holdUnmasked, sampler: model.sampler, classIndex: null }
-            }
-          }
-        : {})
-    })
+    store.setState({ models, engineInfo: info, modelId, ...(model && state.modelId !== modelId ? modelDefaults(state, model) : {}) })
     const why = describeModelProblems(problems)
     if (!model) store.setState({ notice: { kind: 'error', text: `No usable model was found in the models folder.${why ? ` ${why}` : ''}` } })
     else if (why) store.setState({ notice: { kind: 'info', text: why } })
   } catch (error) {
     store.setState({ notice: { kind: 'error', text: `Could not list models: ${(error as Error).message}` } })
   }
+}
+
+/** A newly chosen model's sampler, class and repair defaults. */
+export function modelDefaults(state: ReturnType<StudioStore['getState']>, model: ModelInfo) {
+  return {
+    generate: { ...state.generate, sampler: model.sampler, classIndex: 0 },
+    repair: {
+      ...state.repair,
+      settings: { ...state.repair.settings, strength: model.studio.repair.strength, holdUnmasked: model.studio.repair.holdUnmasked, sampler: model.sampler, classIndex: null }
+    }
+  }
+}
+
+/** Switches the studio to another listed model, taking its defaults. */
+export function switchModel(store: StudioStore, modelId: string): void {
+  const state = store.getState()
+  const model = state.models.find((m) => m.id === modelId)
+  if (!model || state.modelId === modelId) return
+  store.setState({ modelId, ...modelDefaults(state, model) })
 }
 
 /** Model folders the engine could not load, each with its reason, as one line for the banner. */

@@ -1,0 +1,47 @@
+import type { Engine } from '../engine/engine'
+import type { ModelInfo } from '../shared/engine-protocol'
+import { rgbaToModel } from '../shared/image-convert'
+import { bytesToBase64 } from '../shared/base64'
+import { readImageFile } from './read-image'
+import { collectInputFiles } from './input-files'
+import { UsageError } from './args'
+import { OOD_BATCH, round } from './ood-command'
+
+/**
+ * `eqm calibrate --model ID FOLDER...`: fits the model's OOD calibration (its own score kind) to
+ * the user's in-distribution images, kept in the user-data folder; `--reset` goes back to the
+ * model's own. Files that cannot be read are reported and left out.
+ */
+export async function calibrateCommand(engine: Engine, info: ModelInfo, paths: string[], reset: boolean): Promise<number> {
+  if (reset) {
+    if (paths.length) throw new UsageError('calibrate --reset takes no images')
+    const removed = engine.resetOodCalibration(info.id)
+    console.log(JSON.stringify({ model: info.id, reset: removed, calibration: removed ? 'the model\'s own' : 'the model\'s own (there was no calibration of yours)' }))
+    return 0
+  }
+  if (paths.length === 0) throw new UsageError('calibrate needs one or more folders (or files) of in-distribution images')
+  const { files, skipped } = collectInputFiles(paths)
+  let failed = skipped.length
+  for (const s of skipped) console.error(`eqm: ${s.path} ${s.reason}`)
+  if (files.length < 2) throw new UsageError(`calibrate needs at least 2 images; found ${files.length} in ${paths.join(', ')}`)
+  const [channels, height, width] = info.imageShape
+  async function* batches() {
+    for (let start = 0; start < files.length; start += OOD_BATCH) {
+      const batch = []
+      for (const file of files.slice(start, start + OOD_BATCH)) {
+        try {
+          const bytes = rgbaToModel(await readImageFile(file), { channels, width, height })
+          batch.push({ name: file, image: { width, height, channels, data: bytesToBase64(bytes) } })
+        } catch (error) {
+          failed++
+          console.error(`eqm: ${(error as Error).message}`)
+        }
+      }
+      if (batch.length) yield batch
+    }
+  }
+  const stored = await engine.calibrateOod(info.id, batches(), paths)
+  const { calibration } = stored
+  console.log(JSON.stringify({ model: info.id, score: calibration.score, images: stored.calibratedOn.images, threshold: round(calibration.threshold), tpr: calibration.tpr, median: round(calibration.quantiles.find(([q]) => q === 0.5)?.[1] ?? NaN) }))
+  return failed > 0 ? 1 : 0
+}
