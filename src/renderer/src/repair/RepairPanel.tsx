@@ -5,13 +5,14 @@ import { FileButton } from '../components/FileButton'
 import { acceptRepair, clearMask, discardRepair, importPhoto, redoRepair, runRepair, undoRepair, updateRepair } from './repair-actions'
 import { maskCoverage, rasterizeStrokes } from './mask'
 import { usePhotoReading } from './use-class-suggestion'
+import { savePhoto } from './photo-repair-actions'
 import { SamplerFields } from '../components/SamplerFields'
 import { REPAIR, VIEW } from '../../../shared/settings'
 import type { SamplerSettings } from '../../../shared/manifest'
 
 /** Repair (partial denoising): import, paint noise, descend, compare, accept. */
 export function RepairPanel() {
-  const { store, client } = useServices()
+  const { store, client, host } = useServices()
   const model = useStudio(currentModel)
   const repair = useStudio((s) => s.repair)
   const busy = useStudio((s) => s.job !== null)
@@ -28,9 +29,17 @@ export function RepairPanel() {
 <FileButton accept="image/*" testId="repair-import" onFile={(file) => void importPhoto(store, file)}>
         Import photo…
       </FileButton>
-      {photo && (
+      {photo && !photo.fullSize && (
         <p className="muted small" data-testid="model-view">
           {photo.name}: {photo.originalWidth}×{photo.originalHeight} → centre crop → {photo.width}×{photo.height} {photo.channels === 1 ? 'grayscale' : 'RGB'}. The canvas shows exactly what the model sees.
+        </p>
+      )}
+      {photo?.fullSize && (
+        <p className="muted small" data-testid="model-view" data-full-size="true">
+          {photo.name}: {photo.width}×{photo.height} at full size (as shown, EXIF orientation applied). {model.title} repairs a square around the paint; only painted pixels change.
+          <button data-testid="repair-save-photo" onClick={() => void savePhoto(store, host, photo)} title="The working photo at full size, accepted repairs included">
+            Save photo…
+          </button>
         </p>
       )}
       {photo && ood?.flagged && (
