@@ -1,3 +1,4 @@
+import { useMemo } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import { ClassSelect, SeedField, SliderField } from '../components/fields'
@@ -17,9 +18,10 @@ export function RepairPanel() {
   const repair = useStudio((s) => s.repair)
   const busy = useStudio((s) => s.job !== null)
   const { suggestion, classified, ood } = usePhotoReading(client, model, repair.history.document.photo)
-  if (!model) return <div className="panel muted">Waiting for the engine…</div>
   const { photo, strokes } = repair.history.document
-  const coverage = photo ? maskCoverage(rasterizeStrokes(strokes, photo.width, photo.height)) : 0
+  // once per stroke, not per render: a full-size photo's mask is megapixels
+  const coverage = useMemo(() => (photo ? maskCoverage(rasterizeStrokes(strokes, photo.width, photo.height)) : 0), [photo, strokes])
+  if (!model) return <div className="panel muted">Waiting for the engine…</div>
   const set = (patch: Partial<typeof repair.settings>) => updateRepair(store, (r) => ({ settings: { ...r.settings, ...patch } }))
   const setBrush = (patch: Partial<typeof repair.brush>) => updateRepair(store, (r) => ({ brush: { ...r.brush, ...patch } }))
 

@@ -1,7 +1,7 @@
 import type { EngineClient } from '../host/engine-client'
 import type { Host } from '../host/connection'
 import type { ModelInfo } from '../../../shared/engine-protocol'
-import type { PhotoRepairWireResult } from '../../../shared/photo-repair'
+import { PHOTO_DATA_LIMIT, type PhotoRepairWireResult } from '../../../shared/photo-repair'
 import { bytesToBase64 } from '../../../shared/base64'
 import { describeConditions } from '../../../shared/condition-format'
 import { decodeImageFile, decodePngBase64 } from '../canvas/decode-image'
@@ -62,6 +62,8 @@ export async function runPhotoRepair(store: StudioStore, client: EngineClient, m
   let data: string
   try {
     data = bytesToBase64(await photoFileBytes(photo))
+    // the engine's limit on the photo field (src/shared/photo-repair.ts), said here with the file's name
+    if (data.length > PHOTO_DATA_LIMIT) throw new Error(`${photo.name}: ${((data.length * 3) / 4 / 1e6).toFixed(0)} MB is over the ${((PHOTO_DATA_LIMIT * 3) / 4 / 1e6).toFixed(0)} MB a photo repair can send to the engine`)
   } catch (error) {
     store.setState({ notice: { kind: 'error', text: (error as Error).message } })
     return
