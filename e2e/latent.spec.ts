@@ -7,7 +7,7 @@ import { canImport, importTinyLatentModel } from '../test/support/latent-models'
 /**
  * A latent model in the browser-mode studio: a random-weight model and VAE built by the importers
  * from the tiny fixtures (decodes to 16x16 RGB), beside a copy that names a VAE nobody imported.
- * Photo repair in the studio is not built yet (the CLI does it: test/latent-photo-repair.test.ts).
+ * Full-size photo repair in the studio: e2e/latent-photo-repair.spec.ts.
  */
 const test = base
 test.skip(!canImport(), 'the importers need a Python with torch and onnx')

@@ -11,6 +11,9 @@ import type { ResultParams } from './result-params'
  * its JPEG's size on the wire, not 96 MB of pixels. The result is the context square with the
  * repair blended in, to paste at its offset.
  */
+/** most base64 characters of the photo file on the wire (64 MiB: a 48 MiB file) */
+export const PHOTO_DATA_LIMIT = 64 * 1024 * 1024
+
 export const photoRepairParamsSchema = z.object({
   jobId: jobIdSchema,
   modelId: z.string().optional(),
@@ -18,7 +21,7 @@ export const photoRepairParamsSchema = z.object({
   sampler: samplerSettingsSchema.partial().optional(),
   previewEvery: settingNumber(JOB.previewEvery).default(JOB.previewEvery.default),
   /** base64 of the photo file (PNG, JPEG, WebP, TIFF), at most 64 MB of base64 */
-  photo: z.object({ name: z.string().min(1).max(512), data: z.string().min(1).max(64 * 1024 * 1024) }),
+  photo: z.object({ name: z.string().min(1).max(512), data: z.string().min(1).max(PHOTO_DATA_LIMIT) }),
   mask: z.object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().min(1), height: z.number().int().min(1), data: z.string().min(1) }),
   strength: settingNumber(REPAIR.strength),
   holdUnmasked: z.boolean().default(true),

@@ -21,14 +21,18 @@ export async function readFileHeader(file: File): Promise<ImageHeader> {
   }
 }
 
-/** Decodes an image file with the browser's own codecs, after its header is checked; every failure names the file. */
-export async function decodeImageFile(file: File): Promise<RgbaImage> {
+/**
+ * Decodes an image file with the browser's own codecs, after its header is checked; every failure
+ * names the file. `orient` applies the file's EXIF orientation (full-size photos: shown as the
+ * camera meant, the way the engine decodes them).
+ */
+export async function decodeImageFile(file: File, options: { orient?: boolean } = {}): Promise<RgbaImage> {
   if (file.size === 0) throw new Error(`${file.name}: the file is empty`)
   if (file.size > MAX_IMPORT_BYTES) throw new Error(`${file.name}: ${(file.size / 1e6).toFixed(0)} MB is larger than the ${MAX_IMPORT_BYTES / 1e6} MB import limit`)
   await readFileHeader(file)
   let bitmap: ImageBitmap
   try {
-    bitmap = await createImageBitmap(file)
+    bitmap = options.orient ? await createImageBitmap(file, { imageOrientation: 'from-image' }) : await createImageBitmap(file)
   } catch {
     throw new Error(`${file.name}: not an image this app can read (PNG, JPEG, WebP, GIF or BMP), or the file is corrupt`)
   }

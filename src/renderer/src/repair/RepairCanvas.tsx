@@ -10,6 +10,7 @@ import { rasterizeStrokes } from './mask'
 import { bytesToBase64 } from '../../../shared/base64'
 import { importPhoto, paintStroke, updateRepair } from './repair-actions'
 import { holdOutsideMask } from './repair-view'
+import { paintedBox } from './photo-paste'
 
 /**
  * The repair canvas, layer by layer: the working photo (as the model sees it), the noise
@@ -47,7 +48,10 @@ export function RepairCanvas() {
   const maskCanvas = useMemo(() => (photo && mask ? maskToCanvas(mask, photo.width, photo.height) : null), [photo, mask])
   const afterCanvas = useMemo(() => (photo && repair.result ? modelBytesToCanvas(repair.result.bytes, photo) : null), [photo, repair.result])
   const holding = job?.kind === 'repair' && job.preview && photo && mask && repair.settings.holdUnmasked
-  const staging = useStagingCanvas(job?.kind === 'repair' ? (holding ? holdOutsideMask(job.preview!, photo!, mask!) : job.preview) : null)
+  // a full-size photo's frames are of the model-sized context square, not the photo: the mask stays up instead
+  const live = job?.kind === 'repair' && !photo?.fullSize
+  const staging = useStagingCanvas(live ? (holding ? holdOutsideMask(job.preview!, photo!, mask!) : job.preview) : null)
+  const box = photo?.fullSize && mask && !painter.drawing ? paintedBox(mask, photo.width, photo.height) : null
   const compareX = photo ? photo.width * repair.compare : 0
   const { cursor } = painter
 
@@ -56,7 +60,10 @@ export function RepairCanvas() {
       className={`canvas-area${drop.dragOver ? ' drop-target' : ''}`}
       data-testid="repair-canvas"
       data-strokes={strokes.length}
-      data-mask={mask && !painter.drawing ? bytesToBase64(mask) : ''}
+      // a full-size photo's mask is megabytes: only its painted box is exposed
+      data-mask={mask && !painter.drawing && !photo?.fullSize ? bytesToBase64(mask) : ''}
+      data-mask-box={box ? `${box.x},${box.y},${box.width},${box.height}` : ''}
+      data-photo-size={photo ? `${photo.width}x${photo.height}` : ''}
       data-compare={comparing ? repair.compare : ''}
       {...drop.handlers}
     >

@@ -1,3 +1,4 @@
+import { useMemo } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import { ClassSelect, SeedField, SliderField } from '../components/fields'
@@ -5,20 +6,22 @@ import { FileButton } from '../components/FileButton'
 import { acceptRepair, clearMask, discardRepair, importPhoto, redoRepair, runRepair, undoRepair, updateRepair } from './repair-actions'
 import { maskCoverage, rasterizeStrokes } from './mask'
 import { usePhotoReading } from './use-class-suggestion'
+import { savePhoto } from './photo-repair-actions'
 import { SamplerFields } from '../components/SamplerFields'
 import { REPAIR, VIEW } from '../../../shared/settings'
 import type { SamplerSettings } from '../../../shared/manifest'
 
 /** Repair (partial denoising): import, paint noise, descend, compare, accept. */
 export function RepairPanel() {
-  const { store, client } = useServices()
+  const { store, client, host } = useServices()
   const model = useStudio(currentModel)
   const repair = useStudio((s) => s.repair)
   const busy = useStudio((s) => s.job !== null)
   const { suggestion, classified, ood } = usePhotoReading(client, model, repair.history.document.photo)
-  if (!model) return <div className="panel muted">Waiting for the engine…</div>
   const { photo, strokes } = repair.history.document
-  const coverage = photo ? maskCoverage(rasterizeStrokes(strokes, photo.width, photo.height)) : 0
+  // once per stroke, not per render: a full-size photo's mask is megapixels
+  const coverage = useMemo(() => (photo ? maskCoverage(rasterizeStrokes(strokes, photo.width, photo.height)) : 0), [photo, strokes])
+  if (!model) return <div className="panel muted">Waiting for the engine…</div>
   const set = (patch: Partial<typeof repair.settings>) => updateRepair(store, (r) => ({ settings: { ...r.settings, ...patch } }))
   const setBrush = (patch: Partial<typeof repair.brush>) => updateRepair(store, (r) => ({ brush: { ...r.brush, ...patch } }))
 
@@ -28,9 +31,17 @@ export function RepairPanel() {
 <FileButton accept="image/*" testId="repair-import" onFile={(file) => void importPhoto(store, file)}>
         Import photo…
       </FileButton>
-      {photo && (
+      {photo && !photo.fullSize && (
         <p className="muted small" data-testid="model-view">
           {photo.name}: {photo.originalWidth}×{photo.originalHeight} → centre crop → {photo.width}×{photo.height} {photo.channels === 1 ? 'grayscale' : 'RGB'}. The canvas shows exactly what the model sees.
+        </p>
+      )}
+      {photo?.fullSize && (
+        <p className="muted small" data-testid="model-view" data-full-size="true">
+          {photo.name}: {photo.width}×{photo.height} at full size (as shown, EXIF orientation applied). {model.title} repairs a square around the paint; only painted pixels change.
+          <button data-testid="repair-save-photo" onClick={() => void savePhoto(store, host, photo)} title="The working photo at full size, accepted repairs included">
+            Save photo…
+          </button>
         </p>
       )}
       {photo && ood?.flagged && (

@@ -26,4 +26,25 @@ describe('repair mask', () => {
     expect(erased[8 * 16 + 11]).toBe(255)
     expect(maskCoverage(erased)).toBeGreaterThan(0.1)
   })
+
+  it('matches the max of dabs along the path (the brush definition) within a level, soft edges included', () => {
+    const stroke = brush([[3.2, 4.1], [12.7, 9.3], [5.5, 13.8]], { size: 7, softness: 0.6, opacity: 0.8 })
+    const mask = rasterizeStrokes([stroke], 16, 16)
+    // the definition, dab by dab at 0.01 px along each segment
+    const radius = 3.5
+    const hard = radius * 0.4
+    for (let y = 0; y < 16; y++)
+      for (let x = 0; x < 16; x++) {
+        let best = 0
+        for (let p = 1; p < stroke.points.length; p++) {
+          const [[ax, ay], [bx, by]] = [stroke.points[p - 1], stroke.points[p]]
+          const steps = Math.ceil(Math.hypot(bx - ax, by - ay) / 0.01)
+          for (let s = 0; s <= steps; s++) {
+            const d = Math.hypot(x + 0.5 - (ax + ((bx - ax) * s) / steps), y + 0.5 - (ay + ((by - ay) * s) / steps))
+            if (d <= radius) best = Math.max(best, d <= hard ? 1 : (radius - d) / (radius - hard))
+          }
+        }
+        expect(Math.abs(mask[y * 16 + x] - Math.round(best * 0.8 * 255))).toBeLessThanOrEqual(1)
+      }
+  })
 })

@@ -8,19 +8,21 @@ import { currentModel, type RepairState, type StudioStore } from '../store/studi
 import { randomSeed, runSamplerJob, storeResults } from '../store/job-actions'
 import { maskCoverage, rasterizeStrokes, type Stroke } from './mask'
 import { addStroke, redo, replaceDocument, undo, type RepairPhoto } from './repair-history'
+import { decodeFullSizePhoto, runPhotoRepair } from './photo-repair-actions'
 
 export function updateRepair(store: StudioStore, patch: (repair: RepairState) => Partial<RepairState>): void {
   store.setState((s) => ({ repair: { ...s.repair, ...patch(s.repair) } }))
 }
 
-/** Imports a photo as the model sees it: centre crop, resized, channels converted. */
+/**
+ * Imports a photo: for a pixel model as the model sees it (centre crop, resized, channels
+ * converted); for a latent model at its own size, as shown (the engine repairs a context square).
+ */
 export async function importPhoto(store: StudioStore, file: File): Promise<void> {
   const model = currentModel(store.getState())
   if (!model) return
   try {
-    const rgba = await decodeImageFile(file)
-    const [channels, height, width] = model.shape
-    const photo: RepairPhoto = { name: file.name, originalWidth: rgba.width, originalHeight: rgba.height, width, height, channels, bytes: rgbaToModel(rgba, { channels, width, height }) }
+    const photo = model.space === 'latent' ? await decodeFullSizePhoto(file) : await modelSizedPhoto(model, file)
     updateRepair(store, (r) => ({ history: replaceDocument(r.history, 'import', { photo, strokes: [] }), result: null }))
     store.setState({ notice: null })
   } catch (error) {
@@ -29,13 +31,20 @@ export async function importPhoto(store: StudioStore, file: File): Promise<void>
   }
 }
 
+async function modelSizedPhoto(model: ModelInfo, file: File): Promise<RepairPhoto> {
+  const rgba = await decodeImageFile(file)
+  const [channels, height, width] = model.shape
+  return { name: file.name, originalWidth: rgba.width, originalHeight: rgba.height, width, height, channels, bytes: rgbaToModel(rgba, { channels, width, height }) }
+}
+
 /**
  * What the model's classifier sees in the photo, to suggest a class to guide the repair
  * toward (measured: guided repairs keep the class more often and look more real). Null when
  * the model has no classifier or the call fails: a suggestion is never worth an error.
  */
 export async function suggestRepairClass(client: EngineClient, model: ModelInfo, photo: RepairPhoto): Promise<ClassifyResult | null> {
-  if (!model.hasClassifier) return null
+  // the classifier reads model-sized images; a full-size photo is not one
+  if (!model.hasClassifier || photo.fullSize) return null
   try {
     return await client.call('image.classify', { modelId: model.id, image: photoImage(photo) })
   } catch {
@@ -45,6 +54,7 @@ export async function suggestRepairClass(client: EngineClient, model: ModelInfo,
 
 /** The model's OOD check of the photo: is it like the data the model learned at all? Null when unavailable. */
 export async function checkPhoto(client: EngineClient, model: ModelInfo, photo: RepairPhoto): Promise<OodResult | null> {
+  if (photo.fullSize) return null
   try {
     const { results } = await client.call('ood.score', { modelId: model.id, images: [{ name: photo.name, image: photoImage(photo) }] })
     return results[0] ?? null
@@ -84,6 +94,13 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
     store.setState({ notice: { kind: 'info', text: 'Import a photo first: drop it on the canvas, paste it, or use Import.' } })
     return
   }
+  const latent = model.space === 'latent'
+  if (latent !== (photo.fullSize === true)) {
+    const how = latent ? `at its own size for the latent model ${model.title}` : `at ${model.title}'s size`
+    store.setState({ notice: { kind: 'info', text: `${photo.name} was imported for another kind of model: import it again to repair it ${how}.` } })
+    return
+  }
+  if (latent) return runPhotoRepair(store, client, model, photo, strokes, state.repair.settings)
   const mask = rasterizeStrokes(strokes, photo.width, photo.height)
   if (maskCoverage(mask) === 0) {
     store.setState({ notice: { kind: 'info', text: 'Paint noise onto the region to repair first (brush: B).' } })
@@ -128,7 +145,8 @@ export function acceptRepair(store: StudioStore): void {
   updateRepair(store, (r) => {
     const photo = r.history.document.photo
     if (!r.result || !photo) return {}
-    return { history: replaceDocument(r.history, 'accept', { photo: { ...photo, bytes: r.result.bytes }, strokes: [] }), result: null }
+    // the accepted pixels are no longer the imported file: a next full-size repair sends them as PNG
+    return { history: replaceDocument(r.history, 'accept', { photo: { ...photo, bytes: r.result.bytes, file: undefined }, strokes: [] }), result: null }
   })
 }
 

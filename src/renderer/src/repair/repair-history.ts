@@ -13,8 +13,12 @@ export interface RepairPhoto {
   width: number
   height: number
   channels: number
-  /** model-space bytes, channel-planar */
+  /** model-space bytes, channel-planar (full size: RGB at the photo's own size) */
   bytes: Uint8Array
+  /** imported at its own resolution for a latent model (EXIF orientation applied); the engine repairs a context square */
+  fullSize?: true
+  /** the imported file's bytes while the working photo is still that file (the engine decodes it itself); dropped on accept */
+  file?: Uint8Array
 }
 
 export interface RepairDocument {

@@ -171,6 +171,22 @@ describe('session codec', () => {
     expect(restored.repair.history.document.strokes).toHaveLength(1)
     expect(restored.repair.history.undo.map((e) => e.kind)).toEqual(['replace', 'stroke'])
   })
+
+  it('keeps a full-size photo full-size and leaves its imported file out of the session', async () => {
+    const store = createStudioStore()
+    const photo = { name: 'p.jpg', originalWidth: 3, originalHeight: 1, width: 3, height: 1, channels: 3, bytes: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9), fullSize: true as const, file: new Uint8Array(5000).fill(9) }
+    const history = replaceDocument(store.getState().repair.history, 'import', { photo, strokes: [] })
+    store.setState((s) => ({ repair: { ...s.repair, history } }))
+    const encoded = JSON.stringify(encodeSession(store.getState(), undefined, () => REF))
+    expect(encoded.length).toBeLessThan(5000) // the file's bytes were not spread into the JSON
+    const fresh = createStudioStore()
+    const result = decodeSession(await throughFiles(store.getState()), fresh.getState())
+    expect(result.problems).toEqual([])
+    const restored = result.state.repair!.history.document.photo!
+    expect(restored.fullSize).toBe(true)
+    expect(restored.file).toBeUndefined()
+    expect(Array.from(restored.bytes)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
+  })
 })
 
 describe('sessions written by release 0.1.0 (test/fixtures/sessions, recorded in browser mode)', () => {

@@ -38,7 +38,10 @@ type PhotoRef = (bytes: Uint8Array) => string
 type PhotoBytes = (stored: string) => Uint8Array
 
 function encodeDocument(document: RepairDocument, photoRef: PhotoRef): DocumentData {
-  return { photo: document.photo ? { ...document.photo, bytes: photoRef(document.photo.bytes) } : null, strokes: document.strokes }
+  if (!document.photo) return { photo: null, strokes: document.strokes }
+  // the imported file's bytes stay out of the session: a restored full-size photo goes to the engine as PNG of its pixels
+  const { file: _file, ...photo } = document.photo
+  return { photo: { ...photo, bytes: photoRef(photo.bytes) }, strokes: document.strokes }
 }
 function decodeDocument(data: DocumentData, photoBytes: PhotoBytes): RepairDocument {
   const photo: RepairPhoto | null = data.photo ? { ...data.photo, bytes: photoBytes(data.photo.bytes) } : null

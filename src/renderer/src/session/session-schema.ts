@@ -33,7 +33,9 @@ export const photoSchema = z.object({
   height: z.number().int().positive(),
   channels: z.number().int().positive(),
   /** version 2: the image-store name of the model-space bytes; version 1: the bytes in base64 */
-  bytes: z.string()
+  bytes: z.string(),
+  /** a latent model's photo at its own size (absent: model-sized) */
+  fullSize: z.literal(true).optional()
 })
 export const documentSchema = z.object({ photo: photoSchema.nullable(), strokes: z.array(strokeSchema) })
 export const historyEntrySchema = z.union([

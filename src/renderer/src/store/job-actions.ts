@@ -2,6 +2,7 @@ import type { EngineClient } from '../host/engine-client'
 import { EngineCallError } from '../host/engine-client'
 import type { JobResult } from '../../../shared/jobs'
 import type { ParamsOf } from '../../../shared/engine-protocol'
+import type { PhotoRepairWireResult } from '../../../shared/photo-repair'
 import type { GalleryItem, StudioStore } from './studio-store'
 import { describeConditions } from '../../../shared/condition-format'
 
@@ -17,26 +18,29 @@ export function randomSeed(): number {
 type JobRequest =
   | { method: 'generate'; params: Omit<ParamsOf<'generate'>, 'jobId'> }
   | { method: 'repair'; params: Omit<ParamsOf<'repair'>, 'jobId'> }
+  | { method: 'repair.photo'; params: Omit<ParamsOf<'repair.photo'>, 'jobId'> }
+
+type ResultOf<R extends JobRequest> = R['method'] extends 'repair.photo' ? PhotoRepairWireResult : JobResult
 
 /**
  * Runs one sampler job with live frames into the staging layer (never into history).
  * Returns the result, or null when it was cancelled or failed (the notice says which).
  */
-export async function runSamplerJob(
+export async function runSamplerJob<R extends JobRequest>(
   store: StudioStore,
   client: EngineClient,
-  request: JobRequest,
+  request: R,
   count: number,
   maxSteps: number,
   options: { quietCancel?: boolean } = {}
-): Promise<JobResult | null> {
+): Promise<ResultOf<R> | null> {
   if (store.getState().job) return null
   const jobId = newJobId()
   const { tool } = store.getState()
   const stopGradNorm = request.params.sampler?.stopGradNorm ?? null
   store.setState({
     notice: null,
-    job: { jobId, kind: request.method, tool, stopGradNorm, state: 'queued', step: 0, maxSteps, active: count, count, startedAt: performance.now(), preview: null, gradHistory: [] }
+    job: { jobId, kind: request.method === 'generate' ? 'generate' : 'repair', tool, stopGradNorm, state: 'queued', step: 0, maxSteps, active: count, count, startedAt: performance.now(), preview: null, gradHistory: [] }
   })
   const stopFrames = client.onFrames(jobId, (frame) => {
     const job = store.getState().job
@@ -48,10 +52,7 @@ export async function runSamplerJob(
     requestAnimationFrame(() => client.ack(jobId, frame.seq))
   })
   try {
-    const result =
-      request.method === 'generate'
-        ? await client.call('generate', { ...request.params, jobId })
-        : await client.call('repair', { ...request.params, jobId })
+    const result = (await callJob(client, request, jobId)) as ResultOf<R>
     store.setState((s) => ({ job: null, lastDescent: s.job ? { tool: s.job.tool, stopGradNorm: s.job.stopGradNorm, gradHistory: s.job.gradHistory } : null }))
     return result
   } catch (error) {
@@ -67,6 +68,12 @@ export async function runSamplerJob(
 }
 
 /** Stop-and-keep (as AUTOMATIC1111's Interrupt): the running descent ends now and its samples become results, marked. */
+function callJob(client: EngineClient, request: JobRequest, jobId: string): Promise<JobResult | PhotoRepairWireResult> {
+  if (request.method === 'generate') return client.call('generate', { ...request.params, jobId })
+  if (request.method === 'repair') return client.call('repair', { ...request.params, jobId })
+  return client.call('repair.photo', { ...request.params, jobId })
+}
+
 export function stopJob(store: StudioStore, client: EngineClient): void {
   const job = store.getState().job
   if (job) void client.call('stop', { jobId: job.jobId })
