@@ -6,6 +6,7 @@ import { clearOod, importOodFiles, stopOodImport } from './ood-actions'
 import { oodSlice, useOod } from './ood-store'
 import { FILE_INPUT_ID, FOLDER_INPUT_ID, openOodPicker } from './OodView'
 import './ood.css'
+import { CalibrateOwnImages } from './CalibrateOwnImages'
 
 /** The OOD check's parameters side: import, progress, what the flag means, the calibration. */
 export function OodPanel() {
@@ -114,9 +115,14 @@ export function OodPanel() {
         <p className="muted small">The score is {describeScoreKind(calibration?.score ?? 'grad-rms')}</p>
       </fieldset>
 
+      <fieldset>
+        <legend>Calibration</legend>
+        <CalibrateOwnImages model={model} />
+      </fieldset>
+
       {calibration && (
         <fieldset>
-          <legend>Calibration</legend>
+          <legend>Calibration in use</legend>
           <dl className="ood-facts">
             <dt>fitted on</dt>
             <dd data-testid="ood-calibrated-on">{model.oodCalibratedOn ?? `the model's own calibration${typeof calibration.calibrationImages === 'number' ? ` (${calibration.calibrationImages} images)` : ''}`}</dd>

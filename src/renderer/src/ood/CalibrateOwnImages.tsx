@@ -1,0 +1,61 @@
+import { useEffect, useRef, useState } from 'react'
+import { useServices } from '../store/context'
+import { loadModels } from '../store/generate-actions'
+import type { ModelInfo } from '../../../shared/engine-protocol'
+import { calibrateOnFiles, resetCalibration, type CalibrationOutcome } from './calibrate-actions'
+
+/**
+ * "Calibrate on my images": fits the model's OOD score and threshold on a folder of the
+ * user's own in-distribution images (a model with no shipped data, such as an imported
+ * ImageNet EqM, has nothing else to compare with), or goes back to the model's own.
+ */
+export function CalibrateOwnImages({ model }: { model: ModelInfo }) {
+  const { store, client } = useServices()
+  const folderInput = useRef<HTMLInputElement>(null)
+  const [busy, setBusy] = useState(false)
+  const [outcome, setOutcome] = useState<CalibrationOutcome | null>(null)
+  useEffect(() => {
+    folderInput.current?.setAttribute('webkitdirectory', '')
+    folderInput.current?.setAttribute('directory', '')
+  }, [])
+  const finish = async (result: CalibrationOutcome) => {
+    setOutcome(result)
+    // the model's calibration and "fitted on" come back with the model list
+    await loadModels(store, client)
+    setBusy(false)
+  }
+  const onFiles = (input: HTMLInputElement) => {
+    const files = Array.from(input.files ?? [])
+    input.value = ''
+    setBusy(true)
+    setOutcome({ kind: 'info', text: `Calibrating on ${files.length} images…` })
+    void calibrateOnFiles(client, model, files).then(finish)
+  }
+  return (
+    <div className="ood-calibrate" data-testid="ood-calibrate">
+      <input ref={folderInput} type="file" multiple hidden data-testid="ood-calibrate-folder" onChange={(e) => onFiles(e.target)} />
+      <div className="row buttons">
+        <button disabled={busy} title="Fit the score and threshold on a folder of images like the ones you will check (kept in your user-data folder)" onClick={() => folderInput.current?.click()}>
+          Calibrate on my images…
+        </button>
+        {model.oodCalibratedOn && (
+          <button
+            data-testid="ood-calibrate-reset"
+            disabled={busy}
+            onClick={() => {
+              setBusy(true)
+              void resetCalibration(client, model).then(finish)
+            }}
+          >
+            Reset to the model’s own
+          </button>
+        )}
+      </div>
+      {outcome && (
+        <span className={outcome.kind === 'error' ? 'add-model-error small' : 'muted small'} data-testid="ood-calibrate-message">
+          {outcome.text}
+        </span>
+      )}
+    </div>
+  )
+}
