@@ -89,7 +89,7 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
   const state = store.getState()
   const model = currentModel(state)
   const { photo, strokes } = state.repair.history.document
-  if (!model || state.job) return
+  if (!model) return
   if (!photo) {
     store.setState({ notice: { kind: 'info', text: 'Import a photo first: drop it on the canvas, paste it, or use Import.' } })
     return
