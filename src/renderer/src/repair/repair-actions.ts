@@ -133,6 +133,11 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
   )
   if (!result) return
   const [item] = await storeResults(client, result, model.classes)
+  // a queued repair can finish after another photo was imported: it is kept in the history, never staged onto the new photo
+  if (store.getState().repair.history.document.photo !== photo) {
+    store.setState((s) => ({ gallery: [item, ...s.gallery], notice: { kind: 'info', text: `The repair of ${photo.name} finished after another photo was opened: it is in the history, not on the canvas.` } }))
+    return
+  }
   const png = result.images[0].png
   const rgba = await decodePngBase64(png)
   const bytes = rgbaToModel(rgba, { channels: photo.channels, width: photo.width, height: photo.height })

@@ -4,6 +4,7 @@ import { EngineClient } from '../host/engine-client'
 import { createStudioStore } from './studio-store'
 import { loadModels, startGenerate } from './generate-actions'
 import { cancelJob } from './job-actions'
+import { runRepair, updateRepair } from '../repair/repair-actions'
 
 // The queue across tools with the real engine in one process: a second run is sent at once,
 // waits in the engine's queue, and takes the live view over when its own frames start.
@@ -60,5 +61,24 @@ describe('job queue across tools', () => {
     expect(state.gallery).toHaveLength(1)
     expect(state.notice).toEqual({ kind: 'info', text: 'Cancelled the queued Generate job.' })
     expect(state.queue).toEqual([])
+  })
+})
+
+describe('a queued repair', () => {
+  it('that finishes after another photo was opened goes to the history, not onto the new photo', async () => {
+    const { store, client } = await studio()
+    const photo = (name: string, value: number) => ({ name, originalWidth: 8, originalHeight: 8, width: 8, height: 8, channels: 1, bytes: new Uint8Array(64).fill(value) })
+    const stroke = { points: [[4, 4]] as [number, number][], size: 6, opacity: 1, softness: 0, erase: false }
+    const first = photo('first.png', 40)
+    updateRepair(store, (r) => ({ history: { ...r.history, document: { photo: first, strokes: [stroke] } }, settings: { ...r.settings, sampler: { ...r.settings.sampler, stopGradNorm: 0, maxSteps: 200 } } }))
+    const running = runRepair(store, client)
+    const second = photo('second.png', 200)
+    updateRepair(store, (r) => ({ history: { ...r.history, document: { photo: second, strokes: [] } } }))
+    await running
+    const state = store.getState()
+    expect(state.repair.result).toBeNull()
+    expect(state.repair.history.document.photo).toBe(second)
+    expect(state.gallery).toHaveLength(1)
+    expect(state.notice?.text).toContain('first.png')
   })
 })
