@@ -8,7 +8,7 @@ import { currentModel, type RepairState, type StudioStore } from '../store/studi
 import { randomSeed, runSamplerJob, storeResults } from '../store/job-actions'
 import { maskCoverage, rasterizeStrokes, type Stroke } from './mask'
 import { addStroke, redo, replaceDocument, undo, type RepairPhoto } from './repair-history'
-import { decodeFullSizePhoto, runPhotoRepair } from './photo-repair-actions'
+import { decodeFullSizePhoto, historyOnlyIfReplaced, runPhotoRepair } from './photo-repair-actions'
 
 export function updateRepair(store: StudioStore, patch: (repair: RepairState) => Partial<RepairState>): void {
   store.setState((s) => ({ repair: { ...s.repair, ...patch(s.repair) } }))
@@ -133,11 +133,7 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
   )
   if (!result) return
   const [item] = await storeResults(client, result, model.classes)
-  // a queued repair can finish after another photo was imported: it is kept in the history, never staged onto the new photo
-  if (store.getState().repair.history.document.photo !== photo) {
-    store.setState((s) => ({ gallery: [item, ...s.gallery], notice: { kind: 'info', text: `The repair of ${photo.name} finished after another photo was opened: it is in the history, not on the canvas.` } }))
-    return
-  }
+  if (historyOnlyIfReplaced(store, photo, item)) return
   const png = result.images[0].png
   const rgba = await decodePngBase64(png)
   const bytes = rgbaToModel(rgba, { channels: photo.channels, width: photo.width, height: photo.height })

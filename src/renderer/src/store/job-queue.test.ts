@@ -79,6 +79,6 @@ describe('a queued repair', () => {
     expect(state.repair.result).toBeNull()
     expect(state.repair.history.document.photo).toBe(second)
     expect(state.gallery).toHaveLength(1)
-    expect(state.notice?.text).toContain('first.png')
+    expect(state.notice?.text).toContain('The repair of first.png finished after the photo on the canvas changed')
   })
 })
