@@ -5,6 +5,7 @@ import { useEffect, useLayoutEffect, useRef } from 'react'
 import { StagingBar } from './components/StagingBar'
 import { StudioCanvas } from './canvas/StudioCanvas'
 import { JobProgress } from './components/JobProgress'
+import { JobQueue } from './components/JobQueue'
 import { DescentPlot } from './components/DescentPlot'
 import { Gallery } from './components/Gallery'
 import { EngineBanner } from './components/EngineBanner'
@@ -72,6 +73,7 @@ export function App() {
         </div>
         {(tool.id === 'generate' || tool.id === 'compose' || tool.id === 'repair') && <DescentPlot />}
         <JobProgress />
+        <JobQueue />
       </main>
       <aside ref={toolScroll} onScroll={(e) => scrollTops.current.set(tool.id, e.currentTarget.scrollTop)}>
         <ModelUnavailable />

@@ -7,6 +7,9 @@ import { useStoredImageUrl, type StoredImages } from '../history/stored-images'
 import { clearHistory, removeResults, undoRemoval } from '../history/history-actions'
 import { EXPORT_SCALES, scaledPng, type ExportScale } from '../history/export-image'
 import { useState } from 'react'
+import { matchesFilter, NO_FILTER, type HistoryFilter } from '../history/history-filter'
+import { HistoryFilterBar } from './HistoryFilterBar'
+import { ResultViewer } from './ResultViewer'
 import { openParamsPng, reloadParams } from '../store/gallery-actions'
 import { currentModel, type GalleryItem } from '../store/studio-store'
 
@@ -16,6 +19,10 @@ export function Gallery() {
   const gallery = useStudio((s) => s.gallery)
   const historyUndo = useStudio((s) => s.historyUndo)
   const [exportScale, setExportScale] = useState<ExportScale>(1)
+  const [filter, setFilter] = useState<HistoryFilter>(NO_FILTER)
+  const [viewing, setViewing] = useState<GalleryItem | null>(null)
+  const classes = useStudio((s) => currentModel(s)?.classes ?? NO_CLASSES)
+  const shown = filter === NO_FILTER ? gallery : gallery.filter((item) => matchesFilter(item, filter, classes))
   // the generation canvas shows it: stay in Generate or Compose, else go to the tool that made it
   const showOnCanvas = (item: GalleryItem) => {
     const tool = store.getState().tool
@@ -35,7 +42,9 @@ export function Gallery() {
         <FileButton accept="image/png" testId="open-png" title="Open a PNG exported by EqM Studio: its parameters come back" onFile={(file) => void openParamsPng(store, client, file)}>
           Open PNG…
         </FileButton>
-        <span className="muted small">{gallery.length} results</span>
+        <span className="muted small" data-testid="gallery-count">
+          {shown.length === gallery.length ? `${gallery.length} results` : `${shown.length} of ${gallery.length} results`}
+        </span>
         <label className="export-scale small" title="Export size: 1× is the model's own size; 4× and 8× enlarge it (nearest neighbour). The parameters go with it.">
           Export
           <select data-testid="export-scale" value={exportScale} onChange={(e) => setExportScale(Number(e.target.value) as ExportScale)}>
@@ -60,8 +69,19 @@ export function Gallery() {
           </span>
         )}
       </div>
+      {/* its own column beside the actions, so Open PNG… stays in view in the short history strip */}
+      {gallery.length > 0 && <HistoryFilterBar filter={filter} classes={classes} onChange={setFilter} />}
       {gallery.length === 0 && <span className="muted">Results appear here, each with the parameters that made it.</span>}
-      {gallery.map((item) => (
+      {gallery.length > 0 && shown.length === 0 && (
+        <span className="muted" data-testid="gallery-none">
+          No result matches the filters.{' '}
+          <button className="link" onClick={() => setFilter(NO_FILTER)}>
+            Show all
+          </button>
+        </span>
+      )}
+      {viewing && <ResultViewer images={images} item={viewing} onClose={() => setViewing(null)} />}
+      {shown.map((item) => (
         <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} data-stopped={item.stoppedEarly ? 'true' : undefined} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}${item.stoppedEarly ? ' · stopped early' : ''}`}>
           <StoredImage images={images} item={item} onClick={() => showOnCanvas(item)} />
           <figcaption>
@@ -69,6 +89,9 @@ export function Gallery() {
               {item.stoppedEarly && <span title="Stopped early: the descent was ended by hand and this state kept">⏹ </span>}
               {item.title}
             </span>
+            <button className="icon" aria-label="View full size" data-testid="view-full" title="View full size, with zoom" onClick={() => setViewing(item)}>
+              ⤢
+            </button>
             <button className="icon" aria-label="Reload parameters" data-testid="reload-params" title="Reload parameters into the panel" onClick={() => reloadParams(store, item)}>
               ↺
             </button>
@@ -84,6 +107,8 @@ export function Gallery() {
     </div>
   )
 }
+
+const NO_CLASSES: readonly string[] = []
 
 /** eqm-<conditions, signs kept>-<seed>.png; a repair says so. */
 function exportName(item: GalleryItem, classes: readonly string[], scale: ExportScale): string {

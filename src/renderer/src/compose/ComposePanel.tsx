@@ -1,6 +1,7 @@
 import { ClassSelect } from '../components/fields'
 import { useEffect } from 'react'
 import { useServices, useStudio } from '../store/context'
+import { QueueHint } from '../components/JobQueue'
 import { currentModel } from '../store/studio-store'
 import type { SamplerSettings } from '../../../shared/manifest'
 import { NumberField, SliderField } from '../components/fields'
@@ -128,12 +129,13 @@ export function ComposePanel() {
           Keep this result
         </button>
       )}
-      <button className="primary" data-testid="compose-run" disabled={busy || problem !== null} onClick={() => void runCompose(store, client)} title="Ctrl+Enter">
-        Compose
+      <button className="primary" data-testid="compose-run" disabled={problem !== null} onClick={() => void runCompose(store, client)} title="Ctrl+Enter">
+        {busy ? 'Queue Compose' : 'Compose'}
       </button>
-      <button data-testid="compose-compare" disabled={busy || problem !== null} onClick={() => void runComparison(store, client)} title="Each class alone and the composition, one image each, same seed">
+      <button data-testid="compose-compare" disabled={problem !== null} onClick={() => void runComparison(store, client)} title="Each class alone and the composition, one image each, same seed">
         Compare with each single class
       </button>
+      <QueueHint />
     </div>
   )
 }

@@ -9,10 +9,6 @@ function prepare(store: StudioStore, compose: ComposeStore) {
   const state = store.getState()
   const model = currentModel(state)
   if (!model) return null
-  if (state.job) {
-    store.setState({ notice: { kind: 'info', text: 'A job is still running; wait for it or cancel it (Esc).' } })
-    return null
-  }
   syncComposeModel(compose, model)
   const settings = compose.getState()
   const problem = validateComposition(settings.rows, model.classes)
@@ -57,9 +53,12 @@ export async function runCompose(store: StudioStore, client: EngineClient, compo
 export function requestLiveCompose(store: StudioStore, client: EngineClient, compose: ComposeStore = composeSlice(store)): void {
   compose.setState({ liveWanted: true })
   if (compose.getState().livePumping) {
-    if (store.getState().job) cancelJob(store, client)
+    // only the live loop's own run is stale; jobs other tools queued are left alone
+    const liveJobId = compose.getState().liveJobId
+    if (liveJobId) cancelJob(store, client, liveJobId)
     return
   }
+  // the live preview follows the sliders: it waits for an idle engine rather than queueing behind other work
   if (store.getState().job) return
   void pumpLive(store, client, compose)
 }
@@ -81,8 +80,9 @@ async function pumpLive(store: StudioStore, client: EngineClient, compose: Compo
         { method: 'generate', params: { modelId: model.id, seed: settings.seed, count: settings.count, conditions: toConditions(settings.rows), sampler: settings.sampler, previewEvery: 1 } },
         settings.count,
         settings.sampler.maxSteps,
-        { quietCancel: true }
+        { quietCancel: true, onSent: (liveJobId) => compose.setState({ liveJobId }) }
       )
+      compose.setState({ liveJobId: null })
       if (result && !compose.getState().liveWanted) {
         const preview = await storeResults(client, result, model.classes)
         if (!compose.getState().liveWanted) store.setState({ canvasPreview: preview })

@@ -40,12 +40,14 @@ export interface ComposeState {
   /** live composition: a newer request arrived / a loop is running it */
   liveWanted: boolean
   livePumping: boolean
+  /** the live loop's job in flight: the one a newer request cancels */
+  liveJobId: string | null
   /** which comparison run is current: closing one makes its remaining jobs stop */
   comparisonRun: number
 }
 
 export function initialCompose(): ComposeState {
-  return { modelId: null, rows: [], count: 4, seed: 1, lockSeed: false, sampler: defaultSampler(), comparison: null, live: false, liveWanted: false, livePumping: false, comparisonRun: 0 }
+  return { modelId: null, rows: [], count: 4, seed: 1, lockSeed: false, sampler: defaultSampler(), comparison: null, live: false, liveWanted: false, livePumping: false, liveJobId: null, comparisonRun: 0 }
 }
 
 /** Compose's slice of the studio store. */

@@ -1,4 +1,5 @@
 import { useServices, useStudio } from '../store/context'
+import { QueueHint } from '../components/JobQueue'
 import { currentModel, type GenerateSettings } from '../store/studio-store'
 import { startGenerate } from '../store/generate-actions'
 import type { SamplerSettings } from '../../../shared/manifest'
@@ -27,9 +28,10 @@ export function GeneratePanel() {
         <legend>Sampler</legend>
         <SamplerFields sampler={settings.sampler} defaults={model.sampler} onChange={setSampler} />
       </fieldset>
-      <button className="primary" data-testid="generate" disabled={busy} onClick={() => void startGenerate(store, client)} title="Ctrl+Enter">
-        Generate
+      <button className="primary" data-testid="generate" onClick={() => void startGenerate(store, client)} title="Ctrl+Enter">
+        {busy ? 'Queue Generate' : 'Generate'}
       </button>
+      <QueueHint />
     </div>
   )
 }

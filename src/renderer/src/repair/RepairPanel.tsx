@@ -1,5 +1,6 @@
 import { useMemo } from 'react'
 import { useServices, useStudio } from '../store/context'
+import { QueueHint } from '../components/JobQueue'
 import { currentModel } from '../store/studio-store'
 import { ClassSelect, SeedField, SliderField } from '../components/fields'
 import { FileButton } from '../components/FileButton'
@@ -117,9 +118,10 @@ export function RepairPanel() {
           <SamplerFields sampler={repair.settings.sampler} defaults={model.sampler} onChange={(patch: Partial<SamplerSettings>) => set({ sampler: { ...repair.settings.sampler, ...patch } })} testIdPrefix="repair-" />
         </fieldset>
       </details>
-      <button className="primary" data-testid="repair-run" disabled={busy || !photo || coverage === 0} onClick={() => void runRepair(store, client)} title="Ctrl+Enter">
-        Repair
+      <button className="primary" data-testid="repair-run" disabled={!photo || coverage === 0} onClick={() => void runRepair(store, client)} title="Ctrl+Enter">
+        {busy ? 'Queue Repair' : 'Repair'}
       </button>
+      <QueueHint />
       {repair.result && (
         <fieldset data-testid="repair-result">
           <legend>Result</legend>

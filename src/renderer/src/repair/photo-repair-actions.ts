@@ -49,6 +49,16 @@ export async function savePhoto(store: StudioStore, host: Host, photo: RepairPho
   }
 }
 
+/**
+ * A queued repair can finish after another photo was opened (or a repair accepted): its result
+ * is kept in the history and never staged onto that other photo. True when that happened.
+ */
+export function historyOnlyIfReplaced(store: StudioStore, photo: RepairPhoto, item: GalleryItem): boolean {
+  if (store.getState().repair.history.document.photo === photo) return false
+  store.setState((s) => ({ gallery: [item, ...s.gallery], notice: { kind: 'info', text: `The repair of ${photo.name} finished after the photo on the canvas changed: it is in the history, not on the canvas.` } }))
+  return true
+}
+
 /** Descends on the context square around the paint; the pasted result waits for accept or discard. */
 export async function runPhotoRepair(store: StudioStore, client: EngineClient, model: ModelInfo, photo: RepairPhoto, strokes: Stroke[], settings: RepairState['settings']): Promise<void> {
   const mask = rasterizeStrokes(strokes, photo.width, photo.height)
@@ -90,6 +100,7 @@ export async function runPhotoRepair(store: StudioStore, client: EngineClient, m
     const square = await decodePngBase64(patch.png)
     const bytes = pastePainted(photo.bytes, photo.width, photo.height, result.rect, square.data, mask)
     const item = await storePatch(client, result, model)
+    if (historyOnlyIfReplaced(store, photo, item)) return
     store.setState((s) => ({ gallery: [item, ...s.gallery], repair: { ...s.repair, result: { png: patch.png, bytes, seed }, compare: 0.5 } }))
   } catch (error) {
     store.setState({ notice: { kind: 'error', text: (error as Error).message } })

@@ -8,7 +8,7 @@ import { currentModel, type RepairState, type StudioStore } from '../store/studi
 import { randomSeed, runSamplerJob, storeResults } from '../store/job-actions'
 import { maskCoverage, rasterizeStrokes, type Stroke } from './mask'
 import { addStroke, redo, replaceDocument, undo, type RepairPhoto } from './repair-history'
-import { decodeFullSizePhoto, runPhotoRepair } from './photo-repair-actions'
+import { decodeFullSizePhoto, historyOnlyIfReplaced, runPhotoRepair } from './photo-repair-actions'
 
 export function updateRepair(store: StudioStore, patch: (repair: RepairState) => Partial<RepairState>): void {
   store.setState((s) => ({ repair: { ...s.repair, ...patch(s.repair) } }))
@@ -89,7 +89,7 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
   const state = store.getState()
   const model = currentModel(state)
   const { photo, strokes } = state.repair.history.document
-  if (!model || state.job) return
+  if (!model) return
   if (!photo) {
     store.setState({ notice: { kind: 'info', text: 'Import a photo first: drop it on the canvas, paste it, or use Import.' } })
     return
@@ -133,6 +133,7 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
   )
   if (!result) return
   const [item] = await storeResults(client, result, model.classes)
+  if (historyOnlyIfReplaced(store, photo, item)) return
   const png = result.images[0].png
   const rgba = await decodePngBase64(png)
   const bytes = rgbaToModel(rgba, { channels: photo.channels, width: photo.width, height: photo.height })

@@ -50,11 +50,11 @@ export function describeModelProblems(problems: readonly ModelProblem[]): string
   return `${problems.length === 1 ? 'One model folder was' : `${problems.length} model folders were`} not loaded (${listed}).`
 }
 
-/** Start a generation; frames update the live job, the result lands on the canvas and in the gallery. */
+/** Start (or queue, behind a running job) a generation; frames update the live job, the result lands on the canvas and in the gallery. */
 export async function startGenerate(store: StudioStore, client: EngineClient): Promise<void> {
   const state = store.getState()
   const model = currentModel(state)
-  if (!model || state.job) return
+  if (!model) return
   const settings = state.generate
   const seed = settings.lockSeed ? settings.seed : randomSeed()
   store.setState({ generate: { ...settings, seed } })

@@ -3,7 +3,7 @@ import { EngineCallError } from '../host/engine-client'
 import type { JobResult } from '../../../shared/jobs'
 import type { ParamsOf } from '../../../shared/engine-protocol'
 import type { PhotoRepairWireResult } from '../../../shared/photo-repair'
-import type { GalleryItem, StudioStore } from './studio-store'
+import { TOOL_NAMES, type GalleryItem, type LiveJob, type QueuedJob, type StudioState, type StudioStore } from './studio-store'
 import { describeConditions } from '../../../shared/condition-format'
 
 let jobCounter = 0
@@ -22,8 +22,28 @@ type JobRequest =
 
 type ResultOf<R extends JobRequest> = R['method'] extends 'repair.photo' ? PhotoRepairWireResult : JobResult
 
+/** A queued job's live-view state before its first frame. */
+function waitingView(entry: QueuedJob): LiveJob {
+  const { jobId, kind, tool, stopGradNorm, count, maxSteps } = entry
+  return { jobId, kind, tool, stopGradNorm, state: 'queued', step: 0, maxSteps, active: count, count, startedAt: performance.now(), preview: null, gradHistory: [] }
+}
+
 /**
- * Runs one sampler job with live frames into the staging layer (never into history).
+ * A job left the queue (done, failed or cancelled). When it was the one in the live view, the
+ * next queued job takes the view over (its own frames follow) and, on success, its descent stays plotted.
+ */
+function settle(state: StudioState, jobId: string, succeeded: boolean): Partial<StudioState> {
+  const queue = state.queue.filter((q) => q.jobId !== jobId)
+  if (state.job?.jobId !== jobId) return { queue }
+  const next = queue[0]
+  const { tool, stopGradNorm, gradHistory } = state.job
+  return { queue, job: next ? waitingView(next) : null, ...(succeeded ? { lastDescent: { tool, stopGradNorm, gradHistory } } : {}) }
+}
+
+/**
+ * Runs one sampler job with live frames into the staging layer (never into history). It is
+ * sent at once: the engine queues it behind this window's other jobs (at most 16; more is
+ * refused with a 'busy' error, shown as the notice), and the queue view lists it meanwhile.
  * Returns the result, or null when it was cancelled or failed (the notice says which).
  */
 export async function runSamplerJob<R extends JobRequest>(
@@ -32,20 +52,20 @@ export async function runSamplerJob<R extends JobRequest>(
   request: R,
   count: number,
   maxSteps: number,
-  options: { quietCancel?: boolean } = {}
+  options: { quietCancel?: boolean; onSent?: (jobId: string) => void } = {}
 ): Promise<ResultOf<R> | null> {
-  if (store.getState().job) return null
   const jobId = newJobId()
-  const { tool } = store.getState()
-  const stopGradNorm = request.params.sampler?.stopGradNorm ?? null
-  store.setState({
-    notice: null,
-    job: { jobId, kind: request.method === 'generate' ? 'generate' : 'repair', tool, stopGradNorm, state: 'queued', step: 0, maxSteps, active: count, count, startedAt: performance.now(), preview: null, gradHistory: [] }
-  })
+  const entry: QueuedJob = { jobId, kind: request.method === 'generate' ? 'generate' : 'repair', tool: store.getState().tool, state: 'queued', count, maxSteps, stopGradNorm: request.params.sampler?.stopGradNorm ?? null }
+  store.setState((s) => ({ notice: null, queue: [...s.queue, entry], job: s.job ?? waitingView(entry) }))
+  options.onSent?.(jobId)
   const stopFrames = client.onFrames(jobId, (frame) => {
-    const job = store.getState().job
-    if (!job || job.jobId !== jobId) return
+    const state = store.getState()
+    // a queued job takes the live view over when its frames start, unless another one is still descending there
+    const current = state.job
+    if (current && current.jobId !== jobId && current.state === 'running') return
+    const job = current && current.jobId === jobId ? current : { ...waitingView(entry), state: 'running' as const }
     store.setState({
+      queue: state.queue.map((q) => (q.jobId === jobId && q.state !== 'running' ? { ...q, state: 'running' } : q)),
       job: { ...job, state: 'running', step: frame.step, maxSteps: frame.maxSteps, active: frame.active, preview: frame.preview, gradHistory: [...job.gradHistory, { step: frame.step, norms: frame.gradNorms, energies: frame.energies }] }
     })
     // acked once painted, so a busy window receives fewer frames instead of a backlog
@@ -53,12 +73,16 @@ export async function runSamplerJob<R extends JobRequest>(
   })
   try {
     const result = (await callJob(client, request, jobId)) as ResultOf<R>
-    store.setState((s) => ({ job: null, lastDescent: s.job ? { tool: s.job.tool, stopGradNorm: s.job.stopGradNorm, gradHistory: s.job.gradHistory } : null }))
+    store.setState((s) => settle(s, jobId, true))
     return result
   } catch (error) {
     const cancelled = error instanceof EngineCallError && error.code === 'cancelled'
-    if (cancelled && options.quietCancel) store.setState({ job: null })
-    else store.setState({ job: null, notice: { kind: cancelled ? 'info' : 'error', text: cancelled ? 'Cancelled. The canvas keeps its last result.' : (error as Error).message } })
+    const wasLive = store.getState().job?.jobId === jobId
+    store.setState((s) => settle(s, jobId, false))
+    if (!(cancelled && options.quietCancel)) {
+      const text = !cancelled ? (error as Error).message : wasLive ? 'Cancelled. The canvas keeps its last result.' : `Cancelled the queued ${TOOL_NAMES[entry.tool]} job.`
+      store.setState({ notice: { kind: cancelled ? 'info' : 'error', text } })
+    }
     return null
   } finally {
     stopFrames()
@@ -79,9 +103,9 @@ export function stopJob(store: StudioStore, client: EngineClient): void {
   if (job) void client.call('stop', { jobId: job.jobId })
 }
 
-export function cancelJob(store: StudioStore, client: EngineClient): void {
-  const job = store.getState().job
-  if (job) void client.call('cancel', { jobId: job.jobId })
+/** Cancels the job in the live view, or the one named (a queued one, from the queue view). */
+export function cancelJob(store: StudioStore, client: EngineClient, jobId = store.getState().job?.jobId): void {
+  if (jobId) void client.call('cancel', { jobId })
 }
 
 /**

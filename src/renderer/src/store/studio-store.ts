@@ -36,6 +36,17 @@ export interface LiveJob {
 }
 
 /** The finished job's descent, kept for its tool's plot until that tool runs again. */
+/** One job this window sent, queued or running, as the queue view lists it (in the engine's order). */
+export interface QueuedJob {
+  jobId: string
+  kind: 'generate' | 'repair'
+  tool: ToolId
+  state: 'queued' | 'running'
+  count: number
+  maxSteps: number
+  stopGradNorm: number | null
+}
+
 export type Descent = Pick<LiveJob, 'tool' | 'stopGradNorm' | 'gradHistory'>
 
 export interface GalleryItem {
@@ -75,6 +86,9 @@ export const DEFAULT_REPAIR: RepairState = {
 
 export type ToolId = 'generate' | 'compose' | 'repair' | 'ood'
 
+/** A tool's name as the user reads it outside its own panel (the queue view, notices). */
+export const TOOL_NAMES: Record<ToolId, string> = { generate: 'Generate', compose: 'Compose', repair: 'Repair', ood: 'OOD check' }
+
 export interface StudioState {
   tool: ToolId
   engineStatus: EngineStatus | null
@@ -84,7 +98,10 @@ export interface StudioState {
   models: ModelInfo[]
   modelId: string | null
   generate: GenerateSettings
+  /** the job the live view (canvas frames, progress, plot) follows: the running one, else the next queued */
   job: LiveJob | null
+  /** every job this window sent that has not finished, oldest first: the queue view */
+  queue: QueuedJob[]
   /** the gradient-norm history of the last finished job, kept for the plot */
   lastDescent: Descent | null
   repair: RepairState
@@ -119,6 +136,7 @@ export function createStudioStore() {
     modelId: null,
     generate: { classIndex: 0, count: JOB.count.default, seed: JOB.seed.default, lockSeed: false, sampler: FALLBACK_SAMPLER },
     job: null,
+    queue: [],
     lastDescent: null,
     repair: DEFAULT_REPAIR,
     canvasImages: [],
