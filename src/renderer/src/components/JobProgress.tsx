@@ -1,6 +1,10 @@
+import { useEffect, useState } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { cancelJob, stopJob } from '../store/job-actions'
 import { stepsToThreshold } from '../store/eta'
+
+/** From this many seconds per step the bar also shows how long the current step has run. */
+const SLOW_STEP_SECONDS = 2
 
 /**
  * Steps, two ETAs (from each sample's gradient-RMS trend against the stop threshold, and the
@@ -9,9 +13,19 @@ import { stepsToThreshold } from '../store/eta'
 export function JobProgress() {
   const { store, client } = useServices()
   const job = useStudio((s) => s.job)
+  // a model that takes seconds per step (a latent XL/2 on a CPU) gets a ticking "this step" line
+  const [, tick] = useState(0)
+  const running = job?.state === 'running'
+  useEffect(() => {
+    if (!running) return
+    const timer = setInterval(() => tick((n) => n + 1), 1000)
+    return () => clearInterval(timer)
+  }, [running])
   if (!job) return null
-  const elapsed = (performance.now() - job.startedAt) / 1000
-  const perStep = job.step > 0 ? elapsed / job.step : null
+  const now = performance.now()
+  const perStep = job.step > 0 ? ((job.lastFrameAt ?? now) - job.startedAt) / 1000 / job.step : null
+  const inStep = job.state === 'running' ? (now - (job.lastFrameAt ?? job.startedAt)) / 1000 : 0
+  const slow = (perStep ?? inStep) >= SLOW_STEP_SECONDS
   const bound = perStep !== null ? perStep * (job.maxSteps - job.step) : null
   const stepsLeft = stepsToThreshold(job.gradHistory, job.stopGradNorm, job.maxSteps)
   const estimate = perStep !== null && stepsLeft !== null ? perStep * stepsLeft : null
@@ -29,6 +43,9 @@ export function JobProgress() {
         {meanNorm !== null && ` · |∇E| ${meanNorm.toFixed(3)}`}
         {estimate !== null && <span data-testid="eta-estimate">{` · ~${seconds(estimate)} s left (from the descent)`}</span>}
         {bound !== null && ` · at most ${seconds(bound)} s`}
+        {slow && job.state === 'running' && (
+          <span data-testid="step-progress">{` · step ${job.step + 1} running ${Math.floor(inStep)} s${perStep !== null ? ` (about ${perStep.toFixed(1)} s per step)` : ''}`}</span>
+        )}
       </span>
       <button data-testid="stop-keep" disabled={job.state !== 'running'} onClick={() => stopJob(store, client)} title="End the descent now and keep the images as they are (marked as stopped early)">
         Stop &amp; keep

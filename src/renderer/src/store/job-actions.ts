@@ -66,7 +66,7 @@ export async function runSamplerJob<R extends JobRequest>(
     const job = current && current.jobId === jobId ? current : { ...waitingView(entry), state: 'running' as const }
     store.setState({
       queue: state.queue.map((q) => (q.jobId === jobId && q.state !== 'running' ? { ...q, state: 'running' } : q)),
-      job: { ...job, state: 'running', step: frame.step, maxSteps: frame.maxSteps, active: frame.active, preview: frame.preview, gradHistory: [...job.gradHistory, { step: frame.step, norms: frame.gradNorms, energies: frame.energies }] }
+      job: { ...job, state: 'running', lastFrameAt: performance.now(), step: frame.step, maxSteps: frame.maxSteps, active: frame.active, preview: frame.preview, gradHistory: [...job.gradHistory, { step: frame.step, norms: frame.gradNorms, energies: frame.energies }] }
     })
     // acked once painted, so a busy window receives fewer frames instead of a backlog
     requestAnimationFrame(() => client.ack(jobId, frame.seq))

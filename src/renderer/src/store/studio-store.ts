@@ -26,6 +26,8 @@ export interface LiveJob {
   active: number
   count: number
   startedAt: number
+  /** when the last frame arrived (performance.now): how long the current step has run, for slow models */
+  lastFrameAt?: number
   preview: PreviewImage | null
   /** the tool that started it: its descent plot belongs to that tool */
   tool: ToolId
