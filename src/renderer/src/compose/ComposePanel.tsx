@@ -12,6 +12,9 @@ import { keepPreview, requestLiveCompose, runComparison, runCompose } from './co
 import './compose.css'
 import { COMPOSE, JOB } from '../../../shared/settings'
 
+/** At or under this guidance, a composition with a negative weight kept single-class variety (training/COMPOSE.md). */
+const NEGATIVE_WEIGHT_VARIETY_CFG = 1.5
+
 /** Composition: classes with weights whose energies add, the sampler, and the one-click comparison. */
 export function ComposePanel() {
   const { store, client } = useServices()
@@ -98,6 +101,12 @@ export function ComposePanel() {
         </span>
       </div>
       <SliderField setting={COMPOSE.cfg} testId="compose-cfg" value={state.sampler.cfg} format={(v) => v.toFixed(2)} onChange={(cfg) => setSampler({ cfg })} />
+      {state.rows.some((r) => r.weight < 0) && state.sampler.cfg > NEGATIVE_WEIGHT_VARIETY_CFG && (
+        // measured in training/COMPOSE.md ("Variety with a negative weight"): samples narrow, they do not collapse
+        <span className="muted small" data-testid="compose-negative-hint">
+          A negative weight at this guidance makes the samples more alike; guidance of {NEGATIVE_WEIGHT_VARIETY_CFG} or less keeps the variety of a single class.
+        </span>
+      )}
       <div className="row compose-count-seed">
         <NumberField setting={JOB.count} label="Count" testId="compose-count" value={state.count} onChange={(count) => set({ count })} />
         <NumberField setting={JOB.seed} testId="compose-seed" value={state.seed} onChange={(seed) => set({ seed, lockSeed: true })} />
