@@ -72,7 +72,11 @@ export function App() {
           <StagingBar />
         </div>
         {(tool.id === 'generate' || tool.id === 'compose' || tool.id === 'repair') && <DescentPlot />}
-        <JobProgress />
+        {/* the progress row keeps its place between jobs: the canvas would otherwise grow at a
+            job's end and refit its zoom (a live preview at 500% jumped to 600%) */}
+        <div className="progress-slot">
+          <JobProgress />
+        </div>
         <JobQueue />
       </main>
       <aside ref={toolScroll} onScroll={(e) => scrollTops.current.set(tool.id, e.currentTarget.scrollTop)}>

@@ -5,7 +5,7 @@ export function CanvasToolbar(props: { zoom: number; onFit(): void; children?: R
   return (
     <div className="canvas-toolbar">
       {props.children}
-      <span className="muted" title="Wheel: zoom · middle/right drag or Space+drag: pan">
+      <span className="muted" data-testid="canvas-zoom" title="Wheel: zoom · middle/right drag or Space+drag: pan">
         {Math.round(props.zoom * 100)}%
       </span>
       <button onClick={props.onFit} data-testid="fit" title={`Fit (${shortcutHint('Fit the canvas to its content')})`}>
