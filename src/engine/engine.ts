@@ -10,25 +10,20 @@ import type {
 } from '../shared/engine-protocol'
 import { engineParamSchemas, type ParsedParams } from '../shared/engine-schemas'
 import { describeZodError } from '../shared/manifest'
-import { ENGINE_VERSION } from '../shared/version'
 import { EngineError, toErrorPayload } from './errors'
 import { JobQueue, type JobContext } from './job-queue'
 import { JobOwners } from './job-owners'
 import { describeDepthProblem } from '../shared/wire-limits'
 import { describeModel, scanModels, unavailableReason, type ModelEntry, type ModelProblem } from './model-registry'
-import { OnnxGradientField, type DescentPath } from './onnx-field'
+import type { OnnxGradientField, DescentPath } from './onnx-field'
 import type { ShippedModels } from './model-files'
 import { shippedModelsOfThisBuild } from './shipped-models'
-import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
+import { ModelSessions } from './model-sessions'
 import { UserData } from './user-data-store'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './jobs'
-import { OnnxEnergyModel } from './onnx-energy'
-import { OnnxClassifier } from './onnx-classifier'
-import { LoadCache } from './load-cache'
 import { runImport } from './model-import'
 import { RowPacker } from './row-packer'
-import { OnnxVae } from './onnx-vae'
 import { CalibrationStore, describeCalibration, type StoredCalibration } from './calibration-store'
 import { runCalibration } from './jobs/calibrate-job'
 import { photoRepairJobParams, photoRepairWireResult } from './jobs/photo-repair-wire'
@@ -82,13 +77,8 @@ type Handlers = { [M in EngineMethod]: (params: ParsedParams<M>, client: EngineS
 export class Engine {
   private models: ModelEntry[] = []
   private problems: ModelProblem[] = []
-  private readonly fields = new LoadCache<OnnxGradientField>()
-  private readonly energyModels = new LoadCache<OnnxEnergyModel | null>()
-  private readonly classifiers = new LoadCache<OnnxClassifier>()
+  private readonly sessions: ModelSessions
   /** by VAE id: latent models that share a VAE share its sessions */
-  private readonly vaes = new LoadCache<OnnxVae>()
-  private providerChoice: ProviderChoice | null = null
-  private requestedProvider: ProviderName | 'auto'
   private readonly queue: JobQueue
   private readonly owners = new JobOwners()
   /** ids of the engine's own queue entries (OOD, classify): a ':' no client job id may hold, so they never collide */
@@ -98,7 +88,7 @@ export class Engine {
   private readonly calibrations: CalibrationStore | null
 
   constructor(private readonly options: EngineOptions) {
-    this.requestedProvider = options.provider ?? 'auto'
+    this.sessions = new ModelSessions(options)
     this.userData = options.sessionFile ? new UserData(options.sessionFile) : null
     this.calibrations = options.calibrationsDir ? new CalibrationStore(options.calibrationsDir) : null
     this.queue = new JobQueue((event) => this.emitJobEvent(event), options.packJobs ?? 1)
@@ -151,9 +141,8 @@ export class Engine {
     'engine.info': async () => this.info(),
     'engine.setProvider': async ({ provider }) =>
       this.queue.submit(`engine/set-provider-${++this.internalJobs}`, async () => {
-        this.requestedProvider = provider
-        await this.releaseFields()
-        this.providerChoice = null
+        this.packers.clear()
+        await this.sessions.setProvider(provider)
         const first = this.models.find((m) => unavailableReason(m) === undefined)
         if (first) await this.field(first)
         return this.info()
@@ -202,7 +191,7 @@ export class Engine {
     'image.classify': async (params, client) =>
       this.runJob(`classify:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
-        return runClassify(await this.classifier(entry), entry.manifest, params)
+        return runClassify(await this.sessions.classifier(entry), entry.manifest, params)
       }),
     cancel: async ({ jobId }, client) => ({ cancelled: this.owners.owner(this.owners.key(client, jobId)) !== undefined && this.queue.cancel(this.owners.key(client, jobId)) }),
     'models.import': async (request) => {
@@ -335,15 +324,7 @@ export class Engine {
   }
 
   info(): EngineInfo {
-    const choice = this.providerChoice
-    return {
-      version: ENGINE_VERSION,
-      active: choice?.active ?? 'cpu',
-      requested: this.requestedProvider,
-      providers:
-        choice?.statuses ??
-        PROVIDER_PREFERENCE.map((name) => ({ name, available: name === 'cpu', reason: name === 'cpu' ? undefined : 'not probed yet: no model loaded' }))
-    }
+    return this.sessions.info()
   }
 
   model(id: string | undefined): ModelEntry {
@@ -360,80 +341,19 @@ export class Engine {
     throw new EngineError('model-not-found', `unknown model "${id}" (available: ${this.models.map((m) => m.manifest.id).join(', ')})`)
   }
 
-  /** The networks a job of this model runs: its gradient field and, where it has one, its energy model. */
-  async jobModels(entry: ModelEntry): Promise<JobModels> {
-    const field = await this.field(entry)
-    const vae = entry.vae
-    return {
-      field,
-      energy: await this.energy(entry, field.provider),
-      vae: vae ? await this.vaes.get(vae.manifest.id, () => OnnxVae.load(vae, field.provider)) : null
-    }
+  /** The networks a job of this model runs (model-sessions.ts loads and keeps them). */
+  jobModels(entry: ModelEntry): Promise<JobModels> {
+    return this.sessions.jobModels(entry)
   }
 
-  private energy(entry: ModelEntry, provider: ProviderName): Promise<OnnxEnergyModel | null> {
-    const { id, files } = entry.manifest
-    return this.energyModels.get(id, async () => (files.energy ? OnnxEnergyModel.load(entry.file(files.energy), entry.manifest, provider) : null))
-  }
-
-  /** The model's classifier, loaded on first use on the field's provider. */
-  private async classifier(entry: ModelEntry): Promise<OnnxClassifier> {
-    const { id, files } = entry.manifest
-    if (!files.classifier) throw new EngineError('bad-request', `${id} has no classifier (manifest files.classifier)`)
-    const classifierFile = files.classifier
-    return this.classifiers.get(id, async () => OnnxClassifier.load(entry.file(classifierFile), entry.manifest, (await this.field(entry)).provider))
-  }
-
-  /** The model's session, on the chosen provider; the provider is chosen at the first load. */
+  /** The model's gradient-field session, on the chosen provider. */
   field(entry: ModelEntry): Promise<OnnxGradientField> {
-    return this.fields.get(entry.manifest.id, () => this.loadField(entry))
-  }
-
-  private async loadField(entry: ModelEntry): Promise<OnnxGradientField> {
-    const unavailable = unavailableReason(entry)
-    if (unavailable !== undefined || entry.manifest.files.gradient === undefined) {
-      throw new EngineError('model-invalid', `${entry.manifest.id} cannot run jobs: ${unavailable ?? 'no gradient model'}`)
-    }
-    const file = entry.file(entry.manifest.files.gradient)
-    const rows = this.options.maxBatchRows ?? 64
-    const path = this.options.descentPath ?? 'auto'
-    const choice = this.providerChoice
-    if (choice) {
-      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
-      try {
-        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows, path)
-      } catch {
-        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
-      }
-    }
-    // First load: CPU first, so a broken model file is reported as such and not as "no provider".
-    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
-    let accelerated: OnnxGradientField | null = null
-    this.providerChoice = await chooseProvider(this.requestedProvider, async (provider) => {
-      if (provider === 'cpu') return
-      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows, path)
-    })
-    if (accelerated) {
-      await cpuField.release()
-      return accelerated
-    }
-    return cpuField
-  }
-
-  private async releaseFields(): Promise<void> {
-    this.packers.clear()
-    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()]
-    for (const field of loaded) {
-      try {
-        await (await field)?.release()
-      } catch {
-        // a field that failed to load has nothing to release
-      }
-    }
+    return this.sessions.field(entry)
   }
 
   async dispose(): Promise<void> {
-    await this.releaseFields()
+    this.packers.clear()
+    await this.sessions.release()
   }
 }
 

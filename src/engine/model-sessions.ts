@@ -1,0 +1,124 @@
+import type { EngineInfo, ProviderName } from '../shared/engine-protocol'
+import { ENGINE_VERSION } from '../shared/version'
+import { EngineError } from './errors'
+import { unavailableReason, type ModelEntry } from './model-registry'
+import { OnnxGradientField, type DescentPath } from './onnx-field'
+import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
+import { OnnxEnergyModel } from './onnx-energy'
+import { OnnxClassifier } from './onnx-classifier'
+import { OnnxVae } from './onnx-vae'
+import { LoadCache } from './load-cache'
+import type { JobModels } from './jobs'
+
+export interface SessionOptions {
+  provider?: ProviderName | 'auto'
+  maxBatchRows?: number
+  descentPath?: DescentPath
+}
+
+/**
+ * The loaded ONNX sessions of every model (gradient field, energy, classifier, VAE), each loaded
+ * once, and the execution provider they run on: chosen at the first load (CPU first, so a
+ * broken model file is reported as such and not as "no provider"), kept until changed.
+ */
+export class ModelSessions {
+  private readonly fields = new LoadCache<OnnxGradientField>()
+  private readonly energyModels = new LoadCache<OnnxEnergyModel | null>()
+  private readonly classifiers = new LoadCache<OnnxClassifier>()
+  private readonly vaes = new LoadCache<OnnxVae>()
+  private providerChoice: ProviderChoice | null = null
+  private requestedProvider: ProviderName | 'auto'
+
+  constructor(private readonly options: SessionOptions) {
+    this.requestedProvider = options.provider ?? 'auto'
+  }
+
+  /** Another provider: every session is released and reloaded on the next use. */
+  async setProvider(provider: ProviderName | 'auto'): Promise<void> {
+    this.requestedProvider = provider
+    await this.release()
+    this.providerChoice = null
+  }
+
+  info(): EngineInfo {
+    const choice = this.providerChoice
+    return {
+      version: ENGINE_VERSION,
+      active: choice?.active ?? 'cpu',
+      requested: this.requestedProvider,
+      providers:
+        choice?.statuses ??
+        PROVIDER_PREFERENCE.map((name) => ({ name, available: name === 'cpu', reason: name === 'cpu' ? undefined : 'not probed yet: no model loaded' }))
+    }
+  }
+
+  /** The networks a job of this model runs: its gradient field and, where it has them, its energy model and VAE. */
+  async jobModels(entry: ModelEntry): Promise<JobModels> {
+    const field = await this.field(entry)
+    const vae = entry.vae
+    return {
+      field,
+      energy: await this.energy(entry, field.provider),
+      vae: vae ? await this.vaes.get(vae.manifest.id, () => OnnxVae.load(vae, field.provider)) : null
+    }
+  }
+
+  private energy(entry: ModelEntry, provider: ProviderName): Promise<OnnxEnergyModel | null> {
+    const { id, files } = entry.manifest
+    return this.energyModels.get(id, async () => (files.energy ? OnnxEnergyModel.load(entry.file(files.energy), entry.manifest, provider) : null))
+  }
+
+  /** The model's classifier, loaded on first use on the field's provider. */
+  async classifier(entry: ModelEntry): Promise<OnnxClassifier> {
+    const { id, files } = entry.manifest
+    if (!files.classifier) throw new EngineError('bad-request', `${id} has no classifier (manifest files.classifier)`)
+    const classifierFile = files.classifier
+    return this.classifiers.get(id, async () => OnnxClassifier.load(entry.file(classifierFile), entry.manifest, (await this.field(entry)).provider))
+  }
+
+  /** The model's session, on the chosen provider; the provider is chosen at the first load. */
+  field(entry: ModelEntry): Promise<OnnxGradientField> {
+    return this.fields.get(entry.manifest.id, () => this.loadField(entry))
+  }
+
+  private async loadField(entry: ModelEntry): Promise<OnnxGradientField> {
+    const unavailable = unavailableReason(entry)
+    if (unavailable !== undefined || entry.manifest.files.gradient === undefined) {
+      throw new EngineError('model-invalid', `${entry.manifest.id} cannot run jobs: ${unavailable ?? 'no gradient model'}`)
+    }
+    const file = entry.file(entry.manifest.files.gradient)
+    const rows = this.options.maxBatchRows ?? 64
+    const path = this.options.descentPath ?? 'auto'
+    const choice = this.providerChoice
+    if (choice) {
+      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
+      try {
+        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows, path)
+      } catch {
+        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
+      }
+    }
+    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
+    let accelerated: OnnxGradientField | null = null
+    this.providerChoice = await chooseProvider(this.requestedProvider, async (provider) => {
+      if (provider === 'cpu') return
+      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows, path)
+    })
+    if (accelerated) {
+      await cpuField.release()
+      return accelerated
+    }
+    return cpuField
+  }
+
+  async release(): Promise<void> {
+    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()]
+    for (const session of loaded) {
+      try {
+        await (await session)?.release()
+      } catch {
+        // a session that failed to load has nothing to release
+      }
+    }
+  }
+}
