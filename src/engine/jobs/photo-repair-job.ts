@@ -3,13 +3,11 @@ import type { Condition } from '../../shared/jobs'
 import type { ModelManifest, SamplerSettings } from '../../shared/manifest'
 import type { ResultParams } from '../../shared/result-params'
 import type { RgbaImage } from '../../shared/image-convert'
-import { SeededRandom, imageSeed } from '../rng'
-import { estimateNoiseLevel, renoiseHeld, restoreHeld } from '../held-renoise'
 import { EngineError } from '../errors'
 import { blendInto, contextRect, cropPlane, featherAlpha, maskToLatent, paintedBounds, type Rect } from '../photo-context'
-import type { DescentSample, SampleOutcome } from '../sampler'
+import type { SampleOutcome } from '../sampler'
 import { checkConditions, commonResultParams, resolveSampler, type JobModels, type JobRuntime } from './job-context'
-import { descendWithFrames } from './descent-frames'
+import { descendHeld } from './held-descent'
 import { requireVae } from './latent-images'
 
 export interface PhotoRepairParams {
@@ -92,22 +90,7 @@ export async function runPhotoRepair(models: JobModels, manifest: ModelManifest,
   const weight = new Float32Array(size)
   for (let c = 0; c < channels; c++) weight.set(cellWeight, c * latentSide * latentSide)
 
-  const seeds = Array.from({ length: params.count }, (_, i) => imageSeed(params.seed, i))
-  const heldNoise: Float32Array[] = []
-  const samples: DescentSample[] = seeds.map((seed) => {
-    const rng = new SeededRandom(seed)
-    const noise = rng.fillNormal(new Float32Array(size))
-    heldNoise.push(rng.fillNormal(new Float32Array(size)))
-    const x = new Float32Array(size)
-    for (let i = 0; i < size; i++) x[i] = original[i] + weight[i] * params.strength * (noise[i] - original[i])
-    return { x, freedom: params.holdUnmasked ? weight : undefined }
-  })
-  const renoise = params.holdUnmasked
-    ? () => samples.forEach((sample, i) => renoiseHeld(sample.x, weight, original, heldNoise[i], estimateNoiseLevel(sample.x, weight, manifest.shape)))
-    : undefined
-  renoise?.()
-  const outcomes = await descendWithFrames({ models, manifest, runtime, params, samples, settings, afterStep: renoise })
-  if (params.holdUnmasked) for (const sample of samples) restoreHeld(sample.x, weight, original)
+  const { samples, outcomes, seeds } = await descendHeld({ models, manifest, runtime, settings, params }, original, weight)
 
   const alpha = featherAlpha(maskCrop, rect.width, rect.height, feather)
   const patches: PhotoRepairResult['patches'] = []
