@@ -58,7 +58,7 @@ test('a second tab on the same session is read-only, says so, and saves nothing'
   await server.stop()
 })
 
-test('a release-0.1.0 session moves into the image store on first start, nothing lost, its file kept', async ({ page }, testInfo) => {
+test('a release-0.1.0 session moves into the image store on first start, nothing lost, its file kept', async ({ page, context }, testInfo) => {
   test.skip(testInfo.project.name !== 'web', 'browser mode: the session file is written before the server starts')
   const userData = mkdtempSync(join(tmpdir(), 'eqm-migrate-'))
   const original = readFileSync(join(ROOT, 'test/fixtures/sessions/release-0.1.0.json'), 'utf8')
@@ -74,15 +74,18 @@ test('a release-0.1.0 session moves into the image store on first start, nothing
 
   await server.stop({ keepUserData: true })
   server = await startServer([e2eModelRoot()], userData)
-  await page.goto(server.url)
-  await expect(page.getByTestId('gallery-item')).toHaveCount(7)
-  expect(await page.getByTestId('gallery-item').evaluateAll((items) => items.map((i) => i.getAttribute('title')!.split(' · ')[0]))).toEqual(legacy.gallery.map((g: { title: string }) => g.title))
+  // the user opens the new address in a fresh tab (the old one is probing its gone server)
+  await page.close()
+  const reopened = await context.newPage()
+  await reopened.goto(server.url, { waitUntil: 'domcontentloaded' })
+  await expect(reopened.getByTestId('gallery-item')).toHaveCount(7)
+  expect(await reopened.getByTestId('gallery-item').evaluateAll((items) => items.map((i) => i.getAttribute('title')!.split(' · ')[0]))).toEqual(legacy.gallery.map((g: { title: string }) => g.title))
   // each image is the very PNG the old session held
-  const srcs = await page.getByTestId('gallery-item').locator('img').evaluateAll((images) => images.map((i) => i.getAttribute('src')!))
+  const srcs = await reopened.getByTestId('gallery-item').locator('img').evaluateAll((images) => images.map((i) => i.getAttribute('src')!))
   for (const [i, src] of srcs.entries()) {
-    const body = await (await page.request.get(`${server.origin}${src}`)).body()
+    const body = await (await reopened.request.get(`${server.origin}${src}`)).body()
     expect(body.toString('base64')).toBe(legacy.gallery[i].png)
   }
-  await expect(page.getByTestId('repair-canvas')).toHaveAttribute('data-strokes', '1')
+  await expect(reopened.getByTestId('repair-canvas')).toHaveAttribute('data-strokes', '1')
   await server.stop()
 })
