@@ -37,8 +37,12 @@ def peak_rss_mib():
     return int([l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]) / 1024
 
 
-def random_b2(path, seed):
-    layout = json.load(open(os.path.join(FIXTURES, "eqm-import", "reference-state-dict-shapes.json")))["EqM-B/2"]
+# the reference sizes this benchmark builds: their state-dict layout and attention heads
+SIZES = {"B": ("EqM-B/2", 12), "XL": ("EqM-XL/2", 16)}
+
+
+def random_checkpoint(path, seed, size="B"):
+    layout = json.load(open(os.path.join(FIXTURES, "eqm-import", "reference-state-dict-shapes.json")))[SIZES[size][0]]
     g = torch.Generator().manual_seed(seed)
     torch.save({k: torch.randn(v, generator=g) / (v[-1] ** 0.5 if len(v) > 1 else 5) for k, v in layout.items()}, path)
 
@@ -79,6 +83,7 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for both runtimes (Debian's torch defaults to 1 here)")
+    p.add_argument("--size", choices=sorted(SIZES), default="B", help="B: EqM-B/2; XL: EqM-XL/2 (2.7 GB of weights: external-data ONNX)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     work = tempfile.mkdtemp(prefix="eqm-latent-bench-")
@@ -88,20 +93,23 @@ def main():
         random_sd_vae(os.path.join(work, "sd-vae"), a.seed)
         import_vae(os.path.join(work, "sd-vae"), models_root=root, vae_id="sd-vae-ft-ema")
         vae_import_s = time.perf_counter() - t
-        random_b2(os.path.join(work, "b2.pt"), a.seed)
+        name, heads = SIZES[a.size]
+        model_id = a.size.lower() + "2"
+        checkpoint = os.path.join(work, f"{model_id}.pt")
+        random_checkpoint(checkpoint, a.seed, a.size)
         t = time.perf_counter()
-        import_model(os.path.join(work, "b2.pt"), models_root=root, model_id="b2", heads=12, ebm="none")
+        import_model(checkpoint, models_root=root, model_id=model_id, heads=heads, ebm="none")
         import_s = time.perf_counter() - t
-        ort = subprocess.run(["node", os.path.join(HERE, "latent_ort.cjs"), os.path.join(root, "b2"), os.path.join(root, "vae", "sd-vae-ft-ema"), str(a.reps), str(a.threads)],
+        ort = subprocess.run(["node", os.path.join(HERE, "latent_ort.cjs"), os.path.join(root, model_id), os.path.join(root, "vae", "sd-vae-ft-ema"), str(a.reps), str(a.threads)],
                              capture_output=True, text=True, cwd=REPO)
         if ort.returncode != 0:
             raise RuntimeError(ort.stderr[-2000:])
         ort_result = json.loads(ort.stdout.strip().splitlines()[-1])
-        config, weights, _, _ = read_checkpoint(os.path.join(work, "b2.pt"), heads=12, ebm="none")
+        config, weights, _, _ = read_checkpoint(checkpoint, heads=heads, ebm="none")
         net = EqMNet(config, weights).eval()
         eager = {f"batch{b}": eager_ms(net, b, a.reps, a.seed) for b in (1, 8)}
         result = {
-            "benchmark": "latent model (EqM-B/2 size, random weights)", "seed": a.seed, "reps": a.reps,
+            "benchmark": f"latent model ({name} size, random weights)", "seed": a.seed, "reps": a.reps,
             "cpuCount": os.cpu_count(), "threads": {"torch": torch.get_num_threads(), "onnxruntime": a.threads}, "loadAverage": [round(v, 2) for v in os.getloadavg()],
             "msPerCall": {"onnxruntime": ort_result["msPerCall"], "pytorchEager": eager},
             "firstFrameMs": ort_result["firstFrameMs"], "sessionCreateMs": ort_result["sessionCreateMs"], "firstCallMs": ort_result["firstCallMs"],
@@ -113,7 +121,7 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, indent=2))
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "latent-model-b2.json"), "w") as f:
+    with open(os.path.join(HERE, "results", f"latent-model-{model_id}.json"), "w") as f:
         json.dump(result, f, indent=2)
 
 
