@@ -71,5 +71,8 @@ class Distributed:
             dist.barrier()
 
     def close(self):
+        """The end of a run: every rank waits for the others here. The process group itself is
+        left to the process's exit: destroying it can spin forever in a rank whose store host
+        (rank 0) has already exited (seen with torch 1.13 and gloo, one run in a few)."""
         if self.enabled:
-            dist.destroy_process_group()
+            dist.barrier()

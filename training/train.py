@@ -186,7 +186,6 @@ def main(argv=None):
     if ranks.is_main:
         print(json.dumps(dict(done=True, step=state["step"], images=state["images"],
                               minutes=state["train_seconds"] / 60)), flush=True)
-    ranks.barrier()
     ranks.close()
     return state
 

@@ -16,7 +16,7 @@ TINY = ["--objective", "eqm", "--minutes", "30", "--max-steps", "200", "--subset
 
 def run(cmd, cwd):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
 
 
