@@ -35,7 +35,11 @@ RUNS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs")
 def parse(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--name", required=True)
-    p.add_argument("--objective", choices=["eqm", "fm", "eqme"], default="eqm")
+    p.add_argument("--objective", choices=["eqm", "fm", "eqme", "eqm-spatial"], default="eqm")
+    p.add_argument("--spatial-frac", type=float, default=0.5,
+                   help="eqm-spatial: share of each batch noised per painted region instead of uniformly")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="one-process runs: auto takes the GPU where torch sees one (torchrun ranks take theirs)")
     p.add_argument("--minutes", type=float, default=60.0)
     p.add_argument("--max-images", type=int, default=0, help="stop after this many images seen (0: no cap)")
     p.add_argument("--max-steps", type=int, default=0)
@@ -60,9 +64,20 @@ def parse(argv=None):
     return p.parse_args(argv)
 
 
+def _on_cpu(value):
+    """Checkpoints hold CPU tensors, so export, evaluation and resumes load them on any machine."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on_cpu(v) for v in value)
+    return value
+
+
 def save_ckpt(path, state):
     tmp = path + ".tmp"
-    torch.save(state, tmp)
+    torch.save(_on_cpu(state), tmp)
     os.replace(tmp, path)
 
 
@@ -70,6 +85,8 @@ def main(argv=None):
     args = parse(argv)
     torch.set_num_threads(args.threads)
     ranks = Distributed()
+    if not ranks.enabled and (args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())):
+        ranks.device = torch.device("cuda")
     if ranks.enabled and args.objective == "eqme":
         raise SystemExit("EqM-E trains by double backprop, which DistributedDataParallel does not support: train it with one process")
     rows = ranks.rows(args.batch)
@@ -113,8 +130,11 @@ def main(argv=None):
     n = x_all.shape[0]
     loss_fn = LOSSES[args.objective]
     loss_kw = dict(label_drop=args.label_drop)
-    if args.objective in ("eqm", "eqme"):
+    if args.objective in ("eqm", "eqme", "eqm-spatial"):
         loss_kw.update(a=args.a, lam=args.lam, kind=args.decay)
+    if args.objective == "eqm-spatial":
+        loss_kw.update(spatial_frac=args.spatial_frac)
+    x_all, y_all = x_all.to(ranks.device), y_all.to(ranks.device)  # once, not per batch
     budget = args.minutes * 60.0
     log = open(os.path.join(run_dir, "log.jsonl"), "a") if ranks.is_main else None
     t_start = time.time()
@@ -161,18 +181,20 @@ def main(argv=None):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         decay = min(args.ema, (1 + state["step"]) / (10 + state["step"]))
-        with torch.no_grad():
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        with torch.no_grad():  # the same update as a loop over parameters, in two launches on a GPU
+            ema_params = list(ema.parameters())
+            torch._foreach_mul_(ema_params, decay)
+            torch._foreach_add_(ema_params, [p.detach() for p in model.parameters()], alpha=1 - decay)
             for be, bm in zip(ema.buffers(), model.buffers()):
                 be.copy_(bm)
         state["step"] += 1
         state["images"] += args.batch
-        run_loss += ranks.mean(loss.item())
+        # one process keeps the sum on the device: a .item() per step would stall a GPU every step
+        run_loss += ranks.mean(loss.item()) if ranks.enabled else loss.detach()
         run_count += 1
         if state["step"] % args.log_every == 0 and ranks.is_main:
             now = time.time()
-            rec = dict(step=state["step"], images=state["images"], epoch=state["epoch"], loss=run_loss / run_count,
+            rec = dict(step=state["step"], images=state["images"], epoch=state["epoch"], loss=float(run_loss) / run_count,
                        lr=lr, img_per_s=(state["images"] - img_log) / max(1e-9, now - t_log),
                        minutes=(base_seconds + now - t_start) / 60)
             log.write(json.dumps(rec) + "\n")

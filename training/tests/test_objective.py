@@ -97,3 +97,38 @@ def test_flow_sampler_counts_and_reaches_target():
         x, ev = flow_sample(Straight(), y, steps=n, cfg=2.0, method=method, generator=torch.Generator().manual_seed(0))
         assert ev == evals
         assert torch.allclose(x, target.expand_as(x), atol=1e-2)
+
+
+def test_spatial_noise_target_is_local_and_points_uphill():
+    from objectives import spatial_eqm_pair, stroke_masks
+    torch.manual_seed(1)
+    x = torch.rand(256, 1, 28, 28) * 2 - 1
+    x_g, target, g = spatial_eqm_pair(x, spatial_frac=1.0)
+    assert g.shape == x.shape and bool(((g >= 0) & (g <= 1)).all())
+    # every pixel's target is its own level's: c(G) (eps - x) with eps recovered from x_G
+    free = g < 0.999
+    eps = x + (x_g - x) / (1 - g).clamp_min(1e-6)
+    assert torch.allclose(target[free], (c_gamma(g) * (eps - x))[free], atol=1e-3, rtol=1e-3)
+    # clean pixels (level 1) are equilibria: zero target and unchanged input
+    clean = g >= 1
+    assert bool(clean.any()) and bool((target[clean] == 0).all()) and torch.allclose(x_g[clean], x[clean])
+    # levels really vary inside an image (the point of the objective), and steps go downhill
+    spread = g.flatten(1).max(1).values - g.flatten(1).min(1).values
+    assert float((spread > 0.2).float().mean()) > 0.5
+    eta = 0.01
+    before = (x_g - x).flatten(1).norm(dim=1)
+    after = (x_g - eta * target - x).flatten(1).norm(dim=1)
+    assert bool((after <= before + 1e-5).all())
+    # masks cover a painted share of the image, neither nothing nor everything on average
+    m = stroke_masks(x)
+    cover = m.flatten(1).mean(1)
+    assert 0.05 < float(cover.mean()) < 0.6 and float(cover.max()) <= 1.0
+
+
+def test_spatial_noise_with_no_spatial_share_is_the_uniform_objective():
+    from objectives import spatial_eqm_pair
+    torch.manual_seed(2)
+    x = torch.rand(32, 1, 28, 28) * 2 - 1
+    _, _, g = spatial_eqm_pair(x, spatial_frac=0.0)
+    per_image = g.flatten(1)
+    assert torch.allclose(per_image.max(1).values, per_image.min(1).values)
