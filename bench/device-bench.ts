@@ -1,7 +1,8 @@
 import { cpus, loadavg } from 'node:os'
 import type { ModelManifest } from '../src/shared/manifest'
 import type { ProviderName } from '../src/shared/engine-protocol'
-import { OnnxGradientField } from '../src/engine/onnx-field'
+import { GRAPH_STEPS_PER_CALL, OnnxGradientField } from '../src/engine/onnx-field'
+import { OnnxDescentStepper } from '../src/engine/onnx-step'
 import type { GradientField } from '../src/engine/gradient-field'
 import { descend } from '../src/engine/sampler'
 import { SeededRandom } from '../src/engine/rng'
@@ -40,7 +41,7 @@ async function benchModel(model: DeviceBenchModel, options: DeviceBenchOptions) 
   const maxRows = Math.max(...model.batches, 2 * options.samples)
   let field: OnnxGradientField
   try {
-    field = await OnnxGradientField.load(model.file, model.manifest, options.provider, maxRows, 'graph')
+    field = await OnnxGradientField.load(model.file, model.manifest, options.provider, maxRows, 'graph', 1)
   } catch (error) {
     return { model: model.label, error: (error as Error).message }
   }
@@ -81,11 +82,24 @@ async function benchModel(model: DeviceBenchModel, options: DeviceBenchOptions) 
   }
   let descentPath: Record<string, number | string> = { graph: 'not built: ' + (field.stepperProblem ?? 'unknown') }
   if (field.stepper) {
-    await descent(field) // warm-up of both paths
-    await descent(hostOnly)
+    // K steps a call: the states stay inside the call between steps (device-resident on a GPU)
+    const stepperK = await OnnxDescentStepper.load(model.file, model.manifest, options.provider, GRAPH_STEPS_PER_CALL)
+    const resident: GradientField = { ...hostOnly, stepper: stepperK }
+    for (const path of [field, hostOnly, resident]) await descent(path) // warm-up of every path
     const host = Math.min(await descent(hostOnly), await descent(hostOnly))
     const graph = Math.min(await descent(field), await descent(field))
-    descentPath = { samples: options.samples, rowsPerCall: 2 * options.samples, hostMsPerStep: round(host), graphMsPerStep: round(graph), hostOverGraph: round(host / graph) }
+    const graphK = Math.min(await descent(resident), await descent(resident))
+    await stepperK.release()
+    descentPath = {
+      samples: options.samples,
+      rowsPerCall: 2 * options.samples,
+      hostMsPerStep: round(host),
+      graphMsPerStep: round(graph),
+      hostOverGraph: round(host / graph),
+      stepsPerCall: GRAPH_STEPS_PER_CALL,
+      residentMsPerStep: round(graphK),
+      hostOverResident: round(host / graphK)
+    }
   }
   await field.release()
   return { model: model.label, provider: field.provider, msPerCall, parity, descentPath }

@@ -27,7 +27,7 @@ function embedded(): DeviceBenchModel {
 function latent(file: string): DeviceBenchModel {
   const base = embedded().manifest
   const manifest = { ...base, id: 'random-sit-b2', space: 'latent', shape: [4, 32, 32], classes: Array.from({ length: 1000 }, (_, i) => `class ${i}`), nullClass: 1000, files: { gradient: file } } as typeof base
-  return { label: `random latent model ${basename(file)} (4x32x32)`, file, manifest, batches: values.short ? [1] : [1, 2, 4, 8] }
+  return { label: `random latent model ${basename(file)} (4x32x32)`, file, manifest, batches: values.short ? [1] : [1, 2, 4, 8, 16] }
 }
 
 async function main(): Promise<void> {

@@ -42,17 +42,17 @@ mkdir -p "$runtime" && xz -dc .device/runtime.tar.xz | tar -C "$runtime" -xf -
 export PATH="$runtime/bin:$PATH" NODE_PATH="$runtime/node_modules"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >"$out/gpu.txt" 2>&1
 
-PYTHONUNBUFFERED=1 timeout 240 python3 training/make_random_sit.py --model SiT-B/2 --out /tmp/sit-b2.onnx >"$out/latent.log" 2>&1 || echo "latent model not built (see latent.log)" >&2
+PYTHONUNBUFFERED=1 timeout 150 python3 training/make_random_sit.py --model SiT-B/2 --out /tmp/sit-b2.onnx --time-eager "$out/torch-eager-b2.json" >"$out/latent.log" 2>&1 || echo "latent model not built (see latent.log)" >&2
 latent_arg=()
 [ -f /tmp/sit-b2.onnx ] && latent_arg=(--latent /tmp/sit-b2.onnx)
 
-timeout 200 node .device/bench-device.cjs --provider webgpu --models .device/models "${latent_arg[@]}" --out "$out/bench-device-webgpu.json" >"$out/device.log" 2>&1
-timeout 90 node .device/bench.cjs --provider webgpu --models .device/models --repeats 10 --out "$out/bench-webgpu.json" >"$out/bench.log" 2>&1
+timeout 180 node .device/bench-device.cjs --provider webgpu --models .device/models "${latent_arg[@]}" --out "$out/bench-device-webgpu.json" >"$out/device.log" 2>&1
+timeout 60 node .device/bench.cjs --provider webgpu --models .device/models --repeats 10 --out "$out/bench-webgpu.json" >"$out/bench.log" 2>&1
 
 node -e '
 const fs = require("fs"); const out = process.argv[1]
 const read = (f) => { try { return JSON.parse(fs.readFileSync(`${out}/${f}`, "utf8")) } catch (e) { return { missing: f, error: String(e.message) } } }
 const gpu = fs.existsSync(`${out}/gpu.txt`) ? fs.readFileSync(`${out}/gpu.txt`, "utf8").trim() : null
-fs.writeFileSync(`${out}/device-check.json`, JSON.stringify({ gpu, seconds: Number(process.argv[2]), deviceBench: read("bench-device-webgpu.json"), generateBench: read("bench-webgpu.json") }, null, 2) + "\n")
+fs.writeFileSync(`${out}/device-check.json`, JSON.stringify({ gpu, seconds: Number(process.argv[2]), deviceBench: read("bench-device-webgpu.json"), torchEagerB2: read("torch-eager-b2.json"), generateBench: read("bench-webgpu.json") }, null, 2) + "\n")
 ' "$out" "$(( $(date +%s) - started ))"
 cat "$out/device-check.json"

@@ -122,7 +122,8 @@ def sample_setting(model, setting, per_class, seed, ranks=ONE_PROCESS):
     rows = shard_rows(len(y), ranks)
     x, steps, rms = descend(model, y[rows], method=setting["method"], step_size=setting["eta"], mu=setting.get("mu", 0.0),
                             max_steps=setting["steps"], stop_grad_norm=setting.get("stop", 0.0),
-                            cfg=setting["cfg"], x0=x0[rows])
+                            cfg=setting["cfg"], x0=x0[rows], cfg_near=setting.get("cfg_near"),
+                            guide_until=setting.get("guide_until", 0.0))
     return ranks.gather_rows(x), ranks.gather_rows(steps), ranks.gather_rows(rms), y
 
 

@@ -49,15 +49,48 @@ def export(model, config, latent, out):
                           dynamic_axes={"x": {0: "B"}, "y": {0: "B"}, "grad": {0: "B"}}, **kwargs)
 
 
+def time_eager(model, config, latent, batches, repeats=10):
+    """PyTorch eager on the same weights, on the GPU where there is one: ms per call per batch
+    (the device check's reference for onnxruntime's numbers; fp32, TF32 off for matrix products)."""
+    import json
+    import time
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    model = model.to(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    result = {"device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__, "msPerCall": {}}
+    with torch.no_grad():
+        for b in batches:
+            x = torch.randn(b, 4, latent, latent, device=device)
+            y = torch.randint(0, config["num_classes"], (b,), device=device)
+            for _ in range(3):
+                model(x, y)
+            sync()
+            times = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                model(x, y)
+                sync()
+                times.append((time.perf_counter() - t) * 1000)
+            times.sort()
+            result["msPerCall"][f"batch{b}"] = round(times[len(times) // 2], 3)
+    return json.dumps(result)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="SiT-B/2")
     ap.add_argument("--latent", type=int, default=32, help="latent side: 32 for 256-pixel images")
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--time-eager", default=None, help="also time PyTorch eager on these weights; JSON to this file")
     args = ap.parse_args()
     model, config = build_random(args.model, args.latent, args.seed)
     export(model, config, args.latent, args.out)
+    if args.time_eager:
+        with open(args.time_eager, "w") as f:
+            f.write(time_eager(model, config, args.latent, [1, 8, 16]) + "\n")
     params = sum(p.numel() for p in model.parameters())
     print(f"{args.out}: {args.model} random, {params / 1e6:.1f}M parameters, latent 4x{args.latent}x{args.latent}")
 

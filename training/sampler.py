@@ -50,10 +50,13 @@ def guided_field(model, x, y, cfg, conditions=None):
 
 @torch.no_grad()
 def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_grad_norm=0.0, cfg=2.0,
-            x0=None, generator=None, chunk=512, conditions=None, field=None):
+            x0=None, generator=None, chunk=512, conditions=None, field=None, cfg_near=None, guide_until=0.0):
     """Returns (x, steps per sample (model evaluations), final RMS per sample). conditions: a
     list of (class index, weight) for composition; default CFG toward each sample's y. field:
-    an analytic f(x, y) in place of the guided model (tests).
+    an analytic f(x, y) in place of the guided model (tests). cfg_near, guide_until: guidance by
+    place on the landscape (EqM has no time; the gradient RMS says how far from equilibrium a
+    sample is): a sample descends with cfg until its guided RMS first falls below guide_until,
+    then with cfg_near for the rest of its descent (the analogue of a guidance interval).
     Checked against the engine's sampler by training/tests/test_engine_parity.py."""
     n = y.shape[0]
     x = torch.randn(n, 1, 28, 28, generator=generator) if x0 is None else x0.clone()
@@ -63,6 +66,8 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
     active = torch.arange(n)
     look = step_size * mu if method == "nag" else 0.0
     fieldfn = field or (lambda xx, yy: guided_field(model, xx, yy, cfg, conditions))
+    near = torch.zeros(n, dtype=torch.bool)  # samples past the guidance switch
+    nearfn = None if cfg_near is None or field is not None else (lambda xx, yy: guided_field(model, xx, yy, cfg_near, conditions))
     for step in range(1, max_steps + 1):
         if len(active) == 0:
             break
@@ -70,8 +75,13 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
         for s in range(0, len(active), chunk):
             idx = active[s:s + chunk]
             xin = x[idx] - look * prev[idx] if look != 0 else x[idx]
-            f = fieldfn(xin, y[idx])
+            if nearfn is None:
+                f = fieldfn(xin, y[idx])
+            else:  # one call: both guidance strengths are combinations of the same rows
+                f = _two_strengths(model, xin, y[idx], cfg, cfg_near, near[idx], conditions)
             rms = f.flatten(1).pow(2).mean(1).sqrt()
+            if nearfn is not None:
+                near[idx] |= rms < guide_until
             steps[idx] = step
             rms_last[idx] = rms
             prev[idx] = f
@@ -81,6 +91,16 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
             keep.append(mi)
         active = torch.cat(keep)
     return x, steps, rms_last
+
+
+def _two_strengths(model, x, y, cfg, cfg_near, near, conditions):
+    far_f = guided_field(model, x, y, cfg, conditions) if not bool(near.all()) else None
+    near_f = guided_field(model, x, y, cfg_near, conditions) if bool(near.any()) else None
+    if far_f is None:
+        return near_f
+    if near_f is None:
+        return far_f
+    return torch.where(near.view(-1, 1, 1, 1), near_f, far_f)
 
 
 @torch.no_grad()

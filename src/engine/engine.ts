@@ -39,6 +39,8 @@ export interface EngineOptions {
   maxBatchRows?: number
   /** where descent steps run (onnx-field.ts DescentPath); default 'auto' */
   descentPath?: DescentPath
+  /** steps per call on the graph path (onnx-field.ts GRAPH_STEPS_PER_CALL) */
+  descentStepsPerCall?: number
   /**
    * Row packing (row-packer.ts): up to this many generate/repair jobs of one model run together
    * and share model calls. Default 1 (off): not every provider promises bit-identical rows

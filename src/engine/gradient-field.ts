@@ -17,7 +17,7 @@ export interface GradientField {
   readonly stepper?: DescentStepper | null
 }
 
-/** One descent step for S samples in one call (the step graph, step-graph.ts). */
+/** Up to K descent steps for S samples in one call (the step graph, step-graph.ts). */
 export interface StepInput {
   samples: number
   /** S * size values each */
@@ -29,15 +29,22 @@ export interface StepInput {
   coefficients: Float32Array
   eta: number
   lookahead: number
+  /** the sampler's stop threshold on the guided RMS */
+  stop: number
+  /** steps to take in this call, 1..stepsPerCall (the rest of the graph's steps leave states alone) */
+  budget: number
 }
 
 export interface StepOutput {
   nextState: Float32Array
   fNext: Float32Array
-  /** per sample, RMS of its guided gradient over free elements */
+  /** [K, S]: per step, per sample, RMS of its guided gradient over free elements (also for
+   * steps after the sample stopped or past the budget, which the caller ignores) */
   rms: Float32Array
 }
 
 export interface DescentStepper {
+  /** K: the steps one call runs at most */
+  readonly stepsPerCall: number
   step(input: StepInput): Promise<StepOutput>
 }

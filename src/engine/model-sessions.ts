@@ -2,7 +2,7 @@ import type { EngineInfo, ProviderName } from '../shared/engine-protocol'
 import { ENGINE_VERSION } from '../shared/version'
 import { EngineError } from './errors'
 import { unavailableReason, type ModelEntry } from './model-registry'
-import { OnnxGradientField, type DescentPath } from './onnx-field'
+import { GRAPH_STEPS_PER_CALL, OnnxGradientField, type DescentPath } from './onnx-field'
 import { chooseProvider, PROVIDER_PREFERENCE, type ProviderChoice } from './providers'
 import { OnnxEnergyModel } from './onnx-energy'
 import { OnnxClassifier } from './onnx-classifier'
@@ -14,6 +14,8 @@ export interface SessionOptions {
   provider?: ProviderName | 'auto'
   maxBatchRows?: number
   descentPath?: DescentPath
+  /** steps per call of the step graph (onnx-field.ts GRAPH_STEPS_PER_CALL) */
+  descentStepsPerCall?: number
 }
 
 /**
@@ -89,20 +91,21 @@ export class ModelSessions {
     const file = entry.file(entry.manifest.files.gradient)
     const rows = this.options.maxBatchRows ?? 64
     const path = this.options.descentPath ?? 'auto'
+    const k = this.options.descentStepsPerCall ?? GRAPH_STEPS_PER_CALL
     const choice = this.providerChoice
     if (choice) {
-      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
+      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k)
       try {
-        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows, path)
+        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows, path, k)
       } catch {
-        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
+        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k)
       }
     }
-    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path)
+    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k)
     let accelerated: OnnxGradientField | null = null
     this.providerChoice = await chooseProvider(this.requestedProvider, async (provider) => {
       if (provider === 'cpu') return
-      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows, path)
+      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows, path, k)
     })
     if (accelerated) {
       await cpuField.release()

@@ -13,6 +13,13 @@ import { OnnxDescentStepper } from './onnx-step'
  */
 export type DescentPath = 'auto' | 'host' | 'graph'
 
+/**
+ * Steps one call of the step graph runs on the graph path (step-graph.ts): the states cross to
+ * the host once per this many steps, and frames and cancel checks come as often. 5 divides the
+ * usual step caps (25, 50, 100); the step-by-step test runs 1 and 4.
+ */
+export const GRAPH_STEPS_PER_CALL = 5
+
 export function resolveDescentPath(path: DescentPath, provider: ProviderName): 'host' | 'graph' {
   if (path !== 'auto') return path
   return provider === 'cpu' ? 'host' : 'graph'
@@ -46,7 +53,8 @@ export class OnnxGradientField implements GradientField {
     manifest: ModelManifest,
     provider: ProviderName,
     maxBatchRows = 64,
-    descentPath: DescentPath = 'auto'
+    descentPath: DescentPath = 'auto',
+    stepsPerCall = GRAPH_STEPS_PER_CALL
   ): Promise<OnnxGradientField> {
     const session = await createSession(file, manifest, provider)
     checkSignature(session, manifest)
@@ -55,7 +63,7 @@ export class OnnxGradientField implements GradientField {
     if (resolveDescentPath(descentPath, provider) === 'graph') {
       // a model the step builder cannot extend still runs, on the host path
       try {
-        stepper = await OnnxDescentStepper.load(file, manifest, provider)
+        stepper = await OnnxDescentStepper.load(file, manifest, provider, stepsPerCall)
       } catch (error) {
         stepperProblem = error instanceof Error ? error.message : String(error)
       }

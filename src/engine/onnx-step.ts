@@ -6,18 +6,19 @@ import type { DescentStepper, StepInput, StepOutput } from './gradient-field'
 import { EngineError } from './errors'
 import { buildStepModel } from './step-graph'
 
-/** The descent-step model of a gradient model (step-graph.ts) in its own session. */
+/** The descent-step model of a gradient model (step-graph.ts), K steps a call, in its own session. */
 export class OnnxDescentStepper implements DescentStepper {
   private constructor(
     private readonly session: ort.InferenceSession,
-    private readonly manifest: ModelManifest
+    private readonly manifest: ModelManifest,
+    readonly stepsPerCall: number
   ) {}
 
-  static async load(file: string, manifest: ModelManifest, provider: ProviderName, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<OnnxDescentStepper> {
-    const bytes = buildStepModel(readFileSync(file), manifest.files.gradient ?? file)
+  static async load(file: string, manifest: ModelManifest, provider: ProviderName, stepsPerCall = 1, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<OnnxDescentStepper> {
+    const bytes = buildStepModel(readFileSync(file), manifest.files.gradient ?? file, stepsPerCall)
     try {
       const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions, executionProviders: [provider] })
-      return new OnnxDescentStepper(session, manifest)
+      return new OnnxDescentStepper(session, manifest, stepsPerCall)
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
       throw new EngineError('model-invalid', `${manifest.id}: the descent-step graph does not load on ${provider}: ${reason}`)
@@ -41,17 +42,18 @@ export class OnnxDescentStepper implements DescentStepper {
         coefficients: new ort.Tensor('float32', input.coefficients, [input.coefficients.length]),
         eta: new ort.Tensor('float32', Float32Array.of(input.eta), []),
         lookahead: new ort.Tensor('float32', Float32Array.of(input.lookahead), []),
-        freedom: state(input.freedom)
+        freedom: state(input.freedom),
+        stop: new ort.Tensor('float32', Float32Array.of(input.stop), []),
+        budget: new ort.Tensor('float32', Float32Array.of(input.budget), [])
       })
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
       throw new EngineError('model-output', `${this.manifest.id}: the descent step failed to run: ${reason}`)
     }
     const rms = result.rms.data as Float32Array
-    if (rms.length !== samples) throw new EngineError('model-output', `${this.manifest.id}: the descent step returned ${rms.length} RMS values for ${samples} samples`)
-    // a NaN or infinite gradient anywhere in a sample makes its RMS non-finite (held elements
-    // included: NaN * 0 is NaN), so this one check covers the whole output
-    if (!rms.every(Number.isFinite)) throw new EngineError('model-output', `${this.manifest.id}: the model returned NaN or infinite gradients`)
+    if (rms.length !== samples * this.stepsPerCall) throw new EngineError('model-output', `${this.manifest.id}: the descent step returned ${rms.length} RMS values for ${samples} samples and ${this.stepsPerCall} steps`)
+    // (a NaN or infinite gradient anywhere in a sample makes that step's RMS non-finite, held
+    // elements included: NaN * 0 is NaN; the sampler checks the steps it uses)
     return { nextState: result.next_state.data as Float32Array, fNext: result.f_next.data as Float32Array, rms }
   }
 

@@ -16,20 +16,28 @@ const engine = new Engine({ modelRoots: [SHIPPED_MODELS], provider: 'cpu', shipp
 let host: GradientField
 let graph: GradientField
 let stepper: OnnxDescentStepper
+let stepper4: OnnxDescentStepper
+let graph4: GradientField
 
 beforeAll(async () => {
   const entry = engine.model('fashion-mnist')
   host = await engine.field(entry)
   stepper = await OnnxDescentStepper.load(entry.file(entry.manifest.files.gradient!), entry.manifest, 'cpu')
   graph = { sampleSize: host.sampleSize, nullClass: host.nullClass, maxBatchRows: host.maxBatchRows, evaluate: () => Promise.reject(new Error('the graph path must not call evaluate')), stepper }
+  // four steps a call: the states stay in the call between steps, the host sees every fourth
+  stepper4 = await OnnxDescentStepper.load(entry.file(entry.manifest.files.gradient!), entry.manifest, 'cpu', 4)
+  graph4 = { ...graph, stepper: stepper4 }
 }, 60_000)
 
 afterAll(async () => {
   await stepper?.release()
+  await stepper4?.release()
   await engine.dispose()
 })
 
 interface Trace {
+  /** the step each onStep reported */
+  steps: number[]
   states: Float32Array[][]
   norms: number[][]
   outcomes: SampleOutcome[]
@@ -38,15 +46,17 @@ interface Trace {
 async function trace(field: GradientField, samples: DescentSample[], settings: SamplerSettings, conditions: Condition[]): Promise<Trace> {
   const states: Float32Array[][] = []
   const norms: number[][] = []
+  const steps: number[] = []
   const outcomes = await descend(field, samples, {
     ...settings,
     conditions,
-    onStep: ({ samples: now, gradNorms }) => {
+    onStep: ({ step, samples: now, gradNorms }) => {
+      steps.push(step)
       states.push(now.map((s) => Float32Array.from(s.x)))
       norms.push(Array.from(gradNorms))
     }
   })
-  return { states, norms, outcomes }
+  return { steps, states, norms, outcomes }
 }
 
 function startingSamples(count: number, size: number, freedom?: Float32Array): DescentSample[] {
@@ -64,6 +74,27 @@ const cases: { name: string; settings: SamplerSettings; conditions: Condition[];
   { name: 'GD without guidance, held pixels', settings: { method: 'gd', stepSize: 0.05, mu: 0, maxSteps: 20, stopGradNorm: 0.2, cfg: 0 }, conditions: [], held: true }
 ]
 
+function expectSameDescent(a: Trace, b: Trace, size: number, stopGradNorm: number): void {
+  // b reports a subset of a's steps (every step, or every K-th): its states must be a's at those steps
+  expect(b.steps.length).toBeGreaterThan(0)
+  b.steps.forEach((step, n) =>
+    b.states[n].forEach((x, s) => {
+      const reference = a.states[a.steps.indexOf(step)]
+      expect(reference, `host has step ${step}`).toBeDefined()
+      let diff = 0
+      for (let i = 0; i < size; i++) diff = Math.max(diff, Math.abs(x[i] - reference[s][i]))
+      expect(diff, `step ${step}, sample ${s}`).toBeLessThanOrEqual(1e-5)
+    })
+  )
+  expect(b.steps[b.steps.length - 1]).toBe(a.steps[a.steps.length - 1])
+  a.outcomes.forEach((outcome, s) => {
+    const tie = Math.abs(outcome.gradNorm - stopGradNorm) < 1e-5
+    if (!tie) expect(b.outcomes[s].steps, `sample ${s} stop step`).toBe(outcome.steps)
+    if (!tie) expect(b.outcomes[s].stopped).toBe(outcome.stopped)
+    expect(Math.abs(b.outcomes[s].gradNorm - outcome.gradNorm)).toBeLessThan(1e-4)
+  })
+}
+
 describe('the descent-step graph equals the host sampler step by step', () => {
   for (const c of cases) {
     it(c.name, async () => {
@@ -75,20 +106,12 @@ describe('the descent-step graph equals the host sampler step by step', () => {
       }
       const a = await trace(host, startingSamples(5, size, freedom), c.settings, c.conditions)
       const b = await trace(graph, startingSamples(5, size, freedom), c.settings, c.conditions)
-      expect(b.states.length).toBe(a.states.length)
-      a.states.forEach((step, n) =>
-        step.forEach((x, s) => {
-          let diff = 0
-          for (let i = 0; i < size; i++) diff = Math.max(diff, Math.abs(x[i] - b.states[n][s][i]))
-          expect(diff, `step ${n + 1}, sample ${s}`).toBeLessThanOrEqual(1e-5)
-        })
-      )
-      a.outcomes.forEach((outcome, s) => {
-        const tie = Math.abs(outcome.gradNorm - c.settings.stopGradNorm) < 1e-5
-        if (!tie) expect(b.outcomes[s].steps, `sample ${s} stop step`).toBe(outcome.steps)
-        if (!tie) expect(b.outcomes[s].stopped).toBe(outcome.stopped)
-        expect(Math.abs(b.outcomes[s].gradNorm - outcome.gradNorm)).toBeLessThan(1e-4)
-      })
+      expect(b.steps).toEqual(a.steps)
+      expectSameDescent(a, b, size, c.settings.stopGradNorm)
+      // four steps a call: the same states at every fourth step, the same stop steps
+      const b4 = await trace(graph4, startingSamples(5, size, freedom), c.settings, c.conditions)
+      expect(b4.steps.length).toBe(Math.ceil(a.steps.length / 4))
+      expectSameDescent(a, b4, size, c.settings.stopGradNorm)
       // the case must exercise the stop rule where it has one, or it proves less than it says
       if (c.settings.stopGradNorm > 0 && c.name.includes('manifest')) expect(a.outcomes.some((o) => o.stopped === 'threshold')).toBe(true)
     }, 60_000)

@@ -1,12 +1,15 @@
 import type { DescentStepper, GradientField } from './gradient-field'
 import type { DescentOptions, DescentSample, GuidancePlan, SampleOutcome } from './sampler'
 import { interrupted } from './descent-interrupts'
+import { EngineError } from './errors'
 
 /**
- * The same descent as sampler.ts descend(), with each step done by the step graph
- * (step-graph.ts): look-ahead, guidance, RMS and update run inside the model call, the host
- * only packs states in and copies the moved ones back. Stop rule, outcomes and onStep are the
- * sampler's; the states agree with it within float32 rounding (sampler-stepped.test.ts).
+ * The same descent as sampler.ts descend(), with the steps done by the step graph
+ * (step-graph.ts): look-ahead, guidance, RMS, stop rule and update run inside the model call,
+ * K steps a call (the stepper's stepsPerCall), and the host packs states in and copies them
+ * back once per call. Outcomes are the sampler's; onStep is called once per call, after its
+ * last step (so with K > 1 frames and cancel checks come every K steps); the states agree with
+ * the host sampler's within float32 rounding (sampler-stepped.test.ts).
  */
 export async function descendStepped(
   field: GradientField,
@@ -33,9 +36,12 @@ export async function descendStepped(
   const freedom = new Float32Array(capacity * size)
   const labels = new Int32Array(capacity * rowsPerSample)
 
-  for (let step = 1; step <= options.maxSteps && active.length > 0; step++) {
+  const k = stepper.stepsPerCall
+  for (let first = 1; first <= options.maxSteps && active.length > 0; first += k) {
     if (interrupted(options, active, outcomes)) break
+    const budget = Math.min(k, options.maxSteps - first + 1)
     const stillActive: number[] = []
+    let lastStep = first
     for (let start = 0; start < active.length; start += samplesPerCall) {
       const chunk = active.slice(start, start + samplesPerCall)
       chunk.forEach((sampleIndex, c) => {
@@ -53,25 +59,33 @@ export async function descendStepped(
         labels: labels.subarray(0, chunk.length * rowsPerSample),
         coefficients,
         eta,
-        lookahead
+        lookahead,
+        stop: options.stopGradNorm,
+        budget
       })
       chunk.forEach((sampleIndex, c) => {
-        const rms = out.rms[c]
         const outcome = outcomes[sampleIndex]
-        outcome.steps = step
-        outcome.gradNorm = rms
-        gradNorms[sampleIndex] = rms
-        if (rms < options.stopGradNorm) {
-          outcome.stopped = 'threshold'
-          return
+        let moving = true
+        for (let j = 0; j < budget && moving; j++) {
+          const rms = out.rms[j * chunk.length + c]
+          if (!Number.isFinite(rms)) throw new EngineError('model-output', 'the model returned NaN or infinite gradients')
+          outcome.steps = first + j
+          outcome.gradNorm = rms
+          gradNorms[sampleIndex] = rms
+          lastStep = Math.max(lastStep, first + j)
+          if (rms < options.stopGradNorm) {
+            outcome.stopped = 'threshold'
+            moving = false
+          }
         }
+        // a sample that stopped inside the call was left where it stopped, as the sampler leaves it
         samples[sampleIndex].x.set(out.nextState.subarray(c * size, (c + 1) * size))
         previous[sampleIndex].set(out.fNext.subarray(c * size, (c + 1) * size))
-        stillActive.push(sampleIndex)
+        if (moving) stillActive.push(sampleIndex)
       })
     }
     active = stillActive
-    await options.onStep?.({ step, gradNorms, active: active.length, samples, gradients: previous })
+    await options.onStep?.({ step: lastStep, gradNorms, active: active.length, samples, gradients: previous })
   }
   return outcomes
 }

@@ -3,30 +3,36 @@ import { EngineError } from './errors'
 
 /**
  * Builds the descent-step model from a gradient model (x, y -> grad), at load time, by adding
- * nodes around its graph (the weights are not copied, the network is not re-exported):
+ * nodes around its graph (the weights are not copied, the network is not re-exported). One
+ * call runs K descent steps (K = `steps`, unrolled: the network's nodes appear K times over one
+ * set of weights), so on a GPU the states cross to the host once per K steps:
  *
- *   state [S,C,H,W], f_prev [S,C,H,W], labels int64 [S*R], coefficients [R], eta [], lookahead [], freedom [S,C,H,W]
- *     x_look  = state - lookahead * f_prev                       (lookahead = eta * mu for NAG, 0 for GD)
+ *   state [S,C,H,W], f_prev [S,C,H,W], labels int64 [S*R], coefficients [R], eta [], lookahead [],
+ *   freedom [S,C,H,W], stop [], budget []
+ *   for k = 1..K:
+ *     x_look  = state - lookahead * f_prev                     (lookahead = eta * mu for NAG, 0 for GD)
  *     rows    = each sample's x_look repeated R times -> x of the gradient model, labels -> y
- *     guided  = sum_r coefficients[r] * grad[s, r]                 (CFG / energy addition, sampler.ts planGuidance)
- *     rms     = sqrt(sum(guided^2 | freedom > 0) / count(freedom > 0))   (sampler.ts freeRms)
- *     f_next  = freedom * guided;  next_state = state - eta * f_next
+ *     guided  = sum_r coefficients[r] * grad[s, r]               (CFG / energy addition, sampler.ts planGuidance)
+ *     rms_k   = sqrt(sum(guided^2 | freedom > 0) / count(freedom > 0))   (sampler.ts freeRms)
+ *     moving  = still moving after step k-1, k <= budget, and rms_k >= stop   (the sampler's stop rule)
+ *     where moving: f_prev = freedom * guided; state = state - eta * f_prev
+ *   -> next_state, f_next (the last step's), rms [K, S]
  *
- * So a step crosses the host as S rows in and S rows out plus an S-vector of RMS, instead of
- * S*R rows each way and the host's loops over them. Built here rather than in training/export.py
- * so that every gradient model the engine can load (imported checkpoints, users' files) gets it.
+ * A sample that stops keeps its state, as in sampler.ts; the host reads the RMS matrix to know
+ * which step stopped it. Built here rather than in training/export.py so that every gradient
+ * model the engine can load (imported checkpoints, users' files) gets it.
  * Limits: models whose weights live in external data files are refused (the caller keeps the
  * host path), and onnx-proto knows the ONNX 1.10 schema (IR 8): newer fields would be dropped,
- * so newer IR versions are refused too.
+ * so newer IR versions are refused too; K > 1 refuses graphs with subgraphs (If, Loop, Scan).
  */
-export const STEP_INPUTS = ['state', 'f_prev', 'labels', 'coefficients', 'eta', 'lookahead', 'freedom'] as const
+export const STEP_INPUTS = ['state', 'f_prev', 'labels', 'coefficients', 'eta', 'lookahead', 'freedom', 'stop', 'budget'] as const
 export const STEP_OUTPUTS = ['next_state', 'f_next', 'rms'] as const
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT
 const INT64 = onnx.TensorProto.DataType.INT64
 const P = 'eqm_step/' // prefix of every added name, so nothing collides with the model's own
 
-export function buildStepModel(gradientModel: Uint8Array, fileName: string): Uint8Array {
+export function buildStepModel(gradientModel: Uint8Array, fileName: string, steps = 1): Uint8Array {
   const model = onnx.ModelProto.decode(gradientModel)
   const refuse = (why: string): never => {
     throw new EngineError('model-invalid', `${fileName}: no descent-step graph: ${why}`)
@@ -46,68 +52,109 @@ export function buildStepModel(gradientModel: Uint8Array, fileName: string): Uin
   if (sampleDims.length !== 3 || sampleDims.some((d) => !(d > 0))) refuse('input x has no fixed [C, H, W]')
   const [c, h, w] = sampleDims
 
+  if (!(Number.isInteger(steps) && steps >= 1 && steps <= 64)) refuse(`${steps} steps per call (1 to 64)`)
+  if (steps > 1 && (graph.node as onnx.NodeProto[]).some((n) => n.attribute.some((a) => a.g || (a.graphs ?? []).length > 0))) refuse('it has subgraphs, which are not unrolled')
+
   const nodes: onnx.INodeProto[] = []
   const node = (opType: string, inputs: string[], output: string, attribute: onnx.IAttributeProto[] = []): string => {
     nodes.push({ opType, input: inputs, output: [output], name: `${P}${output}`, attribute })
     return output
   }
-  const ints = (name: string, values: number[]): onnx.IAttributeProto => ({ name, ints: values, type: onnx.AttributeProto.AttributeType.INTS })
   const int = (name: string, value: number): onnx.IAttributeProto => ({ name, i: value, type: onnx.AttributeProto.AttributeType.INT })
   const constants: onnx.ITensorProto[] = []
   const int64Constant = (name: string, values: number[]): string => {
     constants.push({ name: P + name, dataType: INT64, dims: [values.length], int64Data: values })
     return P + name
   }
-
-  // inputs -> the gradient model's x and y
-  const lookStep = node('Mul', ['lookahead', 'f_prev'], `${P}look_step`)
-  const xLook = node('Sub', ['state', lookStep], `${P}x_look`)
+  const floatConstant = (name: string, value: number): string => {
+    constants.push({ name: P + name, dataType: FLOAT, dims: [], floatData: [value] })
+    return P + name
+  }
+  const zero = floatConstant('zero', 0)
+  const one = floatConstant('one_f', 1)
   const rowCount = node('Shape', ['coefficients'], `${P}row_count`)
-  const unsqueezed = node('Unsqueeze', [xLook, int64Constant('axis1', [1])], `${P}x_look_5d`)
+  const rowsShape = int64Constant('rows_shape', [-1, c, h, w])
   const repeat = node('Concat', [int64Constant('one', [1]), rowCount, int64Constant('ones3', [1, 1, 1])], `${P}repeat_shape`, [int('axis', 0)])
-  const repeated = node('Expand', [unsqueezed, repeat], `${P}x_rows_5d`)
-  node('Reshape', [repeated, int64Constant('rows_shape', [-1, c, h, w])], 'x')
-  node('Identity', ['labels'], 'y')
-  const inputNodes = nodes.splice(0)
-
-  // grad -> guided gradient, RMS over free elements, the update
   const perSample = node('Concat', [int64Constant('minus_one', [-1]), rowCount, int64Constant('chw', [c, h, w])], `${P}grad_shape`, [int('axis', 0)])
-  const grad5d = node('Reshape', ['grad', perSample], `${P}grad_5d`)
   const coefficients5d = node('Reshape', ['coefficients', int64Constant('coeff_shape', [1, -1, 1, 1, 1])], `${P}coefficients_5d`)
-  const weighted = node('Mul', [grad5d, coefficients5d], `${P}weighted`)
-  const guided = node('ReduceSum', [weighted, int64Constant('axis1_sum', [1])], `${P}guided`, [int('keepdims', 0)])
-  const zero = P + 'zero'
-  const one = P + 'one_f'
-  constants.push({ name: zero, dataType: FLOAT, dims: [], floatData: [0] }, { name: one, dataType: FLOAT, dims: [], floatData: [1] })
   const free = node('Cast', [node('Greater', ['freedom', zero], `${P}free_bool`)], `${P}free`, [int('to', FLOAT)])
-  const squares = node('Mul', [node('Mul', [guided, guided], `${P}guided_sq`), free], `${P}free_sq`)
   const axesChw = int64Constant('axes_chw', [1, 2, 3])
-  const sum = node('ReduceSum', [squares, axesChw], `${P}sum_sq`, [int('keepdims', 0)])
   const count = node('Max', [node('ReduceSum', [free, axesChw], `${P}free_count`, [int('keepdims', 0)]), one], `${P}count`)
-  node('Sqrt', [node('Div', [sum, count], `${P}mean_sq`)], 'rms')
-  node('Mul', [guided, 'freedom'], 'f_next')
-  node('Sub', ['state', node('Mul', ['eta', 'f_next'], `${P}eta_f`)], 'next_state')
+  const sampleShape = int64Constant('sample_shape', [-1, 1, 1, 1])
+  const axis0 = int64Constant('axis0', [0])
+  const axis1 = int64Constant('axis1', [1])
+
+  // the network's nodes, once per step, renamed so that step k reads its own x and y; the
+  // weights (initializers) and the graph's other inputs keep their names and are shared
+  const network = graph.node as onnx.NodeProto[] // decoded: repeated fields are arrays
+  const produced = new Set(network.flatMap((n) => n.output))
+  const stepName = (k: number, name: string) => (name === '' ? '' : steps === 1 ? name : `${P}k${k}/${name}`)
+  const renamed = (k: number, name: string) => (produced.has(name) || name === 'x' || name === 'y' ? stepName(k, name) : name)
+  const body: onnx.INodeProto[] = []
+  let state = 'state'
+  let fPrev = 'f_prev'
+  let moving = ''
+  const rmsRows: string[] = []
+  for (let k = 1; k <= steps; k++) {
+    const q = `${P}k${k}/`
+    const lookStep = node('Mul', ['lookahead', fPrev], `${q}look_step`)
+    const xLook = node('Sub', [state, lookStep], `${q}x_look`)
+    const repeated = node('Expand', [node('Unsqueeze', [xLook, axis1], `${q}x_look_5d`), repeat], `${q}x_rows_5d`)
+    node('Reshape', [repeated, rowsShape], stepName(k, 'x'))
+    node('Identity', ['labels'], stepName(k, 'y'))
+    body.push(...nodes.splice(0))
+    for (const n of network) {
+      body.push({ ...n, name: n.name ? stepName(k, n.name) : '', input: n.input.map((i) => renamed(k, i)), output: n.output.map((o) => stepName(k, o)) })
+    }
+    const grad5d = node('Reshape', [stepName(k, 'grad'), perSample], `${q}grad_5d`)
+    const guided = node('ReduceSum', [node('Mul', [grad5d, coefficients5d], `${q}weighted`), axis1], `${q}guided`, [int('keepdims', 0)])
+    const squares = node('Mul', [node('Mul', [guided, guided], `${q}guided_sq`), free], `${q}free_sq`)
+    const sum = node('ReduceSum', [squares, axesChw], `${q}sum_sq`, [int('keepdims', 0)])
+    const rms = node('Sqrt', [node('Div', [sum, count], `${q}mean_sq`)], `${q}rms`)
+    rmsRows.push(node('Unsqueeze', [rms, axis0], `${q}rms_row`))
+    // moving: this step is within the budget, the sample had not stopped, its RMS is not under stop
+    const inBudget = node('Greater', ['budget', floatConstant(`k${k}_less_half`, k - 0.5)], `${q}in_budget`)
+    const above = node('Not', [node('Less', [rms, 'stop'], `${q}below_stop`)], `${q}above_stop`)
+    const stillOn = node('And', [above, inBudget], `${q}still_on`)
+    moving = k === 1 ? stillOn : node('And', [stillOn, moving], `${q}moving`)
+    const moving4d = node('Reshape', [node('Cast', [moving, ], `${q}moving_f`, [int('to', FLOAT)]), sampleShape], `${q}moving_4d`)
+    const movingMask = node('Greater', [moving4d, zero], `${q}moving_mask`)
+    const stepF = node('Mul', [guided, 'freedom'], `${q}f`)
+    const moved = node('Sub', [state, node('Mul', ['eta', stepF], `${q}eta_f`)], `${q}moved`)
+    // Where, not a product with the mask: a stopped sample's NaN must not reach its kept state
+    state = node('Where', [movingMask, moved, state], k === steps ? 'next_state' : `${q}state`)
+    fPrev = node('Where', [movingMask, stepF, fPrev], k === steps ? 'f_next' : `${q}f_prev`)
+    body.push(...nodes.splice(0))
+  }
+  node('Concat', rmsRows, 'rms', [int('axis', 0)])
+  body.push(...nodes.splice(0))
 
   const tensor = (name: string, type: number, shape: (number | string)[]): onnx.IValueInfoProto => ({
     name,
     type: { tensorType: { elemType: type, shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } }
   })
-  const state = (name: string) => tensor(name, FLOAT, ['S', c, h, w])
+  const stateInfo = (name: string) => tensor(name, FLOAT, ['S', c, h, w])
   graph.input = [
-    state('state'),
-    state('f_prev'),
+    stateInfo('state'),
+    stateInfo('f_prev'),
     tensor('labels', INT64, ['rows']),
     tensor('coefficients', FLOAT, ['R']),
     tensor('eta', FLOAT, []),
     tensor('lookahead', FLOAT, []),
-    state('freedom')
+    stateInfo('freedom'),
+    tensor('stop', FLOAT, []),
+    tensor('budget', FLOAT, [])
   ]
-  // x and y are now computed inside; listed as inputs they could be fed from outside
-  graph.node = [...inputNodes, ...graph.node, ...nodes]
+  graph.node = body
   graph.initializer = [...graph.initializer, ...constants]
-  graph.output = [state('next_state'), state('f_next'), tensor('rms', FLOAT, ['S'])]
-  // x and y keep their declared types as inner values, so shape inference (and with it the
-  // optimiser's layout and fusion passes) sees the gradient model's input exactly as before
-  graph.valueInfo = [...graph.valueInfo.filter((v) => v.name !== 'x' && v.name !== 'y'), tensor('x', FLOAT, ['rows', c, h, w]), tensor('y', INT64, ['rows'])]
+  graph.output = [stateInfo('next_state'), stateInfo('f_next'), tensor('rms', FLOAT, [steps, 'S'])]
+  // each step's x and y keep the gradient model's declared types as inner values, so shape
+  // inference (and with it the optimiser's layout and fusion passes) sees its input as before
+  const innerInfo = graph.valueInfo.filter((v) => v.name !== 'x' && v.name !== 'y')
+  graph.valueInfo = Array.from({ length: steps }, (_, i) => [
+    ...innerInfo.map((v) => ({ ...v, name: stepName(i + 1, v.name ?? '') })),
+    tensor(stepName(i + 1, 'x'), FLOAT, ['rows', c, h, w]),
+    tensor(stepName(i + 1, 'y'), INT64, ['rows'])
+  ]).flat()
   return onnx.ModelProto.encode(model).finish()
 }
