@@ -37,6 +37,7 @@ started=$(date +%s)
 for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
 export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
+export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json}
 runtime=/tmp/eqm-runtime
 mkdir -p "$runtime" && xz -dc .device/runtime.tar.xz | tar -C "$runtime" -xf -
 export PATH="$runtime/bin:$PATH" NODE_PATH="$runtime/node_modules"

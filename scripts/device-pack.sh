@@ -27,10 +27,12 @@ cp "$(readlink -f "$(command -v node)")" "$out/stage/bin/node"
 tar -C "$out/stage" -cf - . | xz -T0 -6 > "$out/runtime.tar.xz"
 rm -rf "$out/stage"
 
-if [ "${1:-}" != "--no-gl" ] && [ ! -d .gl ]; then
+if [ "${1:-}" != "--no-gl" ] && ! ls .gl/libglvnd0_*.deb >/dev/null 2>&1; then
   mkdir -p .gl /tmp/amd64/partial
   o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
   apt-get $o update >/dev/null
-  (cd .gl && apt-get $o download libvulkan1 >/dev/null)
+  # the Vulkan loader, and the GL dispatch libraries NVIDIA's Vulkan driver (libGLX_nvidia) links
+  # against: with libvulkan1 alone WebGPU found 'No supported adapters' on the lent H200
+  (cd .gl && apt-get $o download libvulkan1 libglvnd0 libglx0 libegl1 libgl1 libopengl0 libgles2 >/dev/null)
 fi
 du -sh "$out" .gl 2>/dev/null || true

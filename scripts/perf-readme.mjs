@@ -65,11 +65,37 @@ if (latent) {
     ''
   )
 }
-lines.push(
-  device
-    ? `GPU (scripts/device-check.sh, ${device.gpu}): bench/device-check.json.`
-    : 'GPU figures are pending: no GPU machine has been lent to this project yet. `scripts/device-pack.sh` then `scripts/device-check.sh` on a lent NVIDIA machine write them (WebGPU: ms per step per batch size, parity against CPU, step graph against host round trip, for the embedded model and a B/2-size random latent model); CI runs its `--cpu-short` mode.'
-)
+if (device) {
+  const models = device.deviceBench?.models ?? []
+  const embedded = models.find((m) => m.model === 'fashion-mnist')
+  const latentGpu = models.find((m) => m.model !== 'fashion-mnist')
+  const eager = device.torchEagerB2?.msPerCall
+  const gen = device.generateBench
+  const calls = (m) => (m?.msPerCall ? Object.entries(m.msPerCall).map(([b, ms]) => `${b.replace('batch', '')}: ${ms}`).join(', ') : m?.error ?? 'not run')
+  const path = (m) => {
+    const d = m?.descentPath
+    return d?.hostMsPerStep ? `${d.hostMsPerStep} / ${d.graphMsPerStep} / ${d.residentMsPerStep} (${d.samples} images with CFG, ${d.rowsPerCall} rows a call)` : 'not run'
+  }
+  const residentMark = (m) => (m?.descentPath?.hostOverResident ? `${m.descentPath.hostOverResident}x: ${mark(m.descentPath.hostOverResident >= 1.5)}` : 'not run')
+  const b8 = latentGpu?.msPerCall?.batch8
+  lines.push(
+    `\`scripts/device-check.sh\` (${device.deviceBench?.date?.slice(0, 10)}, ${device.gpu}, WebGPU provider of onnxruntime-node; bench/device-check.json; median ms):`,
+    '',
+    '| figure | measured | target |',
+    '| --- | --- | --- |',
+    `| embedded model, ms per call by batch | ${calls(embedded)} | - |`,
+    `| embedded model, WebGPU against CPU (max abs difference / largest output) | ${embedded?.parity ? `${embedded.parity.maxAbs} / ${embedded.parity.maxAbsOfOutput}` : 'not run'} | - |`,
+    `| embedded model, ms per descent step: host round trip / step graph, 1 step a call / ${embedded?.descentPath?.stepsPerCall ?? 'K'} steps a call | ${path(embedded)} | K steps a call >= 1.5x faster than the host round trip: ${residentMark(embedded)} |`,
+    `| 16-image job on WebGPU: first frame, images per second | ${gen?.generate16 ? `${gen.generate16.timeToFirstFrameMs} ms, ${gen.generate16.imagesPerSecond}` : 'not run'} | - |`,
+    `| B/2 latent (random weights, 4x32x32), ms per call by batch | ${calls(latentGpu)} | - |`,
+    `| B/2, WebGPU against CPU | ${latentGpu?.parity ? `${latentGpu.parity.maxAbs} / ${latentGpu.parity.maxAbsOfOutput}` : 'not run'} | - |`,
+    `| B/2 at batch 8: onnxruntime WebGPU against PyTorch eager (${device.torchEagerB2?.torch ?? '-'}, CUDA, fp32) on the same GPU and weights | ${b8 && eager?.batch8 ? `${b8} vs ${eager.batch8} ms (${Math.round((b8 / eager.batch8) * 100) / 100}x)` : 'not run'} | within 2x: ${b8 && eager?.batch8 ? mark(b8 / eager.batch8 <= 2) : 'not run'} |`,
+    `| B/2, ms per descent step: host / 1 step a call / ${latentGpu?.descentPath?.stepsPerCall ?? 'K'} a call | ${path(latentGpu)} | ${residentMark(latentGpu)} |`,
+    ''
+  )
+} else {
+  lines.push('GPU figures are pending: no GPU machine has been lent to this project yet. `scripts/device-pack.sh` then `scripts/device-check.sh` on a lent NVIDIA machine write them; CI runs its `--cpu-short` mode.')
+}
 
 const readmePath = join(root, 'README.md')
 const readme = readFileSync(readmePath, 'utf8')

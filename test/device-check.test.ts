@@ -22,6 +22,7 @@ describe('device check, short CPU mode', () => {
       for (const ms of Object.values(model.msPerCall)) expect(ms).toBeGreaterThan(0)
       expect(model.descentPath.hostMsPerStep).toBeGreaterThan(0)
       expect(model.descentPath.graphMsPerStep).toBeGreaterThan(0)
+      expect(model.descentPath.residentMsPerStep).toBeGreaterThan(0)
     } finally {
       rmSync(out, { recursive: true, force: true })
     }

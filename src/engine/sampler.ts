@@ -39,8 +39,12 @@ export interface DescentOptions extends SamplerSettings {
   guidedElements?: number
   /** awaited between model calls of one step (slow models): cancel is checked after it */
   betweenCalls?: () => Promise<void>
-  /** awaited after every step: the place for frames, cancel checks and yielding the event loop */
+  /** awaited after every step (on the step graph: after every call, which may run several steps):
+   * the place for frames, cancel checks and yielding the event loop */
   onStep?: (progress: DescentProgress) => void | Promise<void>
+  /** onStep changes the states between steps (repair's re-noising): every step must reach it, so
+   * the step graph, which runs several steps a call, is not used */
+  changesStatesBetweenSteps?: boolean
 }
 
 export interface SampleOutcome {
@@ -110,7 +114,7 @@ export async function descend(
   const restPlan = guidedElements < size ? planGuidance(options.conditions, 1, field.nullClass, true) : plan
   // (one row only: no guidance to restrict, the rest is the same combination)
   const restCoefficients = plan.labels.length === 1 ? plan.coefficients : plan.labels.map((label, r) => (restPlan.labels[r] === label ? restPlan.coefficients[r] : 0))
-  if (field.stepper && guidedElements === size) return descendStepped(field, field.stepper, samples, plan, options)
+  if (field.stepper && guidedElements === size && !options.changesStatesBetweenSteps) return descendStepped(field, field.stepper, samples, plan, options)
   const rowsPerSample = plan.labels.length
   const samplesPerCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
   const eta = options.stepSize

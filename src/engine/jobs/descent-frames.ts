@@ -33,6 +33,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
   const estimate = models.energy && previewEvery > 0 ? new EnergyEstimate(samples) : null
   // set inside onStep, which the compiler does not follow into: hence the assertion
   let anchorTask = null as Promise<void> | null
+  let reportedStep = 0
   const latent = manifest.space === 'latent' ? new LatentPreviewer(requireVae(models, manifest), manifest) : null
   const [channels, height, width] = manifest.shape
   const guidedChannels = Math.min(channels, manifest.latent?.guidedChannels ?? channels)
@@ -44,8 +45,12 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
       isStopped: runtime.isStopped,
       guidedElements: guidedChannels * height * width,
       betweenCalls: yieldToEventLoop,
+      changesStatesBetweenSteps: job.afterStep !== undefined,
       onStep: async ({ step, gradNorms, active, gradients }) => {
         const last = active === 0 || step === settings.maxSteps
+        // the step graph reports every K steps: a frame is due when a multiple of previewEvery was passed
+        const frameDue = previewEvery > 0 && Math.floor(step / previewEvery) > Math.floor(reportedStep / previewEvery)
+        reportedStep = step
         estimate?.advance(samples, gradients)
         if (!last) {
           job.afterStep?.()
@@ -56,7 +61,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
         // network's forward pass (~40% of a sampler step with the shipped EqM-E), so they are
         // computed twice a job: once after the first frame has gone out (the anchor of the
         // estimate, energy-estimate.ts) and for the last frame; frames between carry the estimate.
-        if (previewEvery > 0 && (step % previewEvery === 0 || last) && (last || gate.wouldSendNow())) {
+        if (previewEvery > 0 && (frameDue || last) && (last || gate.wouldSendNow())) {
           let energies: number[] | undefined
           let energyKind: 'exact' | 'estimate' | undefined
           if (models.energy && last) {
