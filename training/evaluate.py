@@ -148,6 +148,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("cmd", choices=["floor", "eval", "sweep", "fm", "samples"],
                    help="samples: only sample (sharded under torchrun / launch.py) and save the tensor to --save")
+    p.add_argument("--floor-seeds", default="0,1,2,3,4", help="floor: the seeds of its 1000-image real subsets (the floor is their mean)")
     p.add_argument("--save", default=None, help="samples: where to torch.save {x, y, steps}")
     p.add_argument("--ckpt", default=os.path.join(HERE, "runs", "eqm-main", "ckpt.pt"))
     p.add_argument("--raw", action="store_true", help="use raw weights instead of EMA")
@@ -183,7 +184,7 @@ def main():
     if args.cmd == "floor":
         x, y = load_split("train")
         recs = []
-        for seed in range(3):
+        for seed in (int(v) for v in args.floor_seeds.split(",")):
             idx = class_balanced_subset(y, 100, seed=seed)
             r = judge(clf, x[idx], y[idx], stats)
             recs.append(r["fid"])

@@ -78,7 +78,7 @@ def image_seed(seed, s, i):
     return seed * 1_000_000 + int(round(s * 100)) * 1000 + i
 
 
-def engine_repair(original, masks_u8, s, seed, labels=None, sampler=None):
+def engine_repair(original, masks_u8, s, seed, labels=None, sampler=None, models=engine_batch.MODELS):
     """Each image through the app's engine (bench/engine-batch.ts -> the engine's repair job):
     noise of strength s blended into the painted region from the image's seed, then the masked
     descent with held pixels re-noised to the estimated level and restored at the end; EqM is
@@ -91,7 +91,7 @@ def engine_repair(original, masks_u8, s, seed, labels=None, sampler=None):
     request = {"op": "repair", "items": items}
     if sampler:
         request["sampler"] = sampler
-    results = engine_batch.call(request)["results"]
+    results = engine_batch.call(request, models=models)["results"]
     shape = tuple(original.shape[1:])
     repaired = torch.stack([engine_batch.bytes_to_values(engine_batch.from_u8(r["image"], shape)) for r in results])
     starts = torch.stack([torch.from_numpy(engine_batch.from_f32(r["start"], shape)) for r in results])
@@ -162,6 +162,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fm-ckpt", default=os.path.join(HERE, "runs", "fm-main", "ckpt.pt"))
     parser.add_argument("--manifest", default=os.path.join(HERE, "..", "models", "fashion-mnist", "manifest.json"))
+    parser.add_argument("--models", default=engine_batch.MODELS, help="the models folder the engine loads (fashion-mnist in it)")
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report", default=None)
@@ -170,6 +171,8 @@ def main():
     torch.manual_seed(args.seed)
     torch.set_num_threads(int(os.environ.get("EQM_THREADS", "2")))
 
+    if args.models != engine_batch.MODELS and args.manifest == parser.get_default("manifest"):
+        args.manifest = os.path.join(args.models, "fashion-mnist", "manifest.json")
     with open(args.manifest) as f:
         settings = json.load(f)["sampler"]
     fm_model = load_model(args.fm_ckpt)[0] if os.path.exists(args.fm_ckpt) else None
@@ -182,8 +185,8 @@ def main():
     m = torch.from_numpy(m_u8.astype(np.float32) / 255)  # the engine's weights, byte / 255
     rows = []
     for s in STRENGTHS:
-        repaired, steps, noised = engine_repair(original, m_u8, s, args.seed)
-        guided, guided_steps, _ = engine_repair(original, m_u8, s, args.seed, labels=labels)
+        repaired, steps, noised = engine_repair(original, m_u8, s, args.seed, models=args.models)
+        guided, guided_steps, _ = engine_repair(original, m_u8, s, args.seed, labels=labels, models=args.models)
         methods = {"noised input": noised.clamp(-1, 1), "biharmonic fill": biharmonic_fill(noised.clamp(-1, 1), m),
                    "EqM (s not given)": repaired, "EqM + true class (s not given)": guided}
         if fm_model is not None:

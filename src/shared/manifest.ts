@@ -117,6 +117,13 @@ export const modelManifestSchema = z
     sampler: samplerSettingsSchema,
     ood: oodCalibrationSchema.nullable(),
     studio: studioDefaultsSchema.optional(),
+    /**
+     * How the model repairs. renoiseHeld (default true): before each step the held pixels are
+     * re-noised to the painted region's estimated level (docs/method.md §5), for fields trained on
+     * one noise level per image; false for fields trained with spatially varying noise, which
+     * answer locally and see the held pixels clean.
+     */
+    repair: z.object({ renoiseHeld: z.boolean() }).optional(),
     provenance: z.record(z.string(), z.unknown())
   })
   .refine((m) => m.valueRange[0] < m.valueRange[1], { message: 'valueRange must be [low, high] with low < high' })

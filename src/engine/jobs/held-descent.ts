@@ -20,8 +20,8 @@ export interface HeldDescentParams {
 /**
  * The repair descent, for model-sized images and photo contexts alike: noise of the given
  * strength blended into the masked region, held elements re-noised to the region's estimated
- * level before each step (held-renoise.ts; the strength is never used for it) and restored
- * exactly at the end. `original` and `weight` are in the model's space (pixels or latents).
+ * level before each step (held-renoise.ts; the strength is never used for it; not for models
+ * whose manifest says repair.renoiseHeld: false) and restored exactly at the end. `original` and `weight` are in the model's space (pixels or latents).
  */
 export async function descendHeld(
   job: { models: JobModels; manifest: ModelManifest; runtime: JobRuntime; settings: SamplerSettings; params: HeldDescentParams },
@@ -32,7 +32,8 @@ export async function descendHeld(
   const seeds = Array.from({ length: params.count }, (_, i) => imageSeed(params.seed, i))
   const starts = seeds.map((seed) => repairStart(original, weight, params.strength, seed))
   const samples: DescentSample[] = starts.map(({ x }) => ({ x, freedom: params.holdUnmasked ? weight : undefined }))
-  const renoise = params.holdUnmasked
+  // fields trained with spatially varying noise see held pixels clean (manifest repair.renoiseHeld)
+  const renoise = params.holdUnmasked && (manifest.repair?.renoiseHeld ?? true)
     ? () => samples.forEach((sample, i) => renoiseHeld(sample.x, weight, original, starts[i].heldNoise, estimateNoiseLevel(sample.x, weight, manifest.shape)))
     : undefined
   renoise?.()
