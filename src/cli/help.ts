@@ -15,6 +15,8 @@ export function helpText(): string {
     optionLine('step-size ETA', SAMPLER.stepSize, "the model's"),
     optionLine('mu MU', SAMPLER.mu, "the model's"),
     optionLine('cfg S', SAMPLER.cfg, "the model's; compose: its benchmarked guidance"),
+    optionLine('far-cfg S', SAMPLER.farCfg, "the model's"),
+    optionLine('far-until-rms R', SAMPLER.farUntilRms, "the model's"),
     optionLine('stop-grad-norm G', SAMPLER.stopGradNorm, "the model's")
   ]
   return `eqm: EqM Studio from the command line (headless; same engine as the app)

@@ -34,6 +34,8 @@ const options = {
   mu: { type: 'string' },
   cfg: { type: 'string' },
   'stop-grad-norm': { type: 'string' },
+  'far-cfg': { type: 'string' },
+  'far-until-rms': { type: 'string' },
   batch: { type: 'string' },
   in: { type: 'string' },
   mask: { type: 'string' },
@@ -111,7 +113,9 @@ function samplerOverrides(values: Values): Partial<SamplerSettings> {
     stepSize: settingOption(SAMPLER.stepSize, values['step-size']),
     mu: settingOption(SAMPLER.mu, values.mu),
     cfg: settingOption(SAMPLER.cfg, values.cfg),
-    stopGradNorm: settingOption(SAMPLER.stopGradNorm, values['stop-grad-norm'])
+    stopGradNorm: settingOption(SAMPLER.stopGradNorm, values['stop-grad-norm']),
+    farCfg: settingOption(SAMPLER.farCfg, values['far-cfg']),
+    farUntilRms: settingOption(SAMPLER.farUntilRms, values['far-until-rms'])
   }
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined))
 }

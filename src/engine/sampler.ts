@@ -110,11 +110,19 @@ export async function descend(
   }
   const guidedElements = Math.min(size, options.guidedElements ?? size)
   // partial guidance needs the same rows under two sets of coefficients: the null row is kept
-  const plan = planGuidance(options.conditions, options.cfg, field.nullClass, guidedElements < size)
+  // guidance by place on the landscape (settings.ts farCfg): a sample is guided with farCfg until
+  // its guided RMS first falls under farUntilRms, then with cfg; both plans keep the null row so
+  // their rows are the same and each sample picks its coefficients
+  const farOn = (options.farUntilRms ?? 0) > 0 && options.farCfg !== undefined && options.farCfg > 0 && options.cfg > 0 &&
+    guidedElements === size && options.conditions.some((c) => c.weight !== 0)
+  const plan = planGuidance(options.conditions, options.cfg, field.nullClass, guidedElements < size || farOn)
+  const farPlan = farOn ? planGuidance(options.conditions, options.farCfg!, field.nullClass, true) : plan
+  const far = samples.map(() => farOn)
   const restPlan = guidedElements < size ? planGuidance(options.conditions, 1, field.nullClass, true) : plan
   // (one row only: no guidance to restrict, the rest is the same combination)
   const restCoefficients = plan.labels.length === 1 ? plan.coefficients : plan.labels.map((label, r) => (restPlan.labels[r] === label ? restPlan.coefficients[r] : 0))
-  if (field.stepper && guidedElements === size && !options.changesStatesBetweenSteps) return descendStepped(field, field.stepper, samples, plan, options)
+  // (the step graph has one set of coefficients for every sample: far guidance runs here)
+  if (field.stepper && guidedElements === size && !options.changesStatesBetweenSteps && !farOn) return descendStepped(field, field.stepper, samples, plan, options)
   const rowsPerSample = plan.labels.length
   const samplesPerCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
   const eta = options.stepSize
@@ -153,8 +161,9 @@ export async function descend(
         const sample = samples[sampleIndex]
         const guided = previous[sampleIndex]
         guided.fill(0)
+        const coefficients = far[sampleIndex] ? farPlan.coefficients : plan.coefficients
         for (let r = 0; r < rowsPerSample; r++) {
-          const k = plan.coefficients[r]
+          const k = coefficients[r]
           const rest = restCoefficients[r]
           const row = (c * rowsPerSample + r) * size
           for (let i = 0; i < guidedElements; i++) guided[i] += k * output[row + i]
@@ -165,6 +174,7 @@ export async function descend(
         const rms = freeRms(guided, 0, size, sample.freedom)
         outcome.gradNorm = rms
         gradNorms[sampleIndex] = rms
+        if (far[sampleIndex] && rms < options.farUntilRms!) far[sampleIndex] = false
         if (rms < options.stopGradNorm) {
           outcome.stopped = 'threshold'
           return

@@ -15,7 +15,10 @@ export const samplerSettingsSchema = z.object({
   maxSteps: settingNumber(SAMPLER.maxSteps),
   /** Per-sample stop: RMS of the guided gradient (L2 norm / sqrt(element count)). 0 = never stop early. */
   stopGradNorm: settingNumber(SAMPLER.stopGradNorm),
-  cfg: settingNumber(SAMPLER.cfg)
+  cfg: settingNumber(SAMPLER.cfg),
+  /** guidance by place on the landscape (sampler.ts): farCfg until the guided RMS first falls under farUntilRms */
+  farCfg: settingNumber(SAMPLER.farCfg).optional(),
+  farUntilRms: settingNumber(SAMPLER.farUntilRms).optional()
 })
 export type SamplerSettings = z.infer<typeof samplerSettingsSchema>
 

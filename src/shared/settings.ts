@@ -91,6 +91,24 @@ export const SAMPLER = {
     step: 0.25,
     default: 1,
     cliFlag: 'cfg'
+  }),
+  farCfg: number({
+    label: 'Guidance far from equilibrium',
+    description: 'The guidance strength while a sample is still far from an energy minimum (its gradient RMS has not yet fallen under the next setting); Guidance (CFG) takes over from there. Weaker guidance far away keeps more variety, as a guidance interval does in time-conditioned models. Used only when the next setting is above 0.',
+    min: 0,
+    max: 20,
+    step: 0.25,
+    default: 1,
+    cliFlag: 'far-cfg'
+  }),
+  farUntilRms: number({
+    label: 'Far until gradient RMS',
+    description: 'Where "far" ends: a sample is far from equilibrium until the RMS of its guided gradient first falls under this (the RMS sits near 5 while the landscape is steep and drops towards the stop as the sample settles). 0 switches far guidance off.',
+    min: 0,
+    max: 100,
+    step: 0.25,
+    default: 0,
+    cliFlag: 'far-until-rms'
   })
 } as const
 

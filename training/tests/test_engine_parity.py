@@ -107,3 +107,21 @@ def test_adaptive_stop(tiny):
     py = python_descend(model, x0, s, conditions=[(5, 1.0)])
     assert py[1].min() < 10 and py[1].max() == 10, f"threshold {stop} should stop some samples early and not others: {py[1].tolist()}"
     check(f"NAG stop at RMS {stop:.4f}", py, engine_descend(models, x0, [(5, 1.0)], s), x0)
+
+
+def test_far_guidance(tiny):
+    """Guidance by place on the landscape: farCfg until a sample's guided RMS first falls under
+    farUntilRms, cfg after; the switch falls inside the run for some samples."""
+    model, models = tiny
+    x0 = start(5, n=6) * torch.linspace(0.3, 1.5, 6).view(-1, 1, 1, 1)
+    conditions = [(2, 1.0)]
+    plain = settings("nag", cfg=2.0, steps=10)
+    _, _, first = python_descend(model, x0, {**plain, "maxSteps": 1}, conditions=conditions)
+    _, _, last = python_descend(model, x0, plain, conditions=conditions)
+    until = float((first.median() * last.median()).sqrt())
+    s = {**plain, "farCfg": 0.5, "farUntilRms": until}
+    py = descend(model, torch.zeros(6, dtype=torch.long), method="nag", step_size=0.1, mu=0.3, max_steps=10, stop_grad_norm=0.0,
+                 cfg=0.5, cfg_near=2.0, guide_until=until, x0=x0, conditions=conditions)
+    plain_x = python_descend(model, x0, plain, conditions=conditions)[0]
+    assert float((py[0] - plain_x).abs().max()) > 1e-3, "far guidance changed nothing: the case tests nothing"
+    check(f"NAG far guidance 0.5 until RMS {until:.4f}, then CFG 2", py, engine_descend(models, x0, conditions, s), x0)

@@ -4,7 +4,8 @@ import { SAMPLER, SAMPLER_METHOD } from '../../../shared/settings'
 
 /**
  * The descent's settings, shared by every tool that samples: method, steps, step size,
- * look-ahead, optionally guidance, and the gradient stop; reset to the model's defaults.
+ * look-ahead, optionally guidance (with guidance far from equilibrium once its RMS bound is set),
+ * and the gradient stop; reset to the model's defaults.
  */
 export function SamplerFields(props: {
   sampler: SamplerSettings
@@ -32,8 +33,14 @@ export function SamplerFields(props: {
       <NumberField setting={SAMPLER.stepSize} testId={id('step-size')} value={sampler.stepSize} onChange={(stepSize) => onChange({ stepSize })} />
       {sampler.method === 'nag' && <NumberField setting={SAMPLER.mu} testId={id('mu')} value={sampler.mu} onChange={(mu) => onChange({ mu })} />}
       {props.showCfg !== false && <NumberField setting={SAMPLER.cfg} testId={id('cfg')} value={sampler.cfg} onChange={(cfg) => onChange({ cfg })} />}
+      {props.showCfg !== false && (
+        <NumberField setting={SAMPLER.farUntilRms} testId={id('far-until-rms')} value={sampler.farUntilRms ?? SAMPLER.farUntilRms.default} onChange={(farUntilRms) => onChange({ farUntilRms })} />
+      )}
+      {props.showCfg !== false && (sampler.farUntilRms ?? 0) > 0 && (
+        <NumberField setting={SAMPLER.farCfg} testId={id('far-cfg')} value={sampler.farCfg ?? SAMPLER.farCfg.default} onChange={(farCfg) => onChange({ farCfg })} />
+      )}
       <NumberField setting={SAMPLER.stopGradNorm} testId={id('stop-grad-norm')} value={sampler.stopGradNorm} onChange={(stopGradNorm) => onChange({ stopGradNorm })} />
-      <button className="link" onClick={() => onChange(props.defaults)}>
+      <button className="link" onClick={() => onChange({ farCfg: undefined, farUntilRms: undefined, ...props.defaults })}>
         Reset to model defaults
       </button>
     </>
