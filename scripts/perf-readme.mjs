@@ -17,9 +17,10 @@ const load = (m) => (m.loadAverageBefore ? `load average ${m.loadAverageBefore[0
 const mark = (ok) => (ok ? 'met' : '**missed**')
 
 const lines = [
-  'Each table is one run on a shared machine under the load shown. Wall-time figures moved a lot',
-  'between runs under such load (previews -13% to +27% wall time, first frame 50 to 250 ms in this session);',
-  'the ratios inside one run are the comparable figures.',
+  'Each table is one run under the load shown. Under load (load average 6-15 on these 2 cores)',
+  'wall-time figures moved a lot between runs (previews -13% to +27% of a job, first frame 50 to 250 ms,',
+  'B/2 eager over ORT at batch 8 1.7x where a quiet run gives 1.04x); the ratios inside one quiet run are',
+  'the comparable figures.',
   ''
 ]
 if (bench) {
@@ -33,7 +34,7 @@ if (bench) {
     `| previews with the EqM-E energy, share of the job (wall time; CPU time) | ${bench.previews.overheadPercent}%; ${bench.previews.cpuTimeOverheadPercent}% (exact pass ${bench.previews.energyAnchor}; the other way: ${Object.entries(bench.previews.byAnchor).filter(([k]) => k !== bench.previews.energyAnchor).map(([k, v]) => `${k} ${v}%`).join()}) | <= 5%: ${mark(bench.previews.overheadPercent <= 5)} |`,
     `| energy estimate between exact values, error at the end (share of the energy's fall, median / worst) | ${bench.previews.energyEstimate?.medianErrorOfFall} / ${bench.previews.energyEstimate?.worstErrorOfFall} | - |`,
     `| engine time over its bare model calls | ${bench.engineOverBareCalls}x | <= 1.1x: ${mark(bench.engineOverBareCalls <= 1.1)} |`,
-    `| step graph over host path, 16-image job | ${bench.descentPath.graphOverHost}x | 'auto' keeps the host path on the CPU (0.94x to 1.31x over this session's runs) |`,
+    `| step graph over host path, 16-image job | ${bench.descentPath.graphOverHost}x | 'auto' keeps the host path on the CPU (0.94x to 1.31x over earlier runs) |`,
     `| images per second (previews off), evaluations per image | ${g.imagesPerSecond}, ${g.meanEvaluationsPerImage} | - |`,
     ''
   )
@@ -46,7 +47,7 @@ if (cpu) {
     '| figure | measured | target |',
     '| --- | --- | --- |',
     `| PyTorch eager over onnxruntime-node, batch 16, same weights | ${cpu.torchOverOrtAtBatch16}x (median ${cpu.torchEagerMsPerCall.batch16.median} vs ${cpu.ortMsPerCall.batch16.median} ms; fastest calls ${cpu.torchEagerMsPerCall.batch16.min} vs ${cpu.ortMsPerCall.batch16.min} ms, ${Math.round((cpu.torchEagerMsPerCall.batch16.min / cpu.ortMsPerCall.batch16.min) * 100) / 100}x) | >= 2x: ${mark(cpu.torchOverOrtAtBatch16 >= 2)} |`,
-    `| share of the fp32 peak (${cpu.peakGflops.used} GFLOP/s matmul), batch 32 / 64 | ${cpu.percentOfPeak.batch32}% / ${cpu.percentOfPeak.batch64}% (batch 1: ${cpu.percentOfPeak.batch1}%, so the loaded machine's matmul peak is understated) | >= 50%: ${mark(pct >= 50)} |`,
+    `| share of the fp32 peak (${cpu.peakGflops.used} GFLOP/s matmul), batch 32 / 64 | ${cpu.percentOfPeak.batch32}% / ${cpu.percentOfPeak.batch64}% (batch 1: ${cpu.percentOfPeak.batch1}%, so the 1024^3 matmul understates what the network's own products reach) | >= 50%: ${mark(pct >= 50)} |`,
     `| best session settings at batch 16 | ${cpu.bestConfig} (median ms: ${Object.entries(cpu.batch16MsByConfig).map(([k, v]) => `${k} ${v.median}`).join('; ')}) | - |`,
     `| int8 | ${cpu.int8} | option only |`,
     ''
@@ -59,7 +60,7 @@ if (latent) {
     '',
     '| batch | ORT s per row | PyTorch eager s per row | eager over ORT | ORT share of peak |',
     '| --- | --- | --- | --- | --- |',
-    ...Object.entries(latent.perRow).map(([b, r]) => `| ${b.replace('batch', '')} | ${r.ortMs / 1000} | ${r.torchMs / 1000} | ${r.torchOverOrt}x | ${r.ortPercentOfPeak}% |`),
+    ...Object.entries(latent.perRow).map(([b, r]) => `| ${b.replace('batch', '')} | ${Math.round(r.ortMs) / 1000} | ${Math.round(r.torchMs) / 1000} | ${r.torchOverOrt}x | ${r.ortPercentOfPeak}% |`),
     '',
     `Targets: ORT at most 0.7x eager per row at batch 8 (${b8 ? mark(1 / b8.torchOverOrt <= 0.7) : 'not measured'}), at least 50% of peak at batches 1-8 (${mark(Object.values(latent.perRow).every((r) => r.ortPercentOfPeak >= 50))}). XL/2 (over 2 GB of weights) is not measured: its random model needs the importer's external-data export.`,
     ''
