@@ -46,8 +46,11 @@ const legacy = (data: unknown): SavedParts => ({ session: data, history: [], pho
 // ---- random studio states: every number the types allow, NaN, ±Infinity and -0 included
 const anyDouble = fc.double()
 const text = fc.string({ unit: 'binary', maxLength: 40 })
+// keys: any text but "__proto__", which the codec drops on purpose (a saved file never sets a
+// prototype; the test 'drops "__proto__" keys' below checks that)
+const key = text.filter((k) => k !== '__proto__')
 const jsonish = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, anyDouble, text, fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(text, tie('value'), { maxKeys: 4 }))
+  value: fc.oneof({ depthSize: 'small' }, anyDouble, text, fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 4 }))
 })).value
 /** a value the settings module allows (bounded settings are validated, so they are generated within bounds) */
 const within = (setting: NumberSetting) => (setting.integer ? fc.integer({ min: setting.min, max: setting.max }) : fc.double({ min: setting.min, max: setting.max, noNaN: true }))
@@ -87,7 +90,7 @@ const galleryItem: fc.Arbitrary<GalleryItem> = fc.record({
   width: anyDouble,
   height: anyDouble,
   title: text,
-  params: fc.dictionary(text, jsonish, { maxKeys: 5 }),
+  params: fc.dictionary(key, jsonish, { maxKeys: 5 }),
   steps: anyDouble,
   gradNorm: anyDouble,
   // a time stamp; the history is newest first
@@ -148,6 +151,19 @@ describe('session codec', () => {
     const result = decoded(await throughFiles(store.getState()))
     expect(result.problems).toEqual([])
     expect(result.state.gallery![0].gradNorm).toBeNaN()
+  })
+
+  it('drops "__proto__" keys of saved parameters: a file never sets a prototype', async () => {
+    const store = createStudioStore()
+    const params = JSON.parse('{"seed": 3, "__proto__": {"polluted": true}}') as Record<string, unknown>
+    const item: GalleryItem = { id: 'hostile-1', kind: 'generate', image: REF, width: 28, height: 28, title: 'Bag', params, steps: 1, gradNorm: 0.1, createdAt: 5 }
+    store.setState({ gallery: [item], canvasImages: [item] })
+    const result = decoded(await throughFiles(store.getState()))
+    const loaded = result.state.gallery![0].params as Record<string, unknown>
+    expect(loaded.seed).toBe(3)
+    expect(Object.prototype.hasOwnProperty.call(loaded, '__proto__')).toBe(false)
+    expect((loaded as { polluted?: unknown }).polluted).toBeUndefined()
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
   })
 
   it('round-trips gallery, settings and the repair document with its history', async () => {
