@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import { Engine } from '../src/engine/engine'
-import { base64ToBytes, bytesToBase64 } from '../src/shared/base64'
+import { base64ToBytes } from '../src/shared/base64'
 import { SHIPPED_MODELS } from './support/paths'
+import { shippedModelRepair } from './support/shipped-repair'
 
 /**
  * The manifest's repair.renoiseHeld (docs/method.md §5): false for fields trained with spatially
@@ -28,14 +29,7 @@ describe('manifest repair.renoiseHeld', () => {
   it('false: held pixels stay exact and are not re-noised during the descent', async () => {
     const image = new Uint8Array(28 * 28).map((_, i) => (i % 28 > 6 && i % 28 < 21 && i > 150 && i < 650 ? 200 : 10))
     const mask = new Uint8Array(28 * 28).map((_, i) => (i >= 300 && i < 480 ? 255 : 0))
-    const job = {
-      modelId: 'fashion-mnist',
-      seed: 9,
-      image: { width: 28, height: 28, channels: 1, data: bytesToBase64(image) },
-      mask: { width: 28, height: 28, channels: 1, data: bytesToBase64(mask) },
-      strength: 1,
-      conditions: []
-    }
+    const job = shippedModelRepair(image, mask, { seed: 9, strength: 1, conditions: [] })
     const a = await renoising.call('repair', { ...job, jobId: 'renoise' })
     const b = await local.call('repair', { ...job, jobId: 'local' })
     const [pa, pb] = [a, b].map((r) => PNG.sync.read(Buffer.from(base64ToBytes(r.images[0].png))).data)

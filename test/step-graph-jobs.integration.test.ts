@@ -2,8 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { PNG } from 'pngjs'
 import { Engine } from '../src/engine/engine'
 import { GRAPH_STEPS_PER_CALL } from '../src/engine/onnx-field'
-import { base64ToBytes, bytesToBase64 } from '../src/shared/base64'
+import { base64ToBytes } from '../src/shared/base64'
 import { SHIPPED_MODELS } from './support/paths'
+import { shippedModelRepair } from './support/shipped-repair'
 import { RecordingClient } from './support/recording-client'
 
 /**
@@ -41,14 +42,7 @@ describe('jobs on the K-step graph', () => {
   it('repair with held pixels runs on the host path: the same bytes as the host engine', async () => {
     const image = new Uint8Array(28 * 28).map((_, i) => (i * 7) % 256)
     const mask = new Uint8Array(28 * 28).map((_, i) => (i % 28 < 14 ? 255 : 0))
-    const job = {
-      modelId: 'fashion-mnist',
-      seed: 5,
-      image: { width: 28, height: 28, channels: 1, data: bytesToBase64(image) },
-      mask: { width: 28, height: 28, channels: 1, data: bytesToBase64(mask) },
-      strength: 0.8,
-      conditions: [{ classIndex: 2, weight: 1 }]
-    }
+    const job = shippedModelRepair(image, mask, { seed: 5, strength: 0.8, conditions: [{ classIndex: 2, weight: 1 }] })
     const a = await host.call('repair', { ...job, jobId: 'host-repair' })
     const b = await graph.call('repair', { ...job, jobId: 'graph-repair' })
     expect(Buffer.from(pixels(b.images[0].png)).equals(Buffer.from(pixels(a.images[0].png)))).toBe(true)
