@@ -49,6 +49,24 @@ def guided_field(model, x, y, cfg, conditions=None):
 
 
 @torch.no_grad()
+def guided_field_by_sample(model, x, y, scale, conditions=None):
+    """The guided gradient with its own guidance scale per sample (`scale`, a tensor [n]), from one
+    model call: the null row and each condition's row are evaluated once and combined with each
+    sample's coefficients, as the engine's far guidance does (sampler.ts)."""
+    active = [(label, w) for label, w in (conditions if conditions is not None else [(None, 1.0)]) if w != 0]
+    labels = [NULL_CLASS] + [label for label, _ in active]
+    n = x.shape[0]
+    xs = torch.cat([x] * len(labels), 0)
+    ys = torch.cat([y if label is None else torch.full_like(y, label) for label in labels], 0)
+    out = model(xs, ys)
+    s = scale.to(x.dtype).view(-1, 1, 1, 1)
+    f = (1 - s * sum(w for _, w in active)) * out[:n]
+    for r, (_, w) in enumerate(active, start=1):
+        f = f + s * w * out[r * n:(r + 1) * n]
+    return f
+
+
+@torch.no_grad()
 def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_grad_norm=0.0, cfg=2.0,
             x0=None, generator=None, chunk=512, conditions=None, field=None, cfg_near=None, guide_until=0.0):
     """Returns (x, steps per sample (model evaluations), final RMS per sample). conditions: a
@@ -66,8 +84,8 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
     active = torch.arange(n)
     look = step_size * mu if method == "nag" else 0.0
     fieldfn = field or (lambda xx, yy: guided_field(model, xx, yy, cfg, conditions))
+    far_guidance = cfg_near is not None and field is None
     near = torch.zeros(n, dtype=torch.bool)  # samples past the guidance switch
-    nearfn = None if cfg_near is None or field is not None else (lambda xx, yy: guided_field(model, xx, yy, cfg_near, conditions))
     for step in range(1, max_steps + 1):
         if len(active) == 0:
             break
@@ -75,12 +93,14 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
         for s in range(0, len(active), chunk):
             idx = active[s:s + chunk]
             xin = x[idx] - look * prev[idx] if look != 0 else x[idx]
-            if nearfn is None:
+            if far_guidance:  # one call: both scales are combinations of the same rows
+                scale = torch.full((len(idx),), float(cfg))
+                scale[near[idx]] = float(cfg_near)
+                f = guided_field_by_sample(model, xin, y[idx], scale, conditions)
+            else:
                 f = fieldfn(xin, y[idx])
-            else:  # one call: both guidance strengths are combinations of the same rows
-                f = _two_strengths(model, xin, y[idx], cfg, cfg_near, near[idx], conditions)
             rms = f.flatten(1).pow(2).mean(1).sqrt()
-            if nearfn is not None:
+            if far_guidance:
                 near[idx] |= rms < guide_until
             steps[idx] = step
             rms_last[idx] = rms
@@ -91,16 +111,6 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
             keep.append(mi)
         active = torch.cat(keep)
     return x, steps, rms_last
-
-
-def _two_strengths(model, x, y, cfg, cfg_near, near, conditions):
-    far_f = guided_field(model, x, y, cfg, conditions) if not bool(near.all()) else None
-    near_f = guided_field(model, x, y, cfg_near, conditions) if bool(near.any()) else None
-    if far_f is None:
-        return near_f
-    if near_f is None:
-        return far_f
-    return torch.where(near.view(-1, 1, 1, 1), near_f, far_f)
 
 
 @torch.no_grad()

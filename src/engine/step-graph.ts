@@ -117,7 +117,7 @@ export function buildStepModel(gradientModel: Uint8Array, fileName: string, step
     const above = node('Not', [node('Less', [rms, 'stop'], `${q}below_stop`)], `${q}above_stop`)
     const stillOn = node('And', [above, inBudget], `${q}still_on`)
     moving = k === 1 ? stillOn : node('And', [stillOn, moving], `${q}moving`)
-    const moving4d = node('Reshape', [node('Cast', [moving, ], `${q}moving_f`, [int('to', FLOAT)]), sampleShape], `${q}moving_4d`)
+    const moving4d = node('Reshape', [node('Cast', [moving], `${q}moving_f`, [int('to', FLOAT)]), sampleShape], `${q}moving_4d`)
     const movingMask = node('Greater', [moving4d, zero], `${q}moving_mask`)
     const stepF = node('Mul', [guided, 'freedom'], `${q}f`)
     const moved = node('Sub', [state, node('Mul', ['eta', stepF], `${q}eta_f`)], `${q}moved`)

@@ -21,7 +21,8 @@ export interface HeldDescentParams {
  * The repair descent, for model-sized images and photo contexts alike: noise of the given
  * strength blended into the masked region, held elements re-noised to the region's estimated
  * level before each step (held-renoise.ts; the strength is never used for it; not for models
- * whose manifest says repair.renoiseHeld: false) and restored exactly at the end. `original` and `weight` are in the model's space (pixels or latents).
+ * whose manifest says repair.renoiseHeld: false) and restored exactly at the end. `original`
+ * and `weight` are in the model's space (pixels or latents).
  */
 export async function descendHeld(
   job: { models: JobModels; manifest: ModelManifest; runtime: JobRuntime; settings: SamplerSettings; params: HeldDescentParams },
