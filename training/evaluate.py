@@ -54,21 +54,24 @@ def fid_from_feats(f1, f2=None, stats2=None):
         mu2, s2 = f2.mean(0), np.cov(f2, rowvar=False)
     else:
         mu2, s2 = stats2
-    covmean, _ = linalg.sqrtm(s1.dot(s2), disp=False)
+    covmean = linalg.sqrtm(s1.dot(s2))  # newer scipy has no disp argument and returns the root alone
+    covmean = covmean[0] if isinstance(covmean, tuple) else covmean
     if np.iscomplexobj(covmean):
         covmean = covmean.real
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
 
 def test_stats(clf):
+    # cached as tensors, which torch 2.x loads with weights_only (numpy arrays it refuses)
     if os.path.exists(STATS_CACHE):
-        return torch.load(STATS_CACHE)
+        cached = torch.load(STATS_CACHE)
+        return tuple(v.numpy() if torch.is_tensor(v) else v for v in cached)
     xt, _ = load_split("test")
     _, feats = classify(clf, xt)
     f = feats.double().numpy()
     stats = (f.mean(0), np.cov(f, rowvar=False))
     os.makedirs(os.path.dirname(STATS_CACHE), exist_ok=True)
-    torch.save(stats, STATS_CACHE)
+    torch.save(tuple(torch.from_numpy(v) for v in stats), STATS_CACHE)
     return stats
 
 
@@ -113,25 +116,27 @@ def shard_rows(n, ranks):
     return slice(int(part[0]), int(part[-1]) + 1) if len(part) else slice(0, 0)
 
 
-def sample_setting(model, setting, per_class, seed, ranks=ONE_PROCESS):
+def sample_setting(model, setting, per_class, seed, ranks=ONE_PROCESS, device="cpu"):
     """Samples per_class images of each class with one sampler setting, sharded over the ranks:
     the starting noise is drawn whole from the seed on every rank and each rank descends its
-    rows, so N processes give the samples one process gives (training/tests/test_distributed.py)."""
+    rows, so N processes give the samples one process gives (training/tests/test_distributed.py).
+    The noise is always drawn on the CPU, so a GPU run (device, model already there) starts from
+    the same states as a CPU run; its samples differ only by the device's float rounding."""
     y = torch.arange(10).repeat_interleave(per_class)
     x0 = torch.randn(len(y), 1, 28, 28, generator=torch.Generator().manual_seed(seed))
     rows = shard_rows(len(y), ranks)
-    x, steps, rms = descend(model, y[rows], method=setting["method"], step_size=setting["eta"], mu=setting.get("mu", 0.0),
+    x, steps, rms = descend(model, y[rows].to(device), method=setting["method"], step_size=setting["eta"], mu=setting.get("mu", 0.0),
                             max_steps=setting["steps"], stop_grad_norm=setting.get("stop", 0.0),
-                            cfg=setting["cfg"], x0=x0[rows], cfg_near=setting.get("cfg_near"),
-                            guide_until=setting.get("guide_until", 0.0))
-    return ranks.gather_rows(x), ranks.gather_rows(steps), ranks.gather_rows(rms), y
+                            cfg=setting["cfg"], x0=x0[rows].to(device), cfg_near=setting.get("cfg_near"),
+                            guide_until=setting.get("guide_until", 0.0), chunk=512 if device == "cpu" else 8192)
+    return ranks.gather_rows(x.cpu()), ranks.gather_rows(steps.cpu()), ranks.gather_rows(rms.cpu()), y
 
 
-def run_setting(model, clf, stats, setting, per_class, seed, ranks=ONE_PROCESS):
+def run_setting(model, clf, stats, setting, per_class, seed, ranks=ONE_PROCESS, device="cpu"):
     t0 = time.time()
-    x, steps, rms, y = sample_setting(model, setting, per_class, seed, ranks)
+    x, steps, rms, y = sample_setting(model, setting, per_class, seed, ranks, device)
     secs = time.time() - t0
-    rec = dict(setting, per_class_n=per_class, seed=seed, mean_evals=float(steps.float().mean()),
+    rec = dict(setting, per_class_n=per_class, seed=seed, device=device, mean_evals=float(steps.float().mean()),
                max_evals=int(steps.max()), stopped_share=float((steps < setting["steps"]).float().mean()),
                final_rms_median=float(rms.median()), seconds=round(secs, 1), processes=ranks.world)
     if ranks.is_main:  # every rank holds all samples after gathering; one judges
@@ -166,9 +171,14 @@ def main():
     p.add_argument("--out", default=None, help="results file name under training/results/")
     p.add_argument("--tag", default="")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="sweep/eval: where the sampler runs (cpu, cuda); judging stays on the CPU")
+    p.add_argument("--seeds", default=None, help="sweep: several seeds, comma-separated (each setting once per seed)")
     p.add_argument("--evals", default="10,25,50,100", help="fm: evaluation counts")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    if args.device != "cpu":  # full fp32 on the GPU too, as the engine computes (no TF32 convolutions)
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     # several processes (torchrun or training/launch.py) share the sampling; rank 0 judges and writes
     ranks = Distributed()
     if args.cmd == "samples":
@@ -210,13 +220,16 @@ def main():
     if args.cmd == "sweep":
         spec = json.loads(open(args.spec).read()) if args.spec and os.path.exists(args.spec) else \
             (json.loads(args.spec) if args.spec else DEFAULT_SWEEP)
+        model = model.to(args.device)
+        seeds = [int(v) for v in args.seeds.split(",")] if args.seeds else [args.seed]
         for setting in spec:
-            rec, _ = run_setting(model, clf, stats, setting, args.per_class, args.seed, ranks)
-            if ranks.is_main:
-                append(args.out or "sweep.jsonl", dict(meta, **rec))
+            for seed in seeds:
+                rec, _ = run_setting(model, clf, stats, setting, args.per_class, seed, ranks, args.device)
+                if ranks.is_main:
+                    append(args.out or "sweep.jsonl", dict(meta, **rec))
         return
     setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg)
-    rec, x = run_setting(model, clf, stats, setting, args.per_class, args.seed, ranks)
+    rec, x = run_setting(model.to(args.device), clf, stats, setting, args.per_class, args.seed, ranks, args.device)
     if not ranks.is_main:
         return
     append(args.out or "eval.jsonl", dict(meta, **rec))

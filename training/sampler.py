@@ -79,13 +79,14 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
     n = y.shape[0]
     x = torch.randn(n, 1, 28, 28, generator=generator) if x0 is None else x0.clone()
     prev = torch.zeros_like(x)
-    steps = torch.zeros(n, dtype=torch.long)
-    rms_last = torch.full((n,), float("nan"))
-    active = torch.arange(n)
+    dev = x.device  # bookkeeping lives beside the states (a GPU sweep indexes them with masks made there)
+    steps = torch.zeros(n, dtype=torch.long, device=dev)
+    rms_last = torch.full((n,), float("nan"), device=dev)
+    active = torch.arange(n, device=dev)
     look = step_size * mu if method == "nag" else 0.0
     fieldfn = field or (lambda xx, yy: guided_field(model, xx, yy, cfg, conditions))
     far_guidance = cfg_near is not None and field is None
-    near = torch.zeros(n, dtype=torch.bool)  # samples past the guidance switch
+    near = torch.zeros(n, dtype=torch.bool, device=dev)  # samples past the guidance switch
     for step in range(1, max_steps + 1):
         if len(active) == 0:
             break
@@ -94,7 +95,7 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
             idx = active[s:s + chunk]
             xin = x[idx] - look * prev[idx] if look != 0 else x[idx]
             if far_guidance:  # one call: both scales are combinations of the same rows
-                scale = torch.full((len(idx),), float(cfg))
+                scale = torch.full((len(idx),), float(cfg), device=dev)
                 scale[near[idx]] = float(cfg_near)
                 f = guided_field_by_sample(model, xin, y[idx], scale, conditions)
             else:
