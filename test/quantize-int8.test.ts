@@ -1,15 +1,19 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import * as ort from 'onnxruntime-node'
 import { onnx } from 'onnx-proto'
+import { Engine } from '../src/engine/engine'
 import { EngineError } from '../src/engine/errors'
 import { quantizeInt8 } from '../src/engine/quantize-int8'
+import { readPngText } from '../src/shared/png-text'
+import { base64ToBytes } from '../src/shared/base64'
 import { SHIPPED_MODELS } from './support/paths'
 
 /**
- * int8 dynamic quantisation (src/engine/quantize-int8.ts): what it rewrites, how far the
- * gradient moves, and what it refuses.
+ * int8 dynamic quantisation (src/engine/quantize-int8.ts, settings CPU_PRECISION): what it
+ * rewrites, how far the gradient moves, what it refuses, and that the engine option changes
+ * results only when on (and says so in them).
  */
 const EMBEDDED = join(SHIPPED_MODELS, 'fashion-mnist', 'eqm.onnx')
 const FLOAT = onnx.TensorProto.DataType.FLOAT
@@ -194,4 +198,30 @@ describe('quantizeInt8 on a small graph', () => {
     expect((external as EngineError).message).toMatch(/external data/)
     expect(() => quantizeInt8(new Uint8Array([0x0a, 0xff]), 'broken.onnx')).toThrow()
   })
+})
+
+describe('the CPU precision option', () => {
+  const engine = (cpuPrecision?: 'fp32' | 'int8') => new Engine({ modelRoots: [SHIPPED_MODELS], provider: 'cpu', frameIntervalMs: 0, shippedModels: null, cpuPrecision })
+  const engines = { unset: engine(), fp32: engine('fp32'), int8: engine('int8') }
+  afterAll(async () => {
+    for (const e of Object.values(engines)) await e.dispose()
+  })
+
+  it('changes the images only when on, and results record it', async () => {
+    const job = { modelId: 'fashion-mnist', seed: 3, count: 2, conditions: [{ classIndex: 7, weight: 1 }], previewEvery: 0, sampler: { maxSteps: 20 } }
+    const run = (which: keyof typeof engines) => engines[which].call('generate', { ...job, jobId: which })
+    const unset = await run('unset')
+    const fp32 = await run('fp32')
+    const int8 = await run('int8')
+    const png = (r: typeof unset, i: number) => Buffer.from(base64ToBytes(r.images[i].png))
+    for (let i = 0; i < 2; i++) expect(png(fp32, i).equals(png(unset, i)), `image ${i}: fp32 is the default`).toBe(true)
+    expect(unset.params.precision).toBeUndefined()
+    expect(int8.params.precision).toBe('int8')
+    expect(JSON.parse(readPngText(png(int8, 0))!).precision).toBe('int8')
+    expect(JSON.parse(readPngText(png(fp32, 0))!).precision).toBeUndefined()
+    expect([0, 1].some((i) => !png(int8, i).equals(png(fp32, i)))).toBe(true)
+    // same seed, same parameters (int8 included), same bytes
+    const again = await run('int8')
+    for (let i = 0; i < 2; i++) expect(png(again, i).equals(png(int8, i))).toBe(true)
+  }, 120_000)
 })
