@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     peakGflops: { ...peak, used },
     percentOfPeak: Object.fromEntries(batches.map((b) => [`batch${b}`, percent(b)])),
     targets: { torchOverOrtAtBatch16: 2, percentOfPeakAtBatch32to64: 50 },
-    int8: 'not measured: no sound dynamic quantiser without Python onnxruntime (issue 13 item 3)'
+    int8: 'not measured on this model: the int8 option (src/engine/quantize-int8.ts) quantises MatMul and Gemm weights, and this U-Net\'s products are convolutions; npm run bench:latent measures it on B/2'
   }
   const text = JSON.stringify(report, null, 2)
   console.log(text)

@@ -5,11 +5,15 @@ import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
 import { matmulModel, median, round } from './ort-timing'
 import { TorchServer } from './torch-server'
+import { quantizeInt8 } from '../src/engine/quantize-int8'
 
 /**
  * Issue 13 item 3 for latent models: a reference-size EqM (the importer's network, seeded random
  * weights, training/bench_latent_torch.py) in onnxruntime-node against PyTorch eager on the same
- * weights, calls interleaved one by one, per row at each batch size, and the share of the fp32 peak.
+ * weights, calls interleaved one by one, per row at each batch size, and the share of the fp32 peak;
+ * and the same ONNX quantised to int8 in the engine's way (src/engine/quantize-int8.ts, the CPU
+ * precision option): its time per row, its speed against fp32 and eager, and how far its gradient
+ * moves from fp32's on the check inputs.
  *   npm run bench:latent [-- --model SiT-B/2 --batches 1,8 --repeats 3 --out FILE]
  * Heavy: a B/2 row is ~46 GFLOP (seconds per call on 2 cores); the ONNX file is kept in out/.
  */
@@ -37,8 +41,22 @@ async function main(): Promise<void> {
   const check = JSON.parse(readFileSync(info.checkFile, 'utf8')) as { x: number[]; y: number[]; grad: number[] }
   const out = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(check.x), [2, 4, 32, 32]), y: new ort.Tensor('int64', BigInt64Array.from(check.y.map(BigInt)), [2]) })).grad.data as Float32Array
   const parityMaxAbs = out.reduce((m, v, i) => Math.max(m, Math.abs(v - check.grad[i])), 0)
+  const quantiseStart = performance.now()
+  const quantised = quantizeInt8(readFileSync(onnxFile), onnxFile)
+  const quantiseMs = performance.now() - quantiseStart
+  const int8Session = await ort.InferenceSession.create(quantised.model, { graphOptimizationLevel: 'all' })
+  const checkFeeds = { x: new ort.Tensor('float32', Float32Array.from(check.x), [2, 4, 32, 32]), y: new ort.Tensor('int64', BigInt64Array.from(check.y.map(BigInt)), [2]) }
+  const out8 = (await int8Session.run(checkFeeds)).grad.data as Float32Array
+  let diff2 = 0
+  let norm2 = 0
+  let int8MaxAbs = 0
+  for (let i = 0; i < out.length; i++) {
+    diff2 += (out8[i] - out[i]) ** 2
+    norm2 += out[i] ** 2
+    int8MaxAbs = Math.max(int8MaxAbs, Math.abs(out8[i] - out[i]))
+  }
 
-  const perRow: Record<string, { ortMs: number; torchMs: number; torchOverOrt: number; ortPercentOfPeak: number }> = {}
+  const perRow: Record<string, { ortMs: number; torchMs: number; torchOverOrt: number; ortPercentOfPeak: number; ortInt8Ms: number; fp32OverInt8: number; torchOverInt8: number }> = {}
   const mm = await ort.InferenceSession.create(matmulModel(1024), { graphOptimizationLevel: 'all' })
   const data = Float32Array.from({ length: 1024 * 1024 }, (_, i) => Math.cos(i))
   const mmFeeds = { a: new ort.Tensor('float32', data, [1024, 1024]), b: new ort.Tensor('float32', data, [1024, 1024]) }
@@ -46,18 +64,29 @@ async function main(): Promise<void> {
   for (const batch of batches) {
     const feeds = { x: new ort.Tensor('float32', Float32Array.from({ length: batch * 4096 }, (_, i) => Math.sin(i)), [batch, 4, 32, 32]), y: new ort.Tensor('int64', new BigInt64Array(batch), [batch]) }
     await session.run(feeds)
+    await int8Session.run(feeds)
     // torch with 1 thread and with all: on a loaded machine its thread pool can do far worse than one thread
     const torchThreads = [1, threads]
     for (const n of torchThreads) await torch.time('model', batch, n)
     const o: number[] = []
+    const o8: number[] = []
     const t = torchThreads.map(() => [] as number[])
     for (let r = 0; r < repeats; r++) {
       peakMs.push(await timeOnce(() => mm.run(mmFeeds)))
       o.push(await timeOnce(() => session.run(feeds)))
+      o8.push(await timeOnce(() => int8Session.run(feeds)))
       for (let k = 0; k < torchThreads.length; k++) t[k].push(await torch.time('model', batch, torchThreads[k]))
     }
     const torchMedian = Math.min(...t.map((xs) => median(xs)))
-    perRow[`batch${batch}`] = { ortMs: round(median(o) / batch), torchMs: round(torchMedian / batch), torchOverOrt: round(torchMedian / median(o)), ortPercentOfPeak: 0 }
+    perRow[`batch${batch}`] = {
+      ortMs: round(median(o) / batch),
+      torchMs: round(torchMedian / batch),
+      torchOverOrt: round(torchMedian / median(o)),
+      ortPercentOfPeak: 0,
+      ortInt8Ms: round(median(o8) / batch),
+      fp32OverInt8: round(median(o) / median(o8)),
+      torchOverInt8: round(torchMedian / median(o8))
+    }
   }
   torch.stop()
   const peak = (2 * 1024 ** 3) / Math.min(...peakMs) / 1e6
@@ -73,6 +102,15 @@ async function main(): Promise<void> {
     parityMaxAbs: round(parityMaxAbs),
     statistic: `median of ${repeats} interleaved calls per runtime, ms per row; peak: fastest 1024^3 fp32 ORT matmul seen (${round(peak)} GFLOP/s)`,
     perRow,
+    int8: {
+      how: 'src/engine/quantize-int8.ts (settings CPU_PRECISION int8): constant-weight MatMul/Gemm -> com.microsoft.DynamicQuantizeMatMul, per-column symmetric int8 weights, activations quantised per call; convs and attention products fp32',
+      quantisedMatMuls: quantised.matMuls,
+      quantisedGemms: quantised.gemms,
+      bytesBefore: quantised.bytesBefore,
+      bytesAfter: quantised.bytesAfter,
+      quantiseMs: round(quantiseMs),
+      gradientErrorOnCheckInputs: { relativeL2: round(Math.sqrt(diff2 / norm2)), maxAbs: round(int8MaxAbs), maxAbsOfFp32: round(out.reduce((m, v) => Math.max(m, Math.abs(v)), 0)) }
+    },
     targets: { torchOverOrtAtBatch8: 1 / 0.7, ortPercentOfPeak: 50 },
     torch: info.torch
   }

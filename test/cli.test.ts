@@ -103,7 +103,8 @@ describe('eqm CLI', () => {
     [['generate', '--class', 'light'], /--out is required/],
     [['generate', '--clas', 'light'], /Unknown option '--clas'/],
     [['ood', '/no/such/file.png'], /\/no\/such\/file.png does not exist/],
-    [['frobnicate'], /unknown command "frobnicate"/]
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['generate', '--class', 'light', '--cpu-precision', 'int4', '--out', 'x'], /--cpu-precision must be one of fp32, int8, got "int4"/]
   ])('%j fails with one clear line', (args, message) => {
     const { code, stderr } = eqm(...(args as string[]))
     expect(code).not.toBe(0)
@@ -111,6 +112,19 @@ describe('eqm CLI', () => {
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(message)
     expect(stderr).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  it('--cpu-precision int8 is in the help, runs the shipped model int8 and says so in the PNG; a model with nothing to quantise stays fp32', () => {
+    const help = eqm('--help')
+    expect(help.stdout).toMatch(/--cpu-precision P\s+The number format/)
+    const out = join(work, 'int8')
+    const int8 = eqm('generate', '--models', SHIPPED_MODELS, '--model', 'fashion-mnist', '--class', 'Sneaker', '--steps', '5', '--seed', '4', '--provider', 'cpu', '--cpu-precision', 'int8', '--out', out)
+    expect(int8.code).toBe(0)
+    expect(JSON.parse(readPngText(readFileSync(JSON.parse(int8.lines[0]).file))!)).toMatchObject({ precision: 'int8', provider: 'cpu' })
+    // the quadratic fixture has no MatMul or Gemm: it runs fp32, and its results do not claim int8
+    const plain = eqm('generate', '--class', 'light', '--seed', '4', '--steps', '5', '--cpu-precision', 'int8', '--out', join(work, 'int8-quadratic'))
+    expect(plain.code).toBe(0)
+    expect(JSON.parse(readPngText(readFileSync(JSON.parse(plain.lines[0]).file))!).precision).toBeUndefined()
   })
 
   it('refuses a corrupt image by name', () => {

@@ -1,4 +1,4 @@
-import { COMPOSE, JOB, PROVIDER, REPAIR, SAMPLER, SAMPLER_METHOD, type NumberSetting } from '../shared/settings'
+import { COMPOSE, CPU_PRECISION, JOB, PROVIDER, REPAIR, SAMPLER, SAMPLER_METHOD, type NumberSetting } from '../shared/settings'
 import { IMPORT_HELP } from './import-command'
 
 /** One help line per option: flag, what it does and which way to move it, bounds and default. */
@@ -46,5 +46,7 @@ ${sampler.join('\n')}
 common: --model ID  --models DIR (model folder root)  --user-data DIR (imported models, calibrations)  --batch ROWS (most rows per model call)
   --${'provider P'.padEnd(15)} ${PROVIDER.description}
   ${''.padEnd(17)} (${PROVIDER.choices.map((c) => c.value).join('|')}; default ${PROVIDER.default})
+  --${`${CPU_PRECISION.cliFlag} P`.padEnd(15)} ${CPU_PRECISION.description}
+  ${''.padEnd(17)} (${CPU_PRECISION.choices.map((c) => `${c.value}: ${c.description}`).join('; ')}; default ${CPU_PRECISION.default})
 Images are written as PNG with their full parameters in an iTXt chunk ("eqm-studio").`
 }

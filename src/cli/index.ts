@@ -13,7 +13,7 @@ import type { SamplerSettings } from '../shared/manifest'
 import type { JobResult } from '../shared/jobs'
 import { UsageError, integer, resolveClass, resolveWeightedClass, settingOption, slug } from './args'
 import { helpText } from './help'
-import { JOB, PROVIDER, REPAIR, SAMPLER, SAMPLER_METHOD } from '../shared/settings'
+import { CPU_PRECISION, JOB, PROVIDER, REPAIR, SAMPLER, SAMPLER_METHOD, type CpuPrecision } from '../shared/settings'
 import { oodCommand, round } from './ood-command'
 import { prepareOut } from './out-path'
 import { readImageFile } from './read-image'
@@ -28,6 +28,7 @@ const options = {
   model: { type: 'string' },
   models: { type: 'string', multiple: true },
   provider: { type: 'string' },
+  'cpu-precision': { type: 'string' },
   sampler: { type: 'string' },
   steps: { type: 'string' },
   'step-size': { type: 'string' },
@@ -69,12 +70,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const providers: readonly string[] = PROVIDER.choices.map((c) => c.value)
   if (values.provider && !providers.includes(values.provider)) throw new UsageError(`--provider must be one of ${providers.join(', ')}`)
+  const precisions: readonly string[] = CPU_PRECISION.choices.map((c) => c.value)
+  const precision = values['cpu-precision']
+  if (precision !== undefined && !precisions.includes(precision)) throw new UsageError(`--${CPU_PRECISION.cliFlag} must be one of ${precisions.join(', ')}, got "${precision}"`)
   const userData = values['user-data'] ? resolve(values['user-data']) : defaultUserData()
   const engine = new Engine({
     modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot(), userModelsRoot(userData)],
     calibrationsDir: join(userData, 'ood-calibrations'),
     provider: (values.provider as ProviderName | 'auto' | undefined) ?? 'auto',
-    maxBatchRows: integer('batch', values.batch, 1, 4096)
+    maxBatchRows: integer('batch', values.batch, 1, 4096),
+    cpuPrecision: (precision as CpuPrecision | undefined) ?? CPU_PRECISION.default
   })
   try {
     switch (command) {

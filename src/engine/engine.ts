@@ -29,6 +29,7 @@ import { runCalibration } from './jobs/calibrate-job'
 import { photoRepairJobParams, photoRepairWireResult } from './jobs/photo-repair-wire'
 import type { ModelImage } from '../shared/jobs'
 import type { OodCalibration } from '../shared/manifest'
+import type { CpuPrecision } from '../shared/settings'
 import { runPhotoRepair, type PhotoRepairParams, type PhotoRepairResult } from './jobs/photo-repair-job'
 
 export interface EngineOptions {
@@ -41,6 +42,8 @@ export interface EngineOptions {
   descentPath?: DescentPath
   /** steps per call on the graph path (onnx-field.ts GRAPH_STEPS_PER_CALL) */
   descentStepsPerCall?: number
+  /** the gradient model's number format on the CPU provider (settings CPU_PRECISION, quantize-int8.ts); other providers ignore it */
+  cpuPrecision?: CpuPrecision
   /**
    * Row packing (row-packer.ts): up to this many generate/repair jobs of one model run together
    * and share model calls. Default 1 (off): not every provider promises bit-identical rows

@@ -11,6 +11,8 @@ export interface GradientField {
   readonly maxBatchRows: number
   /** the execution provider it runs on, recorded in results (analytic fields have none) */
   readonly provider?: string
+  /** the number format its weights run in (quantize-int8.ts), recorded in results where int8 */
+  readonly precision?: 'fp32' | 'int8'
   /** x holds rows * sampleSize values, labels holds rows class indices. */
   evaluate(x: Float32Array, labels: Int32Array, rows: number): Promise<Float32Array>
   /** the whole step in one call (guidance, RMS, update), where the field has one and it is switched on */

@@ -9,6 +9,7 @@ import { OnnxClassifier } from './onnx-classifier'
 import { OnnxVae } from './onnx-vae'
 import { LoadCache } from './load-cache'
 import type { JobModels } from './jobs'
+import { CPU_PRECISION, type CpuPrecision } from '../shared/settings'
 
 export interface SessionOptions {
   provider?: ProviderName | 'auto'
@@ -16,6 +17,8 @@ export interface SessionOptions {
   descentPath?: DescentPath
   /** steps per call of the step graph (onnx-field.ts GRAPH_STEPS_PER_CALL) */
   descentStepsPerCall?: number
+  /** the gradient model's number format on the CPU provider (settings CPU_PRECISION; others ignore it) */
+  cpuPrecision?: CpuPrecision
 }
 
 /**
@@ -92,20 +95,23 @@ export class ModelSessions {
     const rows = this.options.maxBatchRows ?? 64
     const path = this.options.descentPath ?? 'auto'
     const k = this.options.descentStepsPerCall ?? GRAPH_STEPS_PER_CALL
+    // only the gradient field: the energy model, classifier and VAE stay fp32 (previews, OOD
+    // scores and decoding are not where a job spends its time)
+    const precision = this.options.cpuPrecision ?? CPU_PRECISION.default
     const choice = this.providerChoice
     if (choice) {
-      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k)
+      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
       try {
-        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows, path, k)
+        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows, path, k, precision)
       } catch {
-        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k)
+        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
       }
     }
-    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k)
+    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
     let accelerated: OnnxGradientField | null = null
     this.providerChoice = await chooseProvider(this.requestedProvider, async (provider) => {
       if (provider === 'cpu') return
-      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows, path, k)
+      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows, path, k, precision)
     })
     if (accelerated) {
       await cpuField.release()

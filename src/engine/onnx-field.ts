@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
 import type { ModelManifest } from '../shared/manifest'
 import type { ProviderName } from '../shared/engine-protocol'
+import type { CpuPrecision } from '../shared/settings'
 import type { DescentStepper, GradientField } from './gradient-field'
 import { EngineError } from './errors'
 import { OnnxDescentStepper } from './onnx-step'
+import { quantizeInt8 } from './quantize-int8'
 
 /**
  * How a descent step runs: 'host' evaluates the network and does guidance, RMS and update in JS
@@ -41,7 +44,11 @@ export class OnnxGradientField implements GradientField {
     readonly provider: ProviderName,
     readonly stepper: (DescentStepper & { release(): Promise<void> }) | null,
     /** why the step graph is not used where it was asked for (shown by benchmarks) */
-    readonly stepperProblem: string | null
+    readonly stepperProblem: string | null,
+    /** the number format it runs in: int8 only where asked for, on the CPU, and quantised */
+    readonly precision: 'fp32' | 'int8' = 'fp32',
+    /** why it runs fp32 where int8 was asked for on the CPU */
+    readonly precisionProblem: string | null = null
   ) {
     const [c, h, w] = manifest.shape
     this.sampleSize = c * h * w
@@ -54,21 +61,27 @@ export class OnnxGradientField implements GradientField {
     provider: ProviderName,
     maxBatchRows = 64,
     descentPath: DescentPath = 'auto',
-    stepsPerCall = GRAPH_STEPS_PER_CALL
+    stepsPerCall = GRAPH_STEPS_PER_CALL,
+    cpuPrecision: CpuPrecision = 'fp32'
   ): Promise<OnnxGradientField> {
-    const session = await createSession(file, manifest, provider)
+    // int8 is a CPU option: the other providers get the model as exported (their int8 kernels,
+    // where they have any, are not what quantize-int8.ts was measured on)
+    const int8 = cpuPrecision === 'int8' && provider === 'cpu' ? await int8Session(file, manifest) : null
+    const quantised = int8 && 'session' in int8 ? int8 : null
+    const session = quantised?.session ?? (await createSession(file, manifest, provider))
     checkSignature(session, manifest)
     let stepper: OnnxDescentStepper | null = null
     let stepperProblem: string | null = null
     if (resolveDescentPath(descentPath, provider) === 'graph') {
       // a model the step builder cannot extend still runs, on the host path
       try {
-        stepper = await OnnxDescentStepper.load(file, manifest, provider, stepsPerCall)
+        stepper = await OnnxDescentStepper.load(quantised?.bytes ?? file, manifest, provider, stepsPerCall)
       } catch (error) {
         stepperProblem = error instanceof Error ? error.message : String(error)
       }
     }
-    const field = new OnnxGradientField(session, manifest, maxBatchRows, provider, stepper, stepperProblem)
+    const precisionProblem = int8 && 'problem' in int8 ? int8.problem : null
+    const field = new OnnxGradientField(session, manifest, maxBatchRows, provider, stepper, stepperProblem, quantised ? 'int8' : 'fp32', precisionProblem)
     // One real evaluation at load: a provider that creates sessions but cannot run them, or
     // a model that returns NaN, is found here rather than in the user's first job.
     const probe = new Float32Array(field.sampleSize)
@@ -110,13 +123,29 @@ export class OnnxGradientField implements GradientField {
   }
 }
 
-/** A session on one provider; a file that does not load is the model's problem, said so. */
-export async function createSession(file: string, manifest: ModelManifest, provider: ProviderName): Promise<ort.InferenceSession> {
+/**
+ * The gradient model quantised to int8 (quantize-int8.ts) in a CPU session, or why not: a model
+ * the quantiser refuses, or that has nothing to quantise, or whose int8 form does not load, runs
+ * fp32 (and its results say fp32), as a model the step builder refuses keeps the host path.
+ */
+async function int8Session(file: string, manifest: ModelManifest): Promise<{ session: ort.InferenceSession; bytes: Uint8Array } | { problem: string }> {
   try {
-    return await ort.InferenceSession.create(file, { executionProviders: [provider], graphOptimizationLevel: 'all' })
+    const quantised = quantizeInt8(readFileSync(file), manifest.files.gradient ?? file)
+    if (quantised.matMuls + quantised.gemms === 0) return { problem: `${manifest.id}: no MatMul or Gemm with constant weights to quantise` }
+    return { session: await createSession(quantised.model, manifest, 'cpu', `the int8 form of ${file}`), bytes: quantised.model }
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) }
+  }
+}
+
+/** A session on one provider; a file that does not load is the model's problem, said so. */
+export async function createSession(source: string | Uint8Array, manifest: ModelManifest, provider: ProviderName, what = String(source)): Promise<ort.InferenceSession> {
+  try {
+    const options: ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' }
+    return await (typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options))
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    throw new EngineError('model-invalid', `${manifest.id}: cannot load ${file} on ${provider}: ${reason}`)
+    throw new EngineError('model-invalid', `${manifest.id}: cannot load ${what} on ${provider}: ${reason}`)
   }
 }
 

@@ -14,8 +14,10 @@ export class OnnxDescentStepper implements DescentStepper {
     readonly stepsPerCall: number
   ) {}
 
-  static async load(file: string, manifest: ModelManifest, provider: ProviderName, stepsPerCall = 1, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<OnnxDescentStepper> {
-    const bytes = buildStepModel(readFileSync(file), manifest.files.gradient ?? file, stepsPerCall)
+  /** `source`: the gradient model's file, or its bytes (the int8 form, quantize-int8.ts) */
+  static async load(source: string | Uint8Array, manifest: ModelManifest, provider: ProviderName, stepsPerCall = 1, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<OnnxDescentStepper> {
+    const gradient = typeof source === 'string' ? readFileSync(source) : source
+    const bytes = buildStepModel(gradient, manifest.files.gradient ?? (typeof source === 'string' ? source : manifest.id), stepsPerCall)
     try {
       const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions, executionProviders: [provider] })
       return new OnnxDescentStepper(session, manifest, stepsPerCall)

@@ -101,6 +101,7 @@ export class PackedView implements GradientField {
   readonly nullClass: number
   readonly maxBatchRows: number
   readonly provider?: string
+  readonly precision?: 'fp32' | 'int8'
 
   constructor(
     private readonly packer: RowPacker,
@@ -110,6 +111,7 @@ export class PackedView implements GradientField {
     this.nullClass = field.nullClass
     this.maxBatchRows = field.maxBatchRows
     this.provider = field.provider
+    this.precision = field.precision
   }
 
   evaluate(x: Float32Array, labels: Int32Array, rows: number): Promise<Float32Array> {

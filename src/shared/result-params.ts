@@ -29,6 +29,8 @@ export const resultParamsSchema = z.object({
   context: z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int(), height: z.number().int(), padding: z.number().int(), feather: z.number().int() }).optional(),
   /** the execution provider the job ran on (results can differ in the last bits across providers) */
   provider: z.string().optional(),
+  /** the gradient model ran with int8 weights (settings CPU_PRECISION; absent: fp32, as before the option existed) */
+  precision: z.enum(['fp32', 'int8']).optional(),
   /** the job ran with row packing on (its rows may have shared model calls with other jobs': engine option packJobs) */
   rowPacking: z.boolean().optional()
 })

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import type { EngineOptions } from '../engine'
 import type { ProviderName } from '../../shared/engine-protocol'
 import { userModelsRoot } from '../user-data'
+import { CPU_PRECISION, type CpuPrecision } from '../../shared/settings'
 
 /** Passed from the parent as one JSON argument, so hosts read no ambient state but env overrides. */
 export interface HostConfig {
@@ -13,6 +14,8 @@ export interface HostConfig {
   /** the user's OOD calibrations (eqm calibrate), in the user-data folder */
   calibrationsDir?: string
   provider?: ProviderName | 'auto'
+  /** settings CPU_PRECISION: int8 gradient models on the CPU provider */
+  cpuPrecision?: CpuPrecision
 }
 
 export const HOST_CONFIG_FLAG = '--eqm-host-config='
@@ -25,7 +28,10 @@ export function readHostConfig(argv: readonly string[]): EngineOptions {
   const arg = argv.find((a) => a.startsWith(HOST_CONFIG_FLAG))
   const config: HostConfig = arg ? JSON.parse(arg.slice(HOST_CONFIG_FLAG.length)) : { modelRoots: [defaultModelsRoot(), userModelsRoot()] }
   const provider = (process.env.EQM_PROVIDER as ProviderName | 'auto' | undefined) ?? config.provider
-  return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider, importRoot: config.importRoot, calibrationsDir: config.calibrationsDir }
+  // EQM_CPU_PRECISION=int8 turns the option on for the studio too (it has no field for it yet); an unknown value is ignored
+  const envPrecision = CPU_PRECISION.choices.find((c) => c.value === process.env.EQM_CPU_PRECISION)?.value
+  const cpuPrecision = envPrecision ?? config.cpuPrecision
+  return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider, importRoot: config.importRoot, calibrationsDir: config.calibrationsDir, cpuPrecision }
 }
 
 /**

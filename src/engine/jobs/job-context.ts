@@ -51,7 +51,7 @@ export function checkConditions(conditions: readonly Condition[], manifest: Mode
   }
 }
 
-/** The parameters every result records: model, conditions with their class names, sampler, seed, count, provider. */
+/** The parameters every result records: model, conditions with their class names, sampler, seed, count, provider, int8 precision. */
 export function commonResultParams(
   kind: ResultParams['kind'],
   manifest: ModelManifest,
@@ -67,6 +67,8 @@ export function commonResultParams(
     seed: params.seed,
     count: params.count,
     provider: models.field.provider,
+    // only where int8: fp32 results keep the parameters (and so the PNG bytes) they had before
+    ...(models.field.precision === 'int8' ? { precision: 'int8' as const } : {}),
     ...(models.rowPacking ? { rowPacking: true } : {})
   }
 }

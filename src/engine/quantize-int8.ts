@@ -1,0 +1,172 @@
+import { onnx } from 'onnx-proto'
+import { EngineError } from './errors'
+
+/**
+ * int8 dynamic quantisation of a gradient model, at load time, for the CPU provider (the
+ * setting CPU_PRECISION in src/shared/settings.ts). Built here because the usual tool,
+ * onnxruntime's Python quantiser, is not available to the engine (it is Python, and no
+ * onnxruntime Python package is installed here); the edit is small enough to own.
+ *
+ * Each `MatMul` whose second input is a constant float weight [K, N], and each `Gemm` with a
+ * constant weight (transA 0; transB 0 or 1; alpha and beta folded in; bias absent or [N] / [1, N]),
+ * becomes onnxruntime's contrib op com.microsoft.DynamicQuantizeMatMul:
+ *   inputs  A float, B int8 [K, N], b_scale float [N], b_zero_point int8 [N] (zeros), bias float [N] (optional)
+ *   output  Y float = A B (+ bias), where onnxruntime quantises A to uint8 at run time, per call
+ *           (per tensor, from its own min and max), and B is dequantised as b_scale[n] * B[k, n].
+ * Weights: symmetric per output column, scale = max_k |w[k, n]| / 127, so zero stays exactly zero
+ * and each column uses its own range (one large column does not flatten the others). A column of
+ * zeros gets scale 1 (any scale represents it exactly). Weights with a non-finite value leave
+ * their node in float.
+ *
+ * Left in float, on purpose:
+ * - convolutions: onnxruntime has no fused dynamic-quantised Conv (it would take the chain
+ *   DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul per conv); the transformers this option
+ *   is for have one conv (the patch embedding, under 1% of their FLOPs), and in the pixel U-Net
+ *   every layer is a conv, where the error would compound all the way to the gradient.
+ * - products of two activations (attention's QK^T and AV): nothing constant to quantise ahead.
+ * - weights held in Constant nodes rather than initializers (torch's exporter writes initializers),
+ *   and initializers that are also graph inputs (a caller may replace them, so they are not constant).
+ * A float weight that some other node also reads keeps its float copy beside the int8 one.
+ *
+ * Accuracy caveat: on x86 CPUs without VNNI (AVX2 only), onnxruntime's u8 x s8 kernel adds
+ * pairs of products in 16 bits with saturation, which full-range int8 weights can hit; the error
+ * measured in the tests and the bench is that of the machine they ran on (which had VNNI).
+ *
+ * Limits, as step-graph.ts: onnx-proto knows the ONNX 1.10 schema (IR 8), so newer IR versions are
+ * refused (their newer fields would be dropped), and so are weights in external data files.
+ */
+export interface Int8Model {
+  /** the quantised model's bytes */
+  model: Uint8Array
+  /** MatMul and Gemm nodes now DynamicQuantizeMatMul */
+  matMuls: number
+  gemms: number
+  /** model sizes before and after, bytes */
+  bytesBefore: number
+  bytesAfter: number
+}
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT
+const INT8 = onnx.TensorProto.DataType.INT8
+const P = 'eqm_int8/' // prefix of every added name, so nothing collides with the model's own
+const MS_DOMAIN = 'com.microsoft'
+
+export function quantizeInt8(gradientModel: Uint8Array, fileName: string): Int8Model {
+  const model = onnx.ModelProto.decode(gradientModel)
+  const refuse = (why: string): never => {
+    throw new EngineError('model-invalid', `${fileName}: no int8 model: ${why}`)
+  }
+  const irVersion = Number(model.irVersion)
+  if (irVersion > 8) refuse(`IR version ${irVersion} is newer than the quantiser reads (8)`)
+  const graph = (model.graph ?? refuse('no graph')) as onnx.GraphProto
+  if (graph.initializer.some((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)) refuse('its weights are in external data files')
+
+  // constants: initializers that no graph input overrides
+  const inputNames = new Set(graph.input.map((i) => i.name))
+  const constants = new Map((graph.initializer as onnx.TensorProto[]).filter((t) => !inputNames.has(t.name)).map((t) => [t.name, t]))
+  // every read of a name: the top-level nodes', the graph outputs', and subgraphs' (which may
+  // read outer names), so a weight is dropped only where every reader was quantised
+  const reads = new Map<string, number>()
+  const read = (name: string) => reads.set(name, (reads.get(name) ?? 0) + 1)
+  const readSubgraph = (g: onnx.IGraphProto) => {
+    for (const n of g.node ?? []) {
+      for (const i of n.input ?? []) read(i)
+      for (const a of n.attribute ?? []) for (const sub of [a.g, ...(a.graphs ?? [])]) if (sub) readSubgraph(sub)
+    }
+    for (const o of g.output ?? []) if (o.name) read(o.name)
+  }
+  readSubgraph(graph)
+
+  const added: onnx.ITensorProto[] = []
+  const quantised = new Map<string, { weight: string; scale: string; zero: string } | null>()
+  const quantisedReads = new Map<string, number>()
+  let matMuls = 0
+  let gemms = 0
+
+  /** the int8 copy of w (or of its transpose, times alpha), made once per distinct use */
+  const int8Weight = (w: onnx.TensorProto, transpose: boolean, alpha: number) => {
+    const key = `${w.name}|${transpose}|${alpha}`
+    if (quantised.has(key)) return quantised.get(key)!
+    const [rows, cols] = w.dims.map(Number)
+    const [k, n] = transpose ? [cols, rows] : [rows, cols]
+    const values = floats(w)
+    const at = transpose ? (kk: number, nn: number) => values[nn * cols + kk] : (kk: number, nn: number) => values[kk * cols + nn]
+    const scales = new Float32Array(n)
+    const q = new Int8Array(k * n)
+    let finite = true
+    for (let nn = 0; nn < n && finite; nn++) {
+      let max = 0
+      for (let kk = 0; kk < k; kk++) max = Math.max(max, Math.abs(alpha * at(kk, nn)))
+      if (!Number.isFinite(max)) finite = false
+      const scale = max > 0 ? max / 127 : 1
+      scales[nn] = scale
+      for (let kk = 0; kk < k; kk++) q[kk * n + nn] = Math.max(-127, Math.min(127, Math.round((alpha * at(kk, nn)) / scale)))
+    }
+    if (!finite) {
+      quantised.set(key, null)
+      return null
+    }
+    const base = `${P}${w.name}${transpose ? '/T' : ''}${alpha !== 1 ? `/x${alpha}` : ''}`
+    const names = { weight: `${base}/int8`, scale: `${base}/scale`, zero: `${base}/zero_point` }
+    added.push(
+      { name: names.weight, dataType: INT8, dims: [k, n], rawData: new Uint8Array(q.buffer) },
+      { name: names.scale, dataType: FLOAT, dims: [n], rawData: new Uint8Array(scales.buffer) },
+      { name: names.zero, dataType: INT8, dims: [n], rawData: new Uint8Array(n) }
+    )
+    quantised.set(key, names)
+    return names
+  }
+  const attribute = (node: onnx.NodeProto, name: string, fallback: number) => {
+    const a = node.attribute.find((x) => x.name === name)
+    return a === undefined ? fallback : a.type === onnx.AttributeProto.AttributeType.FLOAT ? Number(a.f) : Number(a.i)
+  }
+  const countRead = (name: string) => quantisedReads.set(name, (quantisedReads.get(name) ?? 0) + 1)
+
+  const nodes = (graph.node as onnx.NodeProto[]).map((node): onnx.INodeProto => {
+    if (node.domain && node.domain !== 'ai.onnx') return node
+    const w = constants.get(node.input[1])
+    if (!w || w.dataType !== FLOAT || w.dims.length !== 2) return node
+    if (node.opType === 'MatMul') {
+      const q = int8Weight(w, false, 1)
+      if (!q) return node
+      matMuls++
+      countRead(w.name)
+      return { name: node.name, opType: 'DynamicQuantizeMatMul', domain: MS_DOMAIN, input: [node.input[0], q.weight, q.scale, q.zero], output: node.output }
+    }
+    if (node.opType !== 'Gemm' || attribute(node, 'transA', 0) !== 0) return node
+    const n = Number(attribute(node, 'transB', 0) ? w.dims[0] : w.dims[1])
+    // the bias, [N] as DynamicQuantizeMatMul takes it; a C of another shape leaves the Gemm alone
+    let bias: string | undefined
+    const beta = attribute(node, 'beta', 1)
+    if (node.input[2]) {
+      const c = constants.get(node.input[2])
+      const shape = c?.dims.map(Number).join('x')
+      if (!c || c.dataType !== FLOAT || !(shape === `${n}` || shape === `1x${n}`)) return node
+      if (shape === `${n}` && beta === 1) bias = c.name
+      else {
+        bias = `${P}${node.output[0]}/bias`
+        added.push({ name: bias, dataType: FLOAT, dims: [n], rawData: new Uint8Array(floats(c).map((v) => beta * v).buffer) })
+      }
+    }
+    const q = int8Weight(w, attribute(node, 'transB', 0) !== 0, attribute(node, 'alpha', 1))
+    if (!q) return node
+    gemms++
+    countRead(w.name)
+    // a bias the new node reads under its own name is still read; one replaced by a scaled copy is not
+    if (node.input[2] && bias !== node.input[2]) countRead(node.input[2])
+    return { name: node.name, opType: 'DynamicQuantizeMatMul', domain: MS_DOMAIN, input: [node.input[0], q.weight, q.scale, q.zero, ...(bias ? [bias] : [])], output: node.output }
+  })
+  graph.node = nodes
+  // float weights that only quantised nodes read are dropped; the others keep their float copy
+  graph.initializer = [...(graph.initializer as onnx.TensorProto[]).filter((t) => (quantisedReads.get(t.name) ?? 0) < (reads.get(t.name) ?? 0)), ...added]
+  if (!model.opsetImport.some((o) => o.domain === MS_DOMAIN)) model.opsetImport.push({ domain: MS_DOMAIN, version: 1 })
+  const bytes = onnx.ModelProto.encode(model).finish()
+  return { model: bytes, matMuls, gemms, bytesBefore: gradientModel.byteLength, bytesAfter: bytes.byteLength }
+}
+
+/** A float tensor's values, from raw_data (little-endian, possibly unaligned) or float_data. */
+function floats(t: onnx.TensorProto): Float32Array {
+  const raw = t.rawData
+  if (raw && raw.byteLength > 0) return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+  return Float32Array.from(t.floatData)
+}
