@@ -28,7 +28,8 @@ const { values } = parseArgs({
 async function main(): Promise<void> {
   const engine = new Engine({ modelRoots: [values.models!], maxBatchRows: 64 })
   const entry = engine.model(values.model)
-  const { field, energy } = await engine.jobModels(entry)
+  // the network the app's OOD call reads (files.ood where the manifest names one)
+  const { field, energy } = await engine.oodModels(entry)
   // the conditional features over every class the model knows (score mahalanobis-cond)
   const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number), classes: values.conditional === 'false' ? 0 : entry.manifest.classes.length }
   const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }

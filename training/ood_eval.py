@@ -16,6 +16,7 @@ and tabulates.
 import argparse
 import functools
 import json
+import os
 
 import numpy as np
 
@@ -258,9 +259,19 @@ def main():
                     f"{shipped.get('calibrationImages')} calibration images): {rate:.3f} of the {len(features['sets']['fmnist-test']['dot'])} "
                     "held-out in-distribution images pass (target 0.95).")
     print(shipped_line)
+    with open(args.manifest) as f:
+        files = json.load(f)["files"]
+    network = files.get("ood", files.get("gradient"))
+    shipped_line += (f" Features from `{network}`" + (" (manifest files.ood; descents use " + f"`{files['gradient']}`)" if "ood" in files else "") + ".")
     if args.report:
+        text = report(table, (rows, per_score, family_kind, chosen, pass_rates), per_class, command, shipped_line)
+        # a hand-written comparison of networks (its own heading, last in the file) survives a rerun
+        if os.path.exists(args.report):
+            old = open(args.report).read()
+            at = old.find("\n## Which network the score reads")
+            text = text.rstrip("\n") + "\n" + (old[at:] if at >= 0 else "")
         with open(args.report, "w") as f:
-            f.write(report(table, (rows, per_score, family_kind, chosen, pass_rates), per_class, command, shipped_line))
+            f.write(text)
     if args.write_manifest:
         with open(args.write_manifest) as f:
             manifest = json.load(f)

@@ -181,7 +181,7 @@ export class Engine {
     'ood.score': async (params, client) =>
       this.runJob(`ood:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
-        return { modelId: entry.manifest.id, results: await runOod(await this.jobModels(entry), entry.manifest, params, this.oodCalibration(entry).calibration) }
+        return { modelId: entry.manifest.id, results: await runOod(await this.sessions.oodModels(entry), entry.manifest, params, this.oodCalibration(entry).calibration) }
       }),
     'ood.calibrate': async ({ modelId, images, source }) => {
       const stored = await this.calibrateOod(modelId, (async function* () {
@@ -317,7 +317,7 @@ export class Engine {
     const store = this.calibrations
     if (!store) throw new EngineError('bad-request', 'this engine was started without a user-data folder for calibrations')
     const entry = this.model(modelId)
-    const models = await this.jobModels(entry)
+    const models = await this.sessions.oodModels(entry)
     const calibration = await runCalibration(models, entry.manifest, batches, (work) => this.runJob(`calibrate:${++this.internalJobs}`, silentSink, work))
     return store.write(entry.manifest, calibration, { images: calibration.calibrationImages, sources, at: new Date().toISOString() })
   }
@@ -349,6 +349,11 @@ export class Engine {
   /** The networks a job of this model runs (model-sessions.ts loads and keeps them). */
   jobModels(entry: ModelEntry): Promise<JobModels> {
     return this.sessions.jobModels(entry)
+  }
+
+  /** The networks the OOD score reads (model-sessions.ts oodModels: files.ood where the manifest names one). */
+  oodModels(entry: ModelEntry): Promise<JobModels> {
+    return this.sessions.oodModels(entry)
   }
 
   /** The model's gradient-field session, on the chosen provider. */

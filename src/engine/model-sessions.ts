@@ -28,6 +28,7 @@ export interface SessionOptions {
  */
 export class ModelSessions {
   private readonly fields = new LoadCache<OnnxGradientField>()
+  private readonly oodFields = new LoadCache<OnnxGradientField>()
   private readonly energyModels = new LoadCache<OnnxEnergyModel | null>()
   private readonly classifiers = new LoadCache<OnnxClassifier>()
   private readonly vaes = new LoadCache<OnnxVae>()
@@ -66,6 +67,23 @@ export class ModelSessions {
       energy: await this.energy(entry, field.provider),
       vae: vae ? await this.vaes.get(vae.manifest.id, () => OnnxVae.load(vae, field.provider)) : null
     }
+  }
+
+  /**
+   * The networks the OOD score and its calibration read: the job models, with the manifest's
+   * files.ood field in place of the generating one where it names one. Its calibration (manifest
+   * ood, the user's own) was fitted on that network's fp32 features, so every OOD path must use it.
+   */
+  async oodModels(entry: ModelEntry): Promise<JobModels> {
+    const models = await this.jobModels(entry)
+    // calibrations are fitted on fp32 features: an int8 generating field is not read for OOD
+    const oodFile = entry.manifest.files.ood ?? (models.field.precision === 'int8' ? entry.manifest.files.gradient : undefined)
+    if (oodFile === undefined) return models
+    const provider = (await this.field(entry)).provider
+    const rows = this.options.maxBatchRows ?? 64
+    // host path: OOD features are single model calls, never a descent, so no step graph is built
+    const field = await this.oodFields.get(entry.manifest.id, () => OnnxGradientField.load(entry.file(oodFile), entry.manifest, provider, rows, 'host'))
+    return { ...models, field }
   }
 
   private energy(entry: ModelEntry, provider: ProviderName): Promise<OnnxEnergyModel | null> {
@@ -121,7 +139,7 @@ export class ModelSessions {
   }
 
   async release(): Promise<void> {
-    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()]
+    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.oodFields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()]
     for (const session of loaded) {
       try {
         await (await session)?.release()

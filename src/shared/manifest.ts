@@ -108,6 +108,12 @@ export const modelManifestSchema = z
         /** absent only where `unavailable` says why the model cannot generate */
         gradient: fileName.optional(),
         energy: fileName.optional(),
+        /**
+         * the gradient network the OOD score reads, where it is not files.gradient: a field trained
+         * to repair local noise (spatially varying noise) also forgives stroke-like structure that
+         * is not clothing, so the model can keep a uniformly trained field for OOD (docs/method.md §6)
+         */
+        ood: fileName.optional(),
         classifier: fileName.optional(),
         decoder: fileName.optional(),
         encoder: fileName.optional()
