@@ -16,6 +16,7 @@ describe('typed contracts', () => {
     const methods: Record<EngineMethod, true> = {
       'engine.info': true,
       'engine.setProvider': true,
+      'engine.setCpuPrecision': true,
       'models.list': true,
       generate: true,
       repair: true,

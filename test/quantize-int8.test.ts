@@ -8,7 +8,9 @@ import { EngineError } from '../src/engine/errors'
 import { quantizeInt8 } from '../src/engine/quantize-int8'
 import { readPngText } from '../src/shared/png-text'
 import { base64ToBytes } from '../src/shared/base64'
-import { SHIPPED_MODELS } from './support/paths'
+import { FIXTURE_MODELS, SHIPPED_MODELS } from './support/paths'
+import { loadedPrecision } from '../src/engine/model-sessions'
+import type { OnnxGradientField } from '../src/engine/onnx-field'
 
 /**
  * int8 dynamic quantisation (src/engine/quantize-int8.ts, settings CPU_PRECISION): what it
@@ -224,4 +226,55 @@ describe('the CPU precision option', () => {
     const again = await run('int8')
     for (let i = 0; i < 2; i++) expect(png(again, i).equals(png(int8, i))).toBe(true)
   }, 120_000)
+})
+
+describe('engine.setCpuPrecision: the studio switches precision at runtime', () => {
+  const engine = new Engine({ modelRoots: [SHIPPED_MODELS, FIXTURE_MODELS], provider: 'cpu', frameIntervalMs: 0, shippedModels: null })
+  afterAll(() => engine.dispose())
+
+  it('validates its payload: one of the setting\'s choices, nothing else', async () => {
+    for (const params of [{ precision: 'int4' }, { precision: 8 }, {}, { precision: 'int8', provider: 'cpu' }, null]) {
+      const refused = await engine.call('engine.setCpuPrecision', params).then(() => null, (error: EngineError) => error)
+      expect(refused, JSON.stringify(params)).toBeInstanceOf(EngineError)
+      expect(refused!.code).toBe('bad-request')
+      expect(refused!.message).toMatch(/^engine\.setCpuPrecision: /)
+    }
+    expect((await engine.call('engine.info', {})).cpuPrecision).toEqual({ requested: 'fp32', loaded: [] })
+  })
+
+  it('reloads the gradient model: the same seed gives other bytes in int8, recorded, and fp32 again gives the first bytes', async () => {
+    const job = { modelId: 'fashion-mnist', seed: 11, count: 2, conditions: [{ classIndex: 2, weight: 1 }], previewEvery: 0, sampler: { maxSteps: 15 } }
+    const pngs = (r: { images: { png: string }[] }) => r.images.map((image) => Buffer.from(base64ToBytes(image.png)))
+    const fp32 = await engine.call('generate', { ...job, jobId: 'fp32' })
+    const fp32Field = await engine.field(engine.model('fashion-mnist'))
+    expect(fp32.params.precision).toBeUndefined()
+
+    const info = await engine.call('engine.setCpuPrecision', { precision: 'int8' })
+    expect(info.cpuPrecision.requested).toBe('int8')
+    expect(info.cpuPrecision.loaded).toContainEqual({ modelId: 'fashion-mnist', precision: 'int8' })
+    const int8Field = await engine.field(engine.model('fashion-mnist'))
+    expect(int8Field).not.toBe(fp32Field)
+    expect(int8Field.precision).toBe('int8')
+    const int8 = await engine.call('generate', { ...job, jobId: 'int8' })
+    expect(int8.params.precision).toBe('int8')
+    expect(JSON.parse(readPngText(pngs(int8)[0])!).precision).toBe('int8')
+    expect(pngs(int8).some((png, i) => !png.equals(pngs(fp32)[i]))).toBe(true)
+
+    // a model with nothing to quantise runs fp32, and engine info says why
+    await engine.call('generate', { ...job, modelId: 'quadratic', jobId: 'quadratic', conditions: [{ classIndex: 1, weight: 1 }] })
+    const quadratic = (await engine.call('engine.info', {})).cpuPrecision.loaded.find((l) => l.modelId === 'quadratic')
+    expect(quadratic).toMatchObject({ precision: 'fp32', reason: expect.stringMatching(/no MatMul or Gemm/) })
+
+    const back = await engine.call('engine.setCpuPrecision', { precision: 'fp32' })
+    expect(back.cpuPrecision).toEqual({ requested: 'fp32', loaded: expect.arrayContaining([{ modelId: 'fashion-mnist', precision: 'fp32' }, { modelId: 'quadratic', precision: 'fp32' }]) })
+    const again = await engine.call('generate', { ...job, jobId: 'fp32-again' })
+    expect(again.params.precision).toBeUndefined()
+    pngs(again).forEach((png, i) => expect(png.equals(pngs(fp32)[i]), `image ${i}`).toBe(true))
+  }, 120_000)
+
+  it('says a GPU provider ignores it', () => {
+    const onCuda = { provider: 'cuda', precision: 'fp32', precisionProblem: null } as unknown as OnnxGradientField
+    expect(loadedPrecision('m', 'int8', onCuda)).toEqual({ modelId: 'm', precision: 'fp32', reason: 'CUDA runs the model as exported: CPU precision applies to the CPU provider only' })
+    expect(loadedPrecision('m', 'fp32', onCuda)).toEqual({ modelId: 'm', precision: 'fp32' })
+  })
 })

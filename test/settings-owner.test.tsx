@@ -52,6 +52,32 @@ describe('the settings module owns each default', () => {
     expect(decoded.state.repair?.settings.strength).toBe(CHANGED_DEFAULT)
   })
 
+  it('the CPU precision control, its contract schema and the CLI help read CPU_PRECISION', async () => {
+    vi.resetModules()
+    vi.doMock('../src/shared/settings', async (importOriginal) => {
+      const real = await importOriginal<typeof import('../src/shared/settings')>()
+      const choices = real.CPU_PRECISION.choices.map((c) => (c.value === 'int8' ? { ...c, label: 'eight-bit (owned label)' } : c))
+      return { ...real, CPU_PRECISION: { ...real.CPU_PRECISION, label: 'Owned precision label', description: CHANGED_WORDS, choices } }
+    })
+    const { CpuPrecisionSelect } = await import('../src/renderer/src/components/CpuPrecisionSelect')
+    const { StudioContext } = await import('../src/renderer/src/store/context')
+    const { createStudioStore } = await import('../src/renderer/src/store/studio-store')
+    const { engineParamSchemas } = await import('../src/shared/engine-schemas')
+    const { helpText } = await import('../src/cli/help')
+    const { createStore } = await import('zustand/vanilla')
+
+    const engineInfo = { version: 'x', active: 'cpu' as const, requested: 'cpu' as const, providers: [], cpuPrecision: { requested: 'int8' as const, loaded: [{ modelId: 'm', precision: 'int8' as const }] } }
+    const store = createStore(() => ({ ...createStudioStore().getState(), engineInfo, modelId: 'm' }))
+    const html = renderToStaticMarkup(createElement(StudioContext.Provider, { value: { store } as never }, createElement(CpuPrecisionSelect)))
+    expect(html).toContain('Owned precision label')
+    expect(html).toContain('eight-bit (owned label)')
+    expect(html).toContain(CHANGED_WORDS)
+    expect(html).toContain('int8 (CPU)')
+    expect(helpText()).toContain(CHANGED_WORDS)
+    expect(engineParamSchemas['engine.setCpuPrecision'].safeParse({ precision: 'int8' }).success).toBe(true)
+    expect(engineParamSchemas['engine.setCpuPrecision'].safeParse({ precision: 'int4' }).success).toBe(false)
+  })
+
   it('without the change, the shipped default is what everyone sees', async () => {
     const { REPAIR } = await import('../src/shared/settings')
     const { helpText } = await import('../src/cli/help')

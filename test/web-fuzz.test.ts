@@ -44,6 +44,7 @@ const sampler = { maxSteps: 3 }
 const templates: Record<string, unknown> = {
   'engine.info': {},
   'engine.setProvider': { provider: 'cpu' },
+  'engine.setCpuPrecision': { precision: 'int8' },
   'models.list': {},
   generate: { jobId: 'j', modelId: 'quadratic', seed: 1, count: 2, conditions: [{ classIndex: 1, weight: 1 }], sampler },
   repair: { jobId: 'j', modelId: 'quadratic', seed: 1, image, mask: image, strength: 0.5, sampler },

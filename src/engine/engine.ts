@@ -152,6 +152,17 @@ export class Engine {
         if (first) await this.field(first)
         return this.info()
       }),
+    'engine.setCpuPrecision': async ({ precision }) =>
+      this.queue.submit(`engine/set-cpu-precision-${++this.internalJobs}`, async () => {
+        this.packers.clear()
+        // the fields that were loaded load again in the new format (else the first model's, as
+        // engine.setProvider loads it), so engine info says what now runs
+        const wereLoaded = await this.sessions.setCpuPrecision(precision)
+        const usable = this.models.filter((m) => unavailableReason(m) === undefined)
+        const reload = usable.filter((m) => wereLoaded.includes(m.manifest.id))
+        for (const entry of reload.length > 0 ? reload : usable.slice(0, 1)) await this.field(entry)
+        return this.info()
+      }),
     'models.list': async () => ({ models: this.listModels(), problems: [...this.problems] }),
     generate: async (params, client) =>
       this.runJob(

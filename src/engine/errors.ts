@@ -20,3 +20,8 @@ export function toErrorPayload(error: unknown): EngineErrorPayload {
   const message = error instanceof Error ? error.message : String(error)
   return { code: 'internal', message }
 }
+
+/** A gradient model returned NaN or ±Infinity: the one message for the host and the graph descent paths. */
+export function nonFiniteGradients(modelId: string | undefined): EngineError {
+  return new EngineError('model-output', `${modelId ? `${modelId}: ` : ''}the model returned NaN or infinite gradients`)
+}

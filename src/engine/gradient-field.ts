@@ -48,5 +48,7 @@ export interface StepOutput {
 export interface DescentStepper {
   /** K: the steps one call runs at most */
   readonly stepsPerCall: number
+  /** the model it steps, named in its errors as the host path names it (analytic steppers have none) */
+  readonly modelId?: string
   step(input: StepInput): Promise<StepOutput>
 }

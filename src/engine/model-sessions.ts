@@ -1,4 +1,4 @@
-import type { EngineInfo, ProviderName } from '../shared/engine-protocol'
+import type { EngineInfo, LoadedPrecision, ProviderName } from '../shared/engine-protocol'
 import { ENGINE_VERSION } from '../shared/version'
 import { EngineError } from './errors'
 import { unavailableReason, type ModelEntry } from './model-registry'
@@ -34,9 +34,13 @@ export class ModelSessions {
   private readonly vaes = new LoadCache<OnnxVae>()
   private providerChoice: ProviderChoice | null = null
   private requestedProvider: ProviderName | 'auto'
+  private cpuPrecision: CpuPrecision
+  /** by model id: what each loaded gradient field runs in (engine info) */
+  private readonly precisions = new Map<string, LoadedPrecision>()
 
   constructor(private readonly options: SessionOptions) {
     this.requestedProvider = options.provider ?? 'auto'
+    this.cpuPrecision = options.cpuPrecision ?? CPU_PRECISION.default
   }
 
   /** Another provider: every session is released and reloaded on the next use. */
@@ -44,6 +48,19 @@ export class ModelSessions {
     this.requestedProvider = provider
     await this.release()
     this.providerChoice = null
+  }
+
+  /**
+   * Another CPU precision: the gradient fields (the only sessions it changes) are released and
+   * reloaded on the next use, on the provider already chosen. Returns the ids of the models
+   * whose fields were loaded (to reload now).
+   */
+  async setCpuPrecision(precision: CpuPrecision): Promise<string[]> {
+    this.cpuPrecision = precision
+    const loaded = [...this.precisions.keys()]
+    this.precisions.clear()
+    await releaseAll(this.fields.drain())
+    return loaded
   }
 
   info(): EngineInfo {
@@ -54,7 +71,8 @@ export class ModelSessions {
       requested: this.requestedProvider,
       providers:
         choice?.statuses ??
-        PROVIDER_PREFERENCE.map((name) => ({ name, available: name === 'cpu', reason: name === 'cpu' ? undefined : 'not probed yet: no model loaded' }))
+        PROVIDER_PREFERENCE.map((name) => ({ name, available: name === 'cpu', reason: name === 'cpu' ? undefined : 'not probed yet: no model loaded' })),
+      cpuPrecision: { requested: this.cpuPrecision, loaded: [...this.precisions.values()] }
     }
   }
 
@@ -101,10 +119,15 @@ export class ModelSessions {
 
   /** The model's session, on the chosen provider; the provider is chosen at the first load. */
   field(entry: ModelEntry): Promise<OnnxGradientField> {
-    return this.fields.get(entry.manifest.id, () => this.loadField(entry))
+    return this.fields.get(entry.manifest.id, async () => {
+      const requested = this.cpuPrecision
+      const field = await this.loadField(entry, requested)
+      this.precisions.set(entry.manifest.id, loadedPrecision(entry.manifest.id, requested, field))
+      return field
+    })
   }
 
-  private async loadField(entry: ModelEntry): Promise<OnnxGradientField> {
+  private async loadField(entry: ModelEntry, precision: CpuPrecision): Promise<OnnxGradientField> {
     const unavailable = unavailableReason(entry)
     if (unavailable !== undefined || entry.manifest.files.gradient === undefined) {
       throw new EngineError('model-invalid', `${entry.manifest.id} cannot run jobs: ${unavailable ?? 'no gradient model'}`)
@@ -115,7 +138,6 @@ export class ModelSessions {
     const k = this.options.descentStepsPerCall ?? GRAPH_STEPS_PER_CALL
     // only the gradient field: the energy model, classifier and VAE stay fp32 (previews, OOD
     // scores and decoding are not where a job spends its time)
-    const precision = this.options.cpuPrecision ?? CPU_PRECISION.default
     const choice = this.providerChoice
     if (choice) {
       if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
@@ -139,13 +161,27 @@ export class ModelSessions {
   }
 
   async release(): Promise<void> {
-    const loaded: Promise<{ release(): Promise<void> } | null>[] = [...this.fields.drain(), ...this.oodFields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()]
-    for (const session of loaded) {
-      try {
-        await (await session)?.release()
-      } catch {
-        // a session that failed to load has nothing to release
-      }
+    this.precisions.clear()
+    await releaseAll([...this.fields.drain(), ...this.oodFields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()])
+  }
+}
+
+async function releaseAll(loaded: Promise<{ release(): Promise<void> } | null>[]): Promise<void> {
+  for (const session of loaded) {
+    try {
+      await (await session)?.release()
+    } catch {
+      // a session that failed to load has nothing to release
     }
   }
+}
+
+/** What a loaded field runs in, and why not int8 where int8 was asked for. */
+export function loadedPrecision(modelId: string, requested: CpuPrecision, field: OnnxGradientField): LoadedPrecision {
+  if (requested !== 'int8' || field.precision === 'int8') return { modelId, precision: field.precision }
+  const reason =
+    field.provider !== 'cpu'
+      ? `${field.provider.toUpperCase()} runs the model as exported: CPU precision applies to the CPU provider only`
+      : (field.precisionProblem ?? 'the model was not quantised')
+  return { modelId, precision: field.precision, reason }
 }

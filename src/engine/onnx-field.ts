@@ -4,7 +4,7 @@ import type { ModelManifest } from '../shared/manifest'
 import type { ProviderName } from '../shared/engine-protocol'
 import type { CpuPrecision } from '../shared/settings'
 import type { DescentStepper, GradientField } from './gradient-field'
-import { EngineError } from './errors'
+import { EngineError, nonFiniteGradients } from './errors'
 import { OnnxDescentStepper } from './onnx-step'
 import { quantizeInt8 } from './quantize-int8'
 
@@ -111,7 +111,7 @@ export class OnnxGradientField implements GradientField {
     const data = output.data as Float32Array
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) {
-        throw new EngineError('model-output', `${this.manifest.id}: the model returned NaN or infinite gradients`)
+        throw nonFiniteGradients(this.manifest.id)
       }
     }
     return data

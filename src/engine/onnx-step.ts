@@ -14,6 +14,10 @@ export class OnnxDescentStepper implements DescentStepper {
     readonly stepsPerCall: number
   ) {}
 
+  get modelId(): string {
+    return this.manifest.id
+  }
+
   /** `source`: the gradient model's file, or its bytes (the int8 form, quantize-int8.ts) */
   static async load(source: string | Uint8Array, manifest: ModelManifest, provider: ProviderName, stepsPerCall = 1, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<OnnxDescentStepper> {
     const gradient = typeof source === 'string' ? readFileSync(source) : source

@@ -117,3 +117,21 @@ describe('the descent-step graph equals the host sampler step by step', () => {
     }, 60_000)
   }
 })
+
+describe('a NaN gradient on the graph path', () => {
+  it('names the model, as the host path does', async () => {
+    const size = host.sampleSize
+    const settings: SamplerSettings = { method: 'nag', stepSize: 0.02, mu: 0.3, maxSteps: 3, stopGradNorm: 0, cfg: 2 }
+    const poisoned = () => {
+      const samples = startingSamples(2, size)
+      samples[1].x[5] = Number.NaN
+      return samples
+    }
+    const conditions = [{ classIndex: 3, weight: 1 }]
+    const hostError = await descend(host, poisoned(), { ...settings, conditions }).then(() => null, (error: Error) => error)
+    const graphError = await descend(graph, poisoned(), { ...settings, conditions }).then(() => null, (error: Error) => error)
+    expect(hostError?.message).toBe('fashion-mnist: the model returned NaN or infinite gradients')
+    expect(graphError?.message).toBe(hostError?.message)
+    expect((graphError as { code?: string } | null)?.code).toBe('model-output')
+  }, 60_000)
+})

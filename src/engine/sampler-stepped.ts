@@ -1,7 +1,7 @@
 import type { DescentStepper, GradientField } from './gradient-field'
 import type { DescentOptions, DescentSample, GuidancePlan, SampleOutcome } from './sampler'
 import { interrupted } from './descent-interrupts'
-import { EngineError } from './errors'
+import { nonFiniteGradients } from './errors'
 
 /**
  * The same descent as sampler.ts descend(), with the steps done by the step graph
@@ -68,7 +68,7 @@ export async function descendStepped(
         let moving = true
         for (let j = 0; j < budget && moving; j++) {
           const rms = out.rms[j * chunk.length + c]
-          if (!Number.isFinite(rms)) throw new EngineError('model-output', 'the model returned NaN or infinite gradients')
+          if (!Number.isFinite(rms)) throw nonFiniteGradients(stepper.modelId)
           outcome.steps = first + j
           outcome.gradNorm = rms
           gradNorms[sampleIndex] = rms

@@ -2,7 +2,7 @@ import type { ClassifyParams, ClassifyResult, GenerateParams, JobResult, OodPara
 import type { Frame } from './frames'
 import type { PhotoRepairWireParams, PhotoRepairWireResult } from './photo-repair'
 import type { SamplerSettings, OodCalibration, StudioDefaults } from './manifest'
-import { PROVIDER_ORDER } from './settings'
+import { PROVIDER_ORDER, type CpuPrecision } from './settings'
 
 /**
  * The engine's contract. The renderer speaks it over a MessagePort (desktop) or a
@@ -48,12 +48,23 @@ export interface ProviderStatus {
   reason?: string
 }
 
+/** One loaded gradient model's number format (settings CPU_PRECISION). */
+export interface LoadedPrecision {
+  modelId: string
+  /** what it runs in: int8 only where int8 was asked for, on the CPU provider, and the model quantised */
+  precision: 'fp32' | 'int8'
+  /** why it runs fp32 where int8 was asked for: a GPU provider, or a model the quantiser refuses */
+  reason?: string
+}
+
 export interface EngineInfo {
   version: string
   /** the provider sessions run on */
   active: ProviderName
   requested: ProviderName | 'auto'
   providers: ProviderStatus[]
+  /** the CPU precision setting and what each loaded gradient model runs in (none before the first load) */
+  cpuPrecision: { requested: CpuPrecision; loaded: LoadedPrecision[] }
 }
 
 /** "Add model…": a reference checkpoint (or a diffusers VAE folder) on the engine's machine, imported into the user-data models folder. */
@@ -114,6 +125,8 @@ export interface SessionLoad {
 export interface EngineMethods {
   'engine.info': { params: Record<string, never>; result: EngineInfo }
   'engine.setProvider': { params: { provider: ProviderName | 'auto' }; result: EngineInfo }
+  /** the gradient model's number format on the CPU provider (settings CPU_PRECISION): its sessions are reloaded */
+  'engine.setCpuPrecision': { params: { precision: CpuPrecision }; result: EngineInfo }
   'models.list': { params: Record<string, never>; result: { models: ModelInfo[]; problems: ModelProblem[] } }
   generate: { params: GenerateParams; result: JobResult }
   repair: { params: RepairParams; result: JobResult }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { modelIdSchema } from './manifest'
 import { photoRepairParamsSchema } from './photo-repair'
-import { PROVIDER, type ProviderChoiceName } from './settings'
+import { CPU_PRECISION, PROVIDER, type CpuPrecision, type ProviderChoiceName } from './settings'
 import { classifyParamsSchema, generateParamsSchema, jobIdSchema, oodParamsSchema, repairParamsSchema } from './jobs'
 import { BLOB_REF_PATTERN, type EngineMethod, type ParamsOf } from './engine-protocol'
 
@@ -17,6 +17,7 @@ const historyOpSchema = z.discriminatedUnion('op', [
 export const engineParamSchemas = {
   'engine.info': empty,
   'engine.setProvider': z.object({ provider: z.enum(PROVIDER.choices.map((c) => c.value) as [ProviderChoiceName, ...ProviderChoiceName[]]) }).strict(),
+  'engine.setCpuPrecision': z.object({ precision: z.enum(CPU_PRECISION.choices.map((c) => c.value) as [CpuPrecision, ...CpuPrecision[]]) }).strict(),
   'models.list': empty,
   generate: generateParamsSchema.strict(),
   repair: repairParamsSchema.strict(),

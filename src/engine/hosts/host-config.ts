@@ -28,7 +28,8 @@ export function readHostConfig(argv: readonly string[]): EngineOptions {
   const arg = argv.find((a) => a.startsWith(HOST_CONFIG_FLAG))
   const config: HostConfig = arg ? JSON.parse(arg.slice(HOST_CONFIG_FLAG.length)) : { modelRoots: [defaultModelsRoot(), userModelsRoot()] }
   const provider = (process.env.EQM_PROVIDER as ProviderName | 'auto' | undefined) ?? config.provider
-  // EQM_CPU_PRECISION=int8 turns the option on for the studio too (it has no field for it yet); an unknown value is ignored
+  // EQM_CPU_PRECISION=int8 starts the studio's engine in int8 (its CPU precision field, once the
+  // user picks a value, switches it at runtime: engine.setCpuPrecision); an unknown value is ignored
   const envPrecision = CPU_PRECISION.choices.find((c) => c.value === process.env.EQM_CPU_PRECISION)?.value
   const cpuPrecision = envPrecision ?? config.cpuPrecision
   return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider, importRoot: config.importRoot, calibrationsDir: config.calibrationsDir, cpuPrecision }

@@ -11,6 +11,7 @@ import { Gallery } from './components/Gallery'
 import { EngineBanner } from './components/EngineBanner'
 import { ReadOnlyBanner } from './components/ReadOnlyBanner'
 import { ProviderSelect } from './components/ProviderSelect'
+import { CpuPrecisionActive, CpuPrecisionSelect } from './components/CpuPrecisionSelect'
 import { ModelSelect, ModelUnavailable } from './components/ModelSelect'
 import { TOOLS } from './tools'
 import { AddModel } from './models/AddModel'
@@ -52,9 +53,11 @@ export function App() {
         <span className="spacer" />
         <ModelSelect />
         <ProviderSelect />
+        <CpuPrecisionSelect />
         <span className="muted" data-testid="engine-state" data-pid={status?.pid ?? ''}>
           engine {status?.state ?? 'starting'}
-          {info ? ` · ${info.active.toUpperCase()}` : ''}
+          {info ? ` · ${info.active.toUpperCase()} · ` : ''}
+          <CpuPrecisionActive />
         </span>
       </header>
       <nav className="tools" aria-label="Tools">

@@ -82,7 +82,7 @@ export function Gallery() {
       )}
       {viewing && <ResultViewer images={images} item={viewing} onClose={() => setViewing(null)} />}
       {shown.map((item) => (
-        <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} data-stopped={item.stoppedEarly ? 'true' : undefined} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}${item.stoppedEarly ? ' · stopped early' : ''}`}>
+        <figure key={item.id} data-testid="gallery-item" data-kind={item.kind} data-seed={String(item.params.seed)} data-precision={item.params.precision === 'int8' ? 'int8' : 'fp32'} data-stopped={item.stoppedEarly ? 'true' : undefined} title={`${item.title} · seed ${String(item.params.seed)}${item.steps ? ` · ${item.steps} steps` : ''}${item.params.precision === 'int8' ? ' · int8' : ''}${item.stoppedEarly ? ' · stopped early' : ''}`}>
           <StoredImage images={images} item={item} onClick={() => showOnCanvas(item)} />
           <figcaption>
             <span className="caption">

@@ -10,7 +10,7 @@ const SAVE_DELAY_MS = 600
 /** The parts of session.json: a change in any of them schedules a save (the gallery goes to the journal). */
 function sessionKey(state: StudioState): unknown[] {
   const { compose } = state
-  return [compose.rows, compose.count, compose.seed, compose.lockSeed, compose.sampler, state.tool, state.modelId, state.providerPreference, state.generate, state.canvasImages, state.repair.history, state.repair.settings]
+  return [compose.rows, compose.count, compose.seed, compose.lockSeed, compose.sampler, state.tool, state.modelId, state.providerPreference, state.cpuPrecisionPreference, state.generate, state.canvasImages, state.repair.history, state.repair.settings]
 }
 
 /** The journal operations that take the saved history to the current one: removals, then additions oldest first. */

@@ -100,6 +100,7 @@ const studio = fc.record({
   tool: fc.constantFrom('generate' as const, 'compose' as const, 'repair' as const, 'ood' as const),
   modelId: fc.option(text, { nil: null }),
   providerPreference: fc.constantFrom('auto' as const, 'cuda' as const, 'dml' as const, 'coreml' as const, 'webgpu' as const, 'cpu' as const),
+  cpuPrecisionPreference: fc.constantFrom(null, 'fp32' as const, 'int8' as const),
   generate: fc.record({ classIndex: fc.nat(), count: fc.integer({ min: 1, max: 1e6 }), seed: fc.nat(), lockSeed: fc.boolean(), sampler }),
   gallery: fc.uniqueArray(galleryItem, { selector: (item) => item.id, maxLength: 12 }).map((items) => items.sort((a, b) => b.createdAt - a.createdAt)),
   shownShare: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -123,8 +124,8 @@ describe('session codec', () => {
 
         const result = decoded(await throughFiles(store.getState(), compose.getState()))
         expect(result.problems).toEqual([])
-        const { tool, modelId, providerPreference, generate, gallery, repair } = store.getState()
-        expect(result.state).toEqual({ tool, modelId, providerPreference, generate, gallery, canvasImages, repair })
+        const { tool, modelId, providerPreference, cpuPrecisionPreference, generate, gallery, repair } = store.getState()
+        expect(result.state).toEqual({ tool, modelId, providerPreference, cpuPrecisionPreference, generate, gallery, canvasImages, repair })
         expect(result.compose?.rows?.map(({ classIndex, weight }) => ({ classIndex, weight }))).toEqual(composeSettings.rows)
         expect({ ...result.compose, rows: undefined }).toEqual({ ...composeSettings, rows: undefined })
       }),
@@ -224,6 +225,22 @@ describe('sessions written by release 0.1.0 (test/fixtures/sessions, recorded in
     expect(result.legacyGallery).toHaveLength(8)
     expect(result.legacyGallery![0].gradNorm).toBeNaN()
     expect(result.legacyGallery![1].gradNorm).toBeCloseTo(1.3464, 3)
+  })
+})
+
+describe('the CPU precision choice', () => {
+  it('is kept; a session from before it has none (the engine decides); a bad value is named and dropped', async () => {
+    const store = createStudioStore()
+    store.setState({ cpuPrecisionPreference: 'int8' })
+    expect(decoded(await throughFiles(store.getState())).state.cpuPrecisionPreference).toBe('int8')
+    expect(decoded(legacy(fixture('release-0.1.0.json'))).state.cpuPrecisionPreference).toBeNull()
+    const saved = JSON.parse(JSON.stringify(encodeSession(store.getState())))
+    saved.cpuPrecisionPreference = 'int4'
+    const bad = decoded(legacy(saved))
+    expect(bad.problems).toHaveLength(1)
+    expect(bad.problems[0]).toMatch(/^the CPU precision \(/)
+    expect(bad.state.cpuPrecisionPreference).toBeUndefined()
+    expect(bad.state.modelId).toBe(store.getState().modelId)
   })
 })
 

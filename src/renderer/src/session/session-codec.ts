@@ -16,6 +16,7 @@ import {
   historyEntrySchema,
   legacyGalleryItemSchema,
   providerPreferenceSchema,
+  cpuPrecisionPreferenceSchema,
   repairSettingsSchema,
   toolSchema,
   type DocumentData,
@@ -85,6 +86,7 @@ export function sessionData(state: StudioState, compose: ComposeState | undefine
     tool: state.tool,
     modelId: state.modelId,
     providerPreference: state.providerPreference,
+    cpuPrecisionPreference: state.cpuPrecisionPreference,
     generate: state.generate,
     canvasImageIds: state.canvasImages.map((i) => i.id),
     repair: {
@@ -190,6 +192,9 @@ export function decodeSession(saved: SavedParts, base: StudioState): DecodedSess
   else if (record.modelId !== undefined) problems.push('the model')
   const provider = part(providerPreferenceSchema.default(PROVIDER.default), record.providerPreference, 'the execution provider')
   if (provider) state.providerPreference = provider
+  // sessions from before the CPU precision field have none: the engine's own applies
+  const precision = part(cpuPrecisionPreferenceSchema.default(null), record.cpuPrecisionPreference, 'the CPU precision')
+  if (precision !== undefined) state.cpuPrecisionPreference = precision
   if (record.generate !== undefined) {
     const generate = part(generateSchema, record.generate, "Generate's settings")
     if (generate) state.generate = generate

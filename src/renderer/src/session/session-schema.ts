@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { samplerSettingsSchema, settingNumber } from '../../../shared/manifest'
-import { PROVIDER, REPAIR, type ProviderChoiceName } from '../../../shared/settings'
+import { CPU_PRECISION, PROVIDER, REPAIR, type CpuPrecision, type ProviderChoiceName } from '../../../shared/settings'
 import { BLOB_REF_PATTERN } from '../../../shared/engine-protocol'
 
 /**
@@ -80,6 +80,8 @@ export const repairSettingsSchema = z.object({
 })
 export const toolSchema = z.enum(['generate', 'compose', 'repair', 'ood'])
 export const providerPreferenceSchema = z.enum(PROVIDER.choices.map((c) => c.value) as [ProviderChoiceName, ...ProviderChoiceName[]])
+/** null: the user has not picked one (the engine's own applies) */
+export const cpuPrecisionPreferenceSchema = z.enum(CPU_PRECISION.choices.map((c) => c.value) as [CpuPrecision, ...CpuPrecision[]]).nullable()
 
 export type DocumentData = z.infer<typeof documentSchema>
 export type HistoryEntryData = z.input<typeof historyEntrySchema>
@@ -90,6 +92,7 @@ export interface SessionData {
   tool: z.infer<typeof toolSchema>
   modelId: string | null
   providerPreference: z.infer<typeof providerPreferenceSchema>
+  cpuPrecisionPreference: z.infer<typeof cpuPrecisionPreferenceSchema>
   generate: z.infer<typeof generateSchema>
   canvasImageIds: string[]
   compose?: z.infer<typeof composeSchema>

@@ -7,10 +7,13 @@ import { acceptResults, randomSeed, runSamplerJob, storeResults } from './job-ac
 export async function loadModels(store: StudioStore, client: EngineClient): Promise<void> {
   try {
     const preference = store.getState().providerPreference
-    const [{ models, problems }, info] = await Promise.all([
+    const [{ models, problems }, providerInfo] = await Promise.all([
       client.call('models.list', {}),
       preference === 'auto' ? client.call('engine.info', {}) : client.call('engine.setProvider', { provider: preference })
     ])
+    // the user's CPU precision, re-applied to a (re)started engine once the provider is settled
+    const precision = store.getState().cpuPrecisionPreference
+    const info = precision !== null && providerInfo.cpuPrecision.requested !== precision ? await client.call('engine.setCpuPrecision', { precision }) : providerInfo
     const state = store.getState()
     // a model that cannot run (e.g. a latent model whose VAE is not imported) is not picked by default
     const modelId = models.some((m) => m.id === state.modelId) ? state.modelId : (models.find((m) => !m.unavailable) ?? models[0])?.id ?? null

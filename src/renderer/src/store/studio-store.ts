@@ -4,7 +4,7 @@ import type { EngineStatus } from '../../../shared/engine-status'
 import type { SamplerSettings } from '../../../shared/manifest'
 import type { PreviewImage } from '../../../shared/frames'
 import { EMPTY_HISTORY, type RepairHistory } from '../repair/repair-history'
-import { JOB, REPAIR, defaultSampler } from '../../../shared/settings'
+import { JOB, REPAIR, defaultSampler, type CpuPrecision } from '../../../shared/settings'
 import { initialCompose, type ComposeState } from '../compose/compose-store'
 import { INITIAL_OOD, type OodState } from '../ood/ood-store'
 
@@ -97,6 +97,8 @@ export interface StudioState {
   engineInfo: EngineInfo | null
   /** the user's execution-provider choice, re-applied after an engine restart */
   providerPreference: ProviderName | 'auto'
+  /** the user's CPU precision choice (settings CPU_PRECISION), re-applied after an engine restart; null: the engine's own (fp32, or EQM_CPU_PRECISION) until the user picks one */
+  cpuPrecisionPreference: CpuPrecision | null
   models: ModelInfo[]
   modelId: string | null
   generate: GenerateSettings
@@ -134,6 +136,7 @@ export function createStudioStore() {
     engineStatus: null,
     engineInfo: null,
     providerPreference: 'auto',
+    cpuPrecisionPreference: null,
     models: [],
     modelId: null,
     generate: { classIndex: 0, count: JOB.count.default, seed: JOB.seed.default, lockSeed: false, sampler: FALLBACK_SAMPLER },
