@@ -225,6 +225,17 @@ describe('the CPU precision option', () => {
     // same seed, same parameters (int8 included), same bytes
     const again = await run('int8')
     for (let i = 0; i < 2; i++) expect(png(again, i).equals(png(int8, i))).toBe(true)
+    // provider "auto" (GPU providers probed first, then the CPU here): int8 once the CPU is chosen
+    const auto = new Engine({ modelRoots: [SHIPPED_MODELS], provider: 'auto', frameIntervalMs: 0, shippedModels: null, cpuPrecision: 'int8' })
+    try {
+      const viaAuto = await auto.call('generate', { ...job, jobId: 'auto' })
+      if (viaAuto.params.provider === 'cpu') {
+        expect(viaAuto.params.precision).toBe('int8')
+        for (let i = 0; i < 2; i++) expect(png(viaAuto, i).equals(png(int8, i))).toBe(true)
+      } else expect(viaAuto.params.precision).toBeUndefined()
+    } finally {
+      await auto.dispose()
+    }
   }, 120_000)
 })
 

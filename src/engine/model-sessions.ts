@@ -147,7 +147,10 @@ export class ModelSessions {
         return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
       }
     }
-    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
+    // the first load checks the file on the CPU; int8 is built only once the CPU is the choice,
+    // since quantising a big model takes seconds that are wasted when a GPU provider wins
+    const probePrecision: CpuPrecision = this.requestedProvider === 'cpu' ? precision : 'fp32'
+    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, probePrecision)
     let accelerated: OnnxGradientField | null = null
     this.providerChoice = await chooseProvider(this.requestedProvider, async (provider) => {
       if (provider === 'cpu') return
@@ -157,7 +160,9 @@ export class ModelSessions {
       await cpuField.release()
       return accelerated
     }
-    return cpuField
+    if (precision === probePrecision) return cpuField
+    await cpuField.release()
+    return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
   }
 
   async release(): Promise<void> {
