@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node'
 import { matmulModel, median, round } from './ort-timing'
 import { TorchServer } from './torch-server'
 import { quantizeInt8 } from '../src/engine/quantize-int8'
+import { externalDataBeside } from '../src/engine/external-data'
 
 /**
  * Issue 13 item 3 for latent models: a reference-size EqM (the importer's network, seeded random
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
   const out = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(check.x), [2, 4, 32, 32]), y: new ort.Tensor('int64', BigInt64Array.from(check.y.map(BigInt)), [2]) })).grad.data as Float32Array
   const parityMaxAbs = out.reduce((m, v, i) => Math.max(m, Math.abs(v - check.grad[i])), 0)
   const quantiseStart = performance.now()
-  const quantised = quantizeInt8(readFileSync(onnxFile), onnxFile)
+  // XL/2 is exported with its weights in external files beside the ONNX file: read there, as the engine does
+  const quantised = quantizeInt8(readFileSync(onnxFile), onnxFile, externalDataBeside(onnxFile))
   const quantiseMs = performance.now() - quantiseStart
   const int8Session = await ort.InferenceSession.create(quantised.model, { graphOptimizationLevel: 'all' })
   const checkFeeds = { x: new ort.Tensor('float32', Float32Array.from(check.x), [2, 4, 32, 32]), y: new ort.Tensor('int64', BigInt64Array.from(check.y.map(BigInt)), [2]) }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as ort from 'onnxruntime-node'
@@ -6,6 +7,7 @@ import { onnx } from 'onnx-proto'
 import { Engine } from '../src/engine/engine'
 import { EngineError } from '../src/engine/errors'
 import { quantizeInt8 } from '../src/engine/quantize-int8'
+import { externalDataBeside } from '../src/engine/external-data'
 import { readPngText } from '../src/shared/png-text'
 import { base64ToBytes } from '../src/shared/base64'
 import { FIXTURE_MODELS, SHIPPED_MODELS } from './support/paths'
@@ -182,7 +184,42 @@ describe('quantizeInt8 on a small graph', () => {
     await session.release()
   })
 
-  it('refuses newer IR versions and external data, as the step builder does', () => {
+  it('reads external data beside the model file and brings it inside the int8 model (big models keep their weights outside)', async () => {
+    // the embedded model with every weight over 1 kB moved to eqm.onnx.data, as the importer writes XL/2
+    const folder = mkdtempSync(join(tmpdir(), 'eqm-int8-external-'))
+    try {
+      const inline = readFileSync(EMBEDDED)
+      const model = onnx.ModelProto.decode(inline)
+      const chunks: Uint8Array[] = []
+      let offset = 0
+      for (const t of (model.graph as onnx.GraphProto).initializer as onnx.TensorProto[]) {
+        if (t.rawData.byteLength < 1024) continue
+        t.externalData = [{ key: 'location', value: 'eqm.onnx.data' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.rawData.byteLength) }]
+        t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL
+        chunks.push(t.rawData)
+        offset += t.rawData.byteLength
+        t.rawData = new Uint8Array(0)
+      }
+      writeFileSync(join(folder, 'eqm.onnx'), onnx.ModelProto.encode(model).finish())
+      writeFileSync(join(folder, 'eqm.onnx.data'), Buffer.concat(chunks))
+      const fromExternal = quantizeInt8(readFileSync(join(folder, 'eqm.onnx')), 'eqm.onnx', externalDataBeside(join(folder, 'eqm.onnx')))
+      const fromInline = quantizeInt8(inline, 'eqm.onnx')
+      expect(fromExternal.gemms).toBe(fromInline.gemms)
+      const rows = 3
+      const x = new ort.Tensor('float32', inputs(rows, 784), [rows, 1, 28, 28])
+      const y = new ort.Tensor('int64', BigInt64Array.from([1n, 5n, 10n]), [rows])
+      const run = async (bytes: Uint8Array) => (await (await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] })).run({ x, y })).grad.data as Float32Array
+      expect(Array.from(await run(fromExternal.model))).toEqual(Array.from(await run(fromInline.model)))
+      // a location that leaves the folder, or a range past the file's end, is refused
+      const reader = externalDataBeside(join(folder, 'eqm.onnx'))
+      expect(() => reader('../eqm.onnx.data', 0, 4)).toThrow(/not a file name beside the model/)
+      expect(() => reader('eqm.onnx.data', offset - 2, 4)).toThrow(/shorter than its weights say/)
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses newer IR versions and external data without a reader, as the step builder does', () => {
     const refusal = (bytes: Uint8Array) => {
       try {
         quantizeInt8(bytes, 'small.onnx')

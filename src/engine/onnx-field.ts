@@ -7,6 +7,7 @@ import type { DescentStepper, GradientField } from './gradient-field'
 import { EngineError, nonFiniteGradients } from './errors'
 import { OnnxDescentStepper } from './onnx-step'
 import { quantizeInt8 } from './quantize-int8'
+import { externalDataBeside } from './external-data'
 
 /**
  * How a descent step runs: 'host' evaluates the network and does guidance, RMS and update in JS
@@ -130,7 +131,7 @@ export class OnnxGradientField implements GradientField {
  */
 async function int8Session(file: string, manifest: ModelManifest): Promise<{ session: ort.InferenceSession; bytes: Uint8Array } | { problem: string }> {
   try {
-    const quantised = quantizeInt8(readFileSync(file), manifest.files.gradient ?? file)
+    const quantised = quantizeInt8(readFileSync(file), manifest.files.gradient ?? file, externalDataBeside(file))
     if (quantised.matMuls + quantised.gemms === 0) return { problem: `${manifest.id}: no MatMul or Gemm with constant weights to quantise` }
     return { session: await createSession(quantised.model, manifest, 'cpu', `the int8 form of ${file}`), bytes: quantised.model }
   } catch (error) {

@@ -33,7 +33,9 @@ import { EngineError } from './errors'
  * measured in the tests and the bench is that of the machine they ran on (which had VNNI).
  *
  * Limits, as step-graph.ts: onnx-proto knows the ONNX 1.10 schema (IR 8), so newer IR versions are
- * refused (their newer fields would be dropped), and so are weights in external data files.
+ * refused (their newer fields would be dropped). Weights in external data files are read through
+ * the caller's reader (onnx-field.ts reads them beside the model file) and brought inside the
+ * int8 model; without a reader they are refused.
  */
 export interface Int8Model {
   /** the quantised model's bytes */
@@ -51,7 +53,13 @@ const INT8 = onnx.TensorProto.DataType.INT8
 const P = 'eqm_int8/' // prefix of every added name, so nothing collides with the model's own
 const MS_DOMAIN = 'com.microsoft'
 
-export function quantizeInt8(gradientModel: Uint8Array, fileName: string): Int8Model {
+/**
+ * Reads `length` bytes at `offset` of an external data file named in the model (ONNX
+ * external_data "location"), beside the model file; the caller decides where that is.
+ */
+export type ExternalDataReader = (location: string, offset: number, length: number) => Uint8Array
+
+export function quantizeInt8(gradientModel: Uint8Array, fileName: string, readExternal?: ExternalDataReader): Int8Model {
   const model = onnx.ModelProto.decode(gradientModel)
   const refuse = (why: string): never => {
     throw new EngineError('model-invalid', `${fileName}: no int8 model: ${why}`)
@@ -59,7 +67,23 @@ export function quantizeInt8(gradientModel: Uint8Array, fileName: string): Int8M
   const irVersion = Number(model.irVersion)
   if (irVersion > 8) refuse(`IR version ${irVersion} is newer than the quantiser reads (8)`)
   const graph = (model.graph ?? refuse('no graph')) as onnx.GraphProto
-  if (graph.initializer.some((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)) refuse('its weights are in external data files')
+  // Big models (XL/2, 2.7 GB in fp32) keep their weights in external data files; the int8 model
+  // is a quarter of that, so it is written whole, with every weight brought inside it (a model
+  // made from bytes has no folder from which an external file could be found)
+  let externalBytes = 0
+  for (const t of graph.initializer as onnx.TensorProto[]) {
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue
+    if (!readExternal) refuse('its weights are in external data files')
+    const entry = (key: string) => t.externalData.find((e) => e.key === key)?.value
+    const location = entry('location') ?? refuse(`weight ${t.name} names no external file`)
+    const offset = Number(entry('offset') ?? 0)
+    const length = Number(entry('length') ?? refuse(`weight ${t.name} gives no length of its external data`))
+    if (!(Number.isSafeInteger(offset) && offset >= 0 && Number.isSafeInteger(length) && length >= 0)) refuse(`weight ${t.name} has a bad offset or length`)
+    t.rawData = readExternal!(location, offset, length)
+    t.externalData = []
+    t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT
+    externalBytes += length
+  }
 
   // constants: initializers that no graph input overrides
   const inputNames = new Set(graph.input.map((i) => i.name))
@@ -161,7 +185,9 @@ export function quantizeInt8(gradientModel: Uint8Array, fileName: string): Int8M
   graph.initializer = [...(graph.initializer as onnx.TensorProto[]).filter((t) => (quantisedReads.get(t.name) ?? 0) < (reads.get(t.name) ?? 0)), ...added]
   if (!model.opsetImport.some((o) => o.domain === MS_DOMAIN)) model.opsetImport.push({ domain: MS_DOMAIN, version: 1 })
   const bytes = onnx.ModelProto.encode(model).finish()
-  return { model: bytes, matMuls, gemms, bytesBefore: gradientModel.byteLength, bytesAfter: bytes.byteLength }
+  // protobuf's own limit: a model of over 2 GB cannot be one message
+  if (bytes.byteLength >= 2 ** 31) refuse(`its int8 form is ${(bytes.byteLength / 2 ** 30).toFixed(1)} GB, over the 2 GB a single ONNX file can hold`)
+  return { model: bytes, matMuls, gemms, bytesBefore: gradientModel.byteLength + externalBytes, bytesAfter: bytes.byteLength }
 }
 
 /** A float tensor's values, from raw_data (little-endian, possibly unaligned) or float_data. */

@@ -1,0 +1,33 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { EngineError } from './errors'
+import type { ExternalDataReader } from './quantize-int8'
+
+/**
+ * Reads a model's external data from files in the model file's own folder: a location must be
+ * a plain file name there (no folders, no ".."), as the importer writes them, and the range must
+ * lie inside the file, so a hostile model cannot make the engine read anything else.
+ */
+export function externalDataBeside(modelFile: string): ExternalDataReader {
+  const folder = dirname(modelFile)
+  return (location, offset, length) => {
+    if (location !== basename(location) || location === '..' || location === '.' || location.includes('\\')) {
+      throw new EngineError('model-invalid', `${basename(modelFile)}: external data "${location}" is not a file name beside the model`)
+    }
+    const path = join(folder, location)
+    const fd = openSync(path, 'r')
+    try {
+      if (offset + length > fstatSync(fd).size) throw new EngineError('model-invalid', `${basename(modelFile)}: external data ${location} is shorter than its weights say`)
+      const out = new Uint8Array(length)
+      let done = 0
+      while (done < length) {
+        const read = readSync(fd, out, done, Math.min(length - done, 1 << 30), offset + done)
+        if (read <= 0) throw new EngineError('model-invalid', `${basename(modelFile)}: external data ${location} ended early`)
+        done += read
+      }
+      return out
+    } finally {
+      closeSync(fd)
+    }
+  }
+}
