@@ -167,7 +167,13 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report", default=None)
     parser.add_argument("--json", default=os.path.join(HERE, "results", "repair.json"))
+    parser.add_argument("--report-only", action="store_true", help="write --report from --json without measuring again")
     args = parser.parse_args()
+    if args.report_only:
+        with open(args.json) as f:
+            saved = json.load(f)
+        write_report(args.report, saved["images"], saved["sampler"], saved["rows"], saved["flowMatching"], saved.get("fmCkpt"))
+        return
     torch.manual_seed(args.seed)
     torch.set_num_threads(int(os.environ.get("EQM_THREADS", "2")))
 
@@ -202,20 +208,34 @@ def main():
             print(json.dumps(row))
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
-        json.dump({"images": args.images, "sampler": settings, "flowMatching": fm_model is not None, "rows": rows}, f, indent=2)
+        json.dump({"images": args.images, "sampler": settings, "flowMatching": fm_model is not None,
+                   "fmCkpt": os.path.relpath(args.fm_ckpt, os.path.join(HERE, "..")) if fm_model is not None else None, "rows": rows}, f, indent=2)
     if args.report:
-        lines = ["# Repair (partial denoising) benchmark", "",
-                 f"{args.images} held-out Fashion-MNIST test images, masks 10-50% (boxes and strokes), sampler = the manifest's defaults {settings}.",
-                 "PSNR/SSIM on the masked region (images in [0,1]); class kept = the judge classifier still gives the original class; FID in the judge's features vs the test set.", "",
-                 "| s | method | PSNR dB | SSIM | class kept | FID | mean steps |", "|---|---|---|---|---|---|---|"]
-        for r in rows:
-            lines.append(f"| {r['s']} | {r['method']} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['classKept']:.3f} | {r['fid']:.2f} | {r.get('meanSteps', float('nan')):.1f} |")
-        if fm_model is None:
-            lines += ["", "Flow matching at the true noise level: not measured, this checkout has no flow-matching checkpoint (training/runs/fm-main)."]
-        lines += ["", "## Against the targets", ""] + target_lines(rows)
-        lines += ["", "Reproduce:", "", "```", "/usr/bin/python3 training/repair_bench.py --images %d --report training/REPAIR.md" % args.images, "```", ""]
-        with open(args.report, "w") as f:
-            f.write("\n".join(lines))
+        write_report(args.report, args.images, settings, rows, fm_model is not None,
+                     os.path.relpath(args.fm_ckpt, os.path.join(HERE, "..")) if fm_model is not None else None)
+
+
+def write_report(path, images, settings, rows, flow_matching, fm_ckpt=None):
+    """The generated head of training/REPAIR.md (the hand-written sections below it are kept)."""
+    lines = ["# Repair (partial denoising) benchmark", "",
+             f"{images} held-out Fashion-MNIST test images, masks 10-50% (boxes and strokes), sampler = the manifest's defaults {settings}.",
+             "PSNR/SSIM on the masked region (images in [0,1]); class kept = the judge classifier still gives the original class; FID in the judge's features vs the test set.", "",
+             "| s | method | PSNR dB | SSIM | class kept | FID | mean steps |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['s']} | {r['method']} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['classKept']:.3f} | {r['fid']:.2f} | {r.get('meanSteps', float('nan')):.1f} |")
+    if not flow_matching:
+        lines += ["", "Flow matching at the true noise level: not measured, this checkout has no flow-matching checkpoint (training/runs/fm-main)."]
+    lines += ["", "## Against the targets", ""] + target_lines(rows)
+    lines += ["", "Reproduce:", "", "```", "/usr/bin/python3 training/repair_bench.py%s --images %d --report training/REPAIR.md" % (f" --fm-ckpt {fm_ckpt}" if fm_ckpt else "", images), "```", ""]
+    generated = "\n".join(lines)
+    # keep what was written by hand after the generated part (from its first "## What" heading)
+    kept = ""
+    if os.path.exists(path):
+        old = open(path).read()
+        at = old.find("\n## What the numbers say")
+        kept = old[at:] if at >= 0 else ""
+    with open(path, "w") as f:
+        f.write(generated + kept)
 
 
 if __name__ == "__main__":
