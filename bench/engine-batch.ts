@@ -43,7 +43,16 @@ const requestSchema = z.discriminatedUnion('op', [
     /** per set: features as bench/ood-features.ts writes them */
     sets: z.record(
       z.string(),
-      z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), align: z.array(z.array(z.number())).optional(), condRms: z.array(z.number()).optional(), cfgGap: z.array(z.number()).optional(), energy: z.array(z.number()).optional() })
+      z.object({
+        rms: z.array(z.array(z.number())),
+        dot: z.array(z.number()),
+        align: z.array(z.array(z.number())).optional(),
+        condRms: z.array(z.number()).optional(),
+        cfgGap: z.array(z.number()).optional(),
+        energy: z.array(z.number()).optional(),
+        /** the generating network's features where the model has files.ood (score mahalanobis-align-pair) */
+        pair: z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), align: z.array(z.array(z.number())) }).optional()
+      })
     ),
     /** one per score wanted: a manifest ood block without its quantiles and threshold */
     calibrations: z.array(z.object({ score: z.enum(oodScoreKinds as [string, ...string[]]) }).passthrough()).min(1)

@@ -11,6 +11,8 @@ import { bytesToValues } from '../src/shared/image-convert'
  * calibration written into the manifest is exactly what the app's OOD call computes).
  *   node out/main/ood-features.js --sets training/data-cache/ood --out training/data-cache/ood/features.json
  * The sets come from training/ood_sets.py; training/ood_eval.py turns features into tables.
+ * Where the manifest names files.ood, each set also carries `pair`: the generating network's
+ * rms, dot and align of the same images (same levels, seeds and noise), for mahalanobis-align-pair.
  */
 const { values } = parseArgs({
   options: {
@@ -29,7 +31,9 @@ async function main(): Promise<void> {
   const engine = new Engine({ modelRoots: [values.models!], maxBatchRows: 64 })
   const entry = engine.model(values.model)
   // the network the app's OOD call reads (files.ood where the manifest names one)
-  const { field, energy } = await engine.oodModels(entry)
+  const { field, energy, generatingField } = await engine.oodModels(entry)
+  // the generating network too where it is another one (score mahalanobis-align-pair)
+  const generating = generatingField ? await generatingField() : undefined
   // the conditional features over every class the model knows (score mahalanobis-cond)
   const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number), classes: values.conditional === 'false' ? 0 : entry.manifest.classes.length }
   const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }
@@ -40,9 +44,15 @@ async function main(): Promise<void> {
     const bytes = readFileSync(join(values.sets!, set.file))
     const images = Array.from({ length: set.count }, (_, i) => bytesToValues(bytes.subarray(i * size, (i + 1) * size), entry.manifest.valueRange))
     const features = await oodFeatures(field, images, spec)
+    const pair = generating ? await oodFeatures(generating, images, { noiseLevels: spec.noiseLevels, seeds: spec.seeds }) : undefined
     // the explicit-energy model's unconditional energy (OOD score "energy"), where the model has one
     const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size, field.maxBatchRows) : undefined
-    ;(out.sets as Record<string, unknown>)[set.name] = { kind: set.kind, ...features, ...(energies ? { energy: energies } : {}) }
+    ;(out.sets as Record<string, unknown>)[set.name] = {
+      kind: set.kind,
+      ...features,
+      ...(energies ? { energy: energies } : {}),
+      ...(pair ? { pair: { rms: pair.rms, dot: pair.dot, align: pair.align } } : {})
+    }
     console.error(`${set.name}: ${set.count} images, ${((performance.now() - started) / 1000).toFixed(1)} s`)
   }
   const file = values.out ?? join(values.sets!, 'features.json')

@@ -55,6 +55,12 @@ def with_align(s):
     return np.hstack([with_dot(s), np.asarray(s["align"])])
 
 
+def with_align_pair(s):
+    """[the OOD network's align vector, the generating network's] (s["pair"], written by bench/ood-features.ts
+    where the model has files.ood): the mahalanobis-align-pair vector, as src/engine/ood.ts builds it."""
+    return np.hstack([with_align(s), with_align(s["pair"])])
+
+
 def fit_gaussians(features):
     """The Gaussians of the mahalanobis scores, on the in-distribution calibration split only."""
     calib = features["sets"]["fmnist-calib"]
@@ -63,11 +69,18 @@ def fit_gaussians(features):
         fit["mahalanobis-cond"] = gaussian_fit(with_cond(calib))
     if has_align(features):
         fit["mahalanobis-align"] = gaussian_fit(with_align(calib))
+    if has_pair(features):
+        fit["mahalanobis-align-pair"] = gaussian_fit(with_align_pair(calib))
     return fit
 
 
 def has_align(features):
     return all("align" in d for d in features["sets"].values())
+
+
+def has_pair(features):
+    """The generating network's features beside the OOD network's, in every set (and align in both)."""
+    return has_align(features) and all("pair" in d and "align" in d["pair"] for d in features["sets"].values())
 
 
 def has_conditional(features):
@@ -97,13 +110,13 @@ def usable_kinds(features):
     """The engine's scores these features can give (energy needs the energy model's, mahalanobis-cond the conditional ones)."""
     has_energy = all("energy" in d for d in features["sets"].values())
     return [k for k in engine_kinds() if (k != "energy" or has_energy) and (k != "mahalanobis-cond" or has_conditional(features))
-            and (k != "mahalanobis-align" or has_align(features))]
+            and (k != "mahalanobis-align" or has_align(features)) and (k != "mahalanobis-align-pair" or has_pair(features))]
 
 
 def engine_scores(features, fit):
     """Every engine score of every set, computed by the engine (bench/engine-batch.ts): set -> kind -> scores."""
     kinds = usable_kinds(features)
-    sets = {name: {k: d[k] for k in ("rms", "dot", "align", "condRms", "cfgGap", "energy") if k in d} for name, d in features["sets"].items()}
+    sets = {name: {k: d[k] for k in ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair") if k in d} for name, d in features["sets"].items()}
     response = engine_batch.call({"op": "ood-scores", "sets": sets, "calibrations": [score_calibration(k, features, fit) for k in kinds]})
     return {name: {kind: np.asarray(v, np.float64) for kind, v in by_kind.items()} for name, by_kind in response["scores"].items()}
 
@@ -200,6 +213,10 @@ def report(table, lofo, per_class, command, shipped_line):
     if "mahalanobis-align" in table:
         lines += ["", "Score mahalanobis-align: mahalanobis-dot's vector plus, at each noise level above 0, the cosine between the "
                   "field at the noised image and (noise - image), EqM's target direction there (no more model rows)."]
+    if "mahalanobis-align-pair" in table:
+        lines += ["", "Score mahalanobis-align-pair: one Gaussian over two mahalanobis-align vectors of the same image, the OOD "
+                  "network's (manifest files.ood) then the generating network's (files.gradient), with the same noise levels, seeds "
+                  "and noise (twice the model rows)."]
     if "energy" in table:
         lines += ["", "Score energy: the explicit-energy EqM-E model (manifest files.energy; its run in provenance.energyModel), "
                   "unconditional, E(x) = sum(x g(x)); neg-energy is its opposite sign, for completeness."]
@@ -215,7 +232,7 @@ def report(table, lofo, per_class, command, shipped_line):
 def shipped_pass_rate(features, shipped):
     """Share of held-out in-distribution images passing at the manifest's own threshold, scored by the engine."""
     kind = shipped["score"]
-    data = {k: v for k, v in features["sets"]["fmnist-test"].items() if k in ("rms", "dot", "align", "condRms", "cfgGap", "energy")}
+    data = {k: v for k, v in features["sets"]["fmnist-test"].items() if k in ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair")}
     scores = engine_batch.call({"op": "ood-scores", "sets": {"fmnist-test": data}, "calibrations": [shipped]})["scores"]["fmnist-test"][kind]
     return float(np.mean(np.asarray(scores) <= shipped["threshold"]))
 

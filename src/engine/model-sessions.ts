@@ -29,6 +29,8 @@ export interface SessionOptions {
 export class ModelSessions {
   private readonly fields = new LoadCache<OnnxGradientField>()
   private readonly oodFields = new LoadCache<OnnxGradientField>()
+  /** the generating network in fp32 for the pair OOD score, where the descents' copy runs int8 */
+  private readonly pairFields = new LoadCache<OnnxGradientField>()
   private readonly energyModels = new LoadCache<OnnxEnergyModel | null>()
   private readonly classifiers = new LoadCache<OnnxClassifier>()
   private readonly vaes = new LoadCache<OnnxVae>()
@@ -91,17 +93,25 @@ export class ModelSessions {
    * The networks the OOD score and its calibration read: the job models, with the manifest's
    * files.ood field in place of the generating one where it names one. Its calibration (manifest
    * ood, the user's own) was fitted on that network's fp32 features, so every OOD path must use it.
+   * With files.ood the generating network is there too, in fp32 (generatingField: the pair score
+   * reads both); without it there is one network, and generatingField is absent.
    */
   async oodModels(entry: ModelEntry): Promise<JobModels> {
     const models = await this.jobModels(entry)
+    const generating = await this.field(entry)
+    const { files, id } = entry.manifest
     // calibrations are fitted on fp32 features: an int8 generating field is not read for OOD
-    const oodFile = entry.manifest.files.ood ?? (models.field.precision === 'int8' ? entry.manifest.files.gradient : undefined)
+    const oodFile = files.ood ?? (generating.precision === 'int8' ? files.gradient : undefined)
     if (oodFile === undefined) return models
-    const provider = (await this.field(entry)).provider
+    const provider = generating.provider
     const rows = this.options.maxBatchRows ?? 64
     // host path: OOD features are single model calls, never a descent, so no step graph is built
-    const field = await this.oodFields.get(entry.manifest.id, () => OnnxGradientField.load(entry.file(oodFile), entry.manifest, provider, rows, 'host'))
-    return { ...models, field }
+    const hostFp32 = (file: string) => OnnxGradientField.load(entry.file(file), entry.manifest, provider, rows, 'host')
+    const field = await this.oodFields.get(id, () => hostFp32(oodFile))
+    if (files.ood === undefined || files.gradient === undefined) return { ...models, field }
+    const gradientFile = files.gradient
+    const generatingField = async () => (generating.precision === 'int8' ? this.pairFields.get(id, () => hostFp32(gradientFile)) : generating)
+    return { ...models, field, generatingField }
   }
 
   private energy(entry: ModelEntry, provider: ProviderName): Promise<OnnxEnergyModel | null> {
@@ -167,7 +177,7 @@ export class ModelSessions {
 
   async release(): Promise<void> {
     this.precisions.clear()
-    await releaseAll([...this.fields.drain(), ...this.oodFields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()])
+    await releaseAll([...this.fields.drain(), ...this.oodFields.drain(), ...this.pairFields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()])
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { oodFeatures, oodScores, percentileOf, scoreFeatures } from './ood'
+import { fitOodCalibration, mahalanobisVectors, oodFeatures, oodScores, percentileOf, scoreFeatures, scoreInputs } from './ood'
 import { AnalyticField, constantMean } from '../../test/support/analytic-field'
 
 const SIZE = 16
@@ -31,7 +31,7 @@ describe('OOD features and scores', () => {
     const withDot = scoreFeatures(features, { score: 'mahalanobis-dot', noiseLevels: [0, 0.5], mean: [1, 1, 0.5], precision: [[1, 0, 0], [0, 1, 0], [0, 0, 4]] })
     expect(withDot[0]).toBeCloseTo(1 + (Math.log(4) - 1) ** 2)
     expect(withDot[1]).toBeCloseTo(4 * 1.5 ** 2)
-    await expect(oodScores(field, [constantMean(SIZE, 0)], { score: 'energy-magic' })).rejects.toThrow(/unknown OOD score/)
+    await expect(oodScores({ field }, [constantMean(SIZE, 0)], { score: 'energy-magic' })).rejects.toThrow(/unknown OOD score/)
   })
 
   it('conditional features: the smallest class-conditional gradient and what that class changes, scored by mahalanobis-cond', async () => {
@@ -45,9 +45,9 @@ describe('OOD features and scores', () => {
     const calibration = { score: 'mahalanobis-cond', noiseLevels: [0], seeds: [], classes: 2, mean: [0, 0, 0, 0], precision: [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }
     const scores = scoreFeatures(features, calibration)
     expect(scores[0]).toBeCloseTo(Math.log(0.1) ** 2 + Math.log(0.5) ** 2, 4)
-    expect(await oodScores(classField, images, calibration)).toEqual(scores)
+    expect(await oodScores({ field: classField }, images, calibration)).toEqual(scores)
     expect(() => scoreFeatures({ rms: features.rms, dot: features.dot }, calibration)).toThrow(/condRms/)
-    await expect(oodScores(classField, images, { ...calibration, classes: undefined })).rejects.toThrow(/classes/)
+    await expect(oodScores({ field: classField }, images, { ...calibration, classes: undefined })).rejects.toThrow(/classes/)
   })
 
   it('align: the cosine of the field at a noised image with (noise - image), scored by mahalanobis-align', async () => {
@@ -62,6 +62,45 @@ describe('OOD features and scores', () => {
     expect(scores[0]).toBeCloseTo(0, 6)
     expect(scores[1]).toBeCloseTo((features.align![1][0] - 1) ** 2, 6)
     expect(() => scoreFeatures({ rms: features.rms, dot: features.dot }, calibration)).toThrow(/align/)
+  })
+
+  it('align-pair: the OOD network\'s align vector then the generating network\'s, same images, levels and seeds; refused with one network', async () => {
+    // the OOD network pulls towards 0, the generating one towards 0.3: their vectors differ
+    const generating = new AnalyticField([constantMean(SIZE, 0.3)], 0, 5)
+    let loads = 0
+    const networks = { field, generatingField: async () => (loads++, generating) }
+    const images = [constantMean(SIZE, 0), constantMean(SIZE, 0.8), constantMean(SIZE, -0.4)]
+    const spec = { noiseLevels: [0, 0.5], seeds: [1, 2] }
+    // other kinds never load the generating network
+    expect((await scoreInputs(networks, images, spec, 'mahalanobis-align', 'm')).pair).toBeUndefined()
+    expect(loads).toBe(0)
+    const features = await scoreInputs(networks, images, spec, 'mahalanobis-align-pair', 'm')
+    const own = await oodFeatures(field, images, spec)
+    const other = await oodFeatures(generating, images, spec)
+    expect(features).toMatchObject({ rms: own.rms, dot: own.dot, align: own.align })
+    expect(features.pair).toEqual({ rms: other.rms, dot: other.dot, align: other.align })
+    expect(other.rms).not.toEqual(own.rms)
+    const vectors = mahalanobisVectors(features, 'mahalanobis-align-pair')
+    const alignOwn = mahalanobisVectors(own, 'mahalanobis-align')
+    const alignOther = mahalanobisVectors(other, 'mahalanobis-align')
+    expect(vectors).toEqual(alignOwn.map((v, i) => [...v, ...alignOther[i]]))
+    expect(vectors[0]).toHaveLength(8)
+    // identity precision, zero mean: the sum of squares of both halves
+    const identity = Array.from({ length: 8 }, (_, a) => Array.from({ length: 8 }, (_, b) => (a === b ? 1 : 0)))
+    const calibration = { score: 'mahalanobis-align-pair', ...spec, mean: new Array<number>(8).fill(0), precision: identity }
+    const scores = scoreFeatures(features, calibration)
+    vectors.forEach((v, i) => expect(scores[i]).toBeCloseTo(v.reduce((sum, x) => sum + x * x, 0), 9))
+    expect(await oodScores(networks, images, calibration, 'm')).toEqual(scores)
+    // the align vector's Gaussian (4 numbers) does not fit the pair's vector
+    expect(() => scoreFeatures(features, { ...calibration, mean: [0, 0, 0, 0], precision: identity.slice(0, 4).map((r) => r.slice(0, 4)) })).toThrow(/both networks/)
+    expect(() => scoreFeatures(own, calibration)).toThrow(/generating network's features pair/)
+    await expect(oodScores({ field }, images, calibration, 'm')).rejects.toThrow(/m: OOD score mahalanobis-align-pair .* no files.ood/)
+    await expect(scoreInputs({ field }, images, spec, 'mahalanobis-align-pair', 'm')).rejects.toThrow(/files.ood/)
+    // fitting: one Gaussian over the concatenation, twice the align vector's size
+    const many = Array.from({ length: 12 }, (_, i) => constantMean(SIZE, -0.6 + 0.11 * i))
+    const fitted = fitOodCalibration(await scoreInputs(networks, many, spec, 'mahalanobis-align-pair', 'm'), { score: 'mahalanobis-align-pair', spec, tpr: 0.9 })
+    expect(fitted.mean).toHaveLength(8)
+    expect(fitted.precision).toHaveLength(8)
   })
 
   it('places a score among the calibration quantiles', () => {

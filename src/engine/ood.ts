@@ -30,6 +30,9 @@ import { EngineError } from './errors'
  *     cfgGap           RMS (f(x, c*) - f(x, null)), c* the class of condRms: what the best class changes
  *                      (a real image's class explains it; an image of no class is pulled nowhere in particular)
  *   mahalanobis-align  the same over (log rms over the levels, dot, align over the levels > 0)
+ *   mahalanobis-align-pair  the same over [the OOD network's align vector, the generating network's]:
+ *                      the same images, levels, seeds and noise through both networks of a model with
+ *                      files.ood (features.pair holds the generating network's), one Gaussian over both
  */
 /** the gradient-field scores computed here; "energy" (EqM-E) is scored by the energy model (jobs/image-jobs.ts) */
 export const OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((kind): kind is Exclude<OodScoreKind, 'energy'> => kind !== 'energy')
@@ -50,6 +53,44 @@ export interface OodFeatures {
   /** present when spec.classes > 0 */
   condRms?: number[]
   cfgGap?: number[]
+  /** the generating network's features of the same images (score mahalanobis-align-pair): rms, dot, align */
+  pair?: OodFeatures
+}
+
+/** The score kinds that read both networks of a model with files.ood. */
+export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair']
+export const needsPair = (score: string): boolean => PAIR_SCORES.includes(score)
+
+/**
+ * The networks a field score reads: the OOD network and, where the model names a separate one
+ * (manifest files.ood), the generating network, loaded on first use (jobs/job-context.ts JobModels).
+ */
+export interface OodNetworks {
+  field: GradientField
+  generatingField?: () => Promise<GradientField>
+}
+
+/** The generating network for a pair score; refused where it is the OOD network itself (no files.ood). */
+export async function pairNetwork(networks: OodNetworks, score: string, modelId: string): Promise<GradientField> {
+  if (!networks.generatingField) {
+    throw new EngineError(
+      'model-invalid',
+      `${modelId}: OOD score ${score} reads two networks, the OOD network (manifest files.ood) and the generating one (files.gradient); this model has no files.ood, so both would be the same network`
+    )
+  }
+  return networks.generatingField()
+}
+
+/**
+ * The features a calibration's score needs: the OOD network's, and for a pair score the generating
+ * network's of the same images with the same noise levels and seeds (only rms, dot, align).
+ */
+export async function scoreInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, score: string, modelId: string): Promise<OodFeatures> {
+  const pairField = needsPair(score) ? await pairNetwork(networks, score, modelId) : undefined
+  const features = await oodFeatures(networks.field, images, spec)
+  if (!pairField) return features
+  const { rms, dot, align } = await oodFeatures(pairField, images, { noiseLevels: spec.noiseLevels, seeds: spec.seeds })
+  return { ...features, pair: { rms, dot, align } }
 }
 
 export async function oodFeatures(field: GradientField, images: readonly Float32Array[], spec: OodFeatureSpec): Promise<OodFeatures> {
@@ -166,12 +207,13 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     case 'mahalanobis':
     case 'mahalanobis-dot':
     case 'mahalanobis-cond':
-    case 'mahalanobis-align': {
+    case 'mahalanobis-align':
+    case 'mahalanobis-align-pair': {
       const { mean, precision } = calibration
       const vectors = mahalanobisVectors(features, kind)
       const n = vectors[0]?.length ?? 0
       if (!mean || !precision || mean.length !== n || precision.length !== n || precision.some((row) => row.length !== n)) {
-        throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels`)
+        throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels${kind === 'mahalanobis-align-pair' ? ' (both networks\' vectors)' : ''}`)
       }
       return vectors.map((v) => {
         const d = v.map((value, i) => value - mean[i])
@@ -185,8 +227,21 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
   }
 }
 
+type MahalanobisKind = 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair'
+const MAHALANOBIS_KINDS: readonly string[] = ['mahalanobis', 'mahalanobis-dot', 'mahalanobis-cond', 'mahalanobis-align', 'mahalanobis-align-pair'] satisfies MahalanobisKind[]
+const isMahalanobis = (score: string): score is MahalanobisKind => MAHALANOBIS_KINDS.includes(score)
+
 /** The vectors a Mahalanobis score measures, one per image (scoring and fitting share them). */
-export function mahalanobisVectors(features: OodFeatures, kind: 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align'): number[][] {
+export function mahalanobisVectors(features: OodFeatures, kind: MahalanobisKind): number[][] {
+  if (kind === 'mahalanobis-align-pair') {
+    const { pair } = features
+    if (!pair || pair.rms.length !== features.rms.length || pair.dot.length !== features.rms.length) {
+      throw new EngineError('model-invalid', `OOD score mahalanobis-align-pair needs the generating network's features pair (rms, dot, align), one row per image (${features.rms.length})`)
+    }
+    const own = mahalanobisVectors(features, 'mahalanobis-align')
+    const generating = mahalanobisVectors(pair, 'mahalanobis-align')
+    return own.map((v, i) => [...v, ...generating[i]])
+  }
   const withDot = kind !== 'mahalanobis'
   const cond = kind === 'mahalanobis-cond' ? conditionalOf(features) : undefined
   const align = kind === 'mahalanobis-align' ? alignOf(features) : undefined
@@ -208,11 +263,11 @@ function conditionalOf(features: OodFeatures): { condRms: number[]; cfgGap: numb
   return { condRms, cfgGap }
 }
 
-export async function oodScores(field: GradientField, images: readonly Float32Array[], calibration: ScoreCalibration): Promise<number[]> {
+export async function oodScores(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model'): Promise<number[]> {
   if (!OOD_SCORES.includes(calibration.score as FieldScoreKind)) {
     throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
-  return scoreFeatures(await oodFeatures(field, images, featureSpec(calibration)), calibration)
+  return scoreFeatures(await scoreInputs(networks, images, featureSpec(calibration), calibration.score, modelId), calibration)
 }
 
 /** Where a score falls among in-distribution scores, from the manifest's quantile table (linear between knots). */
@@ -255,7 +310,7 @@ export function fitOodCalibration(features: OodFeatures, base: { score: string; 
     calibration.seeds = [...base.spec.seeds]
   }
   if (base.spec.classes) calibration.classes = base.spec.classes
-  if (base.score === 'mahalanobis' || base.score === 'mahalanobis-dot' || base.score === 'mahalanobis-cond' || base.score === 'mahalanobis-align') {
+  if (isMahalanobis(base.score)) {
     const vectors = mahalanobisVectors(features, base.score)
     const n = vectors[0].length
     const mean = Array.from({ length: n }, (_, j) => vectors.reduce((sum, v) => sum + v[j], 0) / count)

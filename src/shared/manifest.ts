@@ -32,7 +32,8 @@ export const oodCalibrationSchema = z.object({
   tpr: z.number().min(0).max(1),
   noiseLevels: z.array(z.number().min(0).max(1)).optional(),
   seeds: z.array(z.number().int().min(0)).optional(),
-  /** Gaussian fit (mahalanobis score): mean and precision of log RMS over the noise levels */
+  /** Gaussian fit (mahalanobis scores): mean and precision of the score's vector (src/engine/ood.ts;
+   *  mahalanobis-align-pair: the OOD network's align vector, then the generating network's) */
   mean: z.array(z.number()).optional(),
   precision: z.array(z.array(z.number())).optional(),
   /** classes 0..classes-1 whose conditional gradients the mahalanobis-cond score uses */

@@ -226,7 +226,7 @@ export const CPU_PRECISION: ChoiceSetting<CpuPrecision> = {
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 
 /** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
-export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'energy'> = {
+export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'energy'> = {
   label: 'OOD score',
   description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',
   choices: [
@@ -266,6 +266,12 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
       label: 'gradient profile, pull-back and noise recovery',
       description:
         'the gradient profile and pull-back together with how well the field recovers the noise added to the image (the alignment of the gradient at lightly noised copies with the noise added), compared with real images (a Gaussian fitted on a calibration split). The field knows how real images look under noise; for an unfamiliar image it cannot tell image from noise.'
+    },
+    {
+      value: 'mahalanobis-align-pair',
+      label: 'noise recovery, two networks',
+      description:
+        'the gradient profile, pull-back and noise recovery measured twice, once by the network kept for OOD scores and once by the network that generates images, all compared together with real images (one Gaussian over both, fitted on a calibration split). The two networks were trained differently and miss different things, so together they catch more. Needs a model with a separate OOD network (manifest files.ood).'
     },
     { value: 'energy', label: 'energy', description: 'the explicit energy model’s value at the image (EqM-E): data sits in low-energy valleys.' }
   ],

@@ -1,7 +1,7 @@
 import type { ModelManifest, OodCalibration } from '../../shared/manifest'
 import type { ModelImage } from '../../shared/jobs'
 import { EngineError } from '../errors'
-import { featureSpec, fitOodCalibration, oodFeatures, type OodFeatures } from '../ood'
+import { featureSpec, fitOodCalibration, needsPair, pairNetwork, scoreInputs, type OodFeatures } from '../ood'
 import type { JobModels } from './job-context'
 import { modelInputs } from './image-jobs'
 
@@ -19,14 +19,23 @@ export async function runCalibration(
   const base = manifest.ood ?? { score: 'grad-rms', tpr: 0.95, noiseLevels: undefined, seeds: undefined }
   if (base.score === 'energy') throw new EngineError('bad-request', `${manifest.id}: calibrating the "energy" score is not supported yet`)
   const spec = featureSpec(base)
-  const all: Required<OodFeatures> = { rms: [], dot: [], align: [], condRms: [], cfgGap: [] }
+  // a pair score on a model without files.ood is refused before any image is read
+  if (needsPair(base.score)) await pairNetwork(models, base.score, manifest.id)
+  const all: Required<Omit<OodFeatures, 'pair'>> = { rms: [], dot: [], align: [], condRms: [], cfgGap: [] }
+  const pair: Required<Pick<OodFeatures, 'rms' | 'dot' | 'align'>> = { rms: [], dot: [], align: [] }
   for await (const batch of batches) {
-    const features = await run(async () => oodFeatures(models.field, await modelInputs(models, manifest, batch), spec))
+    const features = await run(async () => scoreInputs(models, await modelInputs(models, manifest, batch), spec, base.score, manifest.id))
     all.rms.push(...features.rms)
     all.dot.push(...features.dot)
     all.align.push(...(features.align ?? []))
     all.condRms.push(...(features.condRms ?? []))
     all.cfgGap.push(...(features.cfgGap ?? []))
+    if (features.pair) {
+      pair.rms.push(...features.pair.rms)
+      pair.dot.push(...features.pair.dot)
+      pair.align.push(...(features.pair.align ?? []))
+    }
   }
-  return { ...fitOodCalibration(all, { score: base.score, spec, tpr: base.tpr ?? 0.95 }), calibrationImages: all.rms.length }
+  const fitted: OodFeatures = needsPair(base.score) ? { ...all, pair } : all
+  return { ...fitOodCalibration(fitted, { score: base.score, spec, tpr: base.tpr ?? 0.95 }), calibrationImages: all.rms.length }
 }

@@ -24,7 +24,7 @@ export async function runClassify(
 export async function runOod(models: JobModels, manifest: ModelManifest, params: ParsedParams<'ood.score'>, calibrated: OodCalibration | null = manifest.ood): Promise<OodResult[]> {
   const images = await modelInputs(models, manifest, params.images)
   const calibration = calibrated ?? { score: manifest.ood?.score ?? 'grad-rms' }
-  const scores = calibration.score === 'energy' ? await energyScores(models, manifest, images) : await oodScores(models.field, images, calibration)
+  const scores = calibration.score === 'energy' ? await energyScores(models, manifest, images) : await oodScores(models, images, calibration, manifest.id)
   return params.images.map((entry, i) => ({
     name: entry.name,
     score: scores[i],

@@ -19,6 +19,11 @@ export interface JobModels {
   rowPacking?: boolean
   /** latent models: the VAE that decodes results and encodes photos */
   vae?: OnnxVae | null
+  /**
+   * OOD models of a manifest with files.ood only (model-sessions.ts oodModels, where `field` is the
+   * OOD network): the generating network in fp32, loaded on first use, for the pair score (ood.ts)
+   */
+  generatingField?: () => Promise<GradientField>
 }
 
 /** What a running job needs from the engine: cancel state and the way to its client. */
