@@ -9,26 +9,36 @@ import { SHIPPED_MODELS } from './support/paths'
 
 /**
  * The manifest's files.ood: the OOD score and its calibration read that network, generation
- * reads files.gradient. Checked on the shipped model (spatial-noise field for descents, the
- * uniformly trained one for OOD) against two copies of it: one whose gradient IS the OOD network
+ * reads files.gradient. Checked on copies of the shipped model (spatial-noise field for descents,
+ * the uniformly trained one for OOD), scored with a one-network score, against two more: one whose gradient IS the OOD network
  * (OOD scores must be equal to the shipped ones) and one with no files.ood (OOD scores must
  * differ: the manifest's entry is honoured, not ignored). An int8 CPU engine reads fp32 for OOD.
  */
 const shippedManifest = JSON.parse(readFileSync(join(SHIPPED_MODELS, 'fashion-mnist', 'manifest.json'), 'utf8'))
 const root = mkdtempSync(join(tmpdir(), 'eqm-ood-network-'))
+// a one-network score for every copy (the shipped pair score reads both networks, test/ood-pair.test.ts):
+// mahalanobis-align with an identity Gaussian, since which network it reads is the question here
+const width = 2 * shippedManifest.ood.noiseLevels.length
+const alignOod = {
+  ...shippedManifest.ood,
+  score: 'mahalanobis-align',
+  mean: new Array(width).fill(0),
+  precision: Array.from({ length: width }, (_, i) => Array.from({ length: width }, (_, j) => (i === j ? 1 : 0)))
+}
 function variant(name: string, files: Record<string, string>): string {
   const folder = join(root, name)
   cpSync(join(SHIPPED_MODELS, 'fashion-mnist'), join(folder, 'fashion-mnist'), { recursive: true })
-  writeFileSync(join(folder, 'fashion-mnist', 'manifest.json'), JSON.stringify({ ...shippedManifest, files }))
+  writeFileSync(join(folder, 'fashion-mnist', 'manifest.json'), JSON.stringify({ ...shippedManifest, files, ood: alignOod }))
   return folder
 }
 const { ood: oodFile, ...withoutOod } = shippedManifest.files as Record<string, string>
+const roots = { shipped: variant('shipped', shippedManifest.files), oodAsGradient: variant('ood-as-gradient', { ...withoutOod, gradient: oodFile }), noOodEntry: variant('no-ood-entry', withoutOod) }
 const engines = {
-  shipped: new Engine({ modelRoots: [SHIPPED_MODELS], provider: 'cpu', shippedModels: null }),
-  oodAsGradient: new Engine({ modelRoots: [variant('ood-as-gradient', { ...withoutOod, gradient: oodFile })], provider: 'cpu', shippedModels: null }),
-  noOodEntry: new Engine({ modelRoots: [variant('no-ood-entry', withoutOod)], provider: 'cpu', shippedModels: null }),
-  int8: new Engine({ modelRoots: [SHIPPED_MODELS], provider: 'cpu', shippedModels: null, cpuPrecision: 'int8' }),
-  int8NoOodEntry: new Engine({ modelRoots: [join(root, 'no-ood-entry')], provider: 'cpu', shippedModels: null, cpuPrecision: 'int8' })
+  shipped: new Engine({ modelRoots: [roots.shipped], provider: 'cpu', shippedModels: null }),
+  oodAsGradient: new Engine({ modelRoots: [roots.oodAsGradient], provider: 'cpu', shippedModels: null }),
+  noOodEntry: new Engine({ modelRoots: [roots.noOodEntry], provider: 'cpu', shippedModels: null }),
+  int8: new Engine({ modelRoots: [roots.shipped], provider: 'cpu', shippedModels: null, cpuPrecision: 'int8' }),
+  int8NoOodEntry: new Engine({ modelRoots: [roots.noOodEntry], provider: 'cpu', shippedModels: null, cpuPrecision: 'int8' })
 }
 afterAll(async () => {
   for (const engine of Object.values(engines)) await engine.dispose()

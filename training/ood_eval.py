@@ -279,7 +279,10 @@ def main():
     with open(args.manifest) as f:
         files = json.load(f)["files"]
     network = files.get("ood", files.get("gradient"))
-    shipped_line += (f" Features from `{network}`" + (" (manifest files.ood; descents use " + f"`{files['gradient']}`)" if "ood" in files else "") + ".")
+    if shipped["score"].endswith("-pair") and "ood" in files:
+        shipped_line += f" Features from `{files['ood']}` (manifest files.ood) and `{files['gradient']}` (the descents' network): the pair score reads both."
+    else:
+        shipped_line += (f" Features from `{network}`" + (" (manifest files.ood; descents use " + f"`{files['gradient']}`)" if "ood" in files else "") + ".")
     if args.report:
         text = report(table, (rows, per_score, family_kind, chosen, pass_rates), per_class, command, shipped_line)
         # a hand-written comparison of networks (its own heading, last in the file) survives a rerun
