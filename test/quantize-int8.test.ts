@@ -210,6 +210,20 @@ describe('quantizeInt8 on a small graph', () => {
       const y = new ort.Tensor('int64', BigInt64Array.from([1n, 5n, 10n]), [rows])
       const run = async (bytes: Uint8Array) => (await (await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] })).run({ x, y })).grad.data as Float32Array
       expect(Array.from(await run(fromExternal.model))).toEqual(Array.from(await run(fromInline.model)))
+      // torch's form: one file per weight, location only (no offset, no length: the whole file)
+      const perWeight = onnx.ModelProto.decode(inline)
+      let files = 0
+      for (const t of (perWeight.graph as onnx.GraphProto).initializer as onnx.TensorProto[]) {
+        if (t.rawData.byteLength < 1024) continue
+        const name = `w${files++}`
+        writeFileSync(join(folder, name), t.rawData)
+        t.externalData = [{ key: 'location', value: name }]
+        t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL
+        t.rawData = new Uint8Array(0)
+      }
+      writeFileSync(join(folder, 'per-weight.onnx'), onnx.ModelProto.encode(perWeight).finish())
+      const fromFiles = quantizeInt8(readFileSync(join(folder, 'per-weight.onnx')), 'per-weight.onnx', externalDataBeside(join(folder, 'per-weight.onnx')))
+      expect(Array.from(await run(fromFiles.model))).toEqual(Array.from(await run(fromInline.model)))
       // a location that leaves the folder, or a range past the file's end, is refused
       const reader = externalDataBeside(join(folder, 'eqm.onnx'))
       expect(() => reader('../eqm.onnx.data', 0, 4)).toThrow(/not a file name beside the model/)

@@ -17,11 +17,13 @@ export function externalDataBeside(modelFile: string): ExternalDataReader {
     const path = join(folder, location)
     const fd = openSync(path, 'r')
     try {
-      if (offset + length > fstatSync(fd).size) throw new EngineError('model-invalid', `${basename(modelFile)}: external data ${location} is shorter than its weights say`)
-      const out = new Uint8Array(length)
+      const size = fstatSync(fd).size
+      const bytes = length ?? size - offset
+      if (bytes < 0 || offset + bytes > size) throw new EngineError('model-invalid', `${basename(modelFile)}: external data ${location} is shorter than its weights say`)
+      const out = new Uint8Array(bytes)
       let done = 0
-      while (done < length) {
-        const read = readSync(fd, out, done, Math.min(length - done, 1 << 30), offset + done)
+      while (done < bytes) {
+        const read = readSync(fd, out, done, Math.min(bytes - done, 1 << 30), offset + done)
         if (read <= 0) throw new EngineError('model-invalid', `${basename(modelFile)}: external data ${location} ended early`)
         done += read
       }

@@ -55,9 +55,10 @@ const MS_DOMAIN = 'com.microsoft'
 
 /**
  * Reads `length` bytes at `offset` of an external data file named in the model (ONNX
- * external_data "location"), beside the model file; the caller decides where that is.
+ * external_data "location"), beside the model file; the caller decides where that is. Without a
+ * length (the ONNX spec allows it; torch writes one file per weight that way): to the file's end.
  */
-export type ExternalDataReader = (location: string, offset: number, length: number) => Uint8Array
+export type ExternalDataReader = (location: string, offset: number, length?: number) => Uint8Array
 
 export function quantizeInt8(gradientModel: Uint8Array, fileName: string, readExternal?: ExternalDataReader): Int8Model {
   const model = onnx.ModelProto.decode(gradientModel)
@@ -77,12 +78,13 @@ export function quantizeInt8(gradientModel: Uint8Array, fileName: string, readEx
     const entry = (key: string) => t.externalData.find((e) => e.key === key)?.value
     const location = entry('location') ?? refuse(`weight ${t.name} names no external file`)
     const offset = Number(entry('offset') ?? 0)
-    const length = Number(entry('length') ?? refuse(`weight ${t.name} gives no length of its external data`))
-    if (!(Number.isSafeInteger(offset) && offset >= 0 && Number.isSafeInteger(length) && length >= 0)) refuse(`weight ${t.name} has a bad offset or length`)
+    const stated = entry('length')
+    const length = stated === undefined ? undefined : Number(stated)
+    if (!(Number.isSafeInteger(offset) && offset >= 0 && (length === undefined || (Number.isSafeInteger(length) && length >= 0)))) refuse(`weight ${t.name} has a bad offset or length`)
     t.rawData = readExternal!(location, offset, length)
     t.externalData = []
     t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT
-    externalBytes += length
+    externalBytes += t.rawData.byteLength
   }
 
   // constants: initializers that no graph input overrides
