@@ -31,8 +31,13 @@ export class TorchServer {
 
   private next(): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.pending.push(resolve)
-      this.child.once('exit', (code) => reject(new Error(`bench_torch.py exited (${code}): ${this.stderr.trim().split('\n').pop()}`)))
+      const exited = (code: number | null) => reject(new Error(`bench_torch.py exited (${code}): ${this.stderr.trim().split('\n').pop()}`))
+      this.child.once('exit', exited)
+      // the listener goes with its answer: one per request would pile up over a long benchmark
+      this.pending.push((line) => {
+        this.child.off('exit', exited)
+        resolve(line)
+      })
     })
   }
 
