@@ -77,9 +77,10 @@ describe('quantizeInt8 on the embedded model', () => {
     const g8 = (await int8.run({ x, y })).grad.data as Float32Array
     const error = relativeError(g32, g8)
     console.log(`embedded model, int8 against fp32 gradient: relative L2 ${error.relative.toExponential(2)}, max abs ${error.maxAbs.toExponential(2)}`)
-    // Measured 2.0e-3 on these rows (AVX-512 VNNI machine, onnxruntime-node 1.30): only the
-    // embedding MLP is int8, and its error reaches the gradient through each block's per-channel
-    // shift. The bound is 5x that, room for other CPUs' int8 kernels; a wrong weight scale (/255
+    // Measured 3.1e-3 on these rows with the spatial-noise network (2.0e-3 with the one before;
+    // AVX-512 VNNI machine, onnxruntime-node 1.30): only the embedding MLP is int8, and its error
+    // reaches the gradient through each block's per-channel shift. The bound is 3x that, room for
+    // other CPUs' int8 kernels; a wrong weight scale (/255
     // in place of /127 halves every weight: 0.20) or a transposed Gemm weight (0.41) fails it.
     expect(error.relative).toBeLessThan(1e-2)
     expect(error.relative).toBeGreaterThan(0) // it did run quantised
