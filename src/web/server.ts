@@ -99,9 +99,12 @@ export async function startWebServer(options: WebServerOptions) {
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES })
+  let closing = false
   server.on('upgrade', (req, socket, head) => {
     // a client resetting mid-handshake must not become an unhandled 'error'
     socket.on('error', () => socket.destroy())
+    // a page reconnecting while the server stops would hold its close open
+    if (closing) return void socket.destroy()
     let ok = false
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -155,13 +158,23 @@ export async function startWebServer(options: WebServerOptions) {
     port: port(),
     supervisor,
     close: async () => {
+      closing = true
       supervisor.stop()
       for (const socket of sockets.values()) socket.terminate()
       wss.close()
-      await new Promise<void>((r) => server.close(() => r()))
+      const closed = new Promise<void>((r) => server.close(() => r()))
+      // server.close waits for every connection to end; one in the middle of a request (a
+      // stalled client, an image still streaming) would keep the process alive, so after a
+      // short grace the rest are cut
+      const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS)
+      await closed
+      clearTimeout(grace)
     }
   }
 }
+
+/** how long stopping waits for requests in flight before it cuts their connections */
+const CLOSE_GRACE_MS = 1000
 
 function send(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
