@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Engine } from '../src/engine/engine'
-import { oodFeatures } from '../src/engine/ood'
+import { oodFeatures, scoreInputs } from '../src/engine/ood'
 import { unconditionalEnergies } from '../src/engine/jobs'
 import { bytesToValues } from '../src/shared/image-convert'
 
@@ -31,9 +31,8 @@ async function main(): Promise<void> {
   const engine = new Engine({ modelRoots: [values.models!], maxBatchRows: 64 })
   const entry = engine.model(values.model)
   // the network the app's OOD call reads (files.ood where the manifest names one)
-  const { field, energy, generatingField } = await engine.oodModels(entry)
-  // the generating network too where it is another one (score mahalanobis-align-pair)
-  const generating = generatingField ? await generatingField() : undefined
+  const networks = await engine.oodModels(entry)
+  const { field, energy } = networks
   // the conditional features over every class the model knows (score mahalanobis-cond)
   const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number), classes: values.conditional === 'false' ? 0 : entry.manifest.classes.length }
   const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }
@@ -43,15 +42,14 @@ async function main(): Promise<void> {
     const started = performance.now()
     const bytes = readFileSync(join(values.sets!, set.file))
     const images = Array.from({ length: set.count }, (_, i) => bytesToValues(bytes.subarray(i * size, (i + 1) * size), entry.manifest.valueRange))
-    const features = await oodFeatures(field, images, spec)
-    const pair = generating ? await oodFeatures(generating, images, { noiseLevels: spec.noiseLevels, seeds: spec.seeds }) : undefined
+    // with a generating network beside it, its features too, as the engine computes them for the pair score
+    const features = networks.generatingField ? await scoreInputs(networks, images, spec, 'mahalanobis-align-pair', entry.manifest.id) : await oodFeatures(field, images, spec)
     // the explicit-energy model's unconditional energy (OOD score "energy"), where the model has one
     const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size, field.maxBatchRows) : undefined
     ;(out.sets as Record<string, unknown>)[set.name] = {
       kind: set.kind,
       ...features,
-      ...(energies ? { energy: energies } : {}),
-      ...(pair ? { pair: { rms: pair.rms, dot: pair.dot, align: pair.align } } : {})
+      ...(energies ? { energy: energies } : {})
     }
     console.error(`${set.name}: ${set.count} images, ${((performance.now() - started) / 1000).toFixed(1)} s`)
   }

@@ -192,7 +192,7 @@ export class Engine {
     'ood.score': async (params, client) =>
       this.runJob(`ood:${++this.internalJobs}`, client, async () => {
         const entry = this.model(params.modelId)
-        return { modelId: entry.manifest.id, results: await runOod(await this.sessions.oodModels(entry), entry.manifest, params, this.oodCalibration(entry).calibration) }
+        return { modelId: entry.manifest.id, results: await runOod(await this.oodModels(entry), entry.manifest, params, this.oodCalibration(entry).calibration) }
       }),
     'ood.calibrate': async ({ modelId, images, source }) => {
       const stored = await this.calibrateOod(modelId, (async function* () {
@@ -328,7 +328,7 @@ export class Engine {
     const store = this.calibrations
     if (!store) throw new EngineError('bad-request', 'this engine was started without a user-data folder for calibrations')
     const entry = this.model(modelId)
-    const models = await this.sessions.oodModels(entry)
+    const models = await this.oodModels(entry)
     const calibration = await runCalibration(models, entry.manifest, batches, (work) => this.runJob(`calibrate:${++this.internalJobs}`, silentSink, work))
     return store.write(entry.manifest, calibration, { images: calibration.calibrationImages, sources, at: new Date().toISOString() })
   }

@@ -28,9 +28,11 @@ export interface SessionOptions {
  */
 export class ModelSessions {
   private readonly fields = new LoadCache<OnnxGradientField>()
-  private readonly oodFields = new LoadCache<OnnxGradientField>()
-  /** the generating network in fp32 for the pair OOD score, where the descents' copy runs int8 */
-  private readonly pairFields = new LoadCache<OnnxGradientField>()
+  /**
+   * fp32 host-path fields the OOD score reads beside the descents' field, by model id and file:
+   * the files.ood network, and the generating network where the descents' copy runs int8
+   */
+  private readonly fp32Fields = new LoadCache<OnnxGradientField>()
   private readonly energyModels = new LoadCache<OnnxEnergyModel | null>()
   private readonly classifiers = new LoadCache<OnnxClassifier>()
   private readonly vaes = new LoadCache<OnnxVae>()
@@ -106,11 +108,11 @@ export class ModelSessions {
     const provider = generating.provider
     const rows = this.options.maxBatchRows ?? 64
     // host path: OOD features are single model calls, never a descent, so no step graph is built
-    const hostFp32 = (file: string) => OnnxGradientField.load(entry.file(file), entry.manifest, provider, rows, 'host')
-    const field = await this.oodFields.get(id, () => hostFp32(oodFile))
+    const hostFp32 = (file: string) => this.fp32Fields.get(`${id}/${file}`, () => OnnxGradientField.load(entry.file(file), entry.manifest, provider, rows, 'host'))
+    const field = await hostFp32(oodFile)
     if (files.ood === undefined || files.gradient === undefined) return { ...models, field }
     const gradientFile = files.gradient
-    const generatingField = async () => (generating.precision === 'int8' ? this.pairFields.get(id, () => hostFp32(gradientFile)) : generating)
+    const generatingField = async () => (generating.precision === 'int8' ? hostFp32(gradientFile) : generating)
     return { ...models, field, generatingField }
   }
 
@@ -177,7 +179,7 @@ export class ModelSessions {
 
   async release(): Promise<void> {
     this.precisions.clear()
-    await releaseAll([...this.fields.drain(), ...this.oodFields.drain(), ...this.pairFields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()])
+    await releaseAll([...this.fields.drain(), ...this.fp32Fields.drain(), ...this.energyModels.drain(), ...this.classifiers.drain(), ...this.vaes.drain()])
   }
 }
 
