@@ -27,6 +27,19 @@ export async function timeCalls(run: () => Promise<unknown>, repeats: number, wa
   return Math.min(...times)
 }
 
+/** How far `other` is from `reference`: relative L2 (||other - reference|| / ||reference||) and max abs difference. */
+export function differenceFrom(reference: Float32Array, other: Float32Array): { relativeL2: number; maxAbs: number } {
+  let diff = 0
+  let norm = 0
+  let maxAbs = 0
+  for (let i = 0; i < reference.length; i++) {
+    diff += (other[i] - reference[i]) ** 2
+    norm += reference[i] ** 2
+    maxAbs = Math.max(maxAbs, Math.abs(other[i] - reference[i]))
+  }
+  return { relativeL2: Math.sqrt(diff / norm), maxAbs }
+}
+
 /** Inputs x [B, C, H, W] (random), y [B] (class 0) for a gradient model. */
 export function gradientInputs(batch: number, shape: readonly number[]): Record<string, ort.Tensor> {
   const size = shape.reduce((a, b) => a * b, 1)

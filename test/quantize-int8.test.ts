@@ -11,6 +11,7 @@ import { externalDataBeside } from '../src/engine/external-data'
 import { readPngText } from '../src/shared/png-text'
 import { base64ToBytes } from '../src/shared/base64'
 import { FIXTURE_MODELS, SHIPPED_MODELS } from './support/paths'
+import { differenceFrom } from '../bench/ort-timing'
 import { loadedPrecision } from '../src/engine/model-sessions'
 import type { OnnxGradientField } from '../src/engine/onnx-field'
 
@@ -23,18 +24,6 @@ const EMBEDDED = join(SHIPPED_MODELS, 'fashion-mnist', 'eqm.onnx')
 const FLOAT = onnx.TensorProto.DataType.FLOAT
 /** a decoded graph: its repeated fields are arrays (the class type says so; decode's type does not) */
 const graphOf = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph as onnx.GraphProto
-
-function relativeError(reference: Float32Array, other: Float32Array): { relative: number; maxAbs: number } {
-  let diff = 0
-  let norm = 0
-  let maxAbs = 0
-  for (let i = 0; i < reference.length; i++) {
-    diff += (other[i] - reference[i]) ** 2
-    norm += reference[i] ** 2
-    maxAbs = Math.max(maxAbs, Math.abs(other[i] - reference[i]))
-  }
-  return { relative: Math.sqrt(diff / norm), maxAbs }
-}
 
 /** A fixed mix of rows: noise, a smooth image, and blends (the states a descent passes through). */
 function inputs(rows: number, size: number): Float32Array {
@@ -75,15 +64,15 @@ describe('quantizeInt8 on the embedded model', () => {
     const int8 = await ort.InferenceSession.create(quantised.model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' })
     const g32 = (await fp32.run({ x, y })).grad.data as Float32Array
     const g8 = (await int8.run({ x, y })).grad.data as Float32Array
-    const error = relativeError(g32, g8)
-    console.log(`embedded model, int8 against fp32 gradient: relative L2 ${error.relative.toExponential(2)}, max abs ${error.maxAbs.toExponential(2)}`)
+    const error = differenceFrom(g32, g8)
+    console.log(`embedded model, int8 against fp32 gradient: relative L2 ${error.relativeL2.toExponential(2)}, max abs ${error.maxAbs.toExponential(2)}`)
     // Measured 3.1e-3 on these rows with the spatial-noise network (2.0e-3 with the one before;
     // AVX-512 VNNI machine, onnxruntime-node 1.30): only the embedding MLP is int8, and its error
     // reaches the gradient through each block's per-channel shift. The bound is 3x that, room for
     // other CPUs' int8 kernels; a wrong weight scale (/255
     // in place of /127 halves every weight: 0.20) or a transposed Gemm weight (0.41) fails it.
-    expect(error.relative).toBeLessThan(1e-2)
-    expect(error.relative).toBeGreaterThan(0) // it did run quantised
+    expect(error.relativeL2).toBeLessThan(1e-2)
+    expect(error.relativeL2).toBeGreaterThan(0) // it did run quantised
     await fp32.release()
     await int8.release()
   })
@@ -175,12 +164,12 @@ describe('quantizeInt8 on a small graph', () => {
     const out = await session.run({ a: new ort.Tensor('float32', a, [m, k]) })
     const ref = reference(a, m)
     for (const [name, want] of [['h', ref.h], ['v', ref.v]] as const) {
-      const error = relativeError(want, out[name].data as Float32Array)
-      console.log(`small graph, ${name} int8 against float: relative L2 ${error.relative.toExponential(2)}`)
+      const error = differenceFrom(want, out[name].data as Float32Array)
+      console.log(`small graph, ${name} int8 against float: relative L2 ${error.relativeL2.toExponential(2)}`)
       // int8 weights (half a step of max|w|/127) and uint8 activations (half a step of range/255):
       // measured 0.5% on these few random products; a wrong scale, layout or a dropped alpha is
       // off by 40% or more
-      expect(error.relative, name).toBeLessThan(0.02)
+      expect(error.relativeL2, name).toBeLessThan(0.02)
     }
     await session.release()
   })
