@@ -16,13 +16,13 @@ and tabulates.
 import argparse
 import functools
 import json
-import os
 
 import numpy as np
 
 import engine_batch
 import ood_families
 import ood_protocol
+from report_file import write_keeping_tail
 from ood_protocol import auroc, fpr_at_tpr  # noqa: F401 (the metrics, used here and by the tests)
 
 QUANTILES = [0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0]
@@ -113,10 +113,14 @@ def usable_kinds(features):
             and (k != "mahalanobis-align" or has_align(features)) and (k != "mahalanobis-align-pair" or has_pair(features))]
 
 
+# the features the engine's scores read, as bench/ood-features.ts writes them (its other keys are labels)
+ENGINE_FEATURE_KEYS = ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair")
+
+
 def engine_scores(features, fit):
     """Every engine score of every set, computed by the engine (bench/engine-batch.ts): set -> kind -> scores."""
     kinds = usable_kinds(features)
-    sets = {name: {k: d[k] for k in ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair") if k in d} for name, d in features["sets"].items()}
+    sets = {name: {k: d[k] for k in ENGINE_FEATURE_KEYS if k in d} for name, d in features["sets"].items()}
     response = engine_batch.call({"op": "ood-scores", "sets": sets, "calibrations": [score_calibration(k, features, fit) for k in kinds]})
     return {name: {kind: np.asarray(v, np.float64) for kind, v in by_kind.items()} for name, by_kind in response["scores"].items()}
 
@@ -232,7 +236,7 @@ def report(table, lofo, per_class, command, shipped_line):
 def shipped_pass_rate(features, shipped):
     """Share of held-out in-distribution images passing at the manifest's own threshold, scored by the engine."""
     kind = shipped["score"]
-    data = {k: v for k, v in features["sets"]["fmnist-test"].items() if k in ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair")}
+    data = {k: v for k, v in features["sets"]["fmnist-test"].items() if k in ENGINE_FEATURE_KEYS}
     scores = engine_batch.call({"op": "ood-scores", "sets": {"fmnist-test": data}, "calibrations": [shipped]})["scores"]["fmnist-test"][kind]
     return float(np.mean(np.asarray(scores) <= shipped["threshold"]))
 
@@ -270,28 +274,22 @@ def main():
     print("chosen:", chosen)
     command = "\n".join(line.strip() for line in __doc__.split("\n\n")[1].strip().splitlines())
     with open(args.manifest) as f:
-        shipped = json.load(f)["ood"]
+        shipped_manifest = json.load(f)
+    shipped, files = shipped_manifest["ood"], shipped_manifest["files"]
     rate = shipped_pass_rate(features, shipped)
     shipped_line = (f"Shipped calibration ({args.manifest}: score {shipped['score']}, threshold {shipped['threshold']:.4g} from "
                     f"{shipped.get('calibrationImages')} calibration images): {rate:.3f} of the {len(features['sets']['fmnist-test']['dot'])} "
                     "held-out in-distribution images pass (target 0.95).")
     print(shipped_line)
-    with open(args.manifest) as f:
-        files = json.load(f)["files"]
     network = files.get("ood", files.get("gradient"))
     if shipped["score"].endswith("-pair") and "ood" in files:
         shipped_line += f" Features from `{files['ood']}` (manifest files.ood) and `{files['gradient']}` (the descents' network): the pair score reads both."
     else:
         shipped_line += (f" Features from `{network}`" + (" (manifest files.ood; descents use " + f"`{files['gradient']}`)" if "ood" in files else "") + ".")
     if args.report:
-        text = report(table, (rows, per_score, family_kind, chosen, pass_rates), per_class, command, shipped_line)
         # a hand-written comparison of networks (its own heading, last in the file) survives a rerun
-        if os.path.exists(args.report):
-            old = open(args.report).read()
-            at = old.find("\n## Which network the score reads")
-            text = text.rstrip("\n") + "\n" + (old[at:] if at >= 0 else "")
-        with open(args.report, "w") as f:
-            f.write(text)
+        write_keeping_tail(args.report, report(table, (rows, per_score, family_kind, chosen, pass_rates), per_class, command, shipped_line),
+                           "## Which network the score reads")
     if args.write_manifest:
         with open(args.write_manifest) as f:
             manifest = json.load(f)

@@ -25,6 +25,7 @@ from skimage.restoration import inpaint_biharmonic
 
 from classifier import classify, load_classifier
 from data import NULL_CLASS, load_split
+from report_file import write_keeping_tail
 from evaluate import fid_from_feats, test_stats
 from export import load_model
 import engine_batch
@@ -227,15 +228,8 @@ def write_report(path, images, settings, rows, flow_matching, fm_ckpt=None):
         lines += ["", "Flow matching at the true noise level: not measured, this checkout has no flow-matching checkpoint (training/runs/fm-main)."]
     lines += ["", "## Against the targets", ""] + target_lines(rows)
     lines += ["", "Reproduce:", "", "```", "/usr/bin/python3 training/repair_bench.py%s --images %d --report training/REPAIR.md" % (f" --fm-ckpt {fm_ckpt}" if fm_ckpt else "", images), "```", ""]
-    generated = "\n".join(lines)
-    # keep what was written by hand after the generated part (from its first "## What" heading)
-    kept = ""
-    if os.path.exists(path):
-        old = open(path).read()
-        at = old.find("\n## What the numbers say")
-        kept = old[at:] if at >= 0 else ""
-    with open(path, "w") as f:
-        f.write(generated + kept)
+    # what was written by hand after the generated part is kept
+    write_keeping_tail(path, "\n".join(lines), "## What the numbers say")
 
 
 if __name__ == "__main__":
