@@ -9,7 +9,7 @@ import { OnnxClassifier } from './onnx-classifier'
 import { OnnxVae } from './onnx-vae'
 import { LoadCache } from './load-cache'
 import type { JobModels } from './jobs'
-import { CPU_PRECISION, type CpuPrecision } from '../shared/settings'
+import { CPU_PRECISION, cpuPrecisionIgnoredOn, type CpuPrecision } from '../shared/settings'
 
 export interface SessionOptions {
   provider?: ProviderName | 'auto'
@@ -198,7 +198,7 @@ export function loadedPrecision(modelId: string, requested: CpuPrecision, field:
   if (requested !== 'int8' || field.precision === 'int8') return { modelId, precision: field.precision }
   const reason =
     field.provider !== 'cpu'
-      ? `${field.provider.toUpperCase()} runs the model as exported: CPU precision applies to the CPU provider only`
+      ? cpuPrecisionIgnoredOn(field.provider)
       : (field.precisionProblem ?? 'the model was not quantised')
   return { modelId, precision: field.precision, reason }
 }

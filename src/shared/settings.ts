@@ -222,6 +222,14 @@ export const CPU_PRECISION: ChoiceSetting<CpuPrecision> = {
   cliFlag: 'cpu-precision'
 }
 
+/**
+ * Why the CPU precision does nothing on a GPU provider ("CUDA runs the model as exported: ..."):
+ * the engine's reason for a loaded model (engine info) and the studio's before a model loads.
+ */
+export function cpuPrecisionIgnoredOn(provider: string): string {
+  return `${provider.toUpperCase()} runs the model as exported: CPU precision applies to the CPU provider only`
+}
+
 /** The execution providers in the order "auto" tries them (every choice but auto). */
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 

@@ -1,6 +1,6 @@
 import { useServices, useStudio } from '../store/context'
 import type { EngineInfo } from '../../../shared/engine-protocol'
-import { CPU_PRECISION, type CpuPrecision } from '../../../shared/settings'
+import { CPU_PRECISION, cpuPrecisionIgnoredOn, type CpuPrecision } from '../../../shared/settings'
 
 /**
  * What the gradient model of `modelId` runs in, in a few words (and why, for the tooltip):
@@ -13,7 +13,7 @@ export function describeCpuPrecision(info: EngineInfo, modelId: string | null): 
   if (entry?.precision === 'int8') return { text: 'int8 (CPU)', why: `${entry.modelId} runs with int8 weights on the CPU.` }
   if (requested === 'fp32') return { text: 'fp32', why: 'The model runs as exported.' }
   if (entry?.reason) return { text: info.active === 'cpu' ? 'fp32: not quantised' : `ignored on ${info.active.toUpperCase()}`, why: entry.reason }
-  if (info.active !== 'cpu') return { text: `ignored on ${info.active.toUpperCase()}`, why: `${info.active.toUpperCase()} runs the model as exported: CPU precision applies to the CPU provider only.` }
+  if (info.active !== 'cpu') return { text: `ignored on ${info.active.toUpperCase()}`, why: cpuPrecisionIgnoredOn(info.active) }
   return { text: 'int8 from the next job', why: 'The model loads in int8 when a job next needs it.' }
 }
 
