@@ -11,15 +11,22 @@ export function writeFileDurably(file: string, text: string | Uint8Array): void 
   const folder = dirname(file)
   mkdirSync(folder, { recursive: true })
   const temporary = temporaryName(file, process.pid)
-  const fd = openSync(temporary, 'w')
+  // one write(2) may write less than asked (a full disk, a signal; at most ~2 GB on Linux), so
+  // it loops; a failed write leaves no temporary file behind (a big one would fill the disk)
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text
   try {
-    if (typeof text === 'string') writeSync(fd, text)
-    else writeSync(fd, text) // image-store blobs
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
+    const fd = openSync(temporary, 'w')
+    try {
+      for (let done = 0; done < bytes.byteLength; ) done += writeSync(fd, bytes, done, bytes.byteLength - done)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temporary, file)
+  } catch (error) {
+    rmSync(temporary, { force: true })
+    throw error
   }
-  renameSync(temporary, file)
   syncFolder(folder)
 }
 
