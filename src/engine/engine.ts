@@ -44,6 +44,8 @@ export interface EngineOptions {
   descentStepsPerCall?: number
   /** the gradient model's number format on the CPU provider (settings CPU_PRECISION, quantize-int8.ts); other providers ignore it */
   cpuPrecision?: CpuPrecision
+  /** int8 models kept between loads, in the user-data folder (user-data.ts int8CacheDir, int8-cache.ts); without it each int8 load quantises */
+  int8CacheDir?: string
   /**
    * Row packing (row-packer.ts): up to this many generate/repair jobs of one model run together
    * and share model calls. Default 1 (off): not every provider promises bit-identical rows

@@ -9,12 +9,8 @@ import type { ExternalDataReader } from './quantize-int8'
  * lie inside the file, so a hostile model cannot make the engine read anything else.
  */
 export function externalDataBeside(modelFile: string): ExternalDataReader {
-  const folder = dirname(modelFile)
   return (location, offset, length) => {
-    if (location !== basename(location) || location === '..' || location === '.' || location.includes('\\')) {
-      throw new EngineError('model-invalid', `${basename(modelFile)}: external data "${location}" is not a file name beside the model`)
-    }
-    const path = join(folder, location)
+    const path = externalDataFile(modelFile, location)
     const fd = openSync(path, 'r')
     try {
       const size = fstatSync(fd).size
@@ -32,4 +28,12 @@ export function externalDataBeside(modelFile: string): ExternalDataReader {
       closeSync(fd)
     }
   }
+}
+
+/** The path of an external data file named in a model: a plain file name beside the model file, or refused. */
+export function externalDataFile(modelFile: string, location: string): string {
+  if (location !== basename(location) || location === '..' || location === '.' || location.includes('\\')) {
+    throw new EngineError('model-invalid', `${basename(modelFile)}: external data "${location}" is not a file name beside the model`)
+  }
+  return join(dirname(modelFile), location)
 }

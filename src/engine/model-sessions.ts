@@ -8,6 +8,7 @@ import { OnnxEnergyModel } from './onnx-energy'
 import { OnnxClassifier } from './onnx-classifier'
 import { OnnxVae } from './onnx-vae'
 import { LoadCache } from './load-cache'
+import { Int8Cache } from './int8-cache'
 import type { JobModels } from './jobs'
 import { CPU_PRECISION, cpuPrecisionIgnoredOn, type CpuPrecision } from '../shared/settings'
 
@@ -19,6 +20,8 @@ export interface SessionOptions {
   descentStepsPerCall?: number
   /** the gradient model's number format on the CPU provider (settings CPU_PRECISION; others ignore it) */
   cpuPrecision?: CpuPrecision
+  /** where int8 models are kept between loads (int8-cache.ts); without it each int8 load quantises */
+  int8CacheDir?: string
 }
 
 /**
@@ -41,10 +44,12 @@ export class ModelSessions {
   private cpuPrecision: CpuPrecision
   /** by model id: what each loaded gradient field runs in (engine info) */
   private readonly precisions = new Map<string, LoadedPrecision>()
+  private readonly int8Cache: Int8Cache | null
 
   constructor(private readonly options: SessionOptions) {
     this.requestedProvider = options.provider ?? 'auto'
     this.cpuPrecision = options.cpuPrecision ?? CPU_PRECISION.default
+    this.int8Cache = options.int8CacheDir ? new Int8Cache(options.int8CacheDir) : null
   }
 
   /** Another provider: every session is released and reloaded on the next use. */
@@ -150,23 +155,24 @@ export class ModelSessions {
     const k = this.options.descentStepsPerCall ?? GRAPH_STEPS_PER_CALL
     // only the gradient field: the energy model, classifier and VAE stay fp32 (previews, OOD
     // scores and decoding are not where a job spends its time)
+    const load = (provider: ProviderName, p: CpuPrecision) => OnnxGradientField.load(file, entry.manifest, provider, rows, path, k, p, this.int8Cache)
     const choice = this.providerChoice
     if (choice) {
-      if (choice.active === 'cpu') return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
+      if (choice.active === 'cpu') return load('cpu', precision)
       try {
-        return await OnnxGradientField.load(file, entry.manifest, choice.active, rows, path, k, precision)
+        return await load(choice.active, precision)
       } catch {
-        return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
+        return load('cpu', precision)
       }
     }
     // the first load checks the file on the CPU; int8 is built only once the CPU is the choice,
     // since quantising a big model takes seconds that are wasted when a GPU provider wins
     const probePrecision: CpuPrecision = this.requestedProvider === 'cpu' ? precision : 'fp32'
-    const cpuField = await OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, probePrecision)
+    const cpuField = await load('cpu', probePrecision)
     let accelerated: OnnxGradientField | null = null
     this.providerChoice = await chooseProvider(this.requestedProvider, async (provider) => {
       if (provider === 'cpu') return
-      accelerated = await OnnxGradientField.load(file, entry.manifest, provider, rows, path, k, precision)
+      accelerated = await load(provider, precision)
     })
     if (accelerated) {
       await cpuField.release()
@@ -174,7 +180,7 @@ export class ModelSessions {
     }
     if (precision === probePrecision) return cpuField
     await cpuField.release()
-    return OnnxGradientField.load(file, entry.manifest, 'cpu', rows, path, k, precision)
+    return load('cpu', precision)
   }
 
   async release(): Promise<void> {

@@ -6,8 +6,9 @@ import type { CpuPrecision } from '../shared/settings'
 import type { DescentStepper, GradientField } from './gradient-field'
 import { EngineError, nonFiniteGradients } from './errors'
 import { OnnxDescentStepper } from './onnx-step'
-import { quantizeInt8 } from './quantize-int8'
+import { quantizeInt8, type Int8Model } from './quantize-int8'
 import { externalDataBeside } from './external-data'
+import type { Int8Cache } from './int8-cache'
 
 /**
  * How a descent step runs: 'host' evaluates the network and does guidance, RMS and update in JS
@@ -63,11 +64,13 @@ export class OnnxGradientField implements GradientField {
     maxBatchRows = 64,
     descentPath: DescentPath = 'auto',
     stepsPerCall = GRAPH_STEPS_PER_CALL,
-    cpuPrecision: CpuPrecision = 'fp32'
+    cpuPrecision: CpuPrecision = 'fp32',
+    /** where int8 models are kept between loads (int8-cache.ts); without it each int8 load quantises */
+    int8Cache: Int8Cache | null = null
   ): Promise<OnnxGradientField> {
     // int8 is a CPU option: the other providers get the model as exported (their int8 kernels,
     // where they have any, are not what quantize-int8.ts was measured on)
-    const int8 = cpuPrecision === 'int8' && provider === 'cpu' ? await int8Session(file, manifest) : null
+    const int8 = cpuPrecision === 'int8' && provider === 'cpu' ? await int8Session(file, manifest, int8Cache) : null
     const quantised = int8 && 'session' in int8 ? int8 : null
     const session = quantised?.session ?? (await createSession(file, manifest, provider))
     checkSignature(session, manifest)
@@ -128,15 +131,23 @@ export class OnnxGradientField implements GradientField {
  * The gradient model quantised to int8 (quantize-int8.ts) in a CPU session, or why not: a model
  * the quantiser refuses, or that has nothing to quantise, or whose int8 form does not load, runs
  * fp32 (and its results say fp32), as a model the step builder refuses keeps the host path.
+ * With a cache, a model quantised before is read from it (int8-cache.ts).
  */
-async function int8Session(file: string, manifest: ModelManifest): Promise<{ session: ort.InferenceSession; bytes: Uint8Array } | { problem: string }> {
+async function int8Session(file: string, manifest: ModelManifest, cache: Int8Cache | null): Promise<{ session: ort.InferenceSession; bytes: Uint8Array } | { problem: string }> {
+  const fileName = manifest.files.gradient ?? file
+  const open = async (quantised: Int8Model) => (quantised.matMuls + quantised.gemms === 0 ? null : createSession(quantised.model, manifest, 'cpu', `the int8 form of ${file}`))
   try {
-    const quantised = quantizeInt8(readFileSync(file), manifest.files.gradient ?? file, externalDataBeside(file))
-    if (quantised.matMuls + quantised.gemms === 0) return { problem: `${manifest.id}: no MatMul or Gemm with constant weights to quantise` }
-    return { session: await createSession(quantised.model, manifest, 'cpu', `the int8 form of ${file}`), bytes: quantised.model }
+    const { model, opened } = cache ? await cache.open(file, fileName, open) : await openQuantised(file, fileName, open)
+    if (!opened) return { problem: `${manifest.id}: no MatMul or Gemm with constant weights to quantise` }
+    return { session: opened, bytes: model.model }
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) }
   }
+}
+
+async function openQuantised<T>(file: string, fileName: string, open: (model: Int8Model) => Promise<T>): Promise<{ model: Int8Model; opened: T }> {
+  const model = quantizeInt8(readFileSync(file), fileName, externalDataBeside(file))
+  return { model, opened: await open(model) }
 }
 
 /** A session on one provider; a file that does not load is the model's problem, said so. */

@@ -48,6 +48,13 @@ export interface Int8Model {
   bytesAfter: number
 }
 
+/**
+ * The rewrite's version: part of the int8 disk cache's key (int8-cache.ts), so a model quantised
+ * by an older rewrite is never served. Bump it with any change to the bytes quantizeInt8 writes
+ * for a given model (test/quantize-int8.test.ts pins them on a small graph and says so).
+ */
+export const QUANTISER_VERSION = 1
+
 const FLOAT = onnx.TensorProto.DataType.FLOAT
 const INT8 = onnx.TensorProto.DataType.INT8
 const P = 'eqm_int8/' // prefix of every added name, so nothing collides with the model's own
@@ -225,6 +232,22 @@ export function quantizeInt8(gradientModel: Uint8Array, fileName: string, readEx
   // protobuf's own limit: a model of over 2 GB cannot be one message
   if (bytes.byteLength >= 2 ** 31) refuse(`its int8 form is ${(bytes.byteLength / 2 ** 30).toFixed(1)} GB, over the 2 GB a single ONNX file can hold`)
   return { model: bytes, matMuls, gemms, bytesBefore: gradientModel.byteLength + externalBytes, bytesAfter: bytes.byteLength }
+}
+
+/**
+ * The external data files (ONNX external_data "location") the quantiser would read for this
+ * model, each once, in the order its weights name them: what the int8 cache hashes beside the
+ * model file, since a change to any of them changes the int8 model.
+ */
+export function externalDataLocations(gradientModel: Uint8Array): string[] {
+  const graph = onnx.ModelProto.decode(gradientModel).graph
+  const locations = new Set<string>()
+  for (const t of graph?.initializer ?? []) {
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue
+    const location = t.externalData?.find((e) => e.key === 'location')?.value
+    if (location) locations.add(location)
+  }
+  return [...locations]
 }
 
 /** A float tensor's values, from raw_data (little-endian, possibly unaligned) or float_data. */
