@@ -8,7 +8,8 @@ import { ROOT, startServer } from './support/web-server'
  * The CPU precision field (settings CPU_PRECISION) in browser mode: int8 chosen beside the
  * provider switches the engine at runtime, the result records it, the header says what is
  * active, and the choice is kept with the session: a reload shows it, and a restarted server
- * (a fresh engine, started fp32) gets it back from the saved session.
+ * (a fresh engine, started fp32) gets it back from the saved session, and its int8 model from
+ * the cache in the user-data folder (int8-cache/, src/engine/int8-cache.ts).
  */
 const REAL_MODEL = existsSync(join(ROOT, 'models', 'fashion-mnist', 'manifest.json'))
 
@@ -51,6 +52,12 @@ test('CPU precision: pick int8, generate, see it active and recorded; a reload a
     const item = page.getByTestId('gallery-item').first()
     await expect(item).toHaveAttribute('data-precision', recorded)
     if (recorded === 'int8') await expect(item).toHaveAttribute('title', /· int8/)
+    // the server passes the user-data folder's int8 cache to its engine: the int8 model is kept there
+    const cacheHits = () => {
+      const index = join(userData, 'int8-cache', 'index.json')
+      return existsSync(index) ? Object.values(JSON.parse(readFileSync(index, 'utf8')).entries as Record<string, { hits: number }>).map((e) => e.hits) : null
+    }
+    if (recorded === 'int8') expect(cacheHits()).toEqual([0])
 
     // kept with the session: the autosave has written it before the reload
     const session = join(userData, 'session.json')
@@ -70,6 +77,8 @@ test('CPU precision: pick int8, generate, see it active and recorded; a reload a
     await expectInt8Active(page)
     await generateOne(page, 2)
     await expect(page.getByTestId('gallery-item').first()).toHaveAttribute('data-precision', recorded)
+    // the fresh engine read the first one's int8 model rather than quantising it again
+    if (recorded === 'int8') expect(cacheHits()).toEqual([1])
 
     // and back: fp32 results do not claim int8
     await select.selectOption('fp32')

@@ -114,15 +114,25 @@ describe('eqm CLI', () => {
     expect(stderr).not.toMatch(/\n\s+at /) // no stack trace
   })
 
-  it('--cpu-precision int8 is in the help, runs the shipped model int8 and says so in the PNG; a model with nothing to quantise stays fp32', () => {
+  it('--cpu-precision int8 is in the help, runs the shipped model int8 and says so in the PNG, keeping the int8 model in the user-data folder for the next run; a model with nothing to quantise stays fp32', () => {
     const help = eqm('--help')
     expect(help.stdout).toMatch(/--cpu-precision P\s+The number format/)
-    const out = join(work, 'int8')
-    const int8 = eqm('generate', '--models', SHIPPED_MODELS, '--model', 'fashion-mnist', '--class', 'Sneaker', '--steps', '5', '--seed', '4', '--provider', 'cpu', '--cpu-precision', 'int8', '--out', out)
+    const userData = join(work, 'int8-user-data')
+    const run = (out: string) =>
+      eqm('generate', '--models', SHIPPED_MODELS, '--model', 'fashion-mnist', '--class', 'Sneaker', '--steps', '5', '--seed', '4', '--provider', 'cpu', '--cpu-precision', 'int8', '--user-data', userData, '--out', join(work, out))
+    const int8 = run('int8')
     expect(int8.code).toBe(0)
-    expect(JSON.parse(readPngText(readFileSync(JSON.parse(int8.lines[0]).file))!)).toMatchObject({ precision: 'int8', provider: 'cpu' })
+    const png = (result: typeof int8) => readFileSync(JSON.parse(result.lines[0]).file)
+    expect(JSON.parse(readPngText(png(int8))!)).toMatchObject({ precision: 'int8', provider: 'cpu' })
+    // the second run reads the int8 model the first one kept (user-data.ts int8CacheDir), and draws the same image
+    const index = () => JSON.parse(readFileSync(join(userData, 'int8-cache', 'index.json'), 'utf8')) as { entries: Record<string, { hits: number }> }
+    expect(Object.values(index().entries)).toEqual([expect.objectContaining({ hits: 0 })])
+    const again = run('int8-again')
+    expect(again.code).toBe(0)
+    expect(Object.values(index().entries)).toEqual([expect.objectContaining({ hits: 1 })])
+    expect(png(again).equals(png(int8))).toBe(true)
     // the quadratic fixture has no MatMul or Gemm: it runs fp32, and its results do not claim int8
-    const plain = eqm('generate', '--class', 'light', '--seed', '4', '--steps', '5', '--cpu-precision', 'int8', '--out', join(work, 'int8-quadratic'))
+    const plain = eqm('generate', '--class', 'light', '--seed', '4', '--steps', '5', '--cpu-precision', 'int8', '--user-data', userData, '--out', join(work, 'int8-quadratic'))
     expect(plain.code).toBe(0)
     expect(JSON.parse(readPngText(readFileSync(JSON.parse(plain.lines[0]).file))!).precision).toBeUndefined()
   })

@@ -43,7 +43,7 @@ ${optionLine('strength S', REPAIR.strength, `the model's benchmarked strength (m
 sampler options (generate, compose, repair):
 ${sampler.join('\n')}
 
-common: --model ID  --models DIR (model folder root)  --user-data DIR (imported models, calibrations)  --batch ROWS (most rows per model call)
+common: --model ID  --models DIR (model folder root)  --user-data DIR (imported models, calibrations, int8 model cache)  --batch ROWS (most rows per model call)
   --${'provider P'.padEnd(15)} ${PROVIDER.description}
   ${''.padEnd(17)} (${PROVIDER.choices.map((c) => c.value).join('|')}; default ${PROVIDER.default})
   --${`${CPU_PRECISION.cliFlag} P`.padEnd(15)} ${CPU_PRECISION.description}

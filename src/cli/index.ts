@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { Engine } from '../engine/engine'
 import { EngineError } from '../engine/errors'
 import { defaultModelsRoot } from '../engine/hosts/host-config'
-import { defaultUserData, userModelsRoot } from '../engine/user-data'
+import { defaultUserData, int8CacheDir, userModelsRoot } from '../engine/user-data'
 import { runImportCommand } from './import-command'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { rgbaToModel } from '../shared/image-convert'
@@ -77,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
   const engine = new Engine({
     modelRoots: values.models?.length ? values.models.map((m) => resolve(m)) : [defaultModelsRoot(), userModelsRoot(userData)],
     calibrationsDir: join(userData, 'ood-calibrations'),
+    int8CacheDir: int8CacheDir(userData),
     provider: (values.provider as ProviderName | 'auto' | undefined) ?? 'auto',
     maxBatchRows: integer('batch', values.batch, 1, 4096),
     cpuPrecision: (precision as CpuPrecision | undefined) ?? CPU_PRECISION.default

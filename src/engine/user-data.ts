@@ -9,6 +9,11 @@ export function defaultUserData(): string {
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'eqm-studio')
 }
 
+/** int8-quantised models kept between loads (int8-cache.ts): the studio, browser mode and the CLI pass it to the engine. */
+export function int8CacheDir(userData: string): string {
+  return join(userData, 'int8-cache')
+}
+
 /** Imported models (`eqm import`) live here, scanned beside the shipped models; VAEs under its vae/. */
 export function userModelsRoot(userData: string = defaultUserData()): string {
   return join(userData, 'models')

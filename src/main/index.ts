@@ -6,6 +6,7 @@ import { registerHandlers } from './ipc-guard'
 import { createMainWindow, devServerUrl, isAppUrl, rendererFolder } from './window'
 import { registerAppScheme, serveApp } from './app-protocol'
 import { hostConfigArg } from '../engine/hosts/host-config'
+import { int8CacheDir } from '../engine/user-data'
 import { buildHandlers } from './handlers'
 import type { EngineStatus } from '../shared/engine-status'
 import type { MainToRenderer, MainToRendererChannel } from '../shared/process-messages'
@@ -33,7 +34,8 @@ const supervisor = new EngineSupervisor<MessagePortMain>({
         modelRoots: [modelsRoot(), join(app.getPath('userData'), 'models')],
         sessionFile: join(app.getPath('userData'), 'session.json'),
         importRoot: join(app.getPath('userData'), 'models'),
-        calibrationsDir: join(app.getPath('userData'), 'ood-calibrations')
+        calibrationsDir: join(app.getPath('userData'), 'ood-calibrations'),
+        int8CacheDir: int8CacheDir(app.getPath('userData'))
       })
     ], { serviceName: 'EqM engine', stdio: 'inherit' }) as unknown as EngineProcess,
   createChannel: () => {

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { EngineSupervisor } from '../engine/hosts/engine-supervisor'
 import { forkNodeEngine, type NodeEngineProcess } from '../engine/hosts/node-engine-process'
 import { defaultModelsRoot } from '../engine/hosts/host-config'
-import { defaultUserData, userModelsRoot } from '../engine/user-data'
+import { defaultUserData, int8CacheDir, userModelsRoot } from '../engine/user-data'
 import type { EngineStatus } from '../shared/engine-status'
 import type { ClientMessage } from '../shared/engine-protocol'
 import { isEngineToHost, type HostToEngine, type ServerToPage } from '../shared/process-messages'
@@ -50,7 +50,13 @@ export async function startWebServer(options: WebServerOptions) {
     fork: () => {
       engine = forkNodeEngine(
         options.engineHost,
-        { modelRoots: options.modelRoots, sessionFile: join(options.userData, 'session.json'), importRoot: userModelsRoot(options.userData), calibrationsDir: join(options.userData, 'ood-calibrations') },
+        {
+          modelRoots: options.modelRoots,
+          sessionFile: join(options.userData, 'session.json'),
+          importRoot: userModelsRoot(options.userData),
+          calibrationsDir: join(options.userData, 'ood-calibrations'),
+          int8CacheDir: int8CacheDir(options.userData)
+        },
         options.engineExecArgv
       )
       const current = engine

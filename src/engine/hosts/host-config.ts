@@ -13,6 +13,8 @@ export interface HostConfig {
   sessionFile?: string
   /** the user's OOD calibrations (eqm calibrate), in the user-data folder */
   calibrationsDir?: string
+  /** int8 models kept between loads, in the user-data folder (user-data.ts int8CacheDir) */
+  int8CacheDir?: string
   provider?: ProviderName | 'auto'
   /** settings CPU_PRECISION: int8 gradient models on the CPU provider */
   cpuPrecision?: CpuPrecision
@@ -32,7 +34,7 @@ export function readHostConfig(argv: readonly string[]): EngineOptions {
   // user picks a value, switches it at runtime: engine.setCpuPrecision); an unknown value is ignored
   const envPrecision = CPU_PRECISION.choices.find((c) => c.value === process.env.EQM_CPU_PRECISION)?.value
   const cpuPrecision = envPrecision ?? config.cpuPrecision
-  return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider, importRoot: config.importRoot, calibrationsDir: config.calibrationsDir, cpuPrecision }
+  return { modelRoots: config.modelRoots, sessionFile: config.sessionFile, provider, importRoot: config.importRoot, calibrationsDir: config.calibrationsDir, int8CacheDir: config.int8CacheDir, cpuPrecision }
 }
 
 /**
