@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { describeZodError, modelManifestSchema } from '../src/shared/manifest'
 import type { ProviderName } from '../src/shared/engine-protocol'
 import { runDeviceBench, type DeviceBenchModel } from './device-bench'
+import { randomLatentManifest } from './int8-load'
 
 /**
  * Device check (issue 13 item 6): node bench-device.js --provider webgpu --models DIR
@@ -25,8 +26,7 @@ function embedded(): DeviceBenchModel {
 }
 
 function latent(file: string): DeviceBenchModel {
-  const base = embedded().manifest
-  const manifest = { ...base, id: 'random-sit-b2', space: 'latent', shape: [4, 32, 32], classes: Array.from({ length: 1000 }, (_, i) => `class ${i}`), nullClass: 1000, files: { gradient: file } } as typeof base
+  const manifest = { ...randomLatentManifest(modelsRoot, file), id: 'random-sit-b2' }
   return { label: `random latent model ${basename(file)} (4x32x32)`, file, manifest, batches: values.short ? [1] : [1, 2, 4, 8, 16] }
 }
 
