@@ -12,6 +12,7 @@ import { externalDataBeside } from '../src/engine/external-data'
 import { readPngText } from '../src/shared/png-text'
 import { base64ToBytes } from '../src/shared/base64'
 import { FIXTURE_MODELS, SHIPPED_MODELS } from './support/paths'
+import { writeExternalDataCopy } from './support/external-data-copy'
 import { differenceFrom } from '../bench/ort-timing'
 import { loadedPrecision } from '../src/engine/model-sessions'
 import type { OnnxGradientField } from '../src/engine/onnx-field'
@@ -180,19 +181,7 @@ describe('quantizeInt8 on a small graph', () => {
     const folder = mkdtempSync(join(tmpdir(), 'eqm-int8-external-'))
     try {
       const inline = readFileSync(EMBEDDED)
-      const model = onnx.ModelProto.decode(inline)
-      const chunks: Uint8Array[] = []
-      let offset = 0
-      for (const t of (model.graph as onnx.GraphProto).initializer as onnx.TensorProto[]) {
-        if (t.rawData.byteLength < 1024) continue
-        t.externalData = [{ key: 'location', value: 'eqm.onnx.data' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.rawData.byteLength) }]
-        t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL
-        chunks.push(t.rawData)
-        offset += t.rawData.byteLength
-        t.rawData = new Uint8Array(0)
-      }
-      writeFileSync(join(folder, 'eqm.onnx'), onnx.ModelProto.encode(model).finish())
-      writeFileSync(join(folder, 'eqm.onnx.data'), Buffer.concat(chunks))
+      const { dataBytes } = writeExternalDataCopy(EMBEDDED, folder)
       const fromExternal = quantizeInt8(readFileSync(join(folder, 'eqm.onnx')), 'eqm.onnx', externalDataBeside(join(folder, 'eqm.onnx')))
       const fromInline = quantizeInt8(inline, 'eqm.onnx')
       expect(fromExternal.gemms).toBe(fromInline.gemms)
@@ -218,7 +207,7 @@ describe('quantizeInt8 on a small graph', () => {
       // a location that leaves the folder, or a range past the file's end, is refused
       const reader = externalDataBeside(join(folder, 'eqm.onnx'))
       expect(() => reader('../eqm.onnx.data', 0, 4)).toThrow(/not a file name beside the model/)
-      expect(() => reader('eqm.onnx.data', offset - 2, 4)).toThrow(/shorter than its weights say/)
+      expect(() => reader('eqm.onnx.data', dataBytes - 2, 4)).toThrow(/shorter than its weights say/)
     } finally {
       rmSync(folder, { recursive: true, force: true })
     }

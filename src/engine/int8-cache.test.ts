@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { onnx } from 'onnx-proto'
 import { SHIPPED_MODELS } from '../../test/support/paths'
+import { writeExternalDataCopy } from '../../test/support/external-data-copy'
 import { Engine } from './engine'
 import { Int8Cache, type Int8CacheOptions } from './int8-cache'
 import { OnnxGradientField } from './onnx-field'
@@ -68,25 +69,6 @@ function modelCopy(dir: string, producer: string): string {
   return file
 }
 
-/** The shipped model with every weight over 1 kB in eqm.onnx.data, as the importer writes XL/2. */
-function externalCopy(dir: string): { file: string; data: string; firstWeight: number } {
-  const model = onnx.ModelProto.decode(readFileSync(EMBEDDED))
-  const chunks: Uint8Array[] = []
-  let offset = 0
-  for (const t of (model.graph as onnx.GraphProto).initializer as onnx.TensorProto[]) {
-    if (t.rawData.byteLength < 1024) continue
-    t.externalData = [{ key: 'location', value: 'eqm.onnx.data' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.rawData.byteLength) }]
-    t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL
-    chunks.push(t.rawData)
-    offset += t.rawData.byteLength
-    t.rawData = new Uint8Array(0)
-  }
-  const file = join(dir, 'eqm.onnx')
-  writeFileSync(file, onnx.ModelProto.encode(model).finish())
-  writeFileSync(join(dir, 'eqm.onnx.data'), Buffer.concat(chunks))
-  return { file, data: join(dir, 'eqm.onnx.data'), firstWeight: chunks[0].byteLength }
-}
-
 describe('the int8 model cache', () => {
   it('a second load, in a new cache on the same folder, reads the cache: no quantisation, the index counts the hit, the gradient is bit for bit a fresh quantisation', async () => {
     const dir = folder('hit')
@@ -126,7 +108,7 @@ describe('the int8 model cache', () => {
   it('a changed model misses: its own bytes, or an external data file rewritten with its size and mtime kept; a touched file is hashed again and still hits', async () => {
     const model = folder('model')
     const dir = folder('cache')
-    const { file, data, firstWeight } = externalCopy(model)
+    const { file, data, firstWeight } = writeExternalDataCopy(EMBEDDED, model)
     // a whole-second mtime, so that setting it back below restores it to the nanosecond
     const then = new Date('2026-01-02T03:04:05Z')
     utimesSync(data, then, then)
