@@ -19,6 +19,7 @@ from classifier import classify, load_classifier
 import engine_batch
 from data import CLASSES
 from evaluate import save_grid
+from report_file import write_keeping_tail
 from studio_defaults import composition_default
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -94,8 +95,8 @@ def main():
         lines += ["", f"Chosen default (best mean in-pair share with both classes >= 10%): weight {best[0]} each, CFG {best[1]}.", "",
                   "Grids (each class alone, then composed, same seeds): " + ", ".join(f"results/compose-{a.lower()}-{b.lower()}.png" for a, b in PAIRS), "",
                   "Reproduce:", "", "```", f"/usr/bin/python3 training/compose_bench.py --per-pair {args.per_pair} --weights {args.weights} --cfgs {args.cfgs} --report training/COMPOSE.md", "```", ""]
-        with open(args.report, "w") as f:
-            f.write("\n".join(lines))
+        # the negative-weight section below is measured by bench/compose-variety.ts and kept as is
+        write_keeping_tail(args.report, "\n".join(lines), "## Variety with a negative weight")
     print("default:", best)
 
 

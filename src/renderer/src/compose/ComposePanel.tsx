@@ -104,7 +104,7 @@ export function ComposePanel() {
       {state.rows.some((r) => r.weight < 0) && state.sampler.cfg > NEGATIVE_WEIGHT_VARIETY_CFG && (
         // measured in training/COMPOSE.md ("Variety with a negative weight"): samples narrow, they do not collapse
         <span className="muted small" data-testid="compose-negative-hint">
-          A negative weight at this guidance makes the samples more alike; guidance of {NEGATIVE_WEIGHT_VARIETY_CFG} or less keeps the variety of a single class.
+          A negative weight at this guidance can make the samples more alike; guidance of {NEGATIVE_WEIGHT_VARIETY_CFG} or less keeps the variety of a single class.
         </span>
       )}
       <div className="row compose-count-seed">
