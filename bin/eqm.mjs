@@ -12,9 +12,10 @@ if (existsSync(built)) {
   createRequire(import.meta.url)(built)
 } else {
   try {
-    const { register } = await import('tsx/esm/api')
-    register()
-    await import(pathToFileURL(join(root, 'src', 'cli', 'index.ts')).href)
+    // tsImport, not register() + import(): on Node >= 20.19 the latter loads the source through
+    // require(esm) and fails on the CLI's import cycle (ERR_REQUIRE_CYCLE_MODULE)
+    const { tsImport } = await import('tsx/esm/api')
+    await tsImport(pathToFileURL(join(root, 'src', 'cli', 'index.ts')).href, import.meta.url)
   } catch (error) {
     console.error(`eqm: the CLI is not built; run "npm run build" first (${error.message})`)
     process.exit(1)
