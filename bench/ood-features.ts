@@ -42,8 +42,10 @@ async function main(): Promise<void> {
     const started = performance.now()
     const bytes = readFileSync(join(values.sets!, set.file))
     const images = Array.from({ length: set.count }, (_, i) => bytesToValues(bytes.subarray(i * size, (i + 1) * size), entry.manifest.valueRange))
-    // with a generating network beside it, its features too, as the engine computes them for the pair score
-    const features = networks.generatingField ? await scoreInputs(networks, images, spec, 'mahalanobis-align-pair', entry.manifest.id) : await oodFeatures(field, images, spec)
+    // with a generating network beside it, its features too, as the engine computes them for the pair
+    // score, and the classifier's where the model has one (the classifier variant, reported apart)
+    const pairScore = networks.classifier ? 'mahalanobis-align-pair-classifier' : 'mahalanobis-align-pair'
+    const features = networks.generatingField ? await scoreInputs(networks, images, spec, pairScore, entry.manifest.id) : await oodFeatures(field, images, spec)
     // the explicit-energy model's unconditional energy (OOD score "energy"), where the model has one
     const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size, field.maxBatchRows) : undefined
     ;(out.sets as Record<string, unknown>)[set.name] = {

@@ -61,6 +61,16 @@ def with_align_pair(s):
     return np.hstack([with_align(s), with_align(s["pair"])])
 
 
+def with_align_pair_classifier(s):
+    """The pair vector and the classifier's features (s["classifier"]: log best-class probability, logsumexp of the
+    logits, log feature norm): the mahalanobis-align-pair-classifier vector, as src/engine/ood.ts builds it."""
+    return np.hstack([with_align_pair(s), np.asarray(s["classifier"])])
+
+
+# Scores that read more than the EqM networks (the shipped classifier): reported apart, never chosen for the manifest
+VARIANT_KINDS = ("mahalanobis-align-pair-classifier",)
+
+
 def fit_gaussians(features):
     """The Gaussians of the mahalanobis scores, on the in-distribution calibration split only."""
     calib = features["sets"]["fmnist-calib"]
@@ -71,6 +81,8 @@ def fit_gaussians(features):
         fit["mahalanobis-align"] = gaussian_fit(with_align(calib))
     if has_pair(features):
         fit["mahalanobis-align-pair"] = gaussian_fit(with_align_pair(calib))
+    if has_classifier(features):
+        fit["mahalanobis-align-pair-classifier"] = gaussian_fit(with_align_pair_classifier(calib))
     return fit
 
 
@@ -81,6 +93,10 @@ def has_align(features):
 def has_pair(features):
     """The generating network's features beside the OOD network's, in every set (and align in both)."""
     return has_align(features) and all("pair" in d and "align" in d["pair"] for d in features["sets"].values())
+
+
+def has_classifier(features):
+    return has_pair(features) and all("classifier" in d for d in features["sets"].values())
 
 
 def has_conditional(features):
@@ -110,11 +126,12 @@ def usable_kinds(features):
     """The engine's scores these features can give (energy needs the energy model's, mahalanobis-cond the conditional ones)."""
     has_energy = all("energy" in d for d in features["sets"].values())
     return [k for k in engine_kinds() if (k != "energy" or has_energy) and (k != "mahalanobis-cond" or has_conditional(features))
-            and (k != "mahalanobis-align" or has_align(features)) and (k != "mahalanobis-align-pair" or has_pair(features))]
+            and (k != "mahalanobis-align" or has_align(features)) and (k != "mahalanobis-align-pair" or has_pair(features))
+            and (k not in VARIANT_KINDS or has_classifier(features))]
 
 
 # the features the engine's scores read, as bench/ood-features.ts writes them (its other keys are labels)
-ENGINE_FEATURE_KEYS = ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair")
+ENGINE_FEATURE_KEYS = ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair", "classifier")
 
 
 def engine_scores(features, fit):
@@ -159,11 +176,12 @@ def evaluate(features):
     return table, fit
 
 
-def protocol(features, fit, family_of=ood_families.family_of):
+def protocol(features, fit, family_of=ood_families.family_of, variants=False):
     """Leave-one-family-out over the engine's scores (ood_protocol.py), the shipped choice (the best
-    worst-family AUROC over all families) and every score's in-distribution pass rate."""
+    worst-family AUROC over all families) and every score's in-distribution pass rate. The EqM-only
+    scores unless `variants` (then the classifier variant competes too, for its own report)."""
     candidates = candidate_scores(features, fit)
-    kinds = usable_kinds(features)
+    kinds = [k for k in usable_kinds(features) if variants or k not in VARIANT_KINDS]
     families, family_kind = ood_protocol.families_of({n: d["kind"] for n, d in features["sets"].items()}, family_of)
     rows, per_score = ood_protocol.leave_one_family_out(candidates, families, kinds)
     chosen = ood_protocol.choose_on(per_score, list(families), kinds)
@@ -190,7 +208,28 @@ def calibration(features, name, fit, tpr=0.95):
     return calib
 
 
-def report(table, lofo, per_class, command, shipped_line):
+def variant_lines(lofo):
+    """The leave-one-family-out table again with the classifier variant among the candidates (reported apart)."""
+    rows, per_score, family_kind, _, pass_rates = lofo
+    far = [r for r in rows if family_kind[r["family"]] == "ood"]
+    near = [r for r in rows if family_kind[r["family"]] == "near-ood"]
+    lines = ["## Variant with the classifier (reported apart)", "",
+             "The issue allows the shipped classifier to add features only as a separate, reported variant. Score "
+             "mahalanobis-align-pair-classifier: the pair vector plus three numbers of the model's classifier (files.classifier): "
+             "log of its best class's probability, logsumexp of its logits, log of the norm of its feature layer; one Gaussian "
+             "over all 23. Leave-one-family-out with it among the candidates (chosen without the held-out family as above):", "",
+             "| held-out family | kind | chosen without it | AUROC | its sets |", "|---|---|---|---|---|"]
+    for r in rows:
+        sets = ", ".join(f"{s} {a:.3f}" for s, a in r["sets"].items())
+        lines.append(f"| {r['family']} | {'far' if family_kind[r['family']] == 'ood' else 'near'} | {r['score']} | {r['auroc']:.3f} | {sets} |")
+    lines += ["", f"Worst far-OOD family {min(r['auroc'] for r in far):.3f} (target 0.95); worst near-OOD family "
+              f"{min(r['auroc'] for r in near):.3f} (target 0.85). The variant's in-distribution pass rate at its threshold: "
+              f"{pass_rates.get(VARIANT_KINDS[0], float('nan')):.3f}. Not shipped: the manifest keeps the EqM-only score; a model "
+              "author can name it in a manifest's ood.score (the engine computes it where the model has files.ood and files.classifier).", ""]
+    return lines
+
+
+def report(table, lofo, per_class, command, shipped_line, variant_lofo=None):
     rows, per_score, family_kind, chosen, pass_rates = lofo
     lines = ["# OOD detection: scores compared", "",
              "In-distribution = held-out Fashion-MNIST test images; higher score = further from the training data. "
@@ -224,6 +263,8 @@ def report(table, lofo, per_class, command, shipped_line):
     if "energy" in table:
         lines += ["", "Score energy: the explicit-energy EqM-E model (manifest files.energy; its run in provenance.energyModel), "
                   "unconditional, E(x) = sum(x g(x)); neg-energy is its opposite sign, for completeness."]
+    if variant_lofo:
+        lines += [""] + variant_lines(variant_lofo)
     lines += ["", f"Near-OOD AUROC per class, score {chosen}:", "", "| transform | " + " | ".join(CLASSES) + " |", "|---|" + "---|" * len(CLASSES)]
     for t, row in per_class.items():
         lines.append(f"| {t} | " + " | ".join(f"{row.get(c, float('nan')):.2f}" for c in CLASSES) + " |")
@@ -288,7 +329,8 @@ def main():
         shipped_line += (f" Features from `{network}`" + (" (manifest files.ood; descents use " + f"`{files['gradient']}`)" if "ood" in files else "") + ".")
     if args.report:
         # a hand-written comparison of networks (its own heading, last in the file) survives a rerun
-        write_keeping_tail(args.report, report(table, (rows, per_score, family_kind, chosen, pass_rates), per_class, command, shipped_line),
+        variant_lofo = protocol(features, fit, variants=True) if has_classifier(features) else None
+        write_keeping_tail(args.report, report(table, (rows, per_score, family_kind, chosen, pass_rates), per_class, command, shipped_line, variant_lofo),
                            "## Which network the score reads")
     if args.write_manifest:
         with open(args.write_manifest) as f:

@@ -34,6 +34,46 @@ export class OnnxClassifier {
     return softmax(logits)
   }
 
+  /**
+   * The OOD classifier variant's features of each image (ood.ts CLASSIFIER_FEATURES): log of the
+   * best class's softmax probability, logsumexp of the logits, log of the norm of the 'features'
+   * output (the layer before the logits), in batches of `batchRows`.
+   */
+  async oodFeatures(images: readonly Float32Array[], batchRows = 64): Promise<number[][]> {
+    if (!this.session.outputNames.includes('features')) {
+      throw new EngineError('model-invalid', `${this.manifest.id}: the classifier has no 'features' output (the layer before its logits), which the classifier OOD variant reads`)
+    }
+    const [c, h, w] = this.manifest.shape
+    const size = c * h * w
+    const classes = this.manifest.classes.length
+    const rows: number[][] = []
+    for (let start = 0; start < images.length; start += batchRows) {
+      const count = Math.min(batchRows, images.length - start)
+      const x = new Float32Array(count * size)
+      for (let k = 0; k < count; k++) x.set(images[start + k], k * size)
+      let outputs: ort.InferenceSession.OnnxValueMapType
+      try {
+        outputs = await this.session.run({ x: new ort.Tensor('float32', x, [count, c, h, w]) })
+      } catch (error) {
+        throw new EngineError('model-output', `${this.manifest.id}: the classifier failed to run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
+      }
+      const logits = outputs.logits.data as Float32Array
+      const features = outputs.features.data as Float32Array
+      const width = features.length / count
+      for (let k = 0; k < count; k++) {
+        const row = Array.from(logits.subarray(k * classes, (k + 1) * classes))
+        const top = Math.max(...row)
+        const logSumExp = top + Math.log(row.reduce((sum, v) => sum + Math.exp(v - top), 0))
+        let squares = 0
+        for (let i = k * width; i < (k + 1) * width; i++) squares += features[i] * features[i]
+        const values = [top - logSumExp, logSumExp, 0.5 * Math.log(Math.max(squares, 1e-30))]
+        if (!values.every(Number.isFinite)) throw new EngineError('model-output', `${this.manifest.id}: the classifier gave non-finite outputs`)
+        rows.push(values)
+      }
+    }
+    return rows
+  }
+
   async release(): Promise<void> {
     await this.session.release()
   }

@@ -33,6 +33,12 @@ import { EngineError } from './errors'
  *   mahalanobis-align-pair  the same over [the OOD network's align vector, the generating network's]:
  *                      the same images, levels, seeds and noise through both networks of a model with
  *                      files.ood (features.pair holds the generating network's), one Gaussian over both
+ *   mahalanobis-align-pair-classifier  a variant, not an EqM-only score: the pair vector and the
+ *                      model's classifier's view of the image (features.classifier: log of the best
+ *                      class's softmax probability, logsumexp of the logits, log of the feature vector's
+ *                      norm), one Gaussian over all. The classifier knows what a garment's parts look
+ *                      like upright; rotated or cut-off ones lower its confidence where the field alone
+ *                      sees a plausible image (training/OOD.md reports it apart from the EqM scores)
  */
 /** the gradient-field scores computed here; "energy" (EqM-E) is scored by the energy model (jobs/image-jobs.ts) */
 export const OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((kind): kind is Exclude<OodScoreKind, 'energy'> => kind !== 'energy')
@@ -55,11 +61,23 @@ export interface OodFeatures {
   cfgGap?: number[]
   /** the generating network's features of the same images (score mahalanobis-align-pair): rms, dot, align */
   pair?: OodFeatures
+  /** the classifier's view of each image (score mahalanobis-align-pair-classifier): CLASSIFIER_FEATURES */
+  classifier?: number[][]
 }
 
+/** What the classifier variant reads of each image, in order (onnx-classifier.ts oodFeatures). */
+export const CLASSIFIER_FEATURES = ['log best-class probability', 'logsumexp of the logits', 'log feature norm'] as const
+
 /** The score kinds that read both networks of a model with files.ood. */
-export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair']
+export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-classifier']
 export const needsPair = (score: string): boolean => PAIR_SCORES.includes(score)
+/** The score kinds that also read the model's classifier (files.classifier). */
+export const needsClassifier = (score: string): boolean => score === 'mahalanobis-align-pair-classifier'
+
+/** The classifier's OOD features of a batch of model inputs (OnnxClassifier). */
+export interface OodClassifier {
+  oodFeatures(images: readonly Float32Array[]): Promise<number[][]>
+}
 
 /**
  * The networks a field score reads: the OOD network and, where the model names a separate one
@@ -68,6 +86,8 @@ export const needsPair = (score: string): boolean => PAIR_SCORES.includes(score)
 export interface OodNetworks {
   field: GradientField
   generatingField?: () => Promise<GradientField>
+  /** the model's classifier, loaded on first use (the classifier variant only) */
+  classifier?: () => Promise<OodClassifier>
 }
 
 /** The generating network for a pair score; refused where it is the OOD network itself (no files.ood). */
@@ -87,10 +107,17 @@ export async function pairNetwork(networks: OodNetworks, score: string, modelId:
  */
 export async function scoreInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, score: string, modelId: string): Promise<OodFeatures> {
   const pairField = needsPair(score) ? await pairNetwork(networks, score, modelId) : undefined
+  const classifier = needsClassifier(score) ? await classifierNetwork(networks, score, modelId) : undefined
   const features = await oodFeatures(networks.field, images, spec)
   if (!pairField) return features
   const { rms, dot, align } = await oodFeatures(pairField, images, { noiseLevels: spec.noiseLevels, seeds: spec.seeds })
-  return { ...features, pair: { rms, dot, align } }
+  return { ...features, pair: { rms, dot, align }, ...(classifier ? { classifier: await classifier.oodFeatures(images) } : {}) }
+}
+
+/** The classifier for the classifier variant; refused where the model has none. */
+export async function classifierNetwork(networks: OodNetworks, score: string, modelId: string): Promise<OodClassifier> {
+  if (!networks.classifier) throw new EngineError('model-invalid', `${modelId}: OOD score ${score} reads the model's classifier, and this model has none (manifest files.classifier)`)
+  return networks.classifier()
 }
 
 export async function oodFeatures(field: GradientField, images: readonly Float32Array[], spec: OodFeatureSpec): Promise<OodFeatures> {
@@ -208,12 +235,13 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     case 'mahalanobis-dot':
     case 'mahalanobis-cond':
     case 'mahalanobis-align':
-    case 'mahalanobis-align-pair': {
+    case 'mahalanobis-align-pair':
+    case 'mahalanobis-align-pair-classifier': {
       const { mean, precision } = calibration
       const vectors = mahalanobisVectors(features, kind)
       const n = vectors[0]?.length ?? 0
       if (!mean || !precision || mean.length !== n || precision.length !== n || precision.some((row) => row.length !== n)) {
-        throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels${kind === 'mahalanobis-align-pair' ? ' (both networks\' vectors)' : ''}`)
+        throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels${needsPair(kind) ? ' (both networks\' vectors)' : ''}`)
       }
       return vectors.map((v) => {
         const d = v.map((value, i) => value - mean[i])
@@ -227,12 +255,26 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
   }
 }
 
-type MahalanobisKind = 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair'
-const MAHALANOBIS_KINDS: readonly string[] = ['mahalanobis', 'mahalanobis-dot', 'mahalanobis-cond', 'mahalanobis-align', 'mahalanobis-align-pair'] satisfies MahalanobisKind[]
+type MahalanobisKind = 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-classifier'
+const MAHALANOBIS_KINDS: readonly string[] = [
+  'mahalanobis',
+  'mahalanobis-dot',
+  'mahalanobis-cond',
+  'mahalanobis-align',
+  'mahalanobis-align-pair',
+  'mahalanobis-align-pair-classifier'
+] satisfies MahalanobisKind[]
 const isMahalanobis = (score: string): score is MahalanobisKind => MAHALANOBIS_KINDS.includes(score)
 
 /** The vectors a Mahalanobis score measures, one per image (scoring and fitting share them). */
 export function mahalanobisVectors(features: OodFeatures, kind: MahalanobisKind): number[][] {
+  if (kind === 'mahalanobis-align-pair-classifier') {
+    const { classifier } = features
+    if (!classifier || classifier.length !== features.rms.length || classifier.some((row) => row.length !== CLASSIFIER_FEATURES.length)) {
+      throw new EngineError('model-invalid', `OOD score ${kind} needs the classifier's features (${CLASSIFIER_FEATURES.join(', ')}), one row per image (${features.rms.length})`)
+    }
+    return mahalanobisVectors(features, 'mahalanobis-align-pair').map((v, i) => [...v, ...classifier[i]])
+  }
   if (kind === 'mahalanobis-align-pair') {
     const { pair } = features
     if (!pair || pair.rms.length !== features.rms.length || pair.dot.length !== features.rms.length) {

@@ -33,7 +33,8 @@ export const oodCalibrationSchema = z.object({
   noiseLevels: z.array(z.number().min(0).max(1)).optional(),
   seeds: z.array(z.number().int().min(0)).optional(),
   /** Gaussian fit (mahalanobis scores): mean and precision of the score's vector (src/engine/ood.ts;
-   *  mahalanobis-align-pair: the OOD network's align vector, then the generating network's) */
+   *  mahalanobis-align-pair: the OOD network's align vector, then the generating network's;
+   *  mahalanobis-align-pair-classifier: that, then the classifier's three numbers) */
   mean: z.array(z.number()).optional(),
   precision: z.array(z.array(z.number())).optional(),
   /** classes 0..classes-1 whose conditional gradients the mahalanobis-cond score uses */

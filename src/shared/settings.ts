@@ -259,7 +259,7 @@ export function cpuPrecisionIgnoredOn(provider: string): string {
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 
 /** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
-export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'energy'> = {
+export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
   label: 'OOD score',
   description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',
   choices: [
@@ -305,6 +305,12 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
       label: 'noise recovery, two networks',
       description:
         'the gradient profile, pull-back and noise recovery measured twice, once by the network kept for OOD scores and once by the network that generates images, all compared together with real images (one Gaussian over both, fitted on a calibration split). The two networks were trained differently and miss different things, so together they catch more. Needs a model with a separate OOD network (manifest files.ood).'
+    },
+    {
+      value: 'mahalanobis-align-pair-classifier',
+      label: 'noise recovery, two networks, and the classifier (variant)',
+      description:
+        'noise recovery by both networks, as above, together with how the model’s classifier sees the image (its confidence in the best class, the size of its logits and of its features), compared with real images in one Gaussian. A variant, not the EqM-only score: the classifier is a separate network. Needs files.ood and files.classifier.'
     },
     { value: 'energy', label: 'energy', description: 'the explicit energy model’s value at the image (EqM-E): data sits in low-energy valleys.' }
   ],

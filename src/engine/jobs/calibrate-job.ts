@@ -1,7 +1,7 @@
 import type { ModelManifest, OodCalibration } from '../../shared/manifest'
 import type { ModelImage } from '../../shared/jobs'
 import { EngineError } from '../errors'
-import { featureSpec, fitOodCalibration, needsPair, pairNetwork, scoreInputs, type OodFeatures } from '../ood'
+import { classifierNetwork, featureSpec, fitOodCalibration, needsClassifier, needsPair, pairNetwork, scoreInputs, type OodFeatures } from '../ood'
 import type { JobModels } from './job-context'
 import { modelInputs } from './image-jobs'
 
@@ -21,7 +21,8 @@ export async function runCalibration(
   const spec = featureSpec(base)
   // a pair score on a model without files.ood is refused before any image is read
   if (needsPair(base.score)) await pairNetwork(models, base.score, manifest.id)
-  const all: Required<Omit<OodFeatures, 'pair'>> = { rms: [], dot: [], align: [], condRms: [], cfgGap: [] }
+  if (needsClassifier(base.score)) await classifierNetwork(models, base.score, manifest.id)
+  const all: Required<Omit<OodFeatures, 'pair'>> = { rms: [], dot: [], align: [], condRms: [], cfgGap: [], classifier: [] }
   const pair: Required<Pick<OodFeatures, 'rms' | 'dot' | 'align'>> = { rms: [], dot: [], align: [] }
   for await (const batch of batches) {
     const features = await run(async () => scoreInputs(models, await modelInputs(models, manifest, batch), spec, base.score, manifest.id))
@@ -30,6 +31,7 @@ export async function runCalibration(
     all.align.push(...(features.align ?? []))
     all.condRms.push(...(features.condRms ?? []))
     all.cfgGap.push(...(features.cfgGap ?? []))
+    all.classifier.push(...(features.classifier ?? []))
     if (features.pair) {
       pair.rms.push(...features.pair.rms)
       pair.dot.push(...features.pair.dot)

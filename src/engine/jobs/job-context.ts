@@ -5,6 +5,7 @@ import type { ResultParams } from '../../shared/result-params'
 import type { GradientField } from '../gradient-field'
 import { EngineError } from '../errors'
 import type { OnnxVae } from '../onnx-vae'
+import type { OodClassifier } from '../ood'
 
 /** A forward pass to energy values (EqM-E): OnnxEnergyModel, or an analytic one in tests. */
 export interface EnergyModel {
@@ -24,6 +25,8 @@ export interface JobModels {
    * OOD network): the generating network in fp32, loaded on first use, for the pair score (ood.ts)
    */
   generatingField?: () => Promise<GradientField>
+  /** OOD models with files.ood and files.classifier: the classifier, for the classifier variant (ood.ts) */
+  classifier?: () => Promise<OodClassifier>
 }
 
 /** What a running job needs from the engine: cancel state and the way to its client. */
