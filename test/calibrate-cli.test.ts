@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
+import { gunzipSync } from 'node:zlib'
 import { ROOT, SHIPPED_MODELS } from './support/paths'
 import { canImport, eqm, importTinyLatentModel } from './support/latent-models'
 
@@ -59,6 +60,33 @@ describe.skipIf(!built)('eqm calibrate (needs npm run build)', () => {
     expect(text.stderr).toMatch(/calibration: your calibration: 10 images from .*mine/)
     expect(eqm('calibrate', ...common, '--reset').code).toBe(0)
     expect(oodLines([...common, images])).toEqual(before)
+  }, 180_000)
+
+  it('--score fits another score than the model\'s own (the classifier variant) and eqm ood uses it; an unknown score is refused', () => {
+    const userData = mkdtempSync(join(tmpdir(), 'eqm-userdata-'))
+    const images = join(userData, 'mine')
+    mkdirSync(images)
+    // 30 held-out Fashion-MNIST test images: the variant's Gaussian has 23 numbers
+    const all = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'))
+    for (let n = 0; n < 30; n++) {
+      const png = new PNG({ width: 28, height: 28 })
+      for (let i = 0; i < 784; i++) {
+        const v = all[16 + (9600 + n) * 784 + i]
+        png.data.set([v, v, v, 255], i * 4)
+      }
+      writeFileSync(join(images, `test-${n}.png`), PNG.sync.write(png))
+    }
+    const common = ['--models', SHIPPED_MODELS, '--user-data', userData, '--model', 'fashion-mnist']
+    const refused = eqm('calibrate', ...common, '--score', 'nonsense', images)
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toMatch(/--score: "nonsense" is not a score/)
+    const calibrated = eqm('calibrate', ...common, '--score', 'mahalanobis-align-pair-classifier', images)
+    expect(calibrated.stderr).toBe('')
+    expect(JSON.parse(calibrated.lines[0])).toMatchObject({ score: 'mahalanobis-align-pair-classifier', images: 30 })
+    const stored = JSON.parse(readFileSync(join(userData, 'ood-calibrations', 'fashion-mnist.json'), 'utf8'))
+    expect(stored.calibration.mean).toHaveLength(23)
+    // its own images: the 95% threshold of 30 scores flags at most 2
+    expect(oodLines([...common, images]).filter((l) => l.flagged).length).toBeLessThanOrEqual(2)
   }, 180_000)
 
   it.skipIf(!canImport())('a latent model: scores in latent space, calibrated on a folder of images', () => {

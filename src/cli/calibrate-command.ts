@@ -5,16 +5,20 @@ import { bytesToBase64 } from '../shared/base64'
 import { readImageFile } from './read-image'
 import { collectInputFiles } from './input-files'
 import { UsageError } from './args'
+import { CALIBRATABLE_OOD_SCORES } from '../shared/settings'
 import { OOD_BATCH, round } from './ood-command'
 
 /**
- * `eqm calibrate --model ID FOLDER...`: fits the model's OOD calibration (its own score kind) to
- * the user's in-distribution images, kept in the user-data folder; `--reset` goes back to the
- * model's own. Files that cannot be read are reported and left out.
+ * `eqm calibrate --model ID [--score KIND] FOLDER...`: fits the model's OOD calibration (its own
+ * score kind, or KIND) to the user's in-distribution images, kept in the user-data folder;
+ * `--reset` goes back to the model's own. Files that cannot be read are reported and left out.
  */
-export async function calibrateCommand(engine: Engine, info: ModelInfo, paths: string[], reset: boolean): Promise<number> {
+export async function calibrateCommand(engine: Engine, info: ModelInfo, paths: string[], reset: boolean, score?: string): Promise<number> {
+  if (score !== undefined && !(CALIBRATABLE_OOD_SCORES as readonly string[]).includes(score)) {
+    throw new UsageError(`calibrate --score: "${score}" is not a score a calibration can be fitted for (${CALIBRATABLE_OOD_SCORES.join(', ')})`)
+  }
   if (reset) {
-    if (paths.length) throw new UsageError('calibrate --reset takes no images')
+    if (paths.length || score !== undefined) throw new UsageError('calibrate --reset takes no images and no --score')
     const removed = engine.resetOodCalibration(info.id)
     console.log(JSON.stringify({ model: info.id, reset: removed, calibration: removed ? 'the model\'s own' : 'the model\'s own (there was no calibration of yours)' }))
     return 0
@@ -40,7 +44,7 @@ export async function calibrateCommand(engine: Engine, info: ModelInfo, paths: s
       if (batch.length) yield batch
     }
   }
-  const stored = await engine.calibrateOod(info.id, batches(), paths)
+  const stored = await engine.calibrateOod(info.id, batches(), paths, score)
   const { calibration } = stored
   console.log(JSON.stringify({ model: info.id, score: calibration.score, images: stored.calibratedOn.images, threshold: round(calibration.threshold), tpr: calibration.tpr, median: round(calibration.quantiles.find(([q]) => q === 0.5)?.[1] ?? NaN) }))
   return failed > 0 ? 1 : 0

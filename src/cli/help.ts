@@ -28,8 +28,10 @@ export function helpText(): string {
                model-sized context around the painted region is repaired and blended back
                [--padding PX (32)] [--context SIDE (0: region + padding)] [--feather PX (8)]
   eqm ood      IMG|FOLDER... [--json]   (folders walked recursively; --json: one line per file)
-  eqm calibrate --model ID FOLDER... | --reset   (fits the model's OOD calibration to your
-               in-distribution images, kept in --user-data DIR; --reset: back to the model's own)
+  eqm calibrate --model ID [--score KIND] FOLDER... | --reset   (fits the model's OOD calibration
+               to your in-distribution images, kept in --user-data DIR; --score: for another
+               score than the model's own, e.g. mahalanobis-align-pair-classifier, the variant
+               that adds the classifier; --reset: back to the model's own)
   eqm models
 ${IMPORT_HELP}
 

@@ -47,6 +47,7 @@ const options = {
   feather: { type: 'string' },
   'user-data': { type: 'string' },
   reset: { type: 'boolean' },
+  score: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
         return await oodCommand(engine, model(engine, values.model), rest, values.json ?? false)
       case 'calibrate':
         if (!values.model) throw new UsageError('calibrate needs --model ID (the model whose calibration is fitted)')
-        return await calibrateCommand(engine, model(engine, values.model), rest, values.reset ?? false)
+        return await calibrateCommand(engine, model(engine, values.model), rest, values.reset ?? false, values.score)
       case 'models':
         return await models(engine)
       default:

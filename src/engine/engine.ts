@@ -196,10 +196,10 @@ export class Engine {
         const entry = this.model(params.modelId)
         return { modelId: entry.manifest.id, results: await runOod(await this.oodModels(entry), entry.manifest, params, this.oodCalibration(entry).calibration) }
       }),
-    'ood.calibrate': async ({ modelId, images, source }) => {
+    'ood.calibrate': async ({ modelId, images, source, score }) => {
       const stored = await this.calibrateOod(modelId, (async function* () {
         yield images
-      })(), [source])
+      })(), [source], score)
       return { modelId: stored.modelId, images: stored.calibratedOn.images, threshold: stored.calibration.threshold, calibratedOn: describeCalibration(stored) }
     },
     'ood.resetCalibration': async ({ modelId }) => {
@@ -326,12 +326,13 @@ export class Engine {
    * none), to the user's in-distribution images, and keeps it in the user-data folder. Images
    * come in batches (wire images at the model's image size) so a large folder is never held whole.
    */
-  async calibrateOod(modelId: string | undefined, batches: AsyncIterable<{ name: string; image: ModelImage }[]>, sources: string[]): Promise<StoredCalibration> {
+  /** Fits and stores the user's OOD calibration: for the model's own score kind, or for `score`. */
+  async calibrateOod(modelId: string | undefined, batches: AsyncIterable<{ name: string; image: ModelImage }[]>, sources: string[], score?: string): Promise<StoredCalibration> {
     const store = this.calibrations
     if (!store) throw new EngineError('bad-request', 'this engine was started without a user-data folder for calibrations')
     const entry = this.model(modelId)
     const models = await this.oodModels(entry)
-    const calibration = await runCalibration(models, entry.manifest, batches, (work) => this.runJob(`calibrate:${++this.internalJobs}`, silentSink, work))
+    const calibration = await runCalibration(models, entry.manifest, batches, (work) => this.runJob(`calibrate:${++this.internalJobs}`, silentSink, work), score)
     return store.write(entry.manifest, calibration, { images: calibration.calibrationImages, sources, at: new Date().toISOString() })
   }
 

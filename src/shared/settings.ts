@@ -318,6 +318,12 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
 }
 export type OodScoreKind = (typeof OOD_SCORE.choices)[number]['value']
 
+/** The scores a user's calibration can be fitted for (the energy score has no calibration fit yet). */
+export const CALIBRATABLE_OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((v): v is Exclude<OodScoreKind, 'energy'> => v !== 'energy')
+
+/** Noise levels and seeds of a calibration fitted for a score the model's own calibration does not spell out. */
+export const OOD_FEATURE_DEFAULTS = { noiseLevels: [0, 0.1, 0.2, 0.35, 0.5], seeds: [1, 2] } as const
+
 /** "Step size η: how far …" for help texts: the label's description with its bounds. */
 export function describeNumber(setting: NumberSetting): string {
   return `${setting.description} (${setting.min} to ${setting.max}; default ${setting.default})`
