@@ -51,7 +51,9 @@ const requestSchema = z.discriminatedUnion('op', [
         cfgGap: z.array(z.number()).optional(),
         energy: z.array(z.number()).optional(),
         /** the generating network's features where the model has files.ood (score mahalanobis-align-pair) */
-        pair: z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), align: z.array(z.array(z.number())) }).optional()
+        pair: z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), align: z.array(z.array(z.number())) }).optional(),
+        /** the classifier's features where the model has files.classifier (the classifier variant) */
+        classifier: z.array(z.array(z.number())).optional()
       })
     ),
     /** one per score wanted: a manifest ood block without its quantiles and threshold */
