@@ -39,3 +39,18 @@ test('calibrate the OOD check on my own images, then reset to the model’s own'
   await expect(page.getByTestId('ood-threshold-value')).toHaveText(before ?? '')
   await expect(page.getByTestId('ood-calibrate-reset')).toHaveCount(0)
 })
+
+test('calibrate for another score: the classifier variant, picked beside the button, is what the panel then explains', async ({ studio: page }) => {
+  await page.getByTestId('tool-ood').click()
+  const pick = page.getByTestId('ood-calibrate-score')
+  // the embedded model's own score is preselected; the variant is offered (it has files.ood and a classifier)
+  await expect(pick).toHaveValue('mahalanobis-align-pair')
+  await pick.selectOption('mahalanobis-align-pair-classifier')
+  await page.getByTestId('ood-calibrate-folder').setInputFiles(writeImages(40))
+  await expect(page.getByTestId('ood-calibrate-message')).toContainText('Calibrated on 40 of your images', { timeout: 60_000 })
+  await expect(page.getByTestId('ood-explanation')).toContainText('how the model’s classifier sees the image')
+  await expect(pick).toHaveValue('mahalanobis-align-pair-classifier')
+  await page.getByTestId('ood-calibrate-reset').click()
+  await expect(page.getByTestId('ood-calibrate-message')).toContainText('Back to the model’s own calibration')
+  await expect(page.getByTestId('ood-explanation')).not.toContainText('classifier sees the image')
+})

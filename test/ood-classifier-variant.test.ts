@@ -9,6 +9,7 @@ import { CLASSIFIER_FEATURES, featureSpec, scoreInputs } from '../src/engine/ood
 import { bytesToBase64 } from '../src/shared/base64'
 import { bytesToValues } from '../src/shared/image-convert'
 import { SHIPPED_MODELS } from './support/paths'
+import { calibratableScoresOf } from '../src/shared/settings'
 
 /**
  * The OOD variant that adds the shipped classifier (score mahalanobis-align-pair-classifier), on a
@@ -81,4 +82,14 @@ describe('OOD variant with the classifier (mahalanobis-align-pair-classifier)', 
     })(), ['x'])).rejects.toThrow(/reads the model's classifier.*files\.classifier/)
     await expect(engines.noClassifier.call('ood.score', { modelId: 'fashion-mnist', images: testImages(9400, 2) })).rejects.toThrow(/files\.classifier/)
   }, 60_000)
+
+  it('is offered for calibration only where the model can compute it (files.ood and a classifier)', async () => {
+    const listed = (id: string, engine: Engine) => engine.listModels().find((m) => m.id === id)!
+    expect(calibratableScoresOf(listed('fashion-mnist', engines.variant))).toContain('mahalanobis-align-pair-classifier')
+    const noClassifier = calibratableScoresOf(listed('fashion-mnist', engines.noClassifier))
+    expect(noClassifier).toContain('mahalanobis-align-pair')
+    expect(noClassifier).not.toContain('mahalanobis-align-pair-classifier')
+    expect(calibratableScoresOf({ hasClassifier: true })).not.toContain('mahalanobis-align-pair')
+    expect(calibratableScoresOf({ hasClassifier: true })).not.toContain('energy')
+  })
 })

@@ -163,6 +163,7 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     ood: m.ood,
     hasEnergy: m.files.energy !== undefined,
     hasClassifier: m.files.classifier !== undefined,
+    hasOodNetwork: m.files.ood !== undefined,
     provenance: m.provenance,
     unavailable: unavailableReason(entry)
   }

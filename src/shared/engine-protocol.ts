@@ -2,7 +2,7 @@ import type { ClassifyParams, ClassifyResult, GenerateParams, JobResult, OodPara
 import type { Frame } from './frames'
 import type { PhotoRepairWireParams, PhotoRepairWireResult } from './photo-repair'
 import type { SamplerSettings, OodCalibration, StudioDefaults } from './manifest'
-import { PROVIDER_ORDER, type CpuPrecision } from './settings'
+import { PROVIDER_ORDER, type CalibratableOodScore, type CpuPrecision } from './settings'
 
 /**
  * The engine's contract. The renderer speaks it over a MessagePort (desktop) or a
@@ -27,6 +27,8 @@ export interface ModelInfo {
   oodCalibratedOn?: string
   hasEnergy: boolean
   hasClassifier: boolean
+  /** the manifest names a separate OOD network (files.ood): the two-network OOD scores are possible */
+  hasOodNetwork?: boolean
   provenance: Record<string, unknown>
   /** set when jobs cannot run on this model: why (e.g. a latent model before the latent studio) */
   unavailable?: string
@@ -134,7 +136,7 @@ export interface EngineMethods {
   'repair.photo': { params: PhotoRepairWireParams; result: PhotoRepairWireResult }
   'ood.score': { params: OodParams; result: { modelId: string; results: OodResult[] } }
   /** fits the model's OOD calibration (its own score kind) to these in-distribution images, kept in the user-data folder */
-  'ood.calibrate': { params: OodParams & { source: string }; result: { modelId: string; images: number; threshold: number; calibratedOn: string } }
+  'ood.calibrate': { params: OodParams & { source: string; score?: CalibratableOodScore }; result: { modelId: string; images: number; threshold: number; calibratedOn: string } }
   /** back to the model's own calibration */
   'ood.resetCalibration': { params: { modelId?: string }; result: { modelId: string; reset: boolean } }
   /** what the model's classifier sees in an image (models with files.classifier) */

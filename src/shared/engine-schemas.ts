@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { modelIdSchema } from './manifest'
 import { photoRepairParamsSchema } from './photo-repair'
-import { CALIBRATABLE_OOD_SCORES, CPU_PRECISION, PROVIDER, type CpuPrecision, type ProviderChoiceName } from './settings'
+import { CALIBRATABLE_OOD_SCORES, CPU_PRECISION, PROVIDER, type CalibratableOodScore, type CpuPrecision, type ProviderChoiceName } from './settings'
 import { classifyParamsSchema, generateParamsSchema, jobIdSchema, oodParamsSchema, repairParamsSchema } from './jobs'
 import { BLOB_REF_PATTERN, type EngineMethod, type ParamsOf } from './engine-protocol'
 
@@ -24,7 +24,7 @@ export const engineParamSchemas = {
   'repair.photo': photoRepairParamsSchema.strict(),
   'ood.score': oodParamsSchema.strict(),
   // score: fit the user's calibration for this score instead of the model's own kind
-  'ood.calibrate': oodParamsSchema.extend({ source: z.string().min(1).max(512), score: z.enum(CALIBRATABLE_OOD_SCORES as [string, ...string[]]).optional() }).strict(),
+  'ood.calibrate': oodParamsSchema.extend({ source: z.string().min(1).max(512), score: z.enum(CALIBRATABLE_OOD_SCORES as [CalibratableOodScore, ...CalibratableOodScore[]]).optional() }).strict(),
   'ood.resetCalibration': z.object({ modelId: z.string().optional() }).strict(),
   'image.classify': classifyParamsSchema.strict(),
   cancel: z.object({ jobId: jobIdSchema }).strict(),

@@ -319,7 +319,17 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
 export type OodScoreKind = (typeof OOD_SCORE.choices)[number]['value']
 
 /** The scores a user's calibration can be fitted for (the energy score has no calibration fit yet). */
-export const CALIBRATABLE_OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((v): v is Exclude<OodScoreKind, 'energy'> => v !== 'energy')
+export const CALIBRATABLE_OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((v): v is CalibratableOodScore => v !== 'energy')
+export type CalibratableOodScore = Exclude<OodScoreKind, 'energy'>
+
+/** The calibratable scores a model can compute: the two-network ones need files.ood, the classifier variant files.classifier too. */
+export function calibratableScoresOf(model: { hasOodNetwork?: boolean; hasClassifier: boolean }): CalibratableOodScore[] {
+  return CALIBRATABLE_OOD_SCORES.filter((score) => {
+    if (score === 'mahalanobis-align-pair') return model.hasOodNetwork === true
+    if (score === 'mahalanobis-align-pair-classifier') return model.hasOodNetwork === true && model.hasClassifier
+    return true
+  })
+}
 
 /** Noise levels and seeds of a calibration fitted for a score the model's own calibration does not spell out. */
 export const OOD_FEATURE_DEFAULTS = { noiseLevels: [0, 0.1, 0.2, 0.35, 0.5], seeds: [1, 2] } as const

@@ -3,10 +3,11 @@ import { useServices } from '../store/context'
 import { loadModels } from '../store/generate-actions'
 import type { ModelInfo } from '../../../shared/engine-protocol'
 import { calibrateOnFiles, resetCalibration, type CalibrationOutcome } from './calibrate-actions'
+import { OOD_SCORE, calibratableScoresOf, type CalibratableOodScore } from '../../../shared/settings'
 
 /**
- * "Calibrate on my images": fits the model's OOD score and threshold on a folder of the
- * user's own in-distribution images (a model with no shipped data, such as an imported
+ * "Calibrate on my images": fits the model's OOD score (or the one picked here) and threshold on
+ * a folder of the user's own in-distribution images (a model with no shipped data, such as an imported
  * ImageNet EqM, has nothing else to compare with), or goes back to the model's own.
  */
 export function CalibrateOwnImages({ model }: { model: ModelInfo }) {
@@ -14,6 +15,11 @@ export function CalibrateOwnImages({ model }: { model: ModelInfo }) {
   const folderInput = useRef<HTMLInputElement>(null)
   const [busy, setBusy] = useState(false)
   const [outcome, setOutcome] = useState<CalibrationOutcome | null>(null)
+  // the score the next calibration fits: the model's current one unless the user picks another
+  const scores = calibratableScoresOf(model)
+  const current = scores.find((s) => s === model.ood?.score) ?? scores[0]
+  const [picked, setPicked] = useState<CalibratableOodScore | null>(null)
+  const score = picked && scores.includes(picked) ? picked : current
   useEffect(() => {
     folderInput.current?.setAttribute('webkitdirectory', '')
     folderInput.current?.setAttribute('directory', '')
@@ -29,12 +35,22 @@ export function CalibrateOwnImages({ model }: { model: ModelInfo }) {
     input.value = ''
     setBusy(true)
     setOutcome({ kind: 'info', text: `Calibrating on ${files.length} images…` })
-    void calibrateOnFiles(client, model, files).then(finish)
+    void calibrateOnFiles(client, model, files, undefined, score).then(finish)
   }
   return (
     <div className="ood-calibrate" data-testid="ood-calibrate">
       <input ref={folderInput} type="file" multiple hidden data-testid="ood-calibrate-folder" onChange={(e) => onFiles(e.target)} />
       <div className="row buttons">
+        <label title={OOD_SCORE.choices.find((c) => c.value === score)?.description}>
+          {OOD_SCORE.label}{' '}
+          <select data-testid="ood-calibrate-score" disabled={busy} value={score} onChange={(e) => setPicked(e.target.value as CalibratableOodScore)}>
+            {scores.map((s) => (
+              <option key={s} value={s}>
+                {OOD_SCORE.choices.find((c) => c.value === s)?.label ?? s}
+              </option>
+            ))}
+          </select>
+        </label>
         <button disabled={busy} title="Fit the score and threshold on a folder of images like the ones you will check (kept in your user-data folder)" onClick={() => folderInput.current?.click()}>
           Calibrate on my images…
         </button>

@@ -4,6 +4,7 @@ import { rgbaToModel, type RgbaImage } from '../../../shared/image-convert'
 import { bytesToBase64 } from '../../../shared/base64'
 import { decodeImageFile } from '../canvas/decode-image'
 import { displayName } from './ood-actions'
+import type { CalibratableOodScore } from '../../../shared/settings'
 
 /** Most images one calibration takes (the engine's ood params bound); more are left out, and the message says so. */
 export const MAX_CALIBRATION_IMAGES = 1024
@@ -15,14 +16,15 @@ export interface CalibrationOutcome {
 
 /**
  * Calibrates the model's OOD score on the user's own in-distribution images (its existing score
- * kind; the engine keeps the calibration in the user-data folder, never in the model folder).
+ * kind, or `score`; the engine keeps the calibration in the user-data folder, never in the model folder).
  * Unreadable files are left out and counted.
  */
 export async function calibrateOnFiles(
   client: EngineClient,
   model: ModelInfo,
   files: File[],
-  decode: (file: File) => Promise<RgbaImage> = decodeImageFile
+  decode: (file: File) => Promise<RgbaImage> = decodeImageFile,
+  score?: CalibratableOodScore
 ): Promise<CalibrationOutcome> {
   if (files.length === 0) return { kind: 'info', text: 'That selection held no files.' }
   const [channels, height, width] = model.imageShape
@@ -41,7 +43,7 @@ export async function calibrateOnFiles(
   const folder = displayName(used[0]).split('/')[0]
   const source = `${images.length} images${folder !== displayName(used[0]) ? ` from ${folder}` : ''}`
   try {
-    const reply = await client.call('ood.calibrate', { modelId: model.id, images, source })
+    const reply = await client.call('ood.calibrate', { modelId: model.id, images, source, ...(score ? { score } : {}) })
     const notes = [unreadable ? `${unreadable} unreadable left out` : '', files.length > used.length ? `only the first ${used.length} of ${files.length} used` : ''].filter(Boolean)
     return { kind: 'info', text: `Calibrated on ${reply.images} of your images (${reply.calibratedOn}); threshold ${reply.threshold.toPrecision(4)}.${notes.length ? ` ${notes.join('; ')}.` : ''}` }
   } catch (error) {
