@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
-import { gunzipSync } from 'node:zlib'
+import { fashionTestPixels } from './support/fashion-test-images'
 import { ROOT, SHIPPED_MODELS } from './support/paths'
 import { canImport, eqm, importTinyLatentModel } from './support/latent-models'
 
@@ -67,13 +67,9 @@ describe.skipIf(!built)('eqm calibrate (needs npm run build)', () => {
     const images = join(userData, 'mine')
     mkdirSync(images)
     // 30 held-out Fashion-MNIST test images: the variant's Gaussian has 23 numbers
-    const all = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'))
     for (let n = 0; n < 30; n++) {
       const png = new PNG({ width: 28, height: 28 })
-      for (let i = 0; i < 784; i++) {
-        const v = all[16 + (9600 + n) * 784 + i]
-        png.data.set([v, v, v, 255], i * 4)
-      }
+      fashionTestPixels(9600 + n).forEach((v, i) => png.data.set([v, v, v, 255], i * 4))
       writeFileSync(join(images, `test-${n}.png`), PNG.sync.write(png))
     }
     const common = ['--models', SHIPPED_MODELS, '--user-data', userData, '--model', 'fashion-mnist']

@@ -1,14 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { Engine } from '../src/engine/engine'
 import { CLASSIFIER_FEATURES, featureSpec, scoreInputs } from '../src/engine/ood'
-import { bytesToBase64 } from '../src/shared/base64'
 import { bytesToValues } from '../src/shared/image-convert'
 import { SHIPPED_MODELS } from './support/paths'
+import { fashionTestImages } from './support/fashion-test-images'
 import { calibratableScoresOf } from '../src/shared/settings'
 
 /**
@@ -36,12 +35,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-const all = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'))
-const testImages = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => ({
-    name: `test-${from + i}`,
-    image: { width: 28, height: 28, channels: 1, data: bytesToBase64(all.subarray(16 + (from + i) * 784, 16 + (from + i + 1) * 784)) }
-  }))
+const testImages = fashionTestImages
 
 describe('OOD variant with the classifier (mahalanobis-align-pair-classifier)', () => {
   it("reads the classifier's best-class log probability, logsumexp and log feature norm of each image", async () => {

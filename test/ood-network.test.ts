@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Engine } from '../src/engine/engine'
-import { bytesToBase64 } from '../src/shared/base64'
 import { SHIPPED_MODELS } from './support/paths'
+import { fashionTestImages } from './support/fashion-test-images'
 
 /**
  * The manifest's files.ood: the OOD score and its calibration read that network, generation
@@ -45,11 +44,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-const all = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'))
-const images = Array.from({ length: 12 }, (_, i) => ({
-  name: `test-${i}`,
-  image: { width: 28, height: 28, channels: 1, data: bytesToBase64(all.subarray(16 + (9100 + i) * 784, 16 + (9101 + i) * 784)) }
-}))
+const images = fashionTestImages(9100, 12)
 const scores = async (engine: Engine) => (await engine.call('ood.score', { modelId: 'fashion-mnist', images })).results.map((r) => r.score)
 
 describe('manifest files.ood', () => {

@@ -1,14 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Engine } from '../src/engine/engine'
 import { featureSpec, scoreFeatures, scoreInputs } from '../src/engine/ood'
 import type { OodCalibration } from '../src/shared/manifest'
-import { bytesToBase64 } from '../src/shared/base64'
 import { bytesToValues } from '../src/shared/image-convert'
 import { SHIPPED_MODELS } from './support/paths'
+import { fashionTestImages } from './support/fashion-test-images'
 
 /**
  * OOD score mahalanobis-align-pair on the shipped model: the align vectors of the OOD network
@@ -55,12 +54,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-const all = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'))
-const testImages = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => ({
-    name: `test-${from + i}`,
-    image: { width: 28, height: 28, channels: 1, data: bytesToBase64(all.subarray(16 + (from + i) * 784, 16 + (from + i + 1) * 784)) }
-  }))
+const testImages = fashionTestImages
 const calibrationImages = testImages(9300, 40)
 const probes = testImages(9400, 10)
 const scores = async (engine: Engine, images = probes) => (await engine.call('ood.score', { modelId: 'fashion-mnist', images })).results.map((r) => r.score)
