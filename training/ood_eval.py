@@ -210,22 +210,18 @@ def calibration(features, name, fit, tpr=0.95):
 
 def variant_lines(lofo):
     """The leave-one-family-out table again with the classifier variant among the candidates (reported apart)."""
-    rows, per_score, family_kind, _, pass_rates = lofo
-    far = [r for r in rows if family_kind[r["family"]] == "ood"]
-    near = [r for r in rows if family_kind[r["family"]] == "near-ood"]
+    rows, _, family_kind, _, pass_rates = lofo
     lines = ["## Variant with the classifier (reported apart)", "",
              "The issue allows the shipped classifier to add features only as a separate, reported variant. Score "
              "mahalanobis-align-pair-classifier: the pair vector plus three numbers of the model's classifier (files.classifier): "
              "log of its best class's probability, logsumexp of its logits, log of the norm of its feature layer; one Gaussian "
-             "over all 23. Leave-one-family-out with it among the candidates (chosen without the held-out family as above):", "",
-             "| held-out family | kind | chosen without it | AUROC | its sets |", "|---|---|---|---|---|"]
-    for r in rows:
-        sets = ", ".join(f"{s} {a:.3f}" for s, a in r["sets"].items())
-        lines.append(f"| {r['family']} | {'far' if family_kind[r['family']] == 'ood' else 'near'} | {r['score']} | {r['auroc']:.3f} | {sets} |")
-    lines += ["", f"Worst far-OOD family {min(r['auroc'] for r in far):.3f} (target 0.95); worst near-OOD family "
-              f"{min(r['auroc'] for r in near):.3f} (target 0.85). The variant's in-distribution pass rate at its threshold: "
+             "over all 23. Leave-one-family-out with it among the candidates (chosen without the held-out family as above):", ""]
+    lines += ood_protocol.held_out_table(rows, family_kind)
+    lines += ["", f"The variant's in-distribution pass rate at its threshold: "
               f"{pass_rates.get(VARIANT_KINDS[0], float('nan')):.3f}. Not shipped: the manifest keeps the EqM-only score; a model "
-              "author can name it in a manifest's ood.score (the engine computes it where the model has files.ood and files.classifier).", ""]
+              "author can name it in a manifest's ood.score, and a user can fit their own calibration for it (`eqm calibrate --score "
+              "mahalanobis-align-pair-classifier`, or the studio's score field); the engine computes it where the model has files.ood "
+              "and files.classifier.", ""]
     return lines
 
 
