@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { createStudioStore, type GalleryItem, type StudioState } from '../store/studio-store'
 import { decodeSession, encodeSession, sessionPhotos, type SavedParts } from './session-codec'
@@ -22,8 +22,12 @@ const REF = `${'ab'.repeat(32)}.png`
  * the history journal, the image store: the engine's own classes), then loads it back as a
  * new start does.
  */
+// one root for every round trip of this file (the property tests make hundreds), removed at the end
+const ROOT = mkdtempSync(join(tmpdir(), 'eqm-codec-'))
+afterAll(() => rmSync(ROOT, { recursive: true, force: true }))
+
 async function throughFiles(state: StudioState, compose?: ComposeState): Promise<SavedParts> {
-  const folder = mkdtempSync(join(tmpdir(), 'eqm-codec-'))
+  const folder = mkdtempSync(join(ROOT, 'trip-'))
   const writer = new UserData(join(folder, 'session.json'))
   const view = {}
   await writer.load(view)
