@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import { fashionTestPixels } from './support/fashion-test-images'
 import { ROOT, SHIPPED_MODELS } from './support/paths'
 import { canImport, eqm, importTinyLatentModel } from './support/latent-models'
+import { scratchFolder } from './support/scratch'
 
 // eqm calibrate fits a model's OOD calibration (its own score kind) to the user's images, keeps it in
 // --user-data (never in the model folder), eqm ood then uses it, and --reset goes back to the model's.
@@ -34,7 +34,7 @@ function oodLines(args: string[]) {
 
 describe.skipIf(!built)('eqm calibrate (needs npm run build)', () => {
   it('the embedded model: its own score kind, kept in user-data, used by eqm ood, reset to the shipped one', () => {
-    const userData = mkdtempSync(join(tmpdir(), 'eqm-userdata-'))
+    const userData = scratchFolder('eqm-userdata-')
     const models = join(userData, 'shipped')
     cpSync(SHIPPED_MODELS, models, { recursive: true })
     const images = join(userData, 'mine')
@@ -63,7 +63,7 @@ describe.skipIf(!built)('eqm calibrate (needs npm run build)', () => {
   }, 180_000)
 
   it('--score fits another score than the model\'s own (the classifier variant) and eqm ood uses it; an unknown score is refused', () => {
-    const userData = mkdtempSync(join(tmpdir(), 'eqm-userdata-'))
+    const userData = scratchFolder('eqm-userdata-')
     const images = join(userData, 'mine')
     mkdirSync(images)
     // 30 held-out Fashion-MNIST test images: the variant's Gaussian has 23 numbers
@@ -87,7 +87,7 @@ describe.skipIf(!built)('eqm calibrate (needs npm run build)', () => {
 
   it.skipIf(!canImport())('a latent model: scores in latent space, calibrated on a folder of images', () => {
     const { root, modelId } = importTinyLatentModel()
-    const userData = mkdtempSync(join(tmpdir(), 'eqm-userdata-'))
+    const userData = scratchFolder('eqm-userdata-')
     const images = join(userData, 'mine')
     writeImages(images, 6, 16, 3)
     const common = ['--models', root, '--user-data', userData, '--model', modelId]
@@ -104,7 +104,7 @@ describe('ood.calibrate over the wire (the studio action)', () => {
   it('calibrates from the images sent, lists what it was fitted on, and resets', async () => {
     const { Engine } = await import('../src/engine/engine')
     const { FIXTURE_MODELS } = await import('./support/paths')
-    const userData = mkdtempSync(join(tmpdir(), 'eqm-userdata-'))
+    const userData = scratchFolder('eqm-userdata-')
     const engine = new Engine({ modelRoots: [FIXTURE_MODELS], calibrationsDir: join(userData, 'ood-calibrations') })
     try {
       const [c, h, w] = engine.listModels().find((m) => m.id === 'quadratic')!.imageShape

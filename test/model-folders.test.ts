@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Engine } from '../src/engine/engine'
 import { scanModels } from '../src/engine/model-registry'
 import { hashModelFolders } from '../src/engine/model-files'
 import { packagedResourcesFolder } from '../src/engine/shipped-models'
 import { FIXTURE_MODELS, ROOT } from './support/paths'
+import { scratchFolder } from './support/scratch'
 
 /** A fresh models root holding a copy of the quadratic fixture (the model every case keeps loadable). */
 function rootWithGoodModel(): string {
-  const root = mkdtempSync(join(tmpdir(), 'eqm-models-'))
+  const root = scratchFolder('eqm-models-')
   cpSync(join(FIXTURE_MODELS, 'quadratic'), join(root, 'quadratic'), { recursive: true })
   return root
 }

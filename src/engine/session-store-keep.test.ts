@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SessionStore } from './session-store'
+import { scratchFolder } from '../../test/support/scratch'
 
 function folder(): string {
-  return mkdtempSync(join(tmpdir(), 'eqm-session-store-'))
+  return scratchFolder('eqm-session-store-')
 }
 
 describe('SessionStore keeps what it cannot read', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -9,8 +9,9 @@ import { HistoryJournal } from './history-journal'
 import { SessionLock } from './session-lock'
 import { UserData } from './user-data-store'
 import type { HistoryOp } from '../shared/engine-protocol'
+import { scratchFolder } from '../../test/support/scratch'
 
-const folder = () => mkdtempSync(join(tmpdir(), 'eqm-user-data-'))
+const folder = () => scratchFolder('eqm-user-data-')
 function png(gray: number): Uint8Array {
   const image = new PNG({ width: 2, height: 2 })
   image.data.fill(gray)
