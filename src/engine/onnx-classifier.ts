@@ -20,14 +20,7 @@ export class OnnxClassifier {
 
   /** Class probabilities (softmax of the logits) of one image in model values. */
   async probabilities(x: Float32Array): Promise<number[]> {
-    const [c, h, w] = this.manifest.shape
-    let output: ort.Tensor
-    try {
-      output = (await this.session.run({ x: new ort.Tensor('float32', x, [1, c, h, w]) })).logits
-    } catch (error) {
-      throw new EngineError('model-output', `${this.manifest.id}: the classifier failed to run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
-    }
-    const logits = Array.from(output.data as Float32Array)
+    const logits = Array.from((await this.run(x, 1)).logits.data as Float32Array)
     if (logits.length !== this.manifest.classes.length || !logits.every(Number.isFinite)) {
       throw new EngineError('model-output', `${this.manifest.id}: the classifier gave ${logits.length} logits for ${this.manifest.classes.length} classes, or non-finite ones`)
     }
@@ -43,20 +36,14 @@ export class OnnxClassifier {
     if (!this.session.outputNames.includes('features')) {
       throw new EngineError('model-invalid', `${this.manifest.id}: the classifier has no 'features' output (the layer before its logits), which the classifier OOD variant reads`)
     }
-    const [c, h, w] = this.manifest.shape
-    const size = c * h * w
+    const size = this.manifest.shape.reduce((a, b) => a * b, 1)
     const classes = this.manifest.classes.length
     const rows: number[][] = []
     for (let start = 0; start < images.length; start += batchRows) {
       const count = Math.min(batchRows, images.length - start)
       const x = new Float32Array(count * size)
       for (let k = 0; k < count; k++) x.set(images[start + k], k * size)
-      let outputs: ort.InferenceSession.OnnxValueMapType
-      try {
-        outputs = await this.session.run({ x: new ort.Tensor('float32', x, [count, c, h, w]) })
-      } catch (error) {
-        throw new EngineError('model-output', `${this.manifest.id}: the classifier failed to run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
-      }
+      const outputs = await this.run(x, count)
       const logits = outputs.logits.data as Float32Array
       const features = outputs.features.data as Float32Array
       const width = features.length / count
@@ -72,6 +59,16 @@ export class OnnxClassifier {
       }
     }
     return rows
+  }
+
+  /** One call on `count` images in model values; a runtime failure becomes the engine's model-output error. */
+  private async run(x: Float32Array, count: number): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const [c, h, w] = this.manifest.shape
+    try {
+      return await this.session.run({ x: new ort.Tensor('float32', x, [count, c, h, w]) })
+    } catch (error) {
+      throw new EngineError('model-output', `${this.manifest.id}: the classifier failed to run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
+    }
   }
 
   async release(): Promise<void> {
