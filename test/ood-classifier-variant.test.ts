@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
@@ -8,6 +8,7 @@ import { CLASSIFIER_FEATURES, featureSpec, scoreInputs } from '../src/engine/ood
 import { bytesToValues } from '../src/shared/image-convert'
 import { SHIPPED_MODELS } from './support/paths'
 import { fashionTestImages } from './support/fashion-test-images'
+import { SHIPPED_MANIFEST, shippedCopy } from './support/shipped-copies'
 import { calibratableScoresOf } from '../src/shared/settings'
 
 /**
@@ -17,16 +18,11 @@ import { calibratableScoresOf } from '../src/shared/settings'
  * calibration fits one Gaussian over the pair vector and those three; a model without a classifier
  * refuses the score, naming what is missing.
  */
-const shipped = JSON.parse(readFileSync(join(SHIPPED_MODELS, 'fashion-mnist', 'manifest.json'), 'utf8'))
+const shipped = SHIPPED_MANIFEST
 const { mean: _mean, precision: _precision, ...spec } = shipped.ood
 const variantOod = { ...spec, score: 'mahalanobis-align-pair-classifier' }
 const root = mkdtempSync(join(tmpdir(), 'eqm-ood-classifier-'))
-function copy(name: string, files: Record<string, string>): string {
-  const folder = join(root, name)
-  cpSync(join(SHIPPED_MODELS, 'fashion-mnist'), join(folder, 'fashion-mnist'), { recursive: true })
-  writeFileSync(join(folder, 'fashion-mnist', 'manifest.json'), JSON.stringify({ ...shipped, files, ood: variantOod }))
-  return folder
-}
+const copy = (name: string, files: Record<string, string>) => shippedCopy(root, name, { files, ood: variantOod })
 const { classifier: classifierFile, ...withoutClassifier } = shipped.files as Record<string, string>
 const engineOf = (models: string, name: string) => new Engine({ modelRoots: [models], provider: 'cpu', shippedModels: null, calibrationsDir: join(root, `calibrations-${name}`) })
 const engines = { variant: engineOf(copy('variant', shipped.files), 'variant'), noClassifier: engineOf(copy('no-classifier', withoutClassifier), 'none') }

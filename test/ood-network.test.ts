@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Engine } from '../src/engine/engine'
-import { SHIPPED_MODELS } from './support/paths'
 import { fashionTestImages } from './support/fashion-test-images'
+import { SHIPPED_MANIFEST, identityAlignOod, shippedCopy } from './support/shipped-copies'
 
 /**
  * The manifest's files.ood: the OOD score and its calibration read that network, generation
@@ -13,23 +13,12 @@ import { fashionTestImages } from './support/fashion-test-images'
  * (OOD scores must be equal to the shipped ones) and one with no files.ood (OOD scores must
  * differ: the manifest's entry is honoured, not ignored). An int8 CPU engine reads fp32 for OOD.
  */
-const shippedManifest = JSON.parse(readFileSync(join(SHIPPED_MODELS, 'fashion-mnist', 'manifest.json'), 'utf8'))
+const shippedManifest = SHIPPED_MANIFEST
 const root = mkdtempSync(join(tmpdir(), 'eqm-ood-network-'))
 // a one-network score for every copy (the shipped pair score reads both networks, test/ood-pair.test.ts):
 // mahalanobis-align with an identity Gaussian, since which network it reads is the question here
-const width = 2 * shippedManifest.ood.noiseLevels.length
-const alignOod = {
-  ...shippedManifest.ood,
-  score: 'mahalanobis-align',
-  mean: new Array(width).fill(0),
-  precision: Array.from({ length: width }, (_, i) => Array.from({ length: width }, (_, j) => (i === j ? 1 : 0)))
-}
-function variant(name: string, files: Record<string, string>): string {
-  const folder = join(root, name)
-  cpSync(join(SHIPPED_MODELS, 'fashion-mnist'), join(folder, 'fashion-mnist'), { recursive: true })
-  writeFileSync(join(folder, 'fashion-mnist', 'manifest.json'), JSON.stringify({ ...shippedManifest, files, ood: alignOod }))
-  return folder
-}
+const alignOod = identityAlignOod()
+const variant = (name: string, files: Record<string, string>) => shippedCopy(root, name, { files, ood: alignOod })
 const { ood: oodFile, ...withoutOod } = shippedManifest.files as Record<string, string>
 const roots = { shipped: variant('shipped', shippedManifest.files), oodAsGradient: variant('ood-as-gradient', { ...withoutOod, gradient: oodFile }), noOodEntry: variant('no-ood-entry', withoutOod) }
 const engines = {

@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Engine } from '../src/engine/engine'
 import { featureSpec, scoreFeatures, scoreInputs } from '../src/engine/ood'
 import type { OodCalibration } from '../src/shared/manifest'
 import { bytesToValues } from '../src/shared/image-convert'
-import { SHIPPED_MODELS } from './support/paths'
 import { fashionTestImages } from './support/fashion-test-images'
+import { SHIPPED_MANIFEST, identityAlignOod, shippedCopy } from './support/shipped-copies'
 
 /**
  * OOD score mahalanobis-align-pair on the shipped model: the align vectors of the OOD network
@@ -17,26 +17,14 @@ import { fashionTestImages } from './support/fashion-test-images'
  * store and the OOD call; its scores move when either network file is swapped while the
  * mahalanobis-align scores move only with files.ood; a model without files.ood refuses it.
  */
-const shippedManifest = JSON.parse(readFileSync(join(SHIPPED_MODELS, 'fashion-mnist', 'manifest.json'), 'utf8'))
+const shippedManifest = SHIPPED_MANIFEST
 const { mean: _mean, precision: _precision, ...alignBlock } = shippedManifest.ood
 const pairOod = { ...alignBlock, score: 'mahalanobis-align-pair' }
-// a fixed mahalanobis-align calibration (identity Gaussian over its 10 numbers): which network's
-// features move it is what is checked, not how well it separates
-const alignWidth = 2 * shippedManifest.ood.noiseLevels.length
-const alignOod = {
-  ...alignBlock,
-  score: 'mahalanobis-align',
-  mean: new Array(alignWidth).fill(0),
-  precision: Array.from({ length: alignWidth }, (_, i) => Array.from({ length: alignWidth }, (_, j) => (i === j ? 1 : 0)))
-}
+// a fixed mahalanobis-align calibration (identity Gaussian): which network's features move it is checked
+const alignOod = identityAlignOod()
 const { ood: oodFile, ...withoutOod } = shippedManifest.files as Record<string, string>
 const root = mkdtempSync(join(tmpdir(), 'eqm-ood-pair-'))
-function variant(name: string, files: Record<string, string>): string {
-  const folder = join(root, name)
-  cpSync(join(SHIPPED_MODELS, 'fashion-mnist'), join(folder, 'fashion-mnist'), { recursive: true })
-  writeFileSync(join(folder, 'fashion-mnist', 'manifest.json'), JSON.stringify({ ...shippedManifest, files, ood: pairOod }))
-  return folder
-}
+const variant = (name: string, files: Record<string, string>) => shippedCopy(root, name, { files, ood: pairOod })
 // one calibrations folder: every variant has the shipped id and provenance, so all read the calibration fitted on `pair`
 const calibrationsDir = join(root, 'ood-calibrations')
 const engineOf = (models: string, extra: { cpuPrecision?: 'int8' } = {}) => new Engine({ modelRoots: [models], provider: 'cpu', shippedModels: null, calibrationsDir, ...extra })
