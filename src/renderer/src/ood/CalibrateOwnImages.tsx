@@ -3,6 +3,7 @@ import { useServices } from '../store/context'
 import { loadModels } from '../store/generate-actions'
 import type { ModelInfo } from '../../../shared/engine-protocol'
 import { calibrateOnFiles, resetCalibration, type CalibrationOutcome } from './calibrate-actions'
+import { describeScoreKind } from './ood-logic'
 import { OOD_SCORE, calibratableScoresOf, type CalibratableOodScore } from '../../../shared/settings'
 
 /**
@@ -40,17 +41,17 @@ export function CalibrateOwnImages({ model }: { model: ModelInfo }) {
   return (
     <div className="ood-calibrate" data-testid="ood-calibrate">
       <input ref={folderInput} type="file" multiple hidden data-testid="ood-calibrate-folder" onChange={(e) => onFiles(e.target)} />
+      <label className="ood-calibrate-score" title={describeScoreKind(score)}>
+        {OOD_SCORE.label}
+        <select data-testid="ood-calibrate-score" disabled={busy} value={score} onChange={(e) => setPicked(e.target.value as CalibratableOodScore)}>
+          {scores.map((s) => (
+            <option key={s} value={s}>
+              {OOD_SCORE.choices.find((c) => c.value === s)?.label ?? s}
+            </option>
+          ))}
+        </select>
+      </label>
       <div className="row buttons">
-        <label title={OOD_SCORE.choices.find((c) => c.value === score)?.description}>
-          {OOD_SCORE.label}{' '}
-          <select data-testid="ood-calibrate-score" disabled={busy} value={score} onChange={(e) => setPicked(e.target.value as CalibratableOodScore)}>
-            {scores.map((s) => (
-              <option key={s} value={s}>
-                {OOD_SCORE.choices.find((c) => c.value === s)?.label ?? s}
-              </option>
-            ))}
-          </select>
-        </label>
         <button disabled={busy} title="Fit the score and threshold on a folder of images like the ones you will check (kept in your user-data folder)" onClick={() => folderInput.current?.click()}>
           Calibrate on my images…
         </button>
