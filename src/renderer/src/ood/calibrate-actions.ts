@@ -41,7 +41,8 @@ export async function calibrateOnFiles(
   }
   if (images.length < 2) return { kind: 'error', text: `Calibration needs at least 2 readable images; ${images.length} of ${files.length} could be read.` }
   const folder = displayName(used[0]).split('/')[0]
-  const source = `${images.length} images${folder !== displayName(used[0]) ? ` from ${folder}` : ''}`
+  // what the images came from; the engine's description adds the count ("60 images from mine")
+  const source = folder !== displayName(used[0]) ? folder : 'selected files'
   try {
     const reply = await client.call('ood.calibrate', { modelId: model.id, images, source, ...(score ? { score } : {}) })
     const notes = [unreadable ? `${unreadable} unreadable left out` : '', files.length > used.length ? `only the first ${used.length} of ${files.length} used` : ''].filter(Boolean)
