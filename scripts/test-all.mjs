@@ -2,7 +2,8 @@
 // `npm test`: every test layer this machine can run, each skipped layer with its reason.
 // Under CI=true a missing system dependency is a failure, except the Electron binary.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
@@ -11,6 +12,17 @@ const python = process.env.EQM_PYTHON ?? '/usr/bin/python3'
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const totals = { passed: 0, failed: 0, skipped: 0 }
 const layers = []
+
+// One temp folder for the whole run, handed to every layer (and the servers, CLIs and browsers they
+// start) as TMPDIR and removed at the end: tests make scratch folders, models and user-data folders,
+// and a few cannot remove theirs (fixtures shared with Playwright, killed servers), which used to pile
+// up in /tmp run after run. EQM_KEEP_TEST_TMP=1 keeps it for a post-mortem.
+const runTemp = mkdtempSync(join(tmpdir(), 'eqm-test-run-'))
+process.env.TMPDIR = runTemp
+function removeRunTemp() {
+  if (process.env.EQM_KEEP_TEST_TMP === '1') console.log(`\ntest temp folder kept: ${runTemp}`)
+  else rmSync(runTemp, { recursive: true, force: true, maxRetries: 3 })
+}
 
 function run(command, args, env = {}) {
   console.log(`\n$ ${command} ${args.join(' ')}`)
@@ -105,4 +117,5 @@ layer('e2e (Playwright, browser mode in Chromium; Electron where a binary exists
 console.log('\nEqM Studio test layers:')
 for (const l of layers) console.log(`  ${l.ok ? (l.skipped ? 'skip' : ' ok ') : 'FAIL'}  ${l.name}${l.skipped ? ` (${l.skipped})` : ''}`)
 console.log(`\nTotal: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+removeRunTemp()
 process.exit(layers.every((l) => l.ok) ? 0 : 1)
