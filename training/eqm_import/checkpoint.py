@@ -26,6 +26,24 @@ def _is_state_dict(obj):
         any(isinstance(v, LazyTensor) for v in obj.values())
 
 
+# Prefixes a training wrapper puts before every parameter name when its state dict is saved whole:
+# DistributedDataParallel ("module.") and torch.compile ("_orig_mod."), possibly both.
+WRAPPER_PREFIXES = ("module.", "_orig_mod.")
+
+
+def strip_wrapper_prefixes(weights):
+    """The same tensors under the bare model's names, where every name carries a wrapper's prefix;
+    a prefix on only some names is left alone (the layout check then names what does not match)."""
+    stripped = True
+    while stripped and weights:
+        stripped = False
+        for prefix in WRAPPER_PREFIXES:
+            if all(k.startswith(prefix) for k in weights):
+                weights = {k[len(prefix):]: v for k, v in weights.items()}
+                stripped = True
+    return weights
+
+
 def select_weights(tree, path):
     """(state dict of LazyTensors, which part it came from, args or None)."""
     if isinstance(tree, dict) and ("ema" in tree or "model" in tree):
@@ -33,9 +51,9 @@ def select_weights(tree, path):
         weights = tree[part]
         if not _is_state_dict(weights):
             raise CheckpointError(f"{path}: '{part}' is not a state dict of tensors")
-        return weights, part, tree.get("args")
+        return strip_wrapper_prefixes(weights), part, tree.get("args")
     if _is_state_dict(tree):
-        return tree, "state_dict", None
+        return strip_wrapper_prefixes(tree), "state_dict", None
     kind = type(tree).__name__
     keys = ", ".join(sorted(map(str, tree))[:8]) if isinstance(tree, dict) else ""
     raise CheckpointError(f"{path}: neither a training checkpoint (model/ema/opt/args) nor a state dict ({kind}{': ' + keys if keys else ''})")

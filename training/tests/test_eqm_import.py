@@ -65,6 +65,26 @@ def test_the_training_checkpoint_uses_ema_not_model_weights():
     assert torch.allclose(-EqMNet(config, weights).head(x, y).reshape(-1), torch.tensor(c["grad"]), atol=1e-6)
 
 
+@pytest.mark.parametrize("prefix", ["module.", "_orig_mod.", "module._orig_mod."])
+def test_weights_saved_through_a_training_wrapper_import_as_the_bare_model(tmp_path, prefix):
+    # a state dict saved from a DistributedDataParallel or torch.compile wrapper names every tensor with its prefix
+    source = torch.load(ckpt("tiny-train-sigma"))
+    wrapped = dict(source, ema={prefix + k: v for k, v in source["ema"].items()})
+    torch.save(wrapped, tmp_path / "wrapped.pt")
+    config, weights, part, _ = read_checkpoint(str(tmp_path / "wrapped.pt"), heads=4)
+    bare_config, bare_weights, _, _ = read_checkpoint(ckpt("tiny-train-sigma"), heads=4)
+    assert part == "ema" and config == bare_config and weights.keys() == bare_weights.keys()
+    assert all(torch.equal(weights[k], bare_weights[k]) for k in weights)
+
+
+def test_a_prefix_on_only_some_names_is_refused_with_the_names(tmp_path):
+    source = torch.load(ckpt("tiny-bare-nosigma"))
+    last = list(source)[-1]
+    torch.save({("module." + k if k == last else k): v for k, v in source.items()}, tmp_path / "partly.pt")
+    with pytest.raises(CheckpointError, match=r"unexpected \['module\." + last.replace(".", r"\.")):
+        read_checkpoint(str(tmp_path / "partly.pt"), heads=4, ebm="none")
+
+
 def test_energy_head_imports_its_energy_and_refuses_generation(tmp_path):
     c = case("tiny-energy-dot")
     result = import_model(ckpt("tiny-energy-dot"), out_dir=str(tmp_path / "m"), heads=4)
