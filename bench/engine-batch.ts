@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { Engine } from '../src/engine/engine'
 import { descend } from '../src/engine/sampler'
 import { repairStart } from '../src/engine/held-renoise'
-import { scoreFeatures } from '../src/engine/ood'
+import { fitOodCalibration, scoreFeatures, type OodFeatures } from '../src/engine/ood'
 import { OOD_SCORE } from '../src/shared/settings'
 import { conditionSchema, type JobResult } from '../src/shared/jobs'
 import { samplerSettingsSchema, describeZodError, type OodCalibration } from '../src/shared/manifest'
@@ -19,7 +19,8 @@ import { bytesToValues } from '../src/shared/image-convert'
  * Ops (request.op): "kinds" (the OOD score kinds the engine computes), "repair" (each image
  * through the engine's repair job), "generate" (jobs through the generate job: class, CFG,
  * composition), "descend" (the sampler on given float starts), "ood-scores" (the engine's
- * scores of given OOD features, every kind asked for). Binary data travel as base64: u8 = model bytes (C x H x W),
+ * scores of given OOD features, every kind asked for), "ood-fit" (the engine's calibration fit of
+ * one score to given in-distribution features). Binary data travel as base64: u8 = model bytes (C x H x W),
  * f32 = little-endian float32 values. training/engine_batch.py is the Python side.
  */
 const f32 = z.string().describe('base64 float32')
@@ -53,11 +54,21 @@ const requestSchema = z.discriminatedUnion('op', [
         /** the generating network's features where the model has files.ood (score mahalanobis-align-pair) */
         pair: z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), align: z.array(z.array(z.number())) }).optional(),
         /** the classifier's features where the model has files.classifier (the classifier variant) */
-        classifier: z.array(z.array(z.number())).optional()
+        classifier: z.array(z.array(z.number())).optional(),
+        /** the class the field finds for each image (score mahalanobis-align-pair-class) */
+        alignClass: z.array(z.number().int().min(0)).optional()
       })
     ),
     /** one per score wanted: a manifest ood block without its quantiles and threshold */
     calibrations: z.array(z.object({ score: z.enum(oodScoreKinds as [string, ...string[]]) }).passthrough()).min(1)
+  }),
+  z.object({
+    op: z.literal('ood-fit'),
+    /** in-distribution calibration features, as bench/ood-features.ts writes a set's */
+    features: z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()) }).passthrough(),
+    score: z.enum(oodScoreKinds as [string, ...string[]]),
+    spec: z.object({ noiseLevels: z.array(z.number()), seeds: z.array(z.number().int()), classes: z.number().int().optional(), alignClasses: z.number().int().optional() }),
+    tpr: z.number().min(0).max(1)
   })
 ])
 type Request = z.infer<typeof requestSchema>
@@ -95,6 +106,8 @@ async function serve(request: Request, engine: Engine): Promise<unknown> {
     ])
     return { scores: Object.fromEntries(scores) }
   }
+  // the engine's own fit (the one a user's calibration runs), so a manifest written from Python holds what the app would fit
+  if (request.op === 'ood-fit') return { calibration: fitOodCalibration(request.features as unknown as OodFeatures, request) }
   const entry = engine.model(values.model)
   const { manifest } = entry
   const [channels, height, width] = manifest.shape

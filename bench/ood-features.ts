@@ -22,7 +22,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     levels: { type: 'string', default: '0,0.1,0.2,0.35,0.5' },
     seeds: { type: 'string', default: '1,2' },
-    /** 'false': skip the conditional features (11 more model rows per image) */
+    /** 'false': skip the conditional features (11 + classes x seeds more model rows per image) */
     conditional: { type: 'string', default: 'true' }
   }
 })
@@ -33,8 +33,9 @@ async function main(): Promise<void> {
   // the network the app's OOD call reads (files.ood where the manifest names one)
   const networks = await engine.oodModels(entry)
   const { field, energy } = networks
-  // the conditional features over every class the model knows (score mahalanobis-cond)
-  const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number), classes: values.conditional === 'false' ? 0 : entry.manifest.classes.length }
+  // the conditional features over every class the model knows (scores mahalanobis-cond and mahalanobis-align-pair-class)
+  const classes = values.conditional === 'false' ? 0 : entry.manifest.classes.length
+  const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number), classes, alignClasses: classes }
   const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }
   const size = field.sampleSize
   const out: Record<string, unknown> = { model: entry.manifest.id, noiseLevels: spec.noiseLevels, seeds: spec.seeds, classes: spec.classes, sets: {} }

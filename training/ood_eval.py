@@ -83,7 +83,26 @@ def fit_gaussians(features):
         fit["mahalanobis-align-pair"] = gaussian_fit(with_align_pair(calib))
     if has_classifier(features):
         fit["mahalanobis-align-pair-classifier"] = gaussian_fit(with_align_pair_classifier(calib))
+    if has_align_class(features):
+        fit[CLASS_KIND] = engine_fit(features, CLASS_KIND, calib)
     return fit
+
+
+# the per-class score: class means and a shared covariance, fitted by the engine itself (src/engine/ood.ts
+# fitOodCalibration, the fit a user's calibration runs), so there is one implementation of it
+CLASS_KIND = "mahalanobis-align-pair-class"
+
+
+def engine_fit(features, kind, calib):
+    """(mean, precision, extra manifest fields) of `kind` on the calibration features, from the engine's fit."""
+    keys = {k: calib[k] for k in ENGINE_FEATURE_KEYS if k in calib}
+    spec = {"noiseLevels": features["noiseLevels"], "seeds": features["seeds"], "alignClasses": int(features["classes"])}
+    fitted = engine_batch.call({"op": "ood-fit", "features": keys, "score": kind, "spec": spec, "tpr": 0.95})["calibration"]
+    return np.asarray(fitted["mean"]), np.asarray(fitted["precision"]), {"classes": fitted["classes"], "classMeans": fitted["classMeans"]}
+
+
+def has_align_class(features):
+    return has_pair(features) and bool(features.get("classes")) and all("alignClass" in d for d in features["sets"].values())
 
 
 def has_align(features):
@@ -116,9 +135,11 @@ def score_calibration(name, features, fit):
     if name == "mahalanobis-cond":
         calib["classes"] = int(features["classes"])
     if name in fit:
-        mean, precision = fit[name]
+        mean, precision, *extra = fit[name]
         calib["mean"] = [float(v) for v in mean]
         calib["precision"] = [[float(v) for v in row] for row in precision]
+        for fields in extra:
+            calib.update(fields)
     return calib
 
 
@@ -127,11 +148,12 @@ def usable_kinds(features):
     has_energy = all("energy" in d for d in features["sets"].values())
     return [k for k in engine_kinds() if (k != "energy" or has_energy) and (k != "mahalanobis-cond" or has_conditional(features))
             and (k != "mahalanobis-align" or has_align(features)) and (k != "mahalanobis-align-pair" or has_pair(features))
+            and (k != CLASS_KIND or has_align_class(features))
             and (k not in VARIANT_KINDS or has_classifier(features))]
 
 
 # the features the engine's scores read, as bench/ood-features.ts writes them (its other keys are labels)
-ENGINE_FEATURE_KEYS = ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair", "classifier")
+ENGINE_FEATURE_KEYS = ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair", "classifier", "alignClass")
 
 
 def engine_scores(features, fit):
@@ -256,6 +278,13 @@ def report(table, lofo, per_class, command, shipped_line, variant_lofo=None):
         lines += ["", "Score mahalanobis-align-pair: one Gaussian over two mahalanobis-align vectors of the same image, the OOD "
                   "network's (manifest files.ood) then the generating network's (files.gradient), with the same noise levels, seeds "
                   "and noise (twice the model rows)."]
+    if CLASS_KIND in table:
+        lines += ["", f"Score {CLASS_KIND}: the mahalanobis-align-pair vector measured against the mean of the image's own class, "
+                  "the class the OOD network finds itself (the class whose conditional field best recovers the noise, cos(f(x_l, c), "
+                  "noise - image) averaged over the seeds at the top noise level l; classes x seeds more model rows), with one "
+                  "covariance shared by the classes (the scatter around each calibration image's class mean). Fitted by the engine's "
+                  "own calibration fit (bench/engine-batch.ts op ood-fit); a class with fewer than 5 calibration images takes the "
+                  "overall mean."]
     if "energy" in table:
         lines += ["", "Score energy: the explicit-energy EqM-E model (manifest files.energy; its run in provenance.energyModel), "
                   "unconditional, E(x) = sum(x g(x)); neg-energy is its opposite sign, for completeness."]
@@ -319,7 +348,7 @@ def main():
                     "held-out in-distribution images pass (target 0.95).")
     print(shipped_line)
     network = files.get("ood", files.get("gradient"))
-    if shipped["score"].endswith("-pair") and "ood" in files:
+    if "-pair" in shipped["score"] and "ood" in files:
         shipped_line += f" Features from `{files['ood']}` (manifest files.ood) and `{files['gradient']}` (the descents' network): the pair score reads both."
     else:
         shipped_line += (f" Features from `{network}`" + (" (manifest files.ood; descents use " + f"`{files['gradient']}`)" if "ood" in files else "") + ".")

@@ -103,6 +103,76 @@ describe('OOD features and scores', () => {
     expect(fitted.precision).toHaveLength(8)
   })
 
+  it('align-pair-class: finds each image\'s class with the field itself and measures the pair vector against that class\'s mean', async () => {
+    // classes 0 (mean 0.5) and 1 (mean -0.5), null class 2: f(x_l, c) = x_l - mu_c is exactly l (eps - x) for x = mu_c
+    const classField = new AnalyticField([constantMean(SIZE, 0.5), constantMean(SIZE, -0.5), constantMean(SIZE, 0)], 2, 7)
+    const generating = new AnalyticField([constantMean(SIZE, 0.3), constantMean(SIZE, -0.3), constantMean(SIZE, 0.1)], 2, 7)
+    const networks = { field: classField, generatingField: async () => generating }
+    const spec = { noiseLevels: [0, 0.2, 0.5], seeds: [1, 2], alignClasses: 2 }
+    const images = [0.45, -0.55, 0.6, -0.4].map((v) => constantMean(SIZE, v))
+    const rowsBefore = classField.rowsEvaluated
+    const features = await scoreInputs(networks, images, spec, 'mahalanobis-align-pair-class', 'm')
+    expect(features.alignClass).toEqual([0, 1, 0, 1])
+    // the class search costs classes x seeds rows an image on the OOD network, beside its 1 + 2 x 2 feature rows
+    expect(classField.rowsEvaluated - rowsBefore).toBe(images.length * (5 + 2 * 2))
+    expect(features.pair?.rms).toHaveLength(4)
+    // the pair vector is the score's vector; the centre is the found class's mean
+    const vectors = mahalanobisVectors(features, 'mahalanobis-align-pair-class')
+    expect(vectors).toEqual(mahalanobisVectors(features, 'mahalanobis-align-pair'))
+    const n = vectors[0].length
+    const identity = Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => (a === b ? 1 : 0)))
+    const calibration = { score: 'mahalanobis-align-pair-class', noiseLevels: spec.noiseLevels, seeds: spec.seeds, classes: 2, mean: new Array<number>(n).fill(0), precision: identity, classMeans: [vectors[0], vectors[1]] }
+    const scores = scoreFeatures(features, calibration)
+    expect(scores[0]).toBeCloseTo(0, 12)
+    expect(scores[1]).toBeCloseTo(0, 12)
+    expect(scores[2]).toBeCloseTo(vectors[2].reduce((sum, x, i) => sum + (x - vectors[0][i]) ** 2, 0), 9)
+    expect(await oodScores(networks, images, calibration, 'm')).toEqual(scores)
+    // what it needs, named
+    expect(() => scoreFeatures({ ...features, alignClass: undefined }, calibration)).toThrow(/alignClass/)
+    expect(() => scoreFeatures({ ...features, alignClass: [0, 1, 2, 0] }, calibration)).toThrow(/alignClass \(a class 0..1\)/)
+    expect(() => scoreFeatures(features, { ...calibration, classMeans: [vectors[0]] })).toThrow(/classMeans \(2 rows/)
+    await expect(oodScores(networks, images, { ...calibration, classes: undefined }, 'm')).rejects.toThrow(/classes/)
+    await expect(oodScores({ field: classField }, images, calibration, 'm')).rejects.toThrow(/no files.ood/)
+    await expect(oodScores(networks, images, { ...calibration, noiseLevels: [0] }, 'm')).rejects.toThrow(/noise level above 0/)
+  })
+
+  it('align-pair-class fit: a mean per class, one covariance of the scatter around the class means, the overall mean for a sparse class', () => {
+    // 2-number vectors straight from features: rms (log) and nothing else would do, so build pair features by hand
+    const rng = (i: number) => Math.sin(i * 12.9898) * 0.5
+    const classOf = Array.from({ length: 40 }, (_, i) => (i < 3 ? 2 : i % 2))
+    const centre = [[1, 0], [-1, 2], [5, 5]]
+    const vectorsWanted = classOf.map((c, i) => [centre[c][0] + rng(i), centre[c][1] + rng(i + 100)])
+    // the pair score's vector per network is (log rms over levels, dot, align over levels > 0): levels [0.5] give 1 + 1 + 1
+    const half = (v: number[]) => ({ rms: [[Math.exp(v[0])]], dot: [v[1]], align: [[0]] })
+    const rows = vectorsWanted.map(half)
+    const features = {
+      rms: rows.map((r) => r.rms[0]),
+      dot: rows.map((r) => r.dot[0]),
+      align: rows.map((r) => r.align[0]),
+      pair: { rms: rows.map(() => [1]), dot: rows.map(() => 0), align: rows.map(() => [0]) },
+      alignClass: classOf
+    }
+    const fitted = fitOodCalibration(features, { score: 'mahalanobis-align-pair-class', spec: { noiseLevels: [0.5], seeds: [1], alignClasses: 3 }, tpr: 0.95 })
+    const vectors = mahalanobisVectors(features, 'mahalanobis-align-pair-class')
+    const meanOf = (rowsOf: number[][]) => rowsOf[0].map((_, j) => rowsOf.reduce((sum, r) => sum + r[j], 0) / rowsOf.length)
+    expect(fitted.classes).toBe(3)
+    const overall = meanOf(vectors)
+    const classMean = [0, 1].map((c) => meanOf(vectors.filter((_, i) => classOf[i] === c)))
+    fitted.classMeans![0].forEach((v, j) => expect(v).toBeCloseTo(classMean[0][j], 10))
+    fitted.classMeans![1].forEach((v, j) => expect(v).toBeCloseTo(classMean[1][j], 10))
+    // class 2 has 3 images (fewer than 5): the overall mean, and its images are scattered around it
+    fitted.classMeans![2].forEach((v, j) => expect(v).toBeCloseTo(overall[j], 10))
+    const centres = classOf.map((c) => (c === 2 ? overall : classMean[c]))
+    // the covariance of the first two numbers (the others are constant: the 1e-6 ridge keeps them invertible)
+    const cov = [0, 1].map((a) => [0, 1].map((b) => vectors.reduce((sum, v, i) => sum + (v[a] - centres[i][a]) * (v[b] - centres[i][b]), 0) / (vectors.length - 3)))
+    for (let a = 0; a < 2; a++)
+      for (let b = 0; b < 2; b++) expect(cov[a][0] * fitted.precision![0][b] + cov[a][1] * fitted.precision![1][b]).toBeCloseTo(a === b ? 1 : 0, 4)
+    // within-class scatter is far tighter than the spread of all images: the class score is not one Gaussian's
+    const single = fitOodCalibration(features, { score: 'mahalanobis-align-pair', spec: { noiseLevels: [0.5], seeds: [1] }, tpr: 0.95 })
+    expect(fitted.precision![0][0]).toBeGreaterThan(3 * single.precision![0][0])
+    expect(() => fitOodCalibration({ ...features, alignClass: undefined }, { score: 'mahalanobis-align-pair-class', spec: { noiseLevels: [0.5], seeds: [1], alignClasses: 3 }, tpr: 0.95 })).toThrow(/alignClass/)
+  })
+
   it('places a score among the calibration quantiles', () => {
     const q: [number, number][] = [[0, 1], [0.5, 2], [0.95, 4], [1, 10]]
     expect(percentileOf(0.5, q)).toBe(0)

@@ -33,6 +33,14 @@ import { EngineError } from './errors'
  *   mahalanobis-align-pair  the same over [the OOD network's align vector, the generating network's]:
  *                      the same images, levels, seeds and noise through both networks of a model with
  *                      files.ood (features.pair holds the generating network's), one Gaussian over both
+ *   mahalanobis-align-pair-class  the pair vector measured against the Gaussian of the image's own
+ *                      class, the class found by the EqM field itself (alignClass: the class c whose
+ *                      conditional field f(x_l, c) best recovers the noise, mean over seeds of
+ *                      cos(f(x_l, c), eps - x) at the top noise level l, on the OOD network): one mean
+ *                      per class and one covariance shared by all (within-class scatter). Real images
+ *                      vary a lot between classes (a trouser's profile is not a bag's), so one Gaussian
+ *                      over all of them is wide; measured against its own class's profile, an image
+ *                      that is like no garment of the class it resembles most stands out
  *   mahalanobis-align-pair-classifier  a variant, not an EqM-only score: the pair vector and the
  *                      model's classifier's view of the image (features.classifier: log of the best
  *                      class's softmax probability, logsumexp of the logits, log of the feature vector's
@@ -49,6 +57,8 @@ export interface OodFeatureSpec {
   seeds: readonly number[]
   /** classes 0..classes-1 for the conditional features; 0 or absent: none */
   classes?: number
+  /** classes 0..alignClasses-1 among which alignClass is found (score mahalanobis-align-pair-class); 0 or absent: none */
+  alignClasses?: number
 }
 
 export interface OodFeatures {
@@ -63,13 +73,15 @@ export interface OodFeatures {
   pair?: OodFeatures
   /** the classifier's view of each image (score mahalanobis-align-pair-classifier): CLASSIFIER_FEATURES */
   classifier?: number[][]
+  /** the class whose conditional field best recovers the noise, per image (spec.alignClasses > 0) */
+  alignClass?: number[]
 }
 
 /** What the classifier variant reads of each image, in order (onnx-classifier.ts oodFeatures). */
 export const CLASSIFIER_FEATURES = ['log best-class probability', 'logsumexp of the logits', 'log feature norm'] as const
 
 /** The score kinds that read both networks of a model with files.ood. */
-export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-classifier']
+export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-class', 'mahalanobis-align-pair-classifier']
 export const needsPair = (score: string): boolean => PAIR_SCORES.includes(score)
 /** The score kinds that also read the model's classifier (files.classifier). */
 export const needsClassifier = (score: string): boolean => score === 'mahalanobis-align-pair-classifier'
@@ -150,17 +162,7 @@ export async function oodFeatures(field: GradientField, images: readonly Float32
       const { li, noise } = variants[(start + r) % variants.length]
       rms[imageIndex][li] += freeRms(output, r * size, size) / perLevel[li]
       if (noise) {
-        const image = images[imageIndex]
-        let cross = 0
-        let outNorm = 0
-        let targetNorm = 0
-        for (let i = 0; i < size; i++) {
-          const target = noise[i] - image[i]
-          cross += output[r * size + i] * target
-          outNorm += output[r * size + i] ** 2
-          targetNorm += target * target
-        }
-        align[imageIndex][noisy.indexOf(li)] += cross / Math.sqrt(Math.max(outNorm * targetNorm, 1e-30)) / perLevel[li]
+        align[imageIndex][noisy.indexOf(li)] += cosineToTarget(output, r * size, size, noise, images[imageIndex]) / perLevel[li]
       } else {
         const image = images[imageIndex]
         let sum = 0
@@ -170,7 +172,58 @@ export async function oodFeatures(field: GradientField, images: readonly Float32
     }
   }
   const classes = spec.classes ?? 0
-  return classes > 0 ? { rms, dot, align, ...(await conditionalFeatures(field, images, classes)) } : { rms, dot, align }
+  const features: OodFeatures = classes > 0 ? { rms, dot, align, ...(await conditionalFeatures(field, images, classes)) } : { rms, dot, align }
+  const alignClasses = spec.alignClasses ?? 0
+  if (alignClasses > 0) features.alignClass = await bestAlignClass(field, images, Math.max(...levels), noises, alignClasses)
+  return features
+}
+
+/**
+ * alignClass (see above): for each image, the class c whose conditional field at the noised image
+ * (1 - level) x + level eps best points along eps - x, EqM's target there, averaged over the noises.
+ * The top noise level is used because that is where the classes' fields differ most: near the clean
+ * image every class's field is close to zero. Rows: classes x noises per image.
+ */
+async function bestAlignClass(field: GradientField, images: readonly Float32Array[], level: number, noises: readonly Float32Array[], classes: number): Promise<number[]> {
+  if (!(level > 0)) throw new EngineError('model-invalid', 'OOD score mahalanobis-align-pair-class needs a noise level above 0 to find each image\'s class')
+  const size = field.sampleSize
+  const perImage = classes * noises.length
+  const fit = images.map(() => new Float64Array(classes))
+  const total = images.length * perImage
+  for (let start = 0; start < total; start += field.maxBatchRows) {
+    const rows = Math.min(field.maxBatchRows, total - start)
+    const input = new Float32Array(rows * size)
+    const labels = new Int32Array(rows)
+    for (let r = 0; r < rows; r++) {
+      const image = images[Math.floor((start + r) / perImage)]
+      const within = (start + r) % perImage
+      const noise = noises[Math.floor(within / classes)]
+      const row = input.subarray(r * size, (r + 1) * size)
+      for (let i = 0; i < size; i++) row[i] = (1 - level) * image[i] + level * noise[i]
+      labels[r] = within % classes
+    }
+    const output = await field.evaluate(input, labels, rows)
+    for (let r = 0; r < rows; r++) {
+      const imageIndex = Math.floor((start + r) / perImage)
+      const within = (start + r) % perImage
+      fit[imageIndex][within % classes] += cosineToTarget(output, r * size, size, noises[Math.floor(within / classes)], images[imageIndex])
+    }
+  }
+  return fit.map((perClass) => perClass.indexOf(Math.max(...perClass)))
+}
+
+/** cos(f, eps - x) of the output row at `offset`: how well the field recovers the noise it was given. */
+function cosineToTarget(output: Float32Array, offset: number, size: number, noise: Float32Array, image: Float32Array): number {
+  let cross = 0
+  let outNorm = 0
+  let targetNorm = 0
+  for (let i = 0; i < size; i++) {
+    const target = noise[i] - image[i]
+    cross += output[offset + i] * target
+    outNorm += output[offset + i] ** 2
+    targetNorm += target * target
+  }
+  return cross / Math.sqrt(Math.max(outNorm * targetNorm, 1e-30))
 }
 
 /** condRms and cfgGap (see above): rows f(x, null) and f(x, c) for every class, at level 0. */
@@ -209,7 +262,7 @@ async function conditionalFeatures(field: GradientField, images: readonly Float3
   return { condRms, cfgGap }
 }
 
-type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision' | 'classes'>
+type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision' | 'classes' | 'classMeans'>
 
 export function featureSpec(calibration: ScoreCalibration): OodFeatureSpec {
   const levels = calibration.noiseLevels ?? [0]
@@ -217,6 +270,10 @@ export function featureSpec(calibration: ScoreCalibration): OodFeatureSpec {
   if (calibration.score === 'mahalanobis-cond') {
     if (!calibration.classes) throw new EngineError('model-invalid', 'OOD score mahalanobis-cond needs calibration.classes (the number of classes)')
     return { noiseLevels: levels, seeds: calibration.seeds ?? [0], classes: calibration.classes }
+  }
+  if (calibration.score === 'mahalanobis-align-pair-class') {
+    if (!calibration.classes || calibration.classes < 2) throw new EngineError('model-invalid', 'OOD score mahalanobis-align-pair-class needs calibration.classes (the number of classes, at least 2)')
+    return { noiseLevels: levels, seeds: calibration.seeds ?? [0], alignClasses: calibration.classes }
   }
   return { noiseLevels: levels, seeds: calibration.seeds ?? [0] }
 }
@@ -236,6 +293,7 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
     case 'mahalanobis-cond':
     case 'mahalanobis-align':
     case 'mahalanobis-align-pair':
+    case 'mahalanobis-align-pair-class':
     case 'mahalanobis-align-pair-classifier': {
       const { mean, precision } = calibration
       const vectors = mahalanobisVectors(features, kind)
@@ -243,8 +301,10 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
       if (!mean || !precision || mean.length !== n || precision.length !== n || precision.some((row) => row.length !== n)) {
         throw new EngineError('model-invalid', `OOD score ${kind} needs calibration.mean (${n}) and calibration.precision (${n}x${n}) matching noiseLevels${needsPair(kind) ? ' (both networks\' vectors)' : ''}`)
       }
-      return vectors.map((v) => {
-        const d = v.map((value, i) => value - mean[i])
+      const meanOf = kind === 'mahalanobis-align-pair-class' ? classMeanOf(features, calibration, n) : () => mean
+      return vectors.map((v, index) => {
+        const centre = meanOf(index)
+        const d = v.map((value, i) => value - centre[i])
         let total = 0
         for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) total += d[i] * precision[i][j] * d[j]
         return total
@@ -255,13 +315,27 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
   }
 }
 
-type MahalanobisKind = 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-classifier'
+/** Each image's centre for the class score: the mean of the class the field found for it. */
+function classMeanOf(features: OodFeatures, calibration: ScoreCalibration, n: number): (index: number) => number[] {
+  const { alignClass } = features
+  const { classMeans, classes } = calibration
+  if (!classes || !classMeans || classMeans.length !== classes || classMeans.some((row) => row.length !== n)) {
+    throw new EngineError('model-invalid', `OOD score mahalanobis-align-pair-class needs calibration.classMeans (${classes ?? 'classes'} rows of ${n}), one per class`)
+  }
+  if (!alignClass || alignClass.length !== features.rms.length || alignClass.some((c) => !Number.isInteger(c) || c < 0 || c >= classes)) {
+    throw new EngineError('model-invalid', `OOD score mahalanobis-align-pair-class needs the feature alignClass (a class 0..${classes - 1}), one per image (${features.rms.length})`)
+  }
+  return (index) => classMeans[alignClass[index]]
+}
+
+type MahalanobisKind = 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-class' | 'mahalanobis-align-pair-classifier'
 const MAHALANOBIS_KINDS: readonly string[] = [
   'mahalanobis',
   'mahalanobis-dot',
   'mahalanobis-cond',
   'mahalanobis-align',
   'mahalanobis-align-pair',
+  'mahalanobis-align-pair-class',
   'mahalanobis-align-pair-classifier'
 ] satisfies MahalanobisKind[]
 const isMahalanobis = (score: string): score is MahalanobisKind => MAHALANOBIS_KINDS.includes(score)
@@ -275,6 +349,7 @@ export function mahalanobisVectors(features: OodFeatures, kind: MahalanobisKind)
     }
     return mahalanobisVectors(features, 'mahalanobis-align-pair').map((v, i) => [...v, ...classifier[i]])
   }
+  if (kind === 'mahalanobis-align-pair-class') return mahalanobisVectors(features, 'mahalanobis-align-pair')
   if (kind === 'mahalanobis-align-pair') {
     const { pair } = features
     if (!pair || pair.rms.length !== features.rms.length || pair.dot.length !== features.rms.length) {
@@ -352,12 +427,22 @@ export function fitOodCalibration(features: OodFeatures, base: { score: string; 
     calibration.seeds = [...base.spec.seeds]
   }
   if (base.spec.classes) calibration.classes = base.spec.classes
+  if (base.spec.alignClasses) calibration.classes = base.spec.alignClasses
   if (isMahalanobis(base.score)) {
     const vectors = mahalanobisVectors(features, base.score)
     const n = vectors[0].length
-    const mean = Array.from({ length: n }, (_, j) => vectors.reduce((sum, v) => sum + v[j], 0) / count)
+    const mean = meanOf(vectors, n)
+    let centres = vectors.map(() => mean)
+    let fitted = 1
+    if (base.score === 'mahalanobis-align-pair-class') {
+      const classMeans = fitClassMeans(vectors, features.alignClass, base.spec.alignClasses ?? 0, mean)
+      calibration.classMeans = classMeans.means
+      centres = features.alignClass!.map((c) => classMeans.means[c])
+      fitted = classMeans.fitted
+    }
+    // the scatter around each image's centre (one covariance shared by the classes for the class score)
     const covariance = Array.from({ length: n }, (_, a) =>
-      Array.from({ length: n }, (_, b) => vectors.reduce((sum, v) => sum + (v[a] - mean[a]) * (v[b] - mean[b]), 0) / (count - 1) + (a === b ? 1e-6 : 0))
+      Array.from({ length: n }, (_, b) => vectors.reduce((sum, v, i) => sum + (v[a] - centres[i][a]) * (v[b] - centres[i][b]), 0) / Math.max(count - fitted, 1) + (a === b ? 1e-6 : 0))
     )
     calibration.mean = mean
     calibration.precision = invert(covariance)
@@ -366,6 +451,36 @@ export function fitOodCalibration(features: OodFeatures, base: { score: string; 
   calibration.quantiles = CALIBRATION_QUANTILES.map((q) => [q, quantile(scores, q)] as [number, number])
   calibration.threshold = quantile(scores, base.tpr)
   return calibration
+}
+
+function meanOf(vectors: readonly number[][], n: number): number[] {
+  return Array.from({ length: n }, (_, j) => vectors.reduce((sum, v) => sum + v[j], 0) / vectors.length)
+}
+
+/** A class needs this many calibration images for a mean of its own; fewer, and it takes the overall mean. */
+export const MIN_CLASS_IMAGES = 5
+
+/**
+ * The class score's centres: each class's mean over the calibration images the field put in it, or
+ * the overall mean for a class with fewer than MIN_CLASS_IMAGES (a user's folder of shirts says
+ * nothing about trousers, so an image the field calls a trouser is measured against the shirts).
+ * `fitted`: how many means the scatter is measured around (the covariance's lost degrees of freedom).
+ */
+function fitClassMeans(vectors: readonly number[][], alignClass: readonly number[] | undefined, classes: number, overall: number[]): { means: number[][]; fitted: number } {
+  if (!alignClass || alignClass.length !== vectors.length) throw new EngineError('model-invalid', 'OOD score mahalanobis-align-pair-class needs the feature alignClass, one per calibration image')
+  const n = overall.length
+  let fitted = 0
+  let fellBack = false
+  const means = Array.from({ length: classes }, (_, c) => {
+    const members = vectors.filter((_, i) => alignClass[i] === c)
+    if (members.length < MIN_CLASS_IMAGES) {
+      fellBack ||= members.length > 0
+      return [...overall]
+    }
+    fitted++
+    return meanOf(members, n)
+  })
+  return { means, fitted: fitted + (fellBack ? 1 : 0) }
 }
 
 /** Gauss-Jordan inverse with partial pivoting (a covariance of a handful of features). */

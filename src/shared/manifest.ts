@@ -37,8 +37,11 @@ export const oodCalibrationSchema = z.object({
    *  mahalanobis-align-pair-classifier: that, then the classifier's three numbers) */
   mean: z.array(z.number()).optional(),
   precision: z.array(z.array(z.number())).optional(),
-  /** classes 0..classes-1 whose conditional gradients the mahalanobis-cond score uses */
-  classes: z.number().int().min(1).optional()
+  /** classes 0..classes-1 whose conditional gradients the mahalanobis-cond and mahalanobis-align-pair-class scores use */
+  classes: z.number().int().min(1).optional(),
+  /** mahalanobis-align-pair-class: one mean per class (classes rows, each as long as mean); precision is then
+   *  the inverse of the scatter around each image's class mean, shared by the classes */
+  classMeans: z.array(z.array(z.number())).optional()
 }).passthrough()
 export type OodCalibration = z.infer<typeof oodCalibrationSchema>
 

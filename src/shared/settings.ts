@@ -259,7 +259,7 @@ export function cpuPrecisionIgnoredOn(provider: string): string {
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 
 /** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
-export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
+export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-class' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
   label: 'OOD score',
   description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',
   choices: [
@@ -307,6 +307,12 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
         'the gradient profile, pull-back and noise recovery measured twice, once by the network kept for OOD scores and once by the network that generates images, all compared together with real images (one Gaussian over both, fitted on a calibration split). The two networks were trained differently and miss different things, so together they catch more. Needs a model with a separate OOD network (manifest files.ood).'
     },
     {
+      value: 'mahalanobis-align-pair-class',
+      label: 'noise recovery, two networks, per class',
+      description:
+        'noise recovery by both networks, as above, compared with real images of the image’s own class rather than with all real images: the model finds the class itself (the class whose field best recovers noise added to the image) and measures the image against that class’s typical profile. Classes differ, so one profile for all of them is loose; an image unlike any garment of the class it most resembles stands out. Needs files.ood; costs one model row per class and seed more per image.'
+    },
+    {
       value: 'mahalanobis-align-pair-classifier',
       label: 'noise recovery, two networks, and the classifier (variant)',
       description:
@@ -322,10 +328,11 @@ export type OodScoreKind = (typeof OOD_SCORE.choices)[number]['value']
 export const CALIBRATABLE_OOD_SCORES = OOD_SCORE.choices.map((c) => c.value).filter((v): v is CalibratableOodScore => v !== 'energy')
 export type CalibratableOodScore = Exclude<OodScoreKind, 'energy'>
 
-/** The calibratable scores a model can compute: the two-network ones need files.ood, the classifier variant files.classifier too. */
+/** The calibratable scores a model can compute: the two-network ones need files.ood, the classifier variant files.classifier too
+ *  (the per-class one also needs at least 2 classes, which the engine checks when it fits). */
 export function calibratableScoresOf(model: { hasOodNetwork?: boolean; hasClassifier: boolean }): CalibratableOodScore[] {
   return CALIBRATABLE_OOD_SCORES.filter((score) => {
-    if (score === 'mahalanobis-align-pair') return model.hasOodNetwork === true
+    if (score === 'mahalanobis-align-pair' || score === 'mahalanobis-align-pair-class') return model.hasOodNetwork === true
     if (score === 'mahalanobis-align-pair-classifier') return model.hasOodNetwork === true && model.hasClassifier
     return true
   })

@@ -16,3 +16,11 @@ export function fashionTestPixels(index: number): Uint8Array {
 export function fashionTestImages(from: number, count: number): { name: string; image: { width: number; height: number; channels: number; data: string } }[] {
   return Array.from({ length: count }, (_, i) => ({ name: `test-${from + i}`, image: { width: 28, height: 28, channels: 1, data: bytesToBase64(fashionTestPixels(from + i)) } }))
 }
+
+export const FASHION_TEST_LABELS = '/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz'
+let labels: Buffer | null = null
+
+/** The class (0-9) of test image `index`. */
+export function fashionTestLabel(index: number): number {
+  return (labels ??= gunzipSync(readFileSync(FASHION_TEST_LABELS)))[8 + index]
+}

@@ -68,3 +68,37 @@ def test_engine_scores_the_pair_as_one_gaussian_over_the_concatenation():
     moved = ood_eval.engine_scores(features, fit)["digits"]
     assert np.allclose(moved["mahalanobis-align"], scores["digits"]["mahalanobis-align"])
     assert not np.allclose(moved["mahalanobis-align-pair"], scores["digits"]["mahalanobis-align-pair"])
+
+
+@pytest.mark.skipif(not engine_batch.available(), reason="node or node_modules/tsx is absent: the engine cannot run")
+def test_class_score_is_fitted_by_the_engine_and_measures_each_image_against_its_class_mean():
+    # two classes whose pair vectors sit apart: the class score's within-class scatter is tight, one Gaussian's is not
+    rng = np.random.default_rng(3)
+    features = synthetic(rng)
+    features["classes"] = 2
+    for s in features["sets"].values():
+        n = len(s["dot"])
+        s["alignClass"] = [int(i % 2) for i in range(n)]
+        for i in range(n):
+            s["dot"][i] += 5.0 * (i % 2)
+    kind = ood_eval.CLASS_KIND
+    assert ood_eval.has_align_class(features)
+    fit = ood_eval.fit_gaussians(features)
+    mean, precision, extra = fit[kind]
+    calib = features["sets"]["fmnist-calib"]
+    v = ood_eval.with_align_pair(calib)
+    labels = np.asarray(calib["alignClass"])
+    class_means = np.stack([v[labels == c].mean(0) for c in range(2)])
+    assert extra["classes"] == 2 and np.allclose(extra["classMeans"], class_means, rtol=1e-12)
+    residual = v - class_means[labels]
+    cov = residual.T @ residual / (len(v) - 2) + 1e-6 * np.eye(v.shape[1])
+    assert np.allclose(precision, np.linalg.inv(cov), rtol=1e-6, atol=1e-9)
+    calibration = ood_eval.score_calibration(kind, features, fit)
+    assert calibration["classes"] == 2 and len(calibration["classMeans"]) == 2
+    scores = ood_eval.engine_scores(features, fit)
+    for name, s in features["sets"].items():
+        d = ood_eval.with_align_pair(s) - class_means[np.asarray(s["alignClass"])]
+        assert np.allclose(scores[name][kind], np.einsum("ij,jk,ik->i", d, precision, d), rtol=1e-9), name
+    # without alignClass in every set the score is not usable
+    del features["sets"]["vflip"]["alignClass"]
+    assert not ood_eval.has_align_class(features)

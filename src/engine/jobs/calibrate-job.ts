@@ -25,7 +25,7 @@ export async function runCalibration(
   // a pair score on a model without files.ood is refused before any image is read
   if (needsPair(base.score)) await pairNetwork(models, base.score, manifest.id)
   if (needsClassifier(base.score)) await classifierNetwork(models, base.score, manifest.id)
-  const all: Required<Omit<OodFeatures, 'pair'>> = { rms: [], dot: [], align: [], condRms: [], cfgGap: [], classifier: [] }
+  const all: Required<Omit<OodFeatures, 'pair'>> = { rms: [], dot: [], align: [], condRms: [], cfgGap: [], classifier: [], alignClass: [] }
   const pair: Required<Pick<OodFeatures, 'rms' | 'dot' | 'align'>> = { rms: [], dot: [], align: [] }
   for await (const batch of batches) {
     const features = await run(async () => scoreInputs(models, await modelInputs(models, manifest, batch), spec, base.score, manifest.id))
@@ -35,6 +35,7 @@ export async function runCalibration(
     all.condRms.push(...(features.condRms ?? []))
     all.cfgGap.push(...(features.cfgGap ?? []))
     all.classifier.push(...(features.classifier ?? []))
+    all.alignClass.push(...(features.alignClass ?? []))
     if (features.pair) {
       pair.rms.push(...features.pair.rms)
       pair.dot.push(...features.pair.dot)
@@ -50,5 +51,5 @@ function calibrationBase(manifest: ModelManifest, score: string | undefined): Pi
   const own = manifest.ood
   if (score === undefined || score === own?.score) return own ?? { score: 'grad-rms', tpr: 0.95 }
   const spec = { noiseLevels: own?.noiseLevels ?? [...OOD_FEATURE_DEFAULTS.noiseLevels], seeds: own?.seeds ?? [...OOD_FEATURE_DEFAULTS.seeds] }
-  return { score, tpr: own?.tpr ?? 0.95, ...spec, ...(score === 'mahalanobis-cond' ? { classes: manifest.classes.length } : {}) }
+  return { score, tpr: own?.tpr ?? 0.95, ...spec, ...(score === 'mahalanobis-cond' || score === 'mahalanobis-align-pair-class' ? { classes: manifest.classes.length } : {}) }
 }
