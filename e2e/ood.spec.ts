@@ -20,6 +20,8 @@ const REAL_MODEL = existsSync(REAL_MANIFEST)
  * "uncalibrated" explanation.
  */
 const CALIBRATED = !REAL_MODEL || (JSON.parse(readFileSync(REAL_MANIFEST, 'utf8')) as { ood: unknown }).ood !== null
+/** the shipped model's classes where its score measures each image against a class the field finds */
+const PER_CLASS = REAL_MODEL ? ((m: { classes: string[]; ood: { score: string } | null }) => (m.ood?.score === 'mahalanobis-align-pair-class' ? m.classes : null))(JSON.parse(readFileSync(REAL_MANIFEST, 'utf8'))) : null
 const FASHION_TEST = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'
 /**
  * Test image 6415 (a Trouser) is the test image closest to its class's mean training image
@@ -119,6 +121,12 @@ test('OOD: a constant and a noise image are flagged, a typical one passes', asyn
     expect(await score('noise.png')).toBeGreaterThan(threshold)
     await expect(page.getByTestId('ood-threshold')).toBeVisible()
     await expect(page.getByTestId('ood-summary')).toContainText('2flagged')
+    if (PER_CLASS) {
+      // each row names the class the image was measured against, one of the model's
+      await expect(page.getByTestId('ood-compared-with')).toHaveCount(3)
+      const said = (await row(page, 'typical.png').getByTestId('ood-compared-with').textContent())!.replace('compared with ', '')
+      expect(PER_CLASS).toContain(said)
+    }
   } else {
     await expect(page.getByTestId('ood-verdict')).toHaveText(['Uncalibrated', 'Uncalibrated', 'Uncalibrated'])
     expect(await score('constant.png')).toBeGreaterThan(await score('typical.png'))

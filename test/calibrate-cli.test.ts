@@ -47,6 +47,10 @@ describe.skipIf(!built)('eqm calibrate (needs npm run build)', () => {
     const summary = JSON.parse(calibrated.lines[0])
     const shipped = JSON.parse(readFileSync(join(models, 'fashion-mnist', 'manifest.json'), 'utf8')).ood
     expect(summary).toMatchObject({ model: 'fashion-mnist', score: shipped.score, images: 10, tpr: 0.95 })
+    // a per-class score names the class each image was measured against, one of the model's
+    const classes = JSON.parse(readFileSync(join(models, 'fashion-mnist', 'manifest.json'), 'utf8')).classes as string[]
+    if (shipped.score === 'mahalanobis-align-pair-class') expect(before.every((l) => classes.includes(l.comparedWith))).toBe(true)
+    else expect(before.every((l) => l.comparedWith === undefined)).toBe(true)
     const stored = JSON.parse(readFileSync(join(userData, 'ood-calibrations', 'fashion-mnist.json'), 'utf8'))
     expect(stored.calibration).toMatchObject({ score: shipped.score, noiseLevels: shipped.noiseLevels, seeds: shipped.seeds })
     expect(stored.calibration.precision).toHaveLength(shipped.precision.length)
@@ -58,6 +62,7 @@ describe.skipIf(!built)('eqm calibrate (needs npm run build)', () => {
     expect(after.map((l) => l.percentile)).not.toEqual(before.map((l) => l.percentile))
     const text = eqm('ood', ...common, images)
     expect(text.stderr).toMatch(/calibration: your calibration: 10 images from .*mine/)
+    if (shipped.score === 'mahalanobis-align-pair-class') expect(text.stdout).toMatch(/img-\d+\.png {2}\(as [^)]+\)/)
     expect(eqm('calibrate', ...common, '--reset').code).toBe(0)
     expect(oodLines([...common, images])).toEqual(before)
   }, 180_000)

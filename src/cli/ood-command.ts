@@ -45,9 +45,11 @@ export async function oodCommand(engine: Engine, info: ModelInfo, paths: string[
     const { results } = await engine.call('ood.score', { modelId: info.id, images })
     for (const r of results) {
       const file = batch[Number(r.name)]
-      const line = { file, score: round(r.score), flagged: r.flagged, percentile: r.percentile === null ? null : round(r.percentile) }
+      // per-class scores: the class the model measured the image against
+      const comparedWith = r.comparedWithClass === undefined ? undefined : info.classes[r.comparedWithClass]
+      const line = { file, score: round(r.score), flagged: r.flagged, percentile: r.percentile === null ? null : round(r.percentile), ...(comparedWith ? { comparedWith } : {}) }
       if (json) console.log(JSON.stringify(line))
-      else console.log(`${r.flagged ? 'OOD ' : r.flagged === false ? 'ok  ' : '?   '} ${round(r.score).toString().padEnd(10)} ${basename(file)}`)
+      else console.log(`${r.flagged ? 'OOD ' : r.flagged === false ? 'ok  ' : '?   '} ${round(r.score).toString().padEnd(10)} ${basename(file)}${comparedWith ? `  (as ${comparedWith})` : ''}`)
     }
   }
   return failed > 0 ? 1 : 0

@@ -381,10 +381,17 @@ function conditionalOf(features: OodFeatures): { condRms: number[]; cfgGap: numb
 }
 
 export async function oodScores(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model'): Promise<number[]> {
+  return (await oodScoresExplained(networks, images, calibration, modelId)).scores
+}
+
+/** The scores, and for the per-class score the class each image was measured against (alignClass). */
+export async function oodScoresExplained(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model'): Promise<{ scores: number[]; comparedWithClass?: number[] }> {
   if (!OOD_SCORES.includes(calibration.score as FieldScoreKind)) {
     throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
-  return scoreFeatures(await scoreInputs(networks, images, featureSpec(calibration), calibration.score, modelId), calibration)
+  const features = await scoreInputs(networks, images, featureSpec(calibration), calibration.score, modelId)
+  const scores = scoreFeatures(features, calibration)
+  return calibration.score === 'mahalanobis-align-pair-class' ? { scores, comparedWithClass: features.alignClass } : { scores }
 }
 
 /** Where a score falls among in-distribution scores, from the manifest's quantile table (linear between knots). */

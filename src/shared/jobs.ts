@@ -102,4 +102,6 @@ export interface OodResult {
   flagged: boolean | null
   /** share of in-distribution calibration scores below this one, 0..1 (null without calibration) */
   percentile: number | null
+  /** the class the image was measured against, found by the model's own field (score mahalanobis-align-pair-class only) */
+  comparedWithClass?: number
 }

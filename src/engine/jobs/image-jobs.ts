@@ -2,7 +2,7 @@ import type { ClassifyResult, OodResult } from '../../shared/jobs'
 import type { ModelManifest, OodCalibration } from '../../shared/manifest'
 import type { ParsedParams } from '../../shared/engine-schemas'
 import { bytesToValues } from '../../shared/image-convert'
-import { oodScores, percentileOf } from '../ood'
+import { oodScoresExplained, percentileOf } from '../ood'
 import { EngineError } from '../errors'
 import type { EnergyModel, JobModels } from './job-context'
 import { decodeModelImage, imageShapeOf } from './model-image'
@@ -24,12 +24,13 @@ export async function runClassify(
 export async function runOod(models: JobModels, manifest: ModelManifest, params: ParsedParams<'ood.score'>, calibrated: OodCalibration | null = manifest.ood): Promise<OodResult[]> {
   const images = await modelInputs(models, manifest, params.images)
   const calibration = calibrated ?? { score: manifest.ood?.score ?? 'grad-rms' }
-  const scores = calibration.score === 'energy' ? await energyScores(models, manifest, images) : await oodScores(models, images, calibration, manifest.id)
+  const { scores, comparedWithClass } = calibration.score === 'energy' ? { scores: await energyScores(models, manifest, images) } : await oodScoresExplained(models, images, calibration, manifest.id)
   return params.images.map((entry, i) => ({
     name: entry.name,
     score: scores[i],
     flagged: calibrated ? scores[i] > calibrated.threshold : null,
-    percentile: calibrated ? percentileOf(scores[i], calibrated.quantiles) : null
+    percentile: calibrated ? percentileOf(scores[i], calibrated.quantiles) : null,
+    ...(comparedWithClass ? { comparedWithClass: comparedWithClass[i] } : {})
   }))
 }
 

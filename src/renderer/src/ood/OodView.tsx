@@ -31,6 +31,8 @@ export function OodView() {
   const filter = useOod((s) => s.filter)
   const selected = useOod((s) => s.selected)
   const scoredWith = useOod((s) => s.modelId)
+  // class names only for scores of the current model (another model's class indices mean other classes)
+  const classNames = model && (!scoredWith || scoredWith === model.id) ? model.classes : []
   const [dragging, setDragging] = useState(false)
   const list = useRef<HTMLDivElement>(null)
   const shown = useMemo(() => sortEntries(filterEntries(entries, filter), sort), [entries, filter, sort])
@@ -150,7 +152,7 @@ export function OodView() {
               <span>Verdict</span>
             </div>
             {shown.map((entry) => (
-              <Row key={entry.id} entry={entry} selected={entry.id === selected} onSelect={select} />
+              <Row key={entry.id} entry={entry} selected={entry.id === selected} onSelect={select} classes={classNames} />
             ))}
             {shown.length === 0 && <p className="muted ood-none">No images match this filter.</p>}
           </div>
@@ -160,7 +162,8 @@ export function OodView() {
   )
 }
 
-function Row({ entry, selected, onSelect }: { entry: OodEntry; selected: boolean; onSelect(id: string): void }) {
+function Row({ entry, selected, onSelect, classes }: { entry: OodEntry; selected: boolean; onSelect(id: string): void; classes: readonly string[] }) {
+  const comparedWith = entry.status === 'done' && entry.comparedWithClass !== undefined ? classes[entry.comparedWithClass] : undefined
   const verdict =
     entry.status === 'error'
       ? { cls: 'error', text: 'Error' }
@@ -211,7 +214,14 @@ function Row({ entry, selected, onSelect }: { entry: OodEntry; selected: boolean
       <span className="num" data-testid="ood-score">
         {entry.status === 'done' ? formatScore(entry.score) : '–'}
       </span>
-      <span className="muted">{entry.status === 'done' ? describePercentile(entry.percentile) : ''}</span>
+      <span className="muted">
+        {entry.status === 'done' ? describePercentile(entry.percentile) : ''}
+        {comparedWith && (
+          <span className="small compared-with" data-testid="ood-compared-with" title={`The model found this image most like ${comparedWith} and measured it against real images of that class`}>
+            compared with {comparedWith}
+          </span>
+        )}
+      </span>
       <span>
         <span className={`badge ${verdict.cls}`} data-testid="ood-verdict" title={verdict.cls === 'flagged' ? 'Outside what the model knows' : verdict.cls === 'passed' ? 'Within the range of real training-like images' : undefined}>
           {verdict.text}

@@ -151,7 +151,7 @@ export async function importOodFiles(store: OodStore, client: EngineClient, mode
 }
 
 function fromResult(result: OodResult): Partial<OodEntry> {
-  return { status: 'done', score: result.score, flagged: result.flagged, percentile: result.percentile }
+  return { status: 'done', score: result.score, flagged: result.flagged, percentile: result.percentile, comparedWithClass: result.comparedWithClass }
 }
 
 function patchEntries(store: OodStore, patches: Map<string, Partial<OodEntry>>): void {

@@ -23,6 +23,8 @@ export interface OodEntry {
   /** null when the model has no calibration */
   flagged?: boolean | null
   percentile?: number | null
+  /** the class the score measured the image against, found by the model itself (per-class scores only) */
+  comparedWithClass?: number
 }
 
 export type SortKey = 'import' | 'score-desc' | 'score-asc' | 'name'
