@@ -310,13 +310,13 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
       value: 'mahalanobis-align-pair-class',
       label: 'noise recovery, two networks, per class',
       description:
-        'noise recovery by both networks, as above, compared with real images of the image’s own class rather than with all real images: the model finds the class itself (the class whose field best recovers noise added to the image) and measures the image against that class’s typical profile. Classes differ, so one profile for all of them is loose; an image unlike any garment of the class it most resembles stands out. Needs files.ood; costs one model row per class and seed more per image.'
+        'how well two networks recover noise added to the image (the one kept for OOD scores and the one that generates), compared with real images of the image’s own class rather than with all real images: the model finds the class itself (the class whose field best recovers noise added to the image) and measures the image against that class’s typical profile. Classes differ, so one profile for all of them is loose; an image unlike any garment of the class it most resembles stands out. Needs files.ood; costs one model row per class and seed more per image.'
     },
     {
       value: 'mahalanobis-align-pair-classifier',
       label: 'noise recovery, two networks, and the classifier (variant)',
       description:
-        'noise recovery by both networks, as above, together with how the model’s classifier sees the image (its confidence in the best class, the size of its logits and of its features), compared with real images in one Gaussian. A variant, not the EqM-only score: the classifier is a separate network. Needs files.ood and files.classifier.'
+        'how well two networks recover noise added to the image (the one kept for OOD scores and the one that generates), together with how the model’s classifier sees the image (its confidence in the best class, the size of its logits and of its features), compared with real images in one Gaussian. A variant, not the EqM-only score: the classifier is a separate network. Needs files.ood and files.classifier.'
     },
     { value: 'energy', label: 'energy', description: 'the explicit energy model’s value at the image (EqM-E): data sits in low-energy valleys.' }
   ],
