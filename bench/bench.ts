@@ -10,6 +10,7 @@ import { EnergyEstimate } from '../src/engine/jobs/energy-estimate'
 import { guidedEnergies } from '../src/engine/jobs/descent-frames'
 import type { OnnxGradientField } from '../src/engine/onnx-field'
 import type { Condition } from '../src/shared/jobs'
+import { oodScoreTiming } from './ood-timing'
 
 /**
  * Engine benchmarks; numbers only, printed as JSON (and saved under bench/results/).
@@ -100,7 +101,8 @@ async function main(): Promise<void> {
   await job(0, 4, graphEngine)
   await job(1, 4, anchorEngine)
   const calls = timeModelCalls(field)
-  const runs = 3
+  // jobs of the current network take under a second here, so a few ms of noise move the preview share by points: 7 pairs
+  const runs = 7
   const on: Awaited<ReturnType<typeof job>>[] = []
   const off: Awaited<ReturnType<typeof job>>[] = []
   const graph: Awaited<ReturnType<typeof job>>[] = []
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
   const firstStepRows = 16 * planGuidance(conditions, manifest.sampler.cfg, manifest.nullClass).labels.length
   const firstStepCallMs = await timeBatch(field, firstStepRows, rng)
   const estimate = await energyEstimateError(engine, field, conditions)
+  const oodScore = await oodScoreTiming(engine, entry)
   const secondsOn = median(on.map((r) => r.seconds))
   const secondsOff = median(off.map((r) => r.seconds))
   const report = {
@@ -162,7 +165,9 @@ async function main(): Promise<void> {
         [otherAnchor]: round(((otherSeconds - secondsOff) / secondsOff) * 100)
       },
       energyEstimate: estimate
-    }
+    },
+    // the OOD check per image with the model's own score (null without a calibration)
+    oodScore
   }
   const text = JSON.stringify(report, null, 2)
   console.log(text)

@@ -40,6 +40,9 @@ if (bench) {
     `| engine time over its bare model calls | ${bench.engineOverBareCalls}x | <= 1.1x: ${mark(bench.engineOverBareCalls <= 1.1)} |`,
     `| step graph over host path, 16-image job | ${bench.descentPath.graphOverHost}x | 'auto' keeps the host path on the CPU (0.94x to 1.31x over earlier runs) |`,
     `| images per second (previews off), evaluations per image | ${g.imagesPerSecond}, ${g.meanEvaluationsPerImage} | - |`,
+    ...(bench.oodScore
+      ? [`| OOD check per image, the model's own score (${bench.oodScore.score}) | ${bench.oodScore.msPerImage} ms${bench.oodScore.pairScoreMsPerImage ? ` (${bench.oodScore.pairScoreMsPerImage} ms without its class search)` : ''} | - |`]
+      : []),
     ''
   )
 }

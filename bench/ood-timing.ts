@@ -1,0 +1,33 @@
+import type { Engine } from '../src/engine/engine'
+import type { ModelEntry } from '../src/engine/model-registry'
+import { oodScores } from '../src/engine/ood'
+import { SeededRandom } from '../src/engine/rng'
+
+/**
+ * What the OOD check costs per image with the model's own score (its manifest's calibration), and
+ * with the cheaper two-network score beside it where the model has one: the time of oodScores on a
+ * batch of seeded random images (the cost does not depend on what the images show). Median of runs.
+ */
+export async function oodScoreTiming(engine: Engine, entry: ModelEntry, images = 32, runs = 3): Promise<Record<string, unknown> | null> {
+  const calibration = entry.manifest.ood
+  if (!calibration || calibration.score === 'energy') return null
+  const networks = await engine.oodModels(entry)
+  const size = networks.field.sampleSize
+  const [low, high] = entry.manifest.valueRange
+  const rng = new SeededRandom(7)
+  const batch = Array.from({ length: images }, () => Float32Array.from(rng.fillNormal(new Float32Array(size)), (v) => Math.min(high, Math.max(low, v))))
+  const time = async (score: typeof calibration): Promise<number> => {
+    await oodScores(networks, batch.slice(0, 4), score, entry.manifest.id) // warm-up
+    const times: number[] = []
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now()
+      await oodScores(networks, batch, score, entry.manifest.id)
+      times.push((performance.now() - started) / images)
+    }
+    return Math.round([...times].sort((a, b) => a - b)[Math.floor(runs / 2)] * 100) / 100
+  }
+  const report: Record<string, unknown> = { score: calibration.score, images, msPerImage: await time(calibration) }
+  // the per-class score's extra class search, against the same vector without it
+  if (calibration.score === 'mahalanobis-align-pair-class') report.pairScoreMsPerImage = await time({ ...calibration, score: 'mahalanobis-align-pair' })
+  return report
+}
