@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Engine } from '../src/engine/engine'
 import { featureSpec, MIN_CLASS_IMAGES, mahalanobisVectors, scoreInputs } from '../src/engine/ood'
@@ -62,6 +63,18 @@ describe('OOD score mahalanobis-align-pair-class on the shipped model', () => {
     const results = (await engine.call('ood.score', { modelId: 'fashion-mnist', images })).results
     expect(results.filter((r) => r.flagged).length).toBe(3)
   }, 300_000)
+
+  it('a stored calibration counting more classes than the model names is refused, saying how to reset it', async () => {
+    const file = join(root, 'calibrations', 'fashion-mnist.json')
+    const stored = JSON.parse(readFileSync(file, 'utf8'))
+    writeFileSync(file, JSON.stringify({ ...stored, calibration: { ...stored.calibration, classes: 100_000 } }))
+    const fresh = new Engine({ modelRoots: [SHIPPED_MODELS], provider: 'cpu', shippedModels: null, calibrationsDir: join(root, 'calibrations') })
+    try {
+      await expect(fresh.call('ood.score', { modelId: 'fashion-mnist', images: fashionTestImages(FROM, 1) })).rejects.toThrow(/counts 100000 classes, the model names 10; reset it/)
+    } finally {
+      await fresh.dispose()
+    }
+  }, 60_000)
 
   it('is offered only with files.ood, and refused without it, naming it', async () => {
     const listed = (e: Engine) => e.listModels().find((m) => m.id === 'fashion-mnist')!

@@ -39,6 +39,11 @@ export class CalibrationStore {
     }
     const parsed = storedCalibrationSchema.safeParse(raw)
     if (!parsed.success) throw new EngineError('internal', `the OOD calibration ${file}: ${describeZodError(parsed.error)}; reset it with eqm calibrate --model ${manifest.id} --reset`)
+    // its class count drives the rows per image (classes x seeds), so it must be the model's own, as the manifest's must
+    const classes = parsed.data.calibration.classes
+    if (classes !== undefined && classes > manifest.classes.length) {
+      throw new EngineError('internal', `the OOD calibration ${file} counts ${classes} classes, the model names ${manifest.classes.length}; reset it with eqm calibrate --model ${manifest.id} --reset`)
+    }
     return parsed.data.modelSha256 === modelSha256(manifest) ? parsed.data : null
   }
 

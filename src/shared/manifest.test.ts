@@ -32,6 +32,17 @@ describe('model manifest: studio defaults', () => {
   })
 })
 
+describe('model manifest: OOD calibration', () => {
+  it('refuses a calibration counting more classes than the model names (they drive the rows per image)', () => {
+    const base = fixture()
+    const ood = { score: 'mahalanobis-align-pair-class', quantiles: [[0, 0], [1, 1]], threshold: 1, tpr: 0.95 }
+    expect(modelManifestSchema.safeParse({ ...base, ood: { ...ood, classes: base.classes.length } }).success).toBe(true)
+    const tooMany = modelManifestSchema.safeParse({ ...base, ood: { ...ood, classes: base.classes.length + 1 } })
+    expect(tooMany.success).toBe(false)
+    expect(JSON.stringify(tooMany.error?.issues)).toMatch(/ood.classes must not exceed/)
+  })
+})
+
 const PYTHON = process.env.EQM_PYTHON ?? '/usr/bin/python3'
 const hasNumpy = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0
 

@@ -144,6 +144,10 @@ export const modelManifestSchema = z
   .refine((m) => m.nullClass >= m.classes.length, {
     message: 'nullClass must be an index past the named classes'
   })
+  // a calibration's class count drives rows per image (classes x seeds): never past the model's own classes
+  .refine((m) => m.ood?.classes === undefined || m.ood.classes <= m.classes.length, {
+    message: 'ood.classes must not exceed the number of classes the model names'
+  })
   .refine((m) => m.space === 'pixel' || m.latent !== undefined || m.files.decoder !== undefined, {
     message: 'latent models need a latent block (the VAE id and scale) or files.decoder'
   })
