@@ -40,6 +40,10 @@ describe('model manifest: OOD calibration', () => {
     const tooMany = modelManifestSchema.safeParse({ ...base, ood: { ...ood, classes: base.classes.length + 1 } })
     expect(tooMany.success).toBe(false)
     expect(JSON.stringify(tooMany.error?.issues)).toMatch(/ood.classes must not exceed/)
+    // levels and seeds are rows per image too
+    expect(modelManifestSchema.safeParse({ ...base, ood: { ...ood, seeds: Array.from({ length: 16 }, (_, i) => i) } }).success).toBe(true)
+    expect(modelManifestSchema.safeParse({ ...base, ood: { ...ood, seeds: Array.from({ length: 17 }, (_, i) => i) } }).success).toBe(false)
+    expect(modelManifestSchema.safeParse({ ...base, ood: { ...ood, noiseLevels: new Array(17).fill(0.5) } }).success).toBe(false)
   })
 })
 

@@ -30,8 +30,10 @@ export const oodCalibrationSchema = z.object({
   threshold: z.number(),
   /** True-positive rate on in-distribution data the threshold was set for (e.g. 0.95). */
   tpr: z.number().min(0).max(1),
-  noiseLevels: z.array(z.number().min(0).max(1)).optional(),
-  seeds: z.array(z.number().int().min(0)).optional(),
+  // each level and seed is a model row per image (per class, for the per-class score): bounded, so a
+  // broken or hostile calibration cannot make one OOD call run for hours
+  noiseLevels: z.array(z.number().min(0).max(1)).max(16).optional(),
+  seeds: z.array(z.number().int().min(0)).max(16).optional(),
   /** Gaussian fit (mahalanobis scores): mean and precision of the score's vector (src/engine/ood.ts;
    *  mahalanobis-align-pair: the OOD network's align vector, then the generating network's;
    *  mahalanobis-align-pair-classifier: that, then the classifier's three numbers) */
