@@ -134,6 +134,9 @@ describe('OOD features and scores', () => {
     await expect(oodScores(networks, images, { ...calibration, classes: undefined }, 'm')).rejects.toThrow(/classes/)
     await expect(oodScores({ field: classField }, images, calibration, 'm')).rejects.toThrow(/no files.ood/)
     await expect(oodScores(networks, images, { ...calibration, noiseLevels: [0] }, 'm')).rejects.toThrow(/noise level above 0/)
+    // a field that returns NaN: the network's failure, named
+    const broken = { ...networks, field: { sampleSize: SIZE, nullClass: 2, maxBatchRows: 7, evaluate: async (_x: Float32Array, _labels: Int32Array, rows: number) => new Float32Array(rows * SIZE).fill(Number.NaN) } }
+    await expect(oodScores(broken, images, calibration, 'm')).rejects.toThrow(/not finite at a noised copy of image 1/)
   })
 
   it('align-pair-class fit: a mean per class, one covariance of the scatter around the class means, the overall mean for a sparse class', () => {

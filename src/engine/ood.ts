@@ -209,7 +209,12 @@ async function bestAlignClass(field: GradientField, images: readonly Float32Arra
       fit[imageIndex][within % classes] += cosineToTarget(output, r * size, size, noises[Math.floor(within / classes)], images[imageIndex])
     }
   }
-  return fit.map((perClass) => perClass.indexOf(Math.max(...perClass)))
+  return fit.map((perClass, index) => {
+    const best = perClass.indexOf(Math.max(...perClass))
+    // a NaN anywhere makes the max NaN: said as the network's failure, not as a missing feature
+    if (best < 0) throw new EngineError('model-output', `the OOD network's field is not finite at a noised copy of image ${index + 1}, so its class cannot be found`)
+    return best
+  })
 }
 
 /** cos(f, eps - x) of the output row at `offset`: how well the field recovers the noise it was given. */
