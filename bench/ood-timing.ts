@@ -2,6 +2,7 @@ import type { Engine } from '../src/engine/engine'
 import type { ModelEntry } from '../src/engine/model-registry'
 import { oodScores } from '../src/engine/ood'
 import { SeededRandom } from '../src/engine/rng'
+import { median, round } from './ort-timing'
 
 /**
  * What the OOD check costs per image with the model's own score (its manifest's calibration), and
@@ -24,7 +25,7 @@ export async function oodScoreTiming(engine: Engine, entry: ModelEntry, images =
       await oodScores(networks, batch, score, entry.manifest.id)
       times.push((performance.now() - started) / images)
     }
-    return Math.round([...times].sort((a, b) => a - b)[Math.floor(runs / 2)] * 100) / 100
+    return round(median(times))
   }
   const report: Record<string, unknown> = { score: calibration.score, images, msPerImage: await time(calibration) }
   // the per-class score's extra class search, against the same vector without it

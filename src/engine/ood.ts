@@ -83,6 +83,8 @@ export const CLASSIFIER_FEATURES = ['log best-class probability', 'logsumexp of 
 /** The score kinds that read both networks of a model with files.ood. */
 export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-class', 'mahalanobis-align-pair-classifier']
 export const needsPair = (score: string): boolean => PAIR_SCORES.includes(score)
+/** The score kinds whose calibration counts the model's classes (calibration.classes; featureSpec). */
+export const needsClassCount = (score: string): boolean => score === 'mahalanobis-cond' || score === 'mahalanobis-align-pair-class'
 /** The score kinds that also read the model's classifier (files.classifier). */
 export const needsClassifier = (score: string): boolean => score === 'mahalanobis-align-pair-classifier'
 
@@ -154,7 +156,7 @@ export async function oodFeatures(field: GradientField, images: readonly Float32
       const { level, noise } = variants[(start + r) % variants.length]
       const row = input.subarray(r * size, (r + 1) * size)
       if (!noise) row.set(image)
-      else for (let i = 0; i < size; i++) row[i] = (1 - level) * image[i] + level * noise[i]
+      else noisedInto(row, image, noise, level)
     }
     const output = await field.evaluate(input, new Int32Array(rows).fill(field.nullClass), rows)
     for (let r = 0; r < rows; r++) {
@@ -198,8 +200,7 @@ async function bestAlignClass(field: GradientField, images: readonly Float32Arra
       const image = images[Math.floor((start + r) / perImage)]
       const within = (start + r) % perImage
       const noise = noises[Math.floor(within / classes)]
-      const row = input.subarray(r * size, (r + 1) * size)
-      for (let i = 0; i < size; i++) row[i] = (1 - level) * image[i] + level * noise[i]
+      noisedInto(input.subarray(r * size, (r + 1) * size), image, noise, level)
       labels[r] = within % classes
     }
     const output = await field.evaluate(input, labels, rows)
@@ -215,6 +216,11 @@ async function bestAlignClass(field: GradientField, images: readonly Float32Arra
     if (best < 0) throw new EngineError('model-output', `the OOD network's field is not finite at a noised copy of image ${index + 1}, so its class cannot be found`)
     return best
   })
+}
+
+/** (1 - level) x + level eps, EqM's noised image, written into `row`. */
+function noisedInto(row: Float32Array, image: Float32Array, noise: Float32Array, level: number): void {
+  for (let i = 0; i < row.length; i++) row[i] = (1 - level) * image[i] + level * noise[i]
 }
 
 /** cos(f, eps - x) of the output row at `offset`: how well the field recovers the noise it was given. */

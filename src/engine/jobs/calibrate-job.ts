@@ -2,7 +2,7 @@ import type { ModelManifest, OodCalibration } from '../../shared/manifest'
 import type { ModelImage } from '../../shared/jobs'
 import { EngineError } from '../errors'
 import { OOD_FEATURE_DEFAULTS } from '../../shared/settings'
-import { classifierNetwork, featureSpec, fitOodCalibration, needsClassifier, needsPair, pairNetwork, scoreInputs, type OodFeatures } from '../ood'
+import { classifierNetwork, featureSpec, fitOodCalibration, needsClassCount, needsClassifier, needsPair, pairNetwork, scoreInputs, type OodFeatures } from '../ood'
 import type { JobModels } from './job-context'
 import { modelInputs } from './image-jobs'
 
@@ -51,5 +51,5 @@ function calibrationBase(manifest: ModelManifest, score: string | undefined): Pi
   const own = manifest.ood
   if (score === undefined || score === own?.score) return own ?? { score: 'grad-rms', tpr: 0.95 }
   const spec = { noiseLevels: own?.noiseLevels ?? [...OOD_FEATURE_DEFAULTS.noiseLevels], seeds: own?.seeds ?? [...OOD_FEATURE_DEFAULTS.seeds] }
-  return { score, tpr: own?.tpr ?? 0.95, ...spec, ...(score === 'mahalanobis-cond' || score === 'mahalanobis-align-pair-class' ? { classes: manifest.classes.length } : {}) }
+  return { score, tpr: own?.tpr ?? 0.95, ...spec, ...(needsClassCount(score) ? { classes: manifest.classes.length } : {}) }
 }
