@@ -62,6 +62,9 @@ describe('OOD score mahalanobis-align-pair-class on the shipped model', () => {
     }
     const results = (await engine.call('ood.score', { modelId: 'fashion-mnist', images })).results
     expect(results.filter((r) => r.flagged).length).toBe(3)
+    // each result names its class only where that class had a mean of its own
+    const ownMean = (c: number) => vectors.filter((_, i) => features.alignClass![i] === c).length >= MIN_CLASS_IMAGES
+    expect(results.map((r) => r.comparedWithClass)).toEqual(features.alignClass!.map((c) => (ownMean(c) ? c : undefined)))
   }, 300_000)
 
   it('a stored calibration counting more classes than the model names is refused, saying how to reset it', async () => {

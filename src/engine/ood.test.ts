@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fitOodCalibration, mahalanobisVectors, oodFeatures, oodScores, percentileOf, scoreFeatures, scoreInputs } from './ood'
+import { fitOodCalibration, mahalanobisVectors, oodFeatures, oodScores, oodScoresExplained, percentileOf, scoreFeatures, scoreInputs } from './ood'
 import { AnalyticField, constantMean } from '../../test/support/analytic-field'
 
 const SIZE = 16
@@ -127,6 +127,10 @@ describe('OOD features and scores', () => {
     expect(scores[1]).toBeCloseTo(0, 12)
     expect(scores[2]).toBeCloseTo(vectors[2].reduce((sum, x, i) => sum + (x - vectors[0][i]) ** 2, 0), 9)
     expect(await oodScores(networks, images, calibration, 'm')).toEqual(scores)
+    // the class is reported where it had a mean of its own; a class that took the overall mean was measured against no class
+    expect((await oodScoresExplained(networks, images, calibration, 'm')).comparedWithClass).toEqual([0, 1, 0, 1])
+    const fellBack = { ...calibration, classMeans: [vectors[0], new Array<number>(n).fill(0)] }
+    expect((await oodScoresExplained(networks, images, fellBack, 'm')).comparedWithClass).toEqual([0, undefined, 0, undefined])
     // what it needs, named
     expect(() => scoreFeatures({ ...features, alignClass: undefined }, calibration)).toThrow(/alignClass/)
     expect(() => scoreFeatures({ ...features, alignClass: [0, 1, 2, 0] }, calibration)).toThrow(/alignClass \(a class 0..1\)/)

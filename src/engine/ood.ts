@@ -395,14 +395,21 @@ export async function oodScores(networks: OodNetworks, images: readonly Float32A
   return (await oodScoresExplained(networks, images, calibration, modelId)).scores
 }
 
-/** The scores, and for the per-class score the class each image was measured against (alignClass). */
-export async function oodScoresExplained(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model'): Promise<{ scores: number[]; comparedWithClass?: number[] }> {
+/**
+ * The scores, and for the per-class score the class each image was measured against (alignClass);
+ * undefined for an image whose class had too few calibration images for a mean of its own
+ * (fitClassMeans gave it the overall mean), since it was then measured against no class at all.
+ */
+export async function oodScoresExplained(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model'): Promise<{ scores: number[]; comparedWithClass?: (number | undefined)[] }> {
   if (!OOD_SCORES.includes(calibration.score as FieldScoreKind)) {
     throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
   const features = await scoreInputs(networks, images, featureSpec(calibration), calibration.score, modelId)
   const scores = scoreFeatures(features, calibration)
-  return calibration.score === 'mahalanobis-align-pair-class' ? { scores, comparedWithClass: features.alignClass } : { scores }
+  if (calibration.score !== 'mahalanobis-align-pair-class') return { scores }
+  const { mean, classMeans } = calibration
+  const hasOwnMean = (c: number) => classMeans![c].some((v, j) => v !== mean![j])
+  return { scores, comparedWithClass: features.alignClass!.map((c) => (hasOwnMean(c) ? c : undefined)) }
 }
 
 /** Where a score falls among in-distribution scores, from the manifest's quantile table (linear between knots). */

@@ -102,6 +102,7 @@ export interface OodResult {
   flagged: boolean | null
   /** share of in-distribution calibration scores below this one, 0..1 (null without calibration) */
   percentile: number | null
-  /** the class the image was measured against, found by the model's own field (score mahalanobis-align-pair-class only) */
+  /** the class the image was measured against, found by the model's own field (score mahalanobis-align-pair-class only;
+   *  absent where that class had too few calibration images for a mean of its own) */
   comparedWithClass?: number
 }

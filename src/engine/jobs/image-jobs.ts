@@ -30,7 +30,7 @@ export async function runOod(models: JobModels, manifest: ModelManifest, params:
     score: scores[i],
     flagged: calibrated ? scores[i] > calibrated.threshold : null,
     percentile: calibrated ? percentileOf(scores[i], calibrated.quantiles) : null,
-    ...(comparedWithClass ? { comparedWithClass: comparedWithClass[i] } : {})
+    ...(comparedWithClass?.[i] !== undefined ? { comparedWithClass: comparedWithClass[i] } : {})
   }))
 }
 
