@@ -26,7 +26,8 @@ const repeats = Number(values.repeats)
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
 }
 
 /** Sums the time of every model call the field makes, so a job's time can be set against its bare calls. */
@@ -50,8 +51,8 @@ async function main(): Promise<void> {
   const provider = values.provider as ProviderName | 'auto'
   const engine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'host', provider })
   const graphEngine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'graph', provider })
-  const otherAnchor = ENERGY_ANCHOR_DEFAULT === 'inline' ? 'concurrent' : 'inline'
-  const anchorEngine = new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'host', provider, energyAnchor: otherAnchor })
+  const otherAnchors = (['end', 'inline', 'concurrent'] as const).filter((a) => a !== ENERGY_ANCHOR_DEFAULT)
+  const anchorEngines = otherAnchors.map((energyAnchor) => new Engine({ modelRoots: [modelsRoot], frameIntervalMs: 33, descentPath: 'host', provider, energyAnchor }))
   const entry = engine.model(values.model)
   const field = await engine.field(entry)
   const manifest = entry.manifest
@@ -96,31 +97,43 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuBefore)
     return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, firstFrameMs, frames, evaluations: result.evaluations, images: count }
   }
-  await job(0, 4) // warm-up
-  await graphEngine.field(graphEngine.model(values.model))
-  await job(0, 4, graphEngine)
-  await job(1, 4, anchorEngine)
+  type JobRun = Awaited<ReturnType<typeof job>>
   const calls = timeModelCalls(field)
-  // jobs of the current network take under a second here, so a few ms of noise move the preview share by points: 7 pairs
-  const runs = 7
-  const on: Awaited<ReturnType<typeof job>>[] = []
-  const off: Awaited<ReturnType<typeof job>>[] = []
-  const graph: Awaited<ReturnType<typeof job>>[] = []
-  const onOtherAnchor: Awaited<ReturnType<typeof job>>[] = []
   const overhead: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const before = { ms: calls.ms }
-    off.push(await job(0, 16))
-    overhead.push((off[i].seconds * 1000) / (calls.ms - before.ms))
-    on.push(await job(1, 16))
-    graph.push(await job(0, 16, graphEngine))
-    onOtherAnchor.push(await job(1, 16, anchorEngine))
+  // jobs of the current network take about a second here, so a few ms of noise move the preview
+  // share by points: 8 pairs a mode
+  const runs = 8
+  /**
+   * One engine's jobs, previews off and on in pairs, half of them with 'on' first. Each engine
+   * runs in a phase of its own: a job right after another engine's job started 30-40 ms slower
+   * (that engine's onnxruntime thread pools still spinning), and the earlier interleaved order,
+   * always 'off' first, charged that to 'off': previews on measured cheaper than off.
+   */
+  const phase = async (on: Engine, pairs: number, previews = true) => {
+    await job(0, 4, on) // warm-up, and the last job before the phase was another engine's
+    const runsOff: JobRun[] = []
+    const runsOn: JobRun[] = []
+    const timeOff = async () => {
+      const before = calls.ms
+      runsOff.push(await job(0, 16, on))
+      if (on === engine) overhead.push((runsOff[runsOff.length - 1].seconds * 1000) / (calls.ms - before))
+    }
+    const timeOn = async () => void (previews && runsOn.push(await job(1, 16, on)))
+    for (let i = 0; i < pairs; i++) {
+      if (i % 2 === 0) await timeOff().then(timeOn)
+      else await timeOn().then(timeOff)
+    }
+    return { off: runsOff, on: runsOn }
   }
-  const otherSeconds = median(onOtherAnchor.map((r) => r.seconds))
+  const { off, on } = await phase(engine, runs)
+  const graph = (await phase(graphEngine, runs, false)).off
+  const others: { off: JobRun[]; on: JobRun[] }[] = []
+  for (const other of anchorEngines) others.push(await phase(other, runs))
   // CPU time of this process (all its threads) per job: on a loaded shared machine it moves far
   // less with other processes' load than wall time does
-  const cpuOff = median(off.map((r) => r.cpuSeconds))
-  const cpuPercent = (runs: { cpuSeconds: number }[]) => round(((median(runs.map((r) => r.cpuSeconds)) - cpuOff) / cpuOff) * 100)
+  // per pair, adjacent in time: this VM's speed drifts by up to a third over minutes, which
+  // separate medians of 'on' and 'off' would mix into the share
+  const share = (jobs: { off: JobRun[]; on: JobRun[] }, of: 'seconds' | 'cpuSeconds') => round(median(jobs.on.map((r, i) => ((r[of] - jobs.off[i][of]) / jobs.off[i][of]) * 100)))
   const firstStepRows = 16 * planGuidance(conditions, manifest.sampler.cfg, manifest.nullClass).labels.length
   const firstStepCallMs = await timeBatch(field, firstStepRows, rng)
   const estimate = await energyEstimateError(engine, field, conditions)
@@ -154,16 +167,14 @@ async function main(): Promise<void> {
     previews: {
       secondsOn: round(secondsOn),
       secondsOff: round(secondsOff),
-      overheadPercent: round(((secondsOn - secondsOff) / secondsOff) * 100),
+      overheadPercent: share({ off, on }, 'seconds'),
       targetPercent: 5,
-      // the exact energy pass after the first frame: awaited between steps, or beside the descent
+      // where the estimate gets its exact values: the last frame's pass alone ('end'), or a
+      // second pass after the first frame, awaited between steps or beside the descent
       energyAnchor: ENERGY_ANCHOR_DEFAULT,
-      cpuTimeOverheadPercent: cpuPercent(on),
-      cpuTimeByAnchor: { [ENERGY_ANCHOR_DEFAULT]: cpuPercent(on), [otherAnchor]: cpuPercent(onOtherAnchor) },
-      byAnchor: {
-        [ENERGY_ANCHOR_DEFAULT]: round(((secondsOn - secondsOff) / secondsOff) * 100),
-        [otherAnchor]: round(((otherSeconds - secondsOff) / secondsOff) * 100)
-      },
+      cpuTimeOverheadPercent: share({ off, on }, 'cpuSeconds'),
+      cpuTimeByAnchor: Object.fromEntries([[ENERGY_ANCHOR_DEFAULT, share({ off, on }, 'cpuSeconds')], ...otherAnchors.map((a, k) => [a, share(others[k], 'cpuSeconds')])]),
+      byAnchor: Object.fromEntries([[ENERGY_ANCHOR_DEFAULT, share({ off, on }, 'seconds')], ...otherAnchors.map((a, k) => [a, share(others[k], 'seconds')])]),
       energyEstimate: estimate
     },
     // the OOD check per image with the model's own score (null without a calibration)
@@ -176,7 +187,7 @@ async function main(): Promise<void> {
   writeFileSync(out, text + '\n')
   await engine.dispose()
   await graphEngine.dispose()
-  await anchorEngine.dispose()
+  for (const other of anchorEngines) await other.dispose()
 }
 
 async function timeBatch(field: OnnxGradientField, rows: number, rng: SeededRandom): Promise<number> {
@@ -192,9 +203,11 @@ async function timeBatch(field: OnnxGradientField, rows: number, rng: SeededRand
 }
 
 /**
- * How far the frames' energy estimate (anchored after step 1, energy-estimate.ts) is from the
- * exact energy at the end of a 16-image descent with the manifest's settings, as a share of the
- * energy's fall over the same steps (median over images).
+ * How far the frames' energy estimate (energy-estimate.ts) is from the exact energy over a
+ * 16-image descent with the manifest's settings: the estimated fall from step 1 to the end
+ * against the exact one, as a share of the exact fall (median over images). The same figure
+ * whichever end is anchored: anchored at step 1 it is the last frame's error, anchored at the
+ * end ('end') the first frame's.
  */
 async function energyEstimateError(engine: Engine, field: OnnxGradientField, conditions: Condition[]) {
   const entry = engine.model(values.model)

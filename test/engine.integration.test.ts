@@ -49,15 +49,33 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
     const withEnergy = client.frames.filter((f) => f.energies)
     expect(withEnergy.length).toBeGreaterThan(1)
     for (const frame of withEnergy) expect(frame.energies).toHaveLength(2)
-    const first = withEnergy[0].energies![0]
-    const last = withEnergy[withEnergy.length - 1].energies![0]
+    // one exact pass, with the last frame: frames before it carry the change since the start,
+    // which the last frame's offsets put on the exact scale
+    const last = withEnergy[withEnergy.length - 1]
+    expect(last.energyKind).toBe('exact')
+    expect(withEnergy.slice(0, -1).every((f) => f.energyKind === 'change')).toBe(true)
+    expect(withEnergy[0].energies![0]).toBeLessThan(0)
+    const first = withEnergy[0].energies![0] + last.energyOffsets![0]
     // E = 1/2 ||x - mu||^2 over 64 elements: from ~32 at noise to ~0 at the minimum
     expect(first).toBeGreaterThan(5)
-    expect(last).toBeLessThan(first / 10)
-    // the first frame goes out before any energy pass; the last carries exact energies, frames between the estimate
-    expect(client.frames[0].energies).toBeUndefined()
-    expect(withEnergy[withEnergy.length - 1].energyKind).toBe('exact')
-    expect(withEnergy.slice(0, -1).every((f) => f.energyKind === 'estimate')).toBe(true)
+    expect(last.energies![0]).toBeLessThan(first / 10)
+  })
+
+  it('with energyAnchor inline, anchors the estimate after the first frame instead', async () => {
+    const inline = new Engine({ modelRoots: [FIXTURE_MODELS], frameIntervalMs: 0, energyAnchor: 'inline' })
+    try {
+      const client = new RecordingClient(inline)
+      await inline.call('generate', { ...quadratic, count: 2, jobId: 'energy-2', sampler: { stopGradNorm: 0, maxSteps: 200 } }, client)
+      // the first frame goes out before any energy pass; the last carries exact energies, frames between the estimate
+      expect(client.frames[0].energies).toBeUndefined()
+      const withEnergy = client.frames.filter((f) => f.energies)
+      expect(withEnergy[withEnergy.length - 1].energyKind).toBe('exact')
+      expect(withEnergy[withEnergy.length - 1].energyOffsets).toBeUndefined()
+      expect(withEnergy.slice(0, -1).every((f) => f.energyKind === 'estimate')).toBe(true)
+      expect(withEnergy[0].energies![0]).toBeGreaterThan(5)
+    } finally {
+      await inline.dispose()
+    }
   })
 
   it('gives byte-identical output for the same seed and parameters', async () => {

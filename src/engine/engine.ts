@@ -22,6 +22,7 @@ import { ModelSessions } from './model-sessions'
 import { UserData } from './user-data-store'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './jobs'
+import type { EnergyAnchor } from './jobs/job-context'
 import { runImport } from './model-import'
 import { RowPacker } from './row-packer'
 import { CalibrationStore, describeCalibration, type StoredCalibration } from './calibration-store'
@@ -54,11 +55,13 @@ export interface EngineOptions {
   packJobs?: number
   frameIntervalMs?: number
   /**
-   * The preview frames' exact energy pass after the first frame (descent-frames.ts): 'inline'
-   * awaits it between two steps; 'concurrent' lets onnxruntime run it on its own
-   * thread while the descent goes on. npm run bench measures both (previews.byAnchor).
+   * Where the preview frames' energy estimate gets its exact values (descent-frames.ts): 'end'
+   * from the last frame's pass alone (earlier frames show the change since the start); 'inline'
+   * from a second pass after the first frame, awaited between two steps; 'concurrent' the same
+   * pass on onnxruntime's own thread while the descent goes on. npm run bench measures all
+   * three (previews.byAnchor).
    */
-  energyAnchor?: 'inline' | 'concurrent'
+  energyAnchor?: EnergyAnchor
   /** the user's own OOD calibrations (eqm calibrate), in the user-data folder; without it none are read or written */
   calibrationsDir?: string
   /** the app's own models and their build-time hashes; default: this build's (packaged app only) */
@@ -68,7 +71,7 @@ export interface EngineOptions {
 }
 
 /** EngineOptions.energyAnchor's default, chosen by npm run bench (previews.byAnchor) */
-export const ENERGY_ANCHOR_DEFAULT: 'inline' | 'concurrent' = 'inline'
+export const ENERGY_ANCHOR_DEFAULT: EnergyAnchor = 'end'
 
 /** Where engine messages for one window / socket / CLI go (the renderer's EngineClient calls; this receives). */
 export interface EngineSink {

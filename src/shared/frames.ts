@@ -8,8 +8,17 @@ export interface Frame {
   /** per sample, RMS of the guided gradient at its last evaluation */
   gradNorms: number[]
   energies?: number[]
-  /** 'exact': the energy network's values; 'estimate': integrated from the gradients since the last exact values */
-  energyKind?: 'exact' | 'estimate'
+  /**
+   * 'exact': the energy network's values; 'estimate': integrated from the gradients since the
+   * last exact values; 'change': integrated from the gradients since the start, with no exact
+   * value yet (the job's one exact pass comes with its last frame)
+   */
+  energyKind?: 'exact' | 'estimate' | 'change'
+  /**
+   * With the last frame's exact energies, after 'change' frames: per sample, what to add to
+   * those frames' values to put them on the exact energy's scale
+   */
+  energyOffsets?: number[]
   /** samples still descending */
   active: number
   preview: PreviewImage

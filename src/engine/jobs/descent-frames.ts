@@ -1,5 +1,6 @@
 import type { Condition } from '../../shared/jobs'
 import type { ModelManifest, SamplerSettings } from '../../shared/manifest'
+import type { Frame } from '../../shared/frames'
 import { descend, planGuidance, type DescentSample, type GuidancePlan, type SampleOutcome } from '../sampler'
 import { FrameGate } from '../frame-gate'
 import { buildPreview } from '../preview'
@@ -31,6 +32,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
   runtime.onAck((seq) => gate.ack(seq))
   const plan = planGuidance(conditions, settings.cfg, manifest.nullClass)
   const estimate = models.energy && previewEvery > 0 ? new EnergyEstimate(samples) : null
+  const anchorMode = runtime.energyAnchor ?? 'end'
   // set inside onStep, which the compiler does not follow into: hence the assertion
   let anchorTask = null as Promise<void> | null
   let reportedStep = 0
@@ -58,19 +60,26 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
         }
         // a frame is built only when it can go out now (or is the last): a slow window gets
         // the newest state at the first step after its ack. Exact energies are a second
-        // network's forward pass (~40% of a sampler step with the shipped EqM-E), so they are
-        // computed twice a job: once after the first frame has gone out (the anchor of the
-        // estimate, energy-estimate.ts) and for the last frame; frames between carry the estimate.
+        // network's forward pass (~40% of a sampler step with the shipped EqM-E), so a job makes
+        // one, for its last frame; frames before it carry the path integral of the gradients
+        // (energy-estimate.ts): the change since the start, which the last frame's offsets put
+        // on the exact scale ('end'), or the estimate from an exact pass after the first frame
+        // ('inline', 'concurrent': a second pass; npm run bench measures all three).
         if (previewEvery > 0 && (frameDue || last) && (last || gate.wouldSendNow())) {
           let energies: number[] | undefined
-          let energyKind: 'exact' | 'estimate' | undefined
+          let energyKind: Frame['energyKind']
+          let energyOffsets: number[] | undefined
           if (models.energy && last) {
             await anchorTask
             energies = await guidedEnergies(models.energy, samples, plan, models.field.sampleSize)
             energyKind = 'exact'
+            if (estimate && !estimate.anchored) energyOffsets = estimate.offsetsTo(energies)
           } else if (estimate?.anchored) {
             energies = estimate.current()
             energyKind = 'estimate'
+          } else if (estimate && anchorMode === 'end') {
+            energies = estimate.change()
+            energyKind = 'change'
           }
           gate.offer({
             jobId,
@@ -79,14 +88,15 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
             gradNorms: Array.from(gradNorms),
             energies,
             energyKind,
+            energyOffsets,
             active,
             preview: latent ? await latent.preview(samples) : buildPreview(samples, manifest)
           })
-          if (models.energy && estimate && !anchorTask && !last) {
+          if (models.energy && estimate && anchorMode !== 'end' && !anchorTask && !last) {
             // guidedEnergies copies the states before it awaits, so the descent may go on meanwhile
             const mark = estimate.mark()
             anchorTask = guidedEnergies(models.energy, samples, plan, models.field.sampleSize).then((exact) => estimate.anchor(exact, mark))
-            if (runtime.energyAnchor !== 'concurrent') await anchorTask
+            if (anchorMode === 'inline') await anchorTask
             // handled here so a failure waits for the last frame's await instead of ending the process
             else anchorTask.catch(() => undefined)
           }

@@ -1,8 +1,9 @@
 import type { DescentSample } from '../sampler'
 
 /**
- * Energies for preview frames without a second network per frame: the exact energy once (the
- * anchor, after the first frame), then a first-order path integral along the descent,
+ * Energies for preview frames without a second network per frame: a first-order path integral
+ * along the descent, placed on the exact energy's scale by one exact pass (the anchor: at the end
+ * of the job, or after its first frame),
  *   E(x + dx) ~ E(x) + <grad E, dx>,  with grad E ~ the step's guided gradient f
  * (the field is trained to the energy's gradient). The last frame carries exact energies again.
  * Measured against the exact energy by the bench (previews.energyEstimate).
@@ -49,6 +50,16 @@ export class EnergyEstimate {
   /** the states as they are now are the base of the next advance() (after moves the descent did not make) */
   snapshot(samples: readonly DescentSample[]): void {
     samples.forEach((sample, s) => this.before[s].set(sample.x))
+  }
+
+  /** per sample, the energy's change since construction (no exact value needed) */
+  change(): number[] {
+    return Array.from(this.accumulated)
+  }
+
+  /** what to add to change() values of any moment to put them on the scale of `exact` (energies of now) */
+  offsetsTo(exact: readonly number[]): number[] {
+    return exact.map((e, s) => e - this.accumulated[s])
   }
 
   current(): number[] | undefined {

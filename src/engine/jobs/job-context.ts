@@ -29,14 +29,17 @@ export interface JobModels {
   classifier?: () => Promise<OodClassifier>
 }
 
+/** where the preview frames' energy estimate gets its exact values (EngineOptions.energyAnchor) */
+export type EnergyAnchor = 'end' | 'inline' | 'concurrent'
+
 /** What a running job needs from the engine: cancel state and the way to its client. */
 export interface JobRuntime {
   isCancelled(): boolean
   /** stop-and-keep (absent: never) */
   isStopped?(): boolean
   frameIntervalMs: number
-  /** the frames' one exact energy pass mid-job: awaited between steps, or run beside the descent (EngineOptions.energyAnchor) */
-  energyAnchor?: 'inline' | 'concurrent'
+  /** where the frames' energy estimate gets its exact values (EngineOptions.energyAnchor) */
+  energyAnchor?: EnergyAnchor
   sendFrame(frame: Frame): void
   onAck(listener: ((seq: number) => void) | null): void
 }

@@ -17,6 +17,14 @@ const PLOT_LEGEND =
   'Lines fall as samples descend toward an energy minimum; a sample stops when its line crosses the dashed stop threshold. ' +
   'Lines that level off above the threshold until max steps: raise the step size or max steps, or the threshold. ' +
   'Lines that jump up and down: lower the step size or the look-ahead μ. The white line (EqM-E models) is the mean energy, which should fall.'
+/**
+ * Until a job's last frame, a model's energy is shown as its fall since the start (the one exact
+ * energy pass comes with the last frame, which puts the whole line on the exact scale).
+ */
+function energyCaption(history: Descent['gradHistory']): string {
+  const latest = [...history].reverse().find((h) => h.energies)
+  return latest?.energyKind === 'change' ? ' · white, right axis: mean energy change since the start (exact values at the end)' : ' · white, right axis: mean energy E'
+}
 const COLORS = ['#5b9dff', '#ff8a65', '#81c784', '#ffd54f', '#ba68c8', '#4dd0e1', '#f06292', '#aed581']
 
 /**
@@ -84,7 +92,7 @@ export function DescentPlot() {
   return (
     <div className="descent-plot" data-testid="descent-plot" data-points={history.length}>
       <span className="muted small" title={PLOT_LEGEND} data-testid="descent-plot-legend">
-        gradient RMS per sample (log) · dashed: stop threshold{hasEnergy ? ' · white, right axis: mean energy E' : ''}
+        gradient RMS per sample (log) · dashed: stop threshold{hasEnergy ? energyCaption(history) : ''}
       </span>
       <div ref={container} />
     </div>

@@ -5,6 +5,7 @@ import type { ParamsOf } from '../../../shared/engine-protocol'
 import type { PhotoRepairWireResult } from '../../../shared/photo-repair'
 import { TOOL_NAMES, type GalleryItem, type LiveJob, type QueuedJob, type StudioState, type StudioStore } from './studio-store'
 import { describeConditions } from '../../../shared/condition-format'
+import { appendDescentPoint } from './descent-history'
 
 let jobCounter = 0
 export function newJobId(): string {
@@ -66,7 +67,7 @@ export async function runSamplerJob<R extends JobRequest>(
     const job = current && current.jobId === jobId ? current : { ...waitingView(entry), state: 'running' as const }
     store.setState({
       queue: state.queue.map((q) => (q.jobId === jobId && q.state !== 'running' ? { ...q, state: 'running' } : q)),
-      job: { ...job, state: 'running', lastFrameAt: performance.now(), step: frame.step, maxSteps: frame.maxSteps, active: frame.active, preview: frame.preview, gradHistory: [...job.gradHistory, { step: frame.step, norms: frame.gradNorms, energies: frame.energies }] }
+      job: { ...job, state: 'running', lastFrameAt: performance.now(), step: frame.step, maxSteps: frame.maxSteps, active: frame.active, preview: frame.preview, gradHistory: appendDescentPoint(job.gradHistory, frame) }
     })
     // acked once painted, so a busy window receives fewer frames instead of a backlog
     requestAnimationFrame(() => client.ack(jobId, frame.seq))

@@ -3,6 +3,7 @@ import type { EngineInfo, ModelInfo, ProviderName } from '../../../shared/engine
 import type { EngineStatus } from '../../../shared/engine-status'
 import type { SamplerSettings } from '../../../shared/manifest'
 import type { PreviewImage } from '../../../shared/frames'
+import type { DescentPoint } from './descent-history'
 import { EMPTY_HISTORY, type RepairHistory } from '../repair/repair-history'
 import { JOB, REPAIR, defaultSampler, type CpuPrecision } from '../../../shared/settings'
 import { initialCompose, type ComposeState } from '../compose/compose-store'
@@ -33,8 +34,8 @@ export interface LiveJob {
   tool: ToolId
   /** the job's stop threshold (dashed in the plot); null where the engine's default applies */
   stopGradNorm: number | null
-  /** per frame: the step and each sample's gradient RMS */
-  gradHistory: { step: number; norms: number[]; energies?: number[] }[]
+  /** per frame: the step, each sample's gradient RMS and energy */
+  gradHistory: DescentPoint[]
 }
 
 /** The finished job's descent, kept for its tool's plot until that tool runs again. */
