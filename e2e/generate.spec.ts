@@ -23,6 +23,8 @@ test('generate: frames descend on the canvas, then the result lands in the galle
   const first = await canvasSnapshot(page)
   await expect.poll(async () => Number((await canvas.getAttribute('data-step')) || 1e9)).toBeGreaterThan(firstStep)
   expect(first).not.toBe(blank)
+  // the shipped model's EqM-E energy: its fall since the start while the job runs, exact values at the end
+  if (REAL_MODEL) await expect(page.getByTestId('descent-plot-legend')).toContainText('energy change since the start')
   // the canvas repaints after the step counter moves (the preview image decodes first)
   await expect.poll(() => canvasSnapshot(page)).not.toBe(first)
 
@@ -31,6 +33,7 @@ test('generate: frames descend on the canvas, then the result lands in the galle
   // the descent stays plotted after the job
   await expect(page.getByTestId('descent-plot')).toBeVisible()
   expect(Number(await page.getByTestId('descent-plot').getAttribute('data-points'))).toBeGreaterThan(1)
+  if (REAL_MODEL) await expect(page.getByTestId('descent-plot-legend')).toContainText('mean energy E')
   // it belongs to Generate: Repair has not descended anything yet
   await page.getByTestId('tool-repair').click()
   await expect(page.getByTestId('descent-plot')).toHaveCount(0)
