@@ -6,6 +6,7 @@ import { Engine } from '../src/engine/engine'
 import { descend } from '../src/engine/sampler'
 import { repairStart } from '../src/engine/held-renoise'
 import { fitOodCalibration, scoreFeatures, type OodFeatures } from '../src/engine/ood'
+import { ORIENTATIONS } from '../src/engine/ood-orientation'
 import { OOD_SCORE } from '../src/shared/settings'
 import { conditionSchema, type JobResult } from '../src/shared/jobs'
 import { samplerSettingsSchema, describeZodError, type OodCalibration } from '../src/shared/manifest'
@@ -29,6 +30,15 @@ const sampler = samplerSettingsSchema.partial().optional()
 const conditions = z.array(conditionSchema).default([])
 /** every OOD score the engine computes (one list, in the settings module) */
 const oodScoreKinds = OOD_SCORE.choices.map((c) => c.value)
+
+/** the per-class score's features of a set, as bench/ood-features.ts writes them */
+const classFeatures = z.object({
+  rms: z.array(z.array(z.number())),
+  dot: z.array(z.number()),
+  align: z.array(z.array(z.number())),
+  pair: z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()), align: z.array(z.array(z.number())) }),
+  alignClass: z.array(z.number().int().min(0))
+})
 
 const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('kinds') }),
@@ -56,7 +66,9 @@ const requestSchema = z.discriminatedUnion('op', [
         /** the classifier's features where the model has files.classifier (the classifier variant) */
         classifier: z.array(z.array(z.number())).optional(),
         /** the class the field finds for each image (score mahalanobis-align-pair-class) */
-        alignClass: z.array(z.number().int().min(0)).optional()
+        alignClass: z.array(z.number().int().min(0)).optional(),
+        /** the per-class features of each image's flipped and turned copies (score mahalanobis-align-pair-class-orient) */
+        reoriented: z.partialRecord(z.enum(ORIENTATIONS), classFeatures).optional()
       })
     ),
     /** one per score wanted: a manifest ood block without its quantiles and threshold */
@@ -67,7 +79,13 @@ const requestSchema = z.discriminatedUnion('op', [
     /** in-distribution calibration features, as bench/ood-features.ts writes a set's */
     features: z.object({ rms: z.array(z.array(z.number())), dot: z.array(z.number()) }).passthrough(),
     score: z.enum(oodScoreKinds as [string, ...string[]]),
-    spec: z.object({ noiseLevels: z.array(z.number()), seeds: z.array(z.number().int()), classes: z.number().int().optional(), alignClasses: z.number().int().optional() }),
+    spec: z.object({
+      noiseLevels: z.array(z.number()),
+      seeds: z.array(z.number().int()),
+      classes: z.number().int().optional(),
+      alignClasses: z.number().int().optional(),
+      orientations: z.array(z.enum(ORIENTATIONS)).optional()
+    }),
     tpr: z.number().min(0).max(1)
   })
 ])

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Engine } from '../src/engine/engine'
-import { oodFeatures, scoreInputs } from '../src/engine/ood'
+import { ORIENT_SCORE, featureSpec, oodFeatures, reorientedInputs, scoreInputs } from '../src/engine/ood'
+import { ORIENTATIONS, type Orientation } from '../src/engine/ood-orientation'
 import { unconditionalEnergies } from '../src/engine/jobs'
 import { bytesToValues } from '../src/shared/image-convert'
 
@@ -12,7 +13,9 @@ import { bytesToValues } from '../src/shared/image-convert'
  *   node out/main/ood-features.js --sets training/data-cache/ood --out training/data-cache/ood/features.json
  * The sets come from training/ood_sets.py; training/ood_eval.py turns features into tables.
  * Where the manifest names files.ood, each set also carries `pair`: the generating network's
- * rms, dot and align of the same images (same levels, seeds and noise), for mahalanobis-align-pair.
+ * rms, dot and align of the same images (same levels, seeds and noise), for mahalanobis-align-pair,
+ * and `reoriented`: the per-class score's features of each image's flipped and turned copies
+ * (--orientations; about 5x the time of the rest), for mahalanobis-align-pair-class-orient.
  */
 const { values } = parseArgs({
   options: {
@@ -23,7 +26,9 @@ const { values } = parseArgs({
     levels: { type: 'string', default: '0,0.1,0.2,0.35,0.5' },
     seeds: { type: 'string', default: '1,2' },
     /** 'false': skip the conditional features (11 + classes x seeds more model rows per image) */
-    conditional: { type: 'string', default: 'true' }
+    conditional: { type: 'string', default: 'true' },
+    /** the orientation check's copies (score mahalanobis-align-pair-class-orient), each the whole pair and class features again; '' for none */
+    orientations: { type: 'string', default: ORIENTATIONS.join(',') }
   }
 })
 
@@ -36,6 +41,9 @@ async function main(): Promise<void> {
   // the conditional features over every class the model knows (scores mahalanobis-cond and mahalanobis-align-pair-class)
   const classes = values.conditional === 'false' ? 0 : entry.manifest.classes.length
   const spec = { noiseLevels: values.levels!.split(',').map(Number), seeds: values.seeds!.split(',').map(Number), classes, alignClasses: classes }
+  const orientations = values.orientations ? (values.orientations.split(',') as Orientation[]) : []
+  const unknown = orientations.filter((o) => !ORIENTATIONS.includes(o))
+  if (unknown.length) throw new Error(`unknown orientations ${unknown.join(', ')} (known: ${ORIENTATIONS.join(', ')})`)
   const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }
   const size = field.sampleSize
   const out: Record<string, unknown> = { model: entry.manifest.id, noiseLevels: spec.noiseLevels, seeds: spec.seeds, classes: spec.classes, sets: {} }
@@ -47,6 +55,10 @@ async function main(): Promise<void> {
     // score, and the classifier's where the model has one (the classifier variant, reported apart)
     const pairScore = networks.classifier ? 'mahalanobis-align-pair-classifier' : 'mahalanobis-align-pair'
     const features = networks.generatingField ? await scoreInputs(networks, images, spec, pairScore, entry.manifest.id) : await oodFeatures(field, images, spec)
+    // each image's flipped and turned copies, as the orientation check computes them (its per-class features)
+    if (networks.generatingField && orientations.length) {
+      features.reoriented = await reorientedInputs(networks, images, { ...featureSpec({ score: ORIENT_SCORE, ...spec }), orientations, shape: entry.manifest.shape }, entry.manifest.id)
+    }
     // the explicit-energy model's unconditional energy (OOD score "energy"), where the model has one
     const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size, field.maxBatchRows) : undefined
     ;(out.sets as Record<string, unknown>)[set.name] = {

@@ -104,5 +104,6 @@ describe('the shipped Fashion-MNIST model', () => {
     expect(flagged('noise')).toBe(20)
     expect(flagged('constant')).toBe(16)
     expect(passRate).toBeGreaterThanOrEqual(manifest.ood.tpr - 0.07)
-  }, 120_000)
+    // the orientation check scores six copies of each image: minutes under a loaded CI machine's other tests
+  }, 600_000)
 })

@@ -4,6 +4,7 @@ import type { GradientField } from './gradient-field'
 import { freeRms } from './sampler'
 import { SeededRandom } from './rng'
 import { EngineError } from './errors'
+import { ORIENTATIONS, orientationExcess, orientationRaises, reoriented, withOrientation, type Orientation } from './ood-orientation'
 
 /**
  * Out-of-distribution scores: higher = further from the training data. Data points are
@@ -41,6 +42,11 @@ import { EngineError } from './errors'
  *                      vary a lot between classes (a trouser's profile is not a bag's), so one Gaussian
  *                      over all of them is wide; measured against its own class's profile, an image
  *                      that is like no garment of the class it resembles most stands out
+ *   mahalanobis-align-pair-class-orient  the per-class score with an orientation check
+ *                      (ood-orientation.ts): scaled up where a flipped or turned copy of the image
+ *                      (calibration.orientations) scores as more typical than the image itself, by
+ *                      more than the calibration's margin (calibration.orientMargin); features.reoriented
+ *                      holds the copies' features
  *   mahalanobis-align-pair-classifier  a variant, not an EqM-only score: the pair vector and the
  *                      model's classifier's view of the image (features.classifier: log of the best
  *                      class's softmax probability, logsumexp of the logits, log of the feature vector's
@@ -59,6 +65,9 @@ export interface OodFeatureSpec {
   classes?: number
   /** classes 0..alignClasses-1 among which alignClass is found (score mahalanobis-align-pair-class); 0 or absent: none */
   alignClasses?: number
+  /** the orientation check's copies (score mahalanobis-align-pair-class-orient), of images of `shape` */
+  orientations?: readonly Orientation[]
+  shape?: readonly [number, number, number]
 }
 
 export interface OodFeatures {
@@ -75,16 +84,23 @@ export interface OodFeatures {
   classifier?: number[][]
   /** the class whose conditional field best recovers the noise, per image (spec.alignClasses > 0) */
   alignClass?: number[]
+  /** the same features of each image's flipped or turned copy, per orientation (spec.orientations) */
+  reoriented?: Partial<Record<Orientation, OodFeatures>>
 }
 
 /** What the classifier variant reads of each image, in order (onnx-classifier.ts oodFeatures). */
 export const CLASSIFIER_FEATURES = ['log best-class probability', 'logsumexp of the logits', 'log feature norm'] as const
 
 /** The score kinds that read both networks of a model with files.ood. */
-export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-class', 'mahalanobis-align-pair-classifier']
+export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-class', 'mahalanobis-align-pair-class-orient', 'mahalanobis-align-pair-classifier']
 export const needsPair = (score: string): boolean => PAIR_SCORES.includes(score)
+/** The per-class scores: they find each image's class (alignClass) and measure it against that class's mean. */
+export const isClassScore = (score: string): boolean => score === 'mahalanobis-align-pair-class' || score === ORIENT_SCORE
 /** The score kinds whose calibration counts the model's classes (calibration.classes; featureSpec). */
-export const needsClassCount = (score: string): boolean => score === 'mahalanobis-cond' || score === 'mahalanobis-align-pair-class'
+export const needsClassCount = (score: string): boolean => score === 'mahalanobis-cond' || isClassScore(score)
+/** The per-class score with the orientation check (ood-orientation.ts), and the score it checks. */
+export const ORIENT_SCORE = 'mahalanobis-align-pair-class-orient'
+const ORIENT_BASE = 'mahalanobis-align-pair-class'
 /** The score kinds that also read the model's classifier (files.classifier). */
 export const needsClassifier = (score: string): boolean => score === 'mahalanobis-align-pair-classifier'
 
@@ -120,12 +136,46 @@ export async function pairNetwork(networks: OodNetworks, score: string, modelId:
  * network's of the same images with the same noise levels and seeds (only rms, dot, align).
  */
 export async function scoreInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, score: string, modelId: string): Promise<OodFeatures> {
+  if (score === ORIENT_SCORE) {
+    const { orientations: _, shape: __, ...plain } = spec
+    return { ...(await scoreInputs(networks, images, plain, ORIENT_BASE, modelId)), reoriented: await reorientedInputs(networks, images, spec, modelId) }
+  }
   const pairField = needsPair(score) ? await pairNetwork(networks, score, modelId) : undefined
   const classifier = needsClassifier(score) ? await classifierNetwork(networks, score, modelId) : undefined
   const features = await oodFeatures(networks.field, images, spec)
   if (!pairField) return features
   const { rms, dot, align } = await oodFeatures(pairField, images, { noiseLevels: spec.noiseLevels, seeds: spec.seeds })
   return { ...features, pair: { rms, dot, align }, ...(classifier ? { classifier: await classifier.oodFeatures(images) } : {}) }
+}
+
+/** The orientation check's features: the per-class score's features of each image's copy, per orientation in spec. */
+export async function reorientedInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<Partial<Record<Orientation, OodFeatures>>> {
+  const { orientations, shape, ...plain } = spec
+  if (!orientations?.length || !shape) throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs calibration.orientations and the model's image shape`)
+  const copies: Partial<Record<Orientation, OodFeatures>> = {}
+  for (const orientation of orientations) copies[orientation] = await scoreInputs(networks, images.map((image) => reoriented(image, orientation, shape)), plain, ORIENT_BASE, modelId)
+  return copies
+}
+
+/** The features of `more` images after those of `into` (a calibration's batches), every part that both have. */
+export function appendFeatures(into: OodFeatures, more: OodFeatures): OodFeatures {
+  const out: OodFeatures = { rms: [...into.rms, ...more.rms], dot: [...into.dot, ...more.dot] }
+  for (const key of ['align', 'condRms', 'cfgGap', 'classifier', 'alignClass'] as const) {
+    const a = into[key] as unknown[] | undefined
+    const b = more[key] as unknown[] | undefined
+    if (a && b) (out as unknown as Record<string, unknown[]>)[key] = [...a, ...b]
+  }
+  if (into.pair && more.pair) out.pair = appendFeatures(into.pair, more.pair)
+  if (into.reoriented && more.reoriented) {
+    const copies: Partial<Record<Orientation, OodFeatures>> = {}
+    for (const orientation of ORIENTATIONS) {
+      const a = into.reoriented[orientation]
+      const b = more.reoriented[orientation]
+      if (a && b) copies[orientation] = appendFeatures(a, b)
+    }
+    out.reoriented = copies
+  }
+  return out
 }
 
 /** The classifier for the classifier variant; refused where the model has none. */
@@ -273,9 +323,15 @@ async function conditionalFeatures(field: GradientField, images: readonly Float3
   return { condRms, cfgGap }
 }
 
-type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision' | 'classes' | 'classMeans'>
+type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision' | 'classes' | 'classMeans' | 'orientations' | 'orientMargin'>
 
-export function featureSpec(calibration: ScoreCalibration): OodFeatureSpec {
+/** What features a calibration's score reads; `shape` (the model's image shape) for the orientation check. */
+export function featureSpec(calibration: ScoreCalibration, shape?: readonly [number, number, number]): OodFeatureSpec {
+  if (calibration.score === ORIENT_SCORE) {
+    // by default every copy, but turned ones only of square images
+    const orientations = calibration.orientations ?? ORIENTATIONS.filter((o) => !shape || shape[1] === shape[2] || (o !== 'rot90' && o !== 'rot270'))
+    return { ...featureSpec({ ...calibration, score: ORIENT_BASE }), orientations, ...(shape ? { shape } : {}) }
+  }
   const levels = calibration.noiseLevels ?? [0]
   if (calibration.score === 'grad-rms' || calibration.score === 'dot') return { noiseLevels: [0], seeds: [] }
   if (calibration.score === 'mahalanobis-cond') {
@@ -321,9 +377,28 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
         return total
       })
     }
+    case ORIENT_SCORE: {
+      const { margin, own, copies } = orientationScores(features, calibration)
+      return withOrientation(own, copies, margin)
+    }
     default:
       throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
+}
+
+/** The orientation check's parts: the base (per-class) scores of the images and of each copy, and the margin. */
+function orientationScores(features: OodFeatures, calibration: ScoreCalibration, margin = calibration.orientMargin): { margin: number; own: number[]; copies: number[][] } {
+  const orientations = calibration.orientations ?? []
+  if (!orientations.length || margin === undefined || !Number.isFinite(margin)) {
+    throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs calibration.orientations (some of ${ORIENTATIONS.join(', ')}) and calibration.orientMargin`)
+  }
+  const base = { ...calibration, score: ORIENT_BASE }
+  const copies = orientations.map((orientation) => {
+    const copy = features.reoriented?.[orientation]
+    if (!copy || copy.rms.length !== features.rms.length) throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs the features of each image's ${orientation} copy (features.reoriented.${orientation}), one per image (${features.rms.length})`)
+    return scoreFeatures(copy, base)
+  })
+  return { margin, own: scoreFeatures(features, base), copies }
 }
 
 /** Each image's centre for the class score: the mean of the class the field found for it. */
@@ -391,8 +466,8 @@ function conditionalOf(features: OodFeatures): { condRms: number[]; cfgGap: numb
   return { condRms, cfgGap }
 }
 
-export async function oodScores(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model'): Promise<number[]> {
-  return (await oodScoresExplained(networks, images, calibration, modelId)).scores
+export async function oodScores(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model', shape?: readonly [number, number, number]): Promise<number[]> {
+  return (await oodScoresExplained(networks, images, calibration, modelId, shape)).scores
 }
 
 /**
@@ -400,16 +475,25 @@ export async function oodScores(networks: OodNetworks, images: readonly Float32A
  * undefined for an image whose class had too few calibration images for a mean of its own
  * (fitClassMeans gave it the overall mean), since it was then measured against no class at all.
  */
-export async function oodScoresExplained(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model'): Promise<{ scores: number[]; comparedWithClass?: (number | undefined)[] }> {
+export async function oodScoresExplained(
+  networks: OodNetworks,
+  images: readonly Float32Array[],
+  calibration: ScoreCalibration,
+  modelId = 'this model',
+  shape?: readonly [number, number, number]
+): Promise<{ scores: number[]; comparedWithClass?: (number | undefined)[]; orientation?: ({ copy: Orientation; raisedBy: number } | undefined)[] }> {
   if (!OOD_SCORES.includes(calibration.score as FieldScoreKind)) {
     throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
-  const features = await scoreInputs(networks, images, featureSpec(calibration), calibration.score, modelId)
+  const features = await scoreInputs(networks, images, featureSpec(calibration, shape), calibration.score, modelId)
   const scores = scoreFeatures(features, calibration)
-  if (calibration.score !== 'mahalanobis-align-pair-class') return { scores }
+  if (!isClassScore(calibration.score)) return { scores }
   const { mean, classMeans } = calibration
   const hasOwnMean = (c: number) => classMeans![c].some((v, j) => v !== mean![j])
-  return { scores, comparedWithClass: features.alignClass!.map((c) => (hasOwnMean(c) ? c : undefined)) }
+  const comparedWithClass = features.alignClass!.map((c) => (hasOwnMean(c) ? c : undefined))
+  if (calibration.score !== ORIENT_SCORE) return { scores, comparedWithClass }
+  const { own, copies, margin } = orientationScores(features, calibration)
+  return { scores, comparedWithClass, orientation: orientationRaises(own, copies, calibration.orientations!, margin) }
 }
 
 /** Where a score falls among in-distribution scores, from the manifest's quantile table (linear between knots). */
@@ -444,6 +528,7 @@ function quantile(sorted: readonly number[], q: number): number {
  * of them pass. The noise levels and seeds are the spec the features were computed with.
  */
 export function fitOodCalibration(features: OodFeatures, base: { score: string; spec: OodFeatureSpec; tpr: number }): OodCalibration {
+  if (base.score === ORIENT_SCORE) return fitWithOrientation(features, base)
   const count = features.rms.length
   if (count < 2) throw new EngineError('bad-request', `a calibration needs at least 2 images, got ${count}`)
   const calibration: OodCalibration = { score: base.score, quantiles: [[0, 0], [1, 0]], threshold: 0, tpr: base.tpr }
@@ -472,6 +557,25 @@ export function fitOodCalibration(features: OodFeatures, base: { score: string; 
     calibration.mean = mean
     calibration.precision = invert(covariance)
   }
+  const scores = scoreFeatures(features, calibration).sort((a, b) => a - b)
+  calibration.quantiles = CALIBRATION_QUANTILES.map((q) => [q, quantile(scores, q)] as [number, number])
+  calibration.threshold = quantile(scores, base.tpr)
+  return calibration
+}
+
+/**
+ * The orientation check's calibration: the per-class score's fit on the images themselves, then the
+ * margin, the excess (log s(x) - log of the most typical copy's score) that `tpr` of the calibration
+ * images stay under, so only an image whose copy looks more typical than almost any real image's
+ * does is scaled up; then the quantiles of the combined score.
+ */
+function fitWithOrientation(features: OodFeatures, base: { score: string; spec: OodFeatureSpec; tpr: number }): OodCalibration {
+  const orientations = base.spec.orientations
+  if (!orientations?.length) throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs the orientations of the copies it compares (spec.orientations)`)
+  const inner = fitOodCalibration(features, { ...base, score: ORIENT_BASE })
+  const calibration: OodCalibration = { ...inner, score: ORIENT_SCORE, orientations: [...orientations] }
+  const { own, copies } = orientationScores(features, calibration, 0)
+  calibration.orientMargin = quantile([...orientationExcess(own, copies)].sort((a, b) => a - b), base.tpr)
   const scores = scoreFeatures(features, calibration).sort((a, b) => a - b)
   calibration.quantiles = CALIBRATION_QUANTILES.map((q) => [q, quantile(scores, q)] as [number, number])
   calibration.threshold = quantile(scores, base.tpr)

@@ -105,4 +105,18 @@ export interface OodResult {
   /** the class the image was measured against, found by the model's own field (score mahalanobis-align-pair-class only;
    *  absent where that class had too few calibration images for a mean of its own) */
   comparedWithClass?: number
+  /** where the orientation check raised the score (score mahalanobis-align-pair-class-orient): the copy of the
+   *  image that looked more typical than the image itself, and the factor the score was multiplied by (> 1) */
+  orientation?: { copy: OrientationCopy; raisedBy: number }
+}
+
+/** The flipped and turned copies the orientation check compares an image with (src/engine/ood-orientation.ts). */
+export type OrientationCopy = 'hflip' | 'vflip' | 'rot90' | 'rot180' | 'rot270'
+/** How the studio and the CLI name each copy: what was done to the image to get it. */
+export const ORIENTATION_COPY_WORDS: Record<OrientationCopy, string> = {
+  hflip: 'flipped left to right',
+  vflip: 'flipped top to bottom',
+  rot90: 'turned a quarter to the left',
+  rot180: 'turned half round',
+  rot270: 'turned a quarter to the right'
 }

@@ -43,7 +43,12 @@ export const oodCalibrationSchema = z.object({
   classes: z.number().int().min(1).optional(),
   /** mahalanobis-align-pair-class: one mean per class (classes rows, each as long as mean); precision is then
    *  the inverse of the scatter around each image's class mean, shared by the classes */
-  classMeans: z.array(z.array(z.number())).optional()
+  classMeans: z.array(z.array(z.number())).optional(),
+  /** mahalanobis-align-pair-class-orient: the flipped and turned copies compared with the image
+   *  (src/engine/ood-orientation.ts), each a full per-class score: at most the five there are */
+  orientations: z.array(z.enum(['hflip', 'vflip', 'rot90', 'rot180', 'rot270'])).min(1).max(5).optional(),
+  /** mahalanobis-align-pair-class-orient: how much more typical (log score) a copy may look than the image before the score rises */
+  orientMargin: z.number().optional()
 }).passthrough()
 export type OodCalibration = z.infer<typeof oodCalibrationSchema>
 

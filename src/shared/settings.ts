@@ -259,7 +259,7 @@ export function cpuPrecisionIgnoredOn(provider: string): string {
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 
 /** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
-export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-class' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
+export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-class' | 'mahalanobis-align-pair-class-orient' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
   label: 'OOD score',
   description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',
   choices: [
@@ -313,6 +313,12 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
         'how well two networks recover noise added to the image (the one kept for OOD scores and the one that generates), compared with real images of the image’s own class rather than with all real images: the model finds the class itself (the class whose field best recovers noise added to the image) and measures the image against that class’s typical profile. Classes differ, so one profile for all of them is loose; an image unlike any garment of the class it most resembles stands out. Needs files.ood; costs one model row per class and seed more per image.'
     },
     {
+      value: 'mahalanobis-align-pair-class-orient',
+      label: 'noise recovery, two networks, per class, orientation',
+      description:
+        'the per-class noise-recovery score, checked against flipped and turned copies of the image: where a copy looks more typical than the image itself, by more than real images’ copies do, the image was probably flipped or turned away from how the training images stand (shoes point one way, photos stand upright), and its score rises by that much. Symmetric images are neither caught nor penalised. Needs files.ood; costs the per-class score once per copy more (six times in all with the five copies).'
+    },
+    {
       value: 'mahalanobis-align-pair-classifier',
       label: 'noise recovery, two networks, and the classifier (variant)',
       description:
@@ -332,7 +338,7 @@ export type CalibratableOodScore = Exclude<OodScoreKind, 'energy'>
  *  (the per-class one also needs at least 2 classes, which the engine checks when it fits). */
 export function calibratableScoresOf(model: { hasOodNetwork?: boolean; hasClassifier: boolean }): CalibratableOodScore[] {
   return CALIBRATABLE_OOD_SCORES.filter((score) => {
-    if (score === 'mahalanobis-align-pair' || score === 'mahalanobis-align-pair-class') return model.hasOodNetwork === true
+    if (score === 'mahalanobis-align-pair' || score === 'mahalanobis-align-pair-class' || score === 'mahalanobis-align-pair-class-orient') return model.hasOodNetwork === true
     if (score === 'mahalanobis-align-pair-classifier') return model.hasOodNetwork === true && model.hasClassifier
     return true
   })

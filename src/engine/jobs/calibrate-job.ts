@@ -2,7 +2,7 @@ import type { ModelManifest, OodCalibration } from '../../shared/manifest'
 import type { ModelImage } from '../../shared/jobs'
 import { EngineError } from '../errors'
 import { OOD_FEATURE_DEFAULTS } from '../../shared/settings'
-import { classifierNetwork, featureSpec, fitOodCalibration, needsClassCount, needsClassifier, needsPair, pairNetwork, scoreInputs, type OodFeatures } from '../ood'
+import { appendFeatures, classifierNetwork, featureSpec, fitOodCalibration, needsClassCount, needsClassifier, needsPair, pairNetwork, scoreInputs, type OodFeatures } from '../ood'
 import type { JobModels } from './job-context'
 import { modelInputs } from './image-jobs'
 
@@ -21,29 +21,18 @@ export async function runCalibration(
 ): Promise<OodCalibration & { calibrationImages: number }> {
   const base = calibrationBase(manifest, score)
   if (base.score === 'energy') throw new EngineError('bad-request', `${manifest.id}: calibrating the "energy" score is not supported yet`)
-  const spec = featureSpec(base)
+  const spec = featureSpec(base, manifest.shape)
   // a pair score on a model without files.ood is refused before any image is read
   if (needsPair(base.score)) await pairNetwork(models, base.score, manifest.id)
   if (needsClassifier(base.score)) await classifierNetwork(models, base.score, manifest.id)
-  const all: Required<Omit<OodFeatures, 'pair'>> = { rms: [], dot: [], align: [], condRms: [], cfgGap: [], classifier: [], alignClass: [] }
-  const pair: Required<Pick<OodFeatures, 'rms' | 'dot' | 'align'>> = { rms: [], dot: [], align: [] }
+  let fitted: OodFeatures | null = null
   for await (const batch of batches) {
     const features = await run(async () => scoreInputs(models, await modelInputs(models, manifest, batch), spec, base.score, manifest.id))
-    all.rms.push(...features.rms)
-    all.dot.push(...features.dot)
-    all.align.push(...(features.align ?? []))
-    all.condRms.push(...(features.condRms ?? []))
-    all.cfgGap.push(...(features.cfgGap ?? []))
-    all.classifier.push(...(features.classifier ?? []))
-    all.alignClass.push(...(features.alignClass ?? []))
-    if (features.pair) {
-      pair.rms.push(...features.pair.rms)
-      pair.dot.push(...features.pair.dot)
-      pair.align.push(...(features.pair.align ?? []))
-    }
+    fitted = fitted ? appendFeatures(fitted, features) : features
   }
-  const fitted: OodFeatures = needsPair(base.score) ? { ...all, pair } : all
-  return { ...fitOodCalibration(fitted, { score: base.score, spec, tpr: base.tpr ?? 0.95 }), calibrationImages: all.rms.length }
+  // no images at all: the fit says how many it needs
+  const all = fitted ?? { rms: [], dot: [] }
+  return { ...fitOodCalibration(all, { score: base.score, spec, tpr: base.tpr ?? 0.95 }), calibrationImages: all.rms.length }
 }
 
 /** What a calibration is fitted for: the model's own score and spec, or `score` with the model's spec (defaults where it has none). */

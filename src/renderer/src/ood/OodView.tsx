@@ -2,7 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import { ScoreChart } from './ScoreChart'
-import { datasetName, describePercentile, filterEntries, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
+import { ORIENTATION_COPY_WORDS } from '../../../shared/jobs'
+import { datasetName, describePercentile, filterEntries, formatFactor, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
 import { filesFromDrop, importOodFiles } from './ood-actions'
 import { oodSlice, useOod } from './ood-store'
 import './ood.css'
@@ -219,6 +220,15 @@ function Row({ entry, selected, onSelect, classes }: { entry: OodEntry; selected
         {comparedWith && (
           <span className="small compared-with" data-testid="ood-compared-with" title={`The model found this image most like ${comparedWith} and measured it against real images of that class`}>
             compared with {comparedWith}
+          </span>
+        )}
+        {entry.status === 'done' && entry.orientation && (
+          <span
+            className="small compared-with"
+            data-testid="ood-orientation"
+            title={`A copy of the image ${ORIENTATION_COPY_WORDS[entry.orientation.copy]} looks more typical than the image itself, more than real images' copies do: the image probably stands differently from the training images. Its score was multiplied by ${formatFactor(entry.orientation.raisedBy)}.`}
+          >
+            {ORIENTATION_COPY_WORDS[entry.orientation.copy]} fits better (score ×{formatFactor(entry.orientation.raisedBy)})
           </span>
         )}
       </span>

@@ -4,6 +4,7 @@
  * plain-words wording. No DOM, no engine: unit-tested in ood-logic.test.ts.
  */
 import { OOD_SCORE } from '../../../shared/settings'
+import type { OodResult } from '../../../shared/jobs'
 
 export type Quantiles = readonly (readonly [number, number])[]
 
@@ -25,6 +26,8 @@ export interface OodEntry {
   percentile?: number | null
   /** the class the score measured the image against, found by the model itself (per-class scores only) */
   comparedWithClass?: number
+  /** where the orientation check raised the score: the copy that looked more typical, and by what factor */
+  orientation?: OodResult['orientation']
 }
 
 export type SortKey = 'import' | 'score-desc' | 'score-asc' | 'name'
@@ -256,6 +259,11 @@ export function describeScoreKind(kind: string): string {
 }
 
 /** Formats a score with enough digits to tell close values apart. */
+/** The orientation check's factor: 2 significant digits ("×3.4", "×25", "×1.2k"). */
+export function formatFactor(factor: number): string {
+  return factor >= 1000 ? `${(factor / 1000).toPrecision(2)}k` : String(Number(factor.toPrecision(2)))
+}
+
 export function formatScore(score: number | undefined): string {
   if (score === undefined || !Number.isFinite(score)) return '–'
   const abs = Math.abs(score)
