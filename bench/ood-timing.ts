@@ -9,7 +9,7 @@ import { median, round } from './ort-timing'
  * with the cheaper two-network score beside it where the model has one: the time of oodScores on a
  * batch of seeded random images (the cost does not depend on what the images show). Median of runs.
  */
-export async function oodScoreTiming(engine: Engine, entry: ModelEntry, images = 32, runs = 3): Promise<Record<string, unknown> | null> {
+export async function oodScoreTiming(engine: Engine, entry: ModelEntry, images = 16, runs = 3): Promise<Record<string, unknown> | null> {
   const calibration = entry.manifest.ood
   if (!calibration || calibration.score === 'energy') return null
   const networks = await engine.oodModels(entry)
