@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { useServices } from '../store/context'
 import { loadModels } from '../store/generate-actions'
 import type { ModelInfo } from '../../../shared/engine-protocol'
-import { calibrateOnFiles, resetCalibration, type CalibrationOutcome } from './calibrate-actions'
+import { calibrateOnFiles, calibratingText, resetCalibration, type CalibrationOutcome } from './calibrate-actions'
 import { describeScoreKind } from './ood-logic'
 import { OOD_SCORE, calibratableScoresOf, type CalibratableOodScore } from '../../../shared/settings'
 
@@ -20,12 +20,21 @@ export function CalibrateOwnImages({ model }: { model: ModelInfo }) {
   const scores = calibratableScoresOf(model)
   const current = scores.find((s) => s === model.ood?.score) ?? scores[0]
   const [picked, setPicked] = useState<CalibratableOodScore | null>(null)
+  // while a calibration runs (minutes for a large folder with the costlier scores): what it is on and how long it has taken
+  const [running, setRunning] = useState<{ count: number; since: number } | null>(null)
+  const [now, setNow] = useState(0)
+  useEffect(() => {
+    if (!running) return
+    const timer = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(timer)
+  }, [running])
   const score = picked && scores.includes(picked) ? picked : current
   useEffect(() => {
     folderInput.current?.setAttribute('webkitdirectory', '')
     folderInput.current?.setAttribute('directory', '')
   }, [])
   const finish = async (result: CalibrationOutcome) => {
+    setRunning(null)
     setOutcome(result)
     // the model's calibration and "fitted on" come back with the model list
     await loadModels(store, client)
@@ -35,7 +44,9 @@ export function CalibrateOwnImages({ model }: { model: ModelInfo }) {
     const files = Array.from(input.files ?? [])
     input.value = ''
     setBusy(true)
-    setOutcome({ kind: 'info', text: `Calibrating on ${files.length} images…` })
+    setOutcome(null)
+    setRunning({ count: files.length, since: Date.now() })
+    setNow(Date.now())
     void calibrateOnFiles(client, model, files, undefined, score).then(finish)
   }
   return (
@@ -68,6 +79,11 @@ export function CalibrateOwnImages({ model }: { model: ModelInfo }) {
           </button>
         )}
       </div>
+      {running && (
+        <span className="muted small" data-testid="ood-calibrate-message">
+          {calibratingText(running.count, now - running.since)}
+        </span>
+      )}
       {outcome && (
         <span className={outcome.kind === 'error' ? 'add-model-error small' : 'muted small'} data-testid="ood-calibrate-message">
           {outcome.text}

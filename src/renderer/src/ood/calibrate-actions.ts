@@ -52,6 +52,13 @@ export async function calibrateOnFiles(
   }
 }
 
+/** What the panel says while a calibration runs: the count, and after a few seconds the time taken so far (m:ss). */
+export function calibratingText(count: number, elapsedMs: number): string {
+  const seconds = Math.max(0, Math.floor(elapsedMs / 1000))
+  const taken = seconds >= 3 ? ` ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')} so far` : ''
+  return `Calibrating on ${count} images…${taken}`
+}
+
 export async function resetCalibration(client: EngineClient, model: ModelInfo): Promise<CalibrationOutcome> {
   try {
     const reply = await client.call('ood.resetCalibration', { modelId: model.id })
