@@ -29,8 +29,12 @@ export async function calibrateCommand(engine: Engine, info: ModelInfo, paths: s
   for (const s of skipped) console.error(`eqm: ${s.path} ${s.reason}`)
   if (files.length < 2) throw new UsageError(`calibrate needs at least 2 images; found ${files.length} in ${paths.join(', ')}`)
   const [channels, height, width] = info.imageShape
+  // a large folder takes minutes with the costlier scores: a terminal sees how far it is (the engine
+  // pulls the next batch when the last one's features are done); pipes and logs get only the result
+  const progress = (done: number) => process.stderr.isTTY && process.stderr.write(`\rcalibrating: ${done} of ${files.length} images${done === files.length ? '\n' : ''}`)
   async function* batches() {
     for (let start = 0; start < files.length; start += OOD_BATCH) {
+      progress(start)
       const batch = []
       for (const file of files.slice(start, start + OOD_BATCH)) {
         try {
@@ -43,6 +47,7 @@ export async function calibrateCommand(engine: Engine, info: ModelInfo, paths: s
       }
       if (batch.length) yield batch
     }
+    progress(files.length)
   }
   const stored = await engine.calibrateOod(info.id, batches(), paths, score)
   const { calibration } = stored
