@@ -22,7 +22,7 @@ import { ModelSessions } from './model-sessions'
 import { UserData } from './user-data-store'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './jobs'
-import type { EnergyAnchor } from './jobs/job-context'
+import { ENERGY_ANCHOR_DEFAULT, type EnergyAnchor } from './jobs/job-context'
 import { runImport } from './model-import'
 import { RowPacker } from './row-packer'
 import { CalibrationStore, describeCalibration, type StoredCalibration } from './calibration-store'
@@ -70,8 +70,7 @@ export interface EngineOptions {
   importRoot?: string
 }
 
-/** EngineOptions.energyAnchor's default, chosen by npm run bench (previews.byAnchor) */
-export const ENERGY_ANCHOR_DEFAULT: EnergyAnchor = 'end'
+export { ENERGY_ANCHOR_DEFAULT }
 
 /** Where engine messages for one window / socket / CLI go (the renderer's EngineClient calls; this receives). */
 export interface EngineSink {

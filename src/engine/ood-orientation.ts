@@ -1,5 +1,5 @@
 import { EngineError } from './errors'
-import type { OrientationCopy } from '../shared/jobs'
+import { ORIENTATION_COPIES } from '../shared/manifest'
 
 /**
  * The orientation check of the OOD score mahalanobis-align-pair-class-orient. Training images
@@ -12,7 +12,7 @@ import type { OrientationCopy } from '../shared/jobs'
  * Symmetric images (a flipped T-shirt is a T-shirt) are not caught this way, and not penalised:
  * their copies score like them.
  */
-export const ORIENTATIONS = ['hflip', 'vflip', 'rot90', 'rot180', 'rot270'] as const satisfies readonly OrientationCopy[]
+export const ORIENTATIONS = ORIENTATION_COPIES
 export type Orientation = (typeof ORIENTATIONS)[number]
 
 /** A copy of an image of shape [channels, height, width] flipped or turned counter-clockwise (numpy's flip and rot90 on the last two axes). */

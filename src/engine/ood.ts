@@ -486,14 +486,14 @@ export async function oodScoresExplained(
     throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
   const features = await scoreInputs(networks, images, featureSpec(calibration, shape), calibration.score, modelId)
-  const scores = scoreFeatures(features, calibration)
-  if (!isClassScore(calibration.score)) return { scores }
+  if (!isClassScore(calibration.score)) return { scores: scoreFeatures(features, calibration) }
   const { mean, classMeans } = calibration
   const hasOwnMean = (c: number) => classMeans![c].some((v, j) => v !== mean![j])
   const comparedWithClass = features.alignClass!.map((c) => (hasOwnMean(c) ? c : undefined))
-  if (calibration.score !== ORIENT_SCORE) return { scores, comparedWithClass }
+  if (calibration.score !== ORIENT_SCORE) return { scores: scoreFeatures(features, calibration), comparedWithClass }
+  // the copies scored once, for the scores and for what raised them
   const { own, copies, margin } = orientationScores(features, calibration)
-  return { scores, comparedWithClass, orientation: orientationRaises(own, copies, calibration.orientations!, margin) }
+  return { scores: withOrientation(own, copies, margin), comparedWithClass, orientation: orientationRaises(own, copies, calibration.orientations!, margin) }
 }
 
 /** Where a score falls among in-distribution scores, from the manifest's quantile table (linear between knots). */
@@ -557,9 +557,14 @@ export function fitOodCalibration(features: OodFeatures, base: { score: string; 
     calibration.mean = mean
     calibration.precision = invert(covariance)
   }
-  const scores = scoreFeatures(features, calibration).sort((a, b) => a - b)
-  calibration.quantiles = CALIBRATION_QUANTILES.map((q) => [q, quantile(scores, q)] as [number, number])
-  calibration.threshold = quantile(scores, base.tpr)
+  return withQuantiles(calibration, scoreFeatures(features, calibration), base.tpr)
+}
+
+/** The calibration with the quantile table of its images' scores and the threshold that lets `tpr` of them pass. */
+function withQuantiles(calibration: OodCalibration, scores: number[], tpr: number): OodCalibration {
+  const sorted = [...scores].sort((a, b) => a - b)
+  calibration.quantiles = CALIBRATION_QUANTILES.map((q) => [q, quantile(sorted, q)] as [number, number])
+  calibration.threshold = quantile(sorted, tpr)
   return calibration
 }
 
@@ -574,12 +579,11 @@ function fitWithOrientation(features: OodFeatures, base: { score: string; spec: 
   if (!orientations?.length) throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs the orientations of the copies it compares (spec.orientations)`)
   const inner = fitOodCalibration(features, { ...base, score: ORIENT_BASE })
   const calibration: OodCalibration = { ...inner, score: ORIENT_SCORE, orientations: [...orientations] }
+  // the copies scored once, for the margin and for the combined scores
   const { own, copies } = orientationScores(features, calibration, 0)
-  calibration.orientMargin = quantile([...orientationExcess(own, copies)].sort((a, b) => a - b), base.tpr)
-  const scores = scoreFeatures(features, calibration).sort((a, b) => a - b)
-  calibration.quantiles = CALIBRATION_QUANTILES.map((q) => [q, quantile(scores, q)] as [number, number])
-  calibration.threshold = quantile(scores, base.tpr)
-  return calibration
+  const margin = quantile(orientationExcess(own, copies).sort((a, b) => a - b), base.tpr)
+  calibration.orientMargin = margin
+  return withQuantiles(calibration, withOrientation(own, copies, margin), base.tpr)
 }
 
 function meanOf(vectors: readonly number[][], n: number): number[] {

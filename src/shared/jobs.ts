@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { samplerSettingsSchema, settingNumber } from './manifest'
+import { samplerSettingsSchema, settingNumber, type OrientationCopy } from './manifest'
 import { COMPOSE, JOB, REPAIR } from './settings'
 import type { ResultParams } from './result-params'
 
@@ -110,8 +110,7 @@ export interface OodResult {
   orientation?: { copy: OrientationCopy; raisedBy: number }
 }
 
-/** The flipped and turned copies the orientation check compares an image with (src/engine/ood-orientation.ts). */
-export type OrientationCopy = 'hflip' | 'vflip' | 'rot90' | 'rot180' | 'rot270'
+export type { OrientationCopy }
 /** How the studio and the CLI name each copy: what was done to the image to get it. */
 export const ORIENTATION_COPY_WORDS: Record<OrientationCopy, string> = {
   hflip: 'flipped left to right',

@@ -22,6 +22,10 @@ export const samplerSettingsSchema = z.object({
 })
 export type SamplerSettings = z.infer<typeof samplerSettingsSchema>
 
+/** The flipped and turned copies the OOD orientation check compares an image with (src/engine/ood-orientation.ts). */
+export const ORIENTATION_COPIES = ['hflip', 'vflip', 'rot90', 'rot180', 'rot270'] as const
+export type OrientationCopy = (typeof ORIENTATION_COPIES)[number]
+
 export const oodCalibrationSchema = z.object({
   /** Which score the engine computes; see src/engine/ood.ts. */
   score: z.string().min(1),
@@ -46,7 +50,7 @@ export const oodCalibrationSchema = z.object({
   classMeans: z.array(z.array(z.number())).optional(),
   /** mahalanobis-align-pair-class-orient: the flipped and turned copies compared with the image
    *  (src/engine/ood-orientation.ts), each a full per-class score: at most the five there are */
-  orientations: z.array(z.enum(['hflip', 'vflip', 'rot90', 'rot180', 'rot270'])).min(1).max(5).optional(),
+  orientations: z.array(z.enum(ORIENTATION_COPIES)).min(1).max(ORIENTATION_COPIES.length).optional(),
   /** mahalanobis-align-pair-class-orient: how much more typical (log score) a copy may look than the image before the score rises */
   orientMargin: z.number().optional()
 }).passthrough()

@@ -4,7 +4,7 @@ import type { Frame } from '../../shared/frames'
 import { descend, planGuidance, type DescentSample, type GuidancePlan, type SampleOutcome } from '../sampler'
 import { FrameGate } from '../frame-gate'
 import { buildPreview } from '../preview'
-import type { EnergyModel, JobModels, JobRuntime } from './job-context'
+import { ENERGY_ANCHOR_DEFAULT, type EnergyModel, type JobModels, type JobRuntime } from './job-context'
 import { EnergyEstimate } from './energy-estimate'
 import { LatentPreviewer, requireVae } from './latent-images'
 
@@ -32,7 +32,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
   runtime.onAck((seq) => gate.ack(seq))
   const plan = planGuidance(conditions, settings.cfg, manifest.nullClass)
   const estimate = models.energy && previewEvery > 0 ? new EnergyEstimate(samples) : null
-  const anchorMode = runtime.energyAnchor ?? 'end'
+  const anchorMode = runtime.energyAnchor ?? ENERGY_ANCHOR_DEFAULT
   // set inside onStep, which the compiler does not follow into: hence the assertion
   let anchorTask = null as Promise<void> | null
   let reportedStep = 0

@@ -31,6 +31,8 @@ export interface JobModels {
 
 /** where the preview frames' energy estimate gets its exact values (EngineOptions.energyAnchor) */
 export type EnergyAnchor = 'end' | 'inline' | 'concurrent'
+/** EngineOptions.energyAnchor's default, chosen by npm run bench (previews.byAnchor) */
+export const ENERGY_ANCHOR_DEFAULT: EnergyAnchor = 'end'
 
 /** What a running job needs from the engine: cancel state and the way to its client. */
 export interface JobRuntime {
