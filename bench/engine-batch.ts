@@ -6,7 +6,7 @@ import { Engine } from '../src/engine/engine'
 import { descend } from '../src/engine/sampler'
 import { repairStart } from '../src/engine/held-renoise'
 import { fitOodCalibration, scoreFeatures, type OodFeatures } from '../src/engine/ood'
-import { ORIENTATIONS } from '../src/engine/ood-orientation'
+import { ORIENTATIONS } from '../src/engine/ood-copies'
 import { OOD_SCORE } from '../src/shared/settings'
 import { conditionSchema, type JobResult } from '../src/shared/jobs'
 import { samplerSettingsSchema, describeZodError, type OodCalibration } from '../src/shared/manifest'
@@ -68,7 +68,9 @@ const requestSchema = z.discriminatedUnion('op', [
         /** the class the field finds for each image (score mahalanobis-align-pair-class) */
         alignClass: z.array(z.number().int().min(0)).optional(),
         /** the per-class features of each image's flipped and turned copies (score mahalanobis-align-pair-class-orient) */
-        reoriented: z.partialRecord(z.enum(ORIENTATIONS), classFeatures).optional()
+        reoriented: z.partialRecord(z.enum(ORIENTATIONS), classFeatures).optional(),
+        /** the per-class features of each image stretched to full contrast (score mahalanobis-align-pair-class-orient-stretch) */
+        stretched: classFeatures.optional()
       })
     ),
     /** one per score wanted: a manifest ood block without its quantiles and threshold */

@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Engine } from '../src/engine/engine'
-import { ORIENT_SCORE, featureSpec, oodFeatures, reorientedInputs, scoreInputs } from '../src/engine/ood'
-import { ORIENTATIONS, type Orientation } from '../src/engine/ood-orientation'
+import { STRETCH_SCORE, featureSpec, oodFeatures, reorientedInputs, scoreInputs, stretchedInputs } from '../src/engine/ood'
+import { ORIENTATIONS, type Orientation } from '../src/engine/ood-copies'
 import { unconditionalEnergies } from '../src/engine/jobs'
 import { bytesToValues } from '../src/shared/image-convert'
 
@@ -14,8 +14,9 @@ import { bytesToValues } from '../src/shared/image-convert'
  * The sets come from training/ood_sets.py; training/ood_eval.py turns features into tables.
  * Where the manifest names files.ood, each set also carries `pair`: the generating network's
  * rms, dot and align of the same images (same levels, seeds and noise), for mahalanobis-align-pair,
- * and `reoriented`: the per-class score's features of each image's flipped and turned copies
- * (--orientations; about 5x the time of the rest), for mahalanobis-align-pair-class-orient.
+ * `reoriented`: the per-class score's features of each image's flipped and turned copies
+ * (--orientations; about 5x the time of the rest), for mahalanobis-align-pair-class-orient, and
+ * `stretched`: the same of each image stretched to full contrast (--stretch), for -orient-stretch.
  */
 const { values } = parseArgs({
   options: {
@@ -28,7 +29,9 @@ const { values } = parseArgs({
     /** 'false': skip the conditional features (11 + classes x seeds more model rows per image) */
     conditional: { type: 'string', default: 'true' },
     /** the orientation check's copies (score mahalanobis-align-pair-class-orient), each the whole pair and class features again; '' for none */
-    orientations: { type: 'string', default: ORIENTATIONS.join(',') }
+    orientations: { type: 'string', default: ORIENTATIONS.join(',') },
+    /** the contrast check's copy (score mahalanobis-align-pair-class-orient-stretch); 'false' to skip it */
+    stretch: { type: 'string', default: 'true' }
   }
 })
 
@@ -56,9 +59,10 @@ async function main(): Promise<void> {
     const pairScore = networks.classifier ? 'mahalanobis-align-pair-classifier' : 'mahalanobis-align-pair'
     const features = networks.generatingField ? await scoreInputs(networks, images, spec, pairScore, entry.manifest.id) : await oodFeatures(field, images, spec)
     // each image's flipped and turned copies, as the orientation check computes them (its per-class features)
-    if (networks.generatingField && orientations.length) {
-      features.reoriented = await reorientedInputs(networks, images, { ...featureSpec({ score: ORIENT_SCORE, ...spec }), orientations, shape: entry.manifest.shape }, entry.manifest.id)
-    }
+    const checks = { ...featureSpec({ score: STRETCH_SCORE, ...spec }, entry.manifest), orientations }
+    if (networks.generatingField && orientations.length) features.reoriented = await reorientedInputs(networks, images, checks, entry.manifest.id)
+    // each image stretched to full contrast, as the contrast check computes it
+    if (networks.generatingField && values.stretch !== 'false') features.stretched = await stretchedInputs(networks, images, checks, entry.manifest.id)
     // the explicit-energy model's unconditional energy (OOD score "energy"), where the model has one
     const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size, field.maxBatchRows) : undefined
     ;(out.sets as Record<string, unknown>)[set.name] = {

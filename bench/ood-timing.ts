@@ -1,6 +1,6 @@
 import type { Engine } from '../src/engine/engine'
 import type { ModelEntry } from '../src/engine/model-registry'
-import { isClassScore, ORIENT_SCORE, oodScores } from '../src/engine/ood'
+import { isClassScore, isCopyCheckScore, oodScores } from '../src/engine/ood'
 import { SeededRandom } from '../src/engine/rng'
 import { median, round } from './ort-timing'
 
@@ -18,19 +18,19 @@ export async function oodScoreTiming(engine: Engine, entry: ModelEntry, images =
   const rng = new SeededRandom(7)
   const batch = Array.from({ length: images }, () => Float32Array.from(rng.fillNormal(new Float32Array(size)), (v) => Math.min(high, Math.max(low, v))))
   const time = async (score: typeof calibration): Promise<number> => {
-    await oodScores(networks, batch.slice(0, 4), score, entry.manifest.id, entry.manifest.shape) // warm-up
+    await oodScores(networks, batch.slice(0, 4), score, entry.manifest.id, entry.manifest) // warm-up
     const times: number[] = []
     for (let i = 0; i < runs; i++) {
       const started = performance.now()
-      await oodScores(networks, batch, score, entry.manifest.id, entry.manifest.shape)
+      await oodScores(networks, batch, score, entry.manifest.id, entry.manifest)
       times.push((performance.now() - started) / images)
     }
     return round(median(times))
   }
   const report: Record<string, unknown> = { score: calibration.score, images, msPerImage: await time(calibration) }
   // the per-class score's extra class search, against the same vector without it; the orientation
-  // check's copies, against the per-class score alone
+  // checks' copies, against the per-class score alone
   if (isClassScore(calibration.score)) report.pairScoreMsPerImage = await time({ ...calibration, score: 'mahalanobis-align-pair' })
-  if (calibration.score === ORIENT_SCORE) report.classScoreMsPerImage = await time({ ...calibration, score: 'mahalanobis-align-pair-class' })
+  if (isCopyCheckScore(calibration.score)) report.classScoreMsPerImage = await time({ ...calibration, score: 'mahalanobis-align-pair-class' })
   return report
 }

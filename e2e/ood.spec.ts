@@ -228,8 +228,10 @@ test('OOD: images dropped onto the view are scored', async ({ studio: page }) =>
   } else expect(Number(await row(page, 'constant.png').getAttribute('data-score'))).toBeGreaterThan(Number(await row(page, 'typical.png').getAttribute('data-score')))
 })
 
-/** The shipped score checks flipped and turned copies of each image (mahalanobis-align-pair-class-orient). */
-const ORIENTATION_CHECK = REAL_MODEL && (JSON.parse(readFileSync(REAL_MANIFEST, 'utf8')) as { ood: { score: string } | null }).ood?.score === 'mahalanobis-align-pair-class-orient'
+/** The shipped score checks flipped and turned copies of each image (mahalanobis-align-pair-class-orient), and with -stretch a contrast-stretched one. */
+const SHIPPED_SCORE = REAL_MODEL ? (JSON.parse(readFileSync(REAL_MANIFEST, 'utf8')) as { ood: { score: string } | null }).ood?.score : undefined
+const ORIENTATION_CHECK = SHIPPED_SCORE?.startsWith('mahalanobis-align-pair-class-orient') === true
+const CONTRAST_CHECK = SHIPPED_SCORE === 'mahalanobis-align-pair-class-orient-stretch'
 
 test('OOD: an ankle boot turned half round is flagged and the row says which copy fitted better; upright it passes with no such note', async ({ studio: page }) => {
   test.skip(!ORIENTATION_CHECK, 'the shipped model does not use the orientation check')
@@ -244,6 +246,21 @@ test('OOD: an ankle boot turned half round is flagged and the row says which cop
   await expect(row(page, 'boot.png').getByTestId('ood-orientation')).toHaveCount(0)
   await expect(row(page, 'boot-turned.png')).toHaveAttribute('data-flagged', 'true')
   await expect(row(page, 'boot-turned.png').getByTestId('ood-orientation')).toContainText(/turned half round fits better \(score ×\d/)
+})
+
+test('OOD: an ankle boot dimmed to 40% is flagged and the row says the full-contrast copy fitted better; at full contrast it passes with no such note', async ({ studio: page }) => {
+  test.skip(!CONTRAST_CHECK, 'the shipped model does not use the contrast check')
+  const boot = fashionImage(9018)
+  writePng(join(work, 'boot.png'), 28, 28, boot)
+  writePng(join(work, 'boot-dimmed.png'), 28, 28, (x, y) => boot(x, y) * 0.4)
+  await openOod(page)
+  await page.getByTestId('ood-files').setInputFiles([join(work, 'boot.png'), join(work, 'boot-dimmed.png')])
+  await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(2, { timeout: 60_000 })
+  await expect(row(page, 'boot.png')).toHaveAttribute('data-flagged', 'false')
+  await expect(row(page, 'boot.png').getByTestId('ood-contrast')).toHaveCount(0)
+  await expect(row(page, 'boot-dimmed.png')).toHaveAttribute('data-flagged', 'true')
+  await expect(row(page, 'boot-dimmed.png').getByTestId('ood-contrast')).toContainText(/stretched to full contrast fits better \(score ×\d/)
+  await expect(row(page, 'boot-dimmed.png').getByTestId('ood-orientation')).toHaveCount(0)
 })
 
 test('OOD: a pasted image is scored', async ({ studio: page }) => {

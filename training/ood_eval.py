@@ -3,7 +3,7 @@ for every score on every family, the shipped choice, and (with --write-manifest)
 written into the manifest, only where it beats the shipped score on the worst family.
 
     /usr/bin/python3 training/ood_sets.py --out training/data-cache/ood --n-eval 300 --n-calib 1200
-    node --import tsx bench/ood-features.ts --sets training/data-cache/ood    (about 40 minutes on 2 cores; --orientations '' skips the copies, 8)
+    node --import tsx bench/ood-features.ts --sets training/data-cache/ood    (about 45 minutes on 2 cores; --orientations '' --stretch false skip the copies, 8)
     /usr/bin/python3 training/ood_eval.py --features training/data-cache/ood/features.json --report training/OOD.md
 
 Convention: a higher score means further from the training data; in-distribution images are
@@ -87,26 +87,31 @@ def fit_gaussians(features):
         fit[CLASS_KIND] = engine_fit(features, CLASS_KIND, calib)
     if has_reoriented(features):
         fit[ORIENT_KIND] = engine_fit(features, ORIENT_KIND, calib)
+    if has_stretched(features):
+        fit[STRETCH_KIND] = engine_fit(features, STRETCH_KIND, calib)
     return fit
 
 
 # the per-class score: class means and a shared covariance, fitted by the engine itself (src/engine/ood.ts
 # fitOodCalibration, the fit a user's calibration runs), so there is one implementation of it
 CLASS_KIND = "mahalanobis-align-pair-class"
-# the per-class score with the orientation check (src/engine/ood-orientation.ts): its copies' features are
+# the per-class score with the orientation check (src/engine/ood-copies.ts): its copies' features are
 # `reoriented` in every set (bench/ood-features.ts --orientations), its margin fitted by the engine too
 ORIENT_KIND = "mahalanobis-align-pair-class-orient"
 ORIENTATIONS = ("hflip", "vflip", "rot90", "rot180", "rot270")
+# the same with the contrast check beside it: each image stretched to full contrast, `stretched` in every set
+STRETCH_KIND = "mahalanobis-align-pair-class-orient-stretch"
+COPY_CHECK_KINDS = (ORIENT_KIND, STRETCH_KIND)
 
 
 def engine_fit(features, kind, calib):
     """(mean, precision, extra manifest fields) of `kind` on the calibration features, from the engine's fit."""
     keys = {k: calib[k] for k in ENGINE_FEATURE_KEYS if k in calib}
     spec = {"noiseLevels": features["noiseLevels"], "seeds": features["seeds"], "alignClasses": int(features["classes"])}
-    if kind == ORIENT_KIND:
+    if kind in COPY_CHECK_KINDS:
         spec["orientations"] = list(ORIENTATIONS)
     fitted = engine_batch.call({"op": "ood-fit", "features": keys, "score": kind, "spec": spec, "tpr": 0.95})["calibration"]
-    extra = {k: fitted[k] for k in ("classes", "classMeans", "orientations", "orientMargin") if k in fitted}
+    extra = {k: fitted[k] for k in ("classes", "classMeans", "orientations", "orientMargin", "stretchMargin") if k in fitted}
     return np.asarray(fitted["mean"]), np.asarray(fitted["precision"]), extra
 
 
@@ -116,6 +121,10 @@ def has_align_class(features):
 
 def has_reoriented(features):
     return has_align_class(features) and all(all(o in d.get("reoriented", {}) for o in ORIENTATIONS) for d in features["sets"].values())
+
+
+def has_stretched(features):
+    return has_reoriented(features) and all("stretched" in d for d in features["sets"].values())
 
 
 def has_align(features):
@@ -162,11 +171,12 @@ def usable_kinds(features):
     return [k for k in engine_kinds() if (k != "energy" or has_energy) and (k != "mahalanobis-cond" or has_conditional(features))
             and (k != "mahalanobis-align" or has_align(features)) and (k != "mahalanobis-align-pair" or has_pair(features))
             and (k != CLASS_KIND or has_align_class(features)) and (k != ORIENT_KIND or has_reoriented(features))
+            and (k != STRETCH_KIND or has_stretched(features))
             and (k not in VARIANT_KINDS or has_classifier(features))]
 
 
 # the features the engine's scores read, as bench/ood-features.ts writes them (its other keys are labels)
-ENGINE_FEATURE_KEYS = ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair", "classifier", "alignClass", "reoriented")
+ENGINE_FEATURE_KEYS = ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair", "classifier", "alignClass", "reoriented", "stretched")
 
 
 def engine_scores(features, fit):
@@ -300,11 +310,17 @@ def report(table, lofo, per_class, command, shipped_line, variant_lofo=None):
                   "overall mean."]
     if ORIENT_KIND in table:
         lines += ["", f"Score {ORIENT_KIND}: {CLASS_KIND}'s score s(x), checked against flipped and turned copies of the image "
-                  "(src/engine/ood-orientation.ts): s(x) exp(max(0, log s(x) - log min_T s(T x) - margin)) over T in hflip, vflip, "
+                  "(src/engine/ood-copies.ts): s(x) exp(max(0, log s(x) - log min_T s(T x) - margin)) over T in hflip, vflip, "
                   "rot90, rot180, rot270, each copy scored by the same per-class fit; the margin is the 95th percentile of "
                   "log s(x) - log min_T s(T x) on the calibration images, fitted by the engine with the rest. Where a copy looks more "
                   "typical than the image by more than real images' copies do, the image stands the wrong way round for this data "
                   "(six times the per-class score's model rows)."]
+    if STRETCH_KIND in table:
+        lines += ["", f"Score {STRETCH_KIND}: {ORIENT_KIND}'s score with a second check multiplied in the same way: the copy is "
+                  "the image stretched linearly from its own [min, max] onto the model's value range (src/engine/ood-copies.ts "
+                  "stretched), with a margin of its own (95th percentile of log s(x) - log s(stretch x) on the calibration images). "
+                  "Where the stretched copy looks more typical than the image by more than real images' do, the image was dimmed "
+                  "or washed out (seven times the per-class score's model rows)."]
     if "energy" in table:
         lines += ["", "Score energy: the explicit-energy EqM-E model (manifest files.energy; its run in provenance.energyModel), "
                   "unconditional, E(x) = sum(x g(x)); neg-energy is its opposite sign, for completeness."]

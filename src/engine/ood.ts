@@ -4,7 +4,7 @@ import type { GradientField } from './gradient-field'
 import { freeRms } from './sampler'
 import { SeededRandom } from './rng'
 import { EngineError } from './errors'
-import { ORIENTATIONS, orientationExcess, orientationRaises, reoriented, withOrientation, type Orientation } from './ood-orientation'
+import { ORIENTATIONS, copyExcess, copyRaises, reoriented, stretched, withCopyChecks, type CopyCheck, type Orientation } from './ood-copies'
 
 /**
  * Out-of-distribution scores: higher = further from the training data. Data points are
@@ -43,10 +43,14 @@ import { ORIENTATIONS, orientationExcess, orientationRaises, reoriented, withOri
  *                      over all of them is wide; measured against its own class's profile, an image
  *                      that is like no garment of the class it resembles most stands out
  *   mahalanobis-align-pair-class-orient  the per-class score with an orientation check
- *                      (ood-orientation.ts): scaled up where a flipped or turned copy of the image
+ *                      (ood-copies.ts): scaled up where a flipped or turned copy of the image
  *                      (calibration.orientations) scores as more typical than the image itself, by
  *                      more than the calibration's margin (calibration.orientMargin); features.reoriented
  *                      holds the copies' features
+ *   mahalanobis-align-pair-class-orient-stretch  the same, and a contrast check beside it: scaled up
+ *                      too where the image stretched to the model's full value range scores as more
+ *                      typical than the image, by more than calibration.stretchMargin (a dimmed or
+ *                      washed-out image); features.stretched holds the stretched copy's features
  *   mahalanobis-align-pair-classifier  a variant, not an EqM-only score: the pair vector and the
  *                      model's classifier's view of the image (features.classifier: log of the best
  *                      class's softmax probability, logsumexp of the logits, log of the feature vector's
@@ -68,6 +72,14 @@ export interface OodFeatureSpec {
   /** the orientation check's copies (score mahalanobis-align-pair-class-orient), of images of `shape` */
   orientations?: readonly Orientation[]
   shape?: readonly [number, number, number]
+  /** the contrast check's copies (score mahalanobis-align-pair-class-orient-stretch) are stretched onto this range, the model's valueRange */
+  stretchTo?: readonly [number, number]
+}
+
+/** What the copy checks need to know of a model's images: their shape and value range (the manifest's). */
+export interface ImageFormat {
+  shape: readonly [number, number, number]
+  valueRange: readonly [number, number]
 }
 
 export interface OodFeatures {
@@ -86,21 +98,26 @@ export interface OodFeatures {
   alignClass?: number[]
   /** the same features of each image's flipped or turned copy, per orientation (spec.orientations) */
   reoriented?: Partial<Record<Orientation, OodFeatures>>
+  /** the same features of each image stretched to the model's value range (spec.stretchTo) */
+  stretched?: OodFeatures
 }
 
 /** What the classifier variant reads of each image, in order (onnx-classifier.ts oodFeatures). */
 export const CLASSIFIER_FEATURES = ['log best-class probability', 'logsumexp of the logits', 'log feature norm'] as const
 
 /** The score kinds that read both networks of a model with files.ood. */
-export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-class', 'mahalanobis-align-pair-class-orient', 'mahalanobis-align-pair-classifier']
+export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-class', 'mahalanobis-align-pair-class-orient', 'mahalanobis-align-pair-class-orient-stretch', 'mahalanobis-align-pair-classifier']
 export const needsPair = (score: string): boolean => PAIR_SCORES.includes(score)
 /** The per-class scores: they find each image's class (alignClass) and measure it against that class's mean. */
-export const isClassScore = (score: string): boolean => score === 'mahalanobis-align-pair-class' || score === ORIENT_SCORE
+export const isClassScore = (score: string): boolean => score === 'mahalanobis-align-pair-class' || isCopyCheckScore(score)
 /** The score kinds whose calibration counts the model's classes (calibration.classes; featureSpec). */
 export const needsClassCount = (score: string): boolean => score === 'mahalanobis-cond' || isClassScore(score)
-/** The per-class score with the orientation check (ood-orientation.ts), and the score it checks. */
+/** The per-class score with the orientation check (ood-copies.ts), with the contrast check too, and the score they check. */
 export const ORIENT_SCORE = 'mahalanobis-align-pair-class-orient'
-const ORIENT_BASE = 'mahalanobis-align-pair-class'
+export const STRETCH_SCORE = 'mahalanobis-align-pair-class-orient-stretch'
+const CHECKED_BASE = 'mahalanobis-align-pair-class'
+/** The scores that compare an image with copies of it (ood-copies.ts). */
+export const isCopyCheckScore = (score: string): boolean => score === ORIENT_SCORE || score === STRETCH_SCORE
 /** The score kinds that also read the model's classifier (files.classifier). */
 export const needsClassifier = (score: string): boolean => score === 'mahalanobis-align-pair-classifier'
 
@@ -136,9 +153,12 @@ export async function pairNetwork(networks: OodNetworks, score: string, modelId:
  * network's of the same images with the same noise levels and seeds (only rms, dot, align).
  */
 export async function scoreInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, score: string, modelId: string): Promise<OodFeatures> {
-  if (score === ORIENT_SCORE) {
-    const { orientations: _, shape: __, ...plain } = spec
-    return { ...(await scoreInputs(networks, images, plain, ORIENT_BASE, modelId)), reoriented: await reorientedInputs(networks, images, spec, modelId) }
+  if (isCopyCheckScore(score)) {
+    const { orientations: _, shape: __, stretchTo: ___, ...plain } = spec
+    const features = await scoreInputs(networks, images, plain, CHECKED_BASE, modelId)
+    features.reoriented = await reorientedInputs(networks, images, spec, modelId)
+    if (score === STRETCH_SCORE) features.stretched = await stretchedInputs(networks, images, spec, modelId)
+    return features
   }
   const pairField = needsPair(score) ? await pairNetwork(networks, score, modelId) : undefined
   const classifier = needsClassifier(score) ? await classifierNetwork(networks, score, modelId) : undefined
@@ -152,9 +172,17 @@ export async function scoreInputs(networks: OodNetworks, images: readonly Float3
 export async function reorientedInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<Partial<Record<Orientation, OodFeatures>>> {
   const { orientations, shape, ...plain } = spec
   if (!orientations?.length || !shape) throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs calibration.orientations and the model's image shape`)
+  const { stretchTo: _, ...base } = plain
   const copies: Partial<Record<Orientation, OodFeatures>> = {}
-  for (const orientation of orientations) copies[orientation] = await scoreInputs(networks, images.map((image) => reoriented(image, orientation, shape)), plain, ORIENT_BASE, modelId)
+  for (const orientation of orientations) copies[orientation] = await scoreInputs(networks, images.map((image) => reoriented(image, orientation, shape)), base, CHECKED_BASE, modelId)
   return copies
+}
+
+/** The contrast check's features: the per-class score's features of each image stretched onto spec.stretchTo. */
+export async function stretchedInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<OodFeatures> {
+  const { orientations: _, shape: __, stretchTo, ...base } = spec
+  if (!stretchTo) throw new EngineError('model-invalid', `OOD score ${STRETCH_SCORE} needs the model's value range (manifest valueRange)`)
+  return scoreInputs(networks, images.map((image) => stretched(image, stretchTo)), base, CHECKED_BASE, modelId)
 }
 
 /** The features of `more` images after those of `into` (a calibration's batches), every part that both have. */
@@ -175,6 +203,7 @@ export function appendFeatures(into: OodFeatures, more: OodFeatures): OodFeature
     }
     out.reoriented = copies
   }
+  if (into.stretched && more.stretched) out.stretched = appendFeatures(into.stretched, more.stretched)
   return out
 }
 
@@ -323,14 +352,16 @@ async function conditionalFeatures(field: GradientField, images: readonly Float3
   return { condRms, cfgGap }
 }
 
-type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision' | 'classes' | 'classMeans' | 'orientations' | 'orientMargin'>
+type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision' | 'classes' | 'classMeans' | 'orientations' | 'orientMargin' | 'stretchMargin'>
 
-/** What features a calibration's score reads; `shape` (the model's image shape) for the orientation check. */
-export function featureSpec(calibration: ScoreCalibration, shape?: readonly [number, number, number]): OodFeatureSpec {
-  if (calibration.score === ORIENT_SCORE) {
+/** What features a calibration's score reads; `format` (the model's image shape and value range) for the copy checks. */
+export function featureSpec(calibration: ScoreCalibration, format?: ImageFormat): OodFeatureSpec {
+  if (isCopyCheckScore(calibration.score)) {
+    const shape = format?.shape
     // by default every copy, but turned ones only of square images
     const orientations = calibration.orientations ?? ORIENTATIONS.filter((o) => !shape || shape[1] === shape[2] || (o !== 'rot90' && o !== 'rot270'))
-    return { ...featureSpec({ ...calibration, score: ORIENT_BASE }), orientations, ...(shape ? { shape } : {}) }
+    const stretchTo = calibration.score === STRETCH_SCORE && format ? { stretchTo: format.valueRange } : {}
+    return { ...featureSpec({ ...calibration, score: CHECKED_BASE }), orientations, ...(shape ? { shape } : {}), ...stretchTo }
   }
   const levels = calibration.noiseLevels ?? [0]
   if (calibration.score === 'grad-rms' || calibration.score === 'dot') return { noiseLevels: [0], seeds: [] }
@@ -377,28 +408,38 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
         return total
       })
     }
-    case ORIENT_SCORE: {
-      const { margin, own, copies } = orientationScores(features, calibration)
-      return withOrientation(own, copies, margin)
+    case ORIENT_SCORE:
+    case STRETCH_SCORE: {
+      const { own, checks } = copyCheckScores(features, calibration)
+      return withCopyChecks(own, checks)
     }
     default:
       throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
 }
 
-/** The orientation check's parts: the base (per-class) scores of the images and of each copy, and the margin. */
-function orientationScores(features: OodFeatures, calibration: ScoreCalibration, margin = calibration.orientMargin): { margin: number; own: number[]; copies: number[][] } {
+/**
+ * The copy checks' parts: the base (per-class) scores of the images, and per check (orientation, then
+ * contrast for the -stretch score) its copies' base scores and its margin. `unfitted`: margins of 0, for
+ * the fit, which measures the excess before it knows the margins.
+ */
+function copyCheckScores(features: OodFeatures, calibration: ScoreCalibration, unfitted = false): { own: number[]; checks: CopyCheck[] } {
+  const { score } = calibration
   const orientations = calibration.orientations ?? []
-  if (!orientations.length || margin === undefined || !Number.isFinite(margin)) {
-    throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs calibration.orientations (some of ${ORIENTATIONS.join(', ')}) and calibration.orientMargin`)
+  const marginOf = (name: 'orientMargin' | 'stretchMargin') => {
+    const margin = unfitted ? 0 : calibration[name]
+    if (margin === undefined || !Number.isFinite(margin)) throw new EngineError('model-invalid', `OOD score ${score} needs calibration.${name}`)
+    return margin
   }
-  const base = { ...calibration, score: ORIENT_BASE }
-  const copies = orientations.map((orientation) => {
-    const copy = features.reoriented?.[orientation]
-    if (!copy || copy.rms.length !== features.rms.length) throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs the features of each image's ${orientation} copy (features.reoriented.${orientation}), one per image (${features.rms.length})`)
+  if (!orientations.length) throw new EngineError('model-invalid', `OOD score ${score} needs calibration.orientations (some of ${ORIENTATIONS.join(', ')})`)
+  const base = { ...calibration, score: CHECKED_BASE }
+  const scoreCopy = (copy: OodFeatures | undefined, what: string) => {
+    if (!copy || copy.rms.length !== features.rms.length) throw new EngineError('model-invalid', `OOD score ${score} needs the features of each image's ${what}, one per image (${features.rms.length})`)
     return scoreFeatures(copy, base)
-  })
-  return { margin, own: scoreFeatures(features, base), copies }
+  }
+  const checks: CopyCheck[] = [{ copies: orientations.map((o) => scoreCopy(features.reoriented?.[o], `${o} copy (features.reoriented.${o})`)), margin: marginOf('orientMargin') }]
+  if (score === STRETCH_SCORE) checks.push({ copies: [scoreCopy(features.stretched, 'stretched copy (features.stretched)')], margin: marginOf('stretchMargin') })
+  return { own: scoreFeatures(features, base), checks }
 }
 
 /** Each image's centre for the class score: the mean of the class the field found for it. */
@@ -466,8 +507,8 @@ function conditionalOf(features: OodFeatures): { condRms: number[]; cfgGap: numb
   return { condRms, cfgGap }
 }
 
-export async function oodScores(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model', shape?: readonly [number, number, number]): Promise<number[]> {
-  return (await oodScoresExplained(networks, images, calibration, modelId, shape)).scores
+export async function oodScores(networks: OodNetworks, images: readonly Float32Array[], calibration: ScoreCalibration, modelId = 'this model', format?: ImageFormat): Promise<number[]> {
+  return (await oodScoresExplained(networks, images, calibration, modelId, format)).scores
 }
 
 /**
@@ -480,20 +521,26 @@ export async function oodScoresExplained(
   images: readonly Float32Array[],
   calibration: ScoreCalibration,
   modelId = 'this model',
-  shape?: readonly [number, number, number]
-): Promise<{ scores: number[]; comparedWithClass?: (number | undefined)[]; orientation?: ({ copy: Orientation; raisedBy: number } | undefined)[] }> {
+  format?: ImageFormat
+): Promise<{ scores: number[]; comparedWithClass?: (number | undefined)[]; orientation?: ({ copy: Orientation; raisedBy: number } | undefined)[]; contrast?: ({ raisedBy: number } | undefined)[] }> {
   if (!OOD_SCORES.includes(calibration.score as FieldScoreKind)) {
     throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
-  const features = await scoreInputs(networks, images, featureSpec(calibration, shape), calibration.score, modelId)
+  const features = await scoreInputs(networks, images, featureSpec(calibration, format), calibration.score, modelId)
   if (!isClassScore(calibration.score)) return { scores: scoreFeatures(features, calibration) }
   const { mean, classMeans } = calibration
   const hasOwnMean = (c: number) => classMeans![c].some((v, j) => v !== mean![j])
   const comparedWithClass = features.alignClass!.map((c) => (hasOwnMean(c) ? c : undefined))
-  if (calibration.score !== ORIENT_SCORE) return { scores: scoreFeatures(features, calibration), comparedWithClass }
+  if (!isCopyCheckScore(calibration.score)) return { scores: scoreFeatures(features, calibration), comparedWithClass }
   // the copies scored once, for the scores and for what raised them
-  const { own, copies, margin } = orientationScores(features, calibration)
-  return { scores: withOrientation(own, copies, margin), comparedWithClass, orientation: orientationRaises(own, copies, calibration.orientations!, margin) }
+  const { own, checks } = copyCheckScores(features, calibration)
+  const [orientation, contrast] = checks
+  return {
+    scores: withCopyChecks(own, checks),
+    comparedWithClass,
+    orientation: copyRaises(own, orientation.copies, calibration.orientations!, orientation.margin),
+    ...(contrast ? { contrast: copyRaises(own, contrast.copies, ['stretch'], contrast.margin).map((raise) => raise && { raisedBy: raise.raisedBy }) } : {})
+  }
 }
 
 /** Where a score falls among in-distribution scores, from the manifest's quantile table (linear between knots). */
@@ -528,7 +575,7 @@ function quantile(sorted: readonly number[], q: number): number {
  * of them pass. The noise levels and seeds are the spec the features were computed with.
  */
 export function fitOodCalibration(features: OodFeatures, base: { score: string; spec: OodFeatureSpec; tpr: number }): OodCalibration {
-  if (base.score === ORIENT_SCORE) return fitWithOrientation(features, base)
+  if (isCopyCheckScore(base.score)) return fitWithCopyChecks(features, base)
   const count = features.rms.length
   if (count < 2) throw new EngineError('bad-request', `a calibration needs at least 2 images, got ${count}`)
   const calibration: OodCalibration = { score: base.score, quantiles: [[0, 0], [1, 0]], threshold: 0, tpr: base.tpr }
@@ -569,21 +616,22 @@ function withQuantiles(calibration: OodCalibration, scores: number[], tpr: numbe
 }
 
 /**
- * The orientation check's calibration: the per-class score's fit on the images themselves, then the
- * margin, the excess (log s(x) - log of the most typical copy's score) that `tpr` of the calibration
+ * The copy checks' calibration: the per-class score's fit on the images themselves, then each check's
+ * margin, the excess (log s(x) - log of its most typical copy's score) that `tpr` of the calibration
  * images stay under, so only an image whose copy looks more typical than almost any real image's
  * does is scaled up; then the quantiles of the combined score.
  */
-function fitWithOrientation(features: OodFeatures, base: { score: string; spec: OodFeatureSpec; tpr: number }): OodCalibration {
+function fitWithCopyChecks(features: OodFeatures, base: { score: string; spec: OodFeatureSpec; tpr: number }): OodCalibration {
   const orientations = base.spec.orientations
-  if (!orientations?.length) throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs the orientations of the copies it compares (spec.orientations)`)
-  const inner = fitOodCalibration(features, { ...base, score: ORIENT_BASE })
-  const calibration: OodCalibration = { ...inner, score: ORIENT_SCORE, orientations: [...orientations] }
-  // the copies scored once, for the margin and for the combined scores
-  const { own, copies } = orientationScores(features, calibration, 0)
-  const margin = quantile(orientationExcess(own, copies).sort((a, b) => a - b), base.tpr)
-  calibration.orientMargin = margin
-  return withQuantiles(calibration, withOrientation(own, copies, margin), base.tpr)
+  if (!orientations?.length) throw new EngineError('model-invalid', `OOD score ${base.score} needs the orientations of the copies it compares (spec.orientations)`)
+  const inner = fitOodCalibration(features, { ...base, score: CHECKED_BASE })
+  const calibration: OodCalibration = { ...inner, score: base.score, orientations: [...orientations] }
+  // the copies scored once, for the margins and for the combined scores
+  const { own, checks } = copyCheckScores(features, calibration, true)
+  const margins = checks.map((check) => quantile(copyExcess(own, check.copies).sort((a, b) => a - b), base.tpr))
+  calibration.orientMargin = margins[0]
+  if (base.score === STRETCH_SCORE) calibration.stretchMargin = margins[1]
+  return withQuantiles(calibration, withCopyChecks(own, checks.map((check, k) => ({ ...check, margin: margins[k] }))), base.tpr)
 }
 
 function meanOf(vectors: readonly number[][], n: number): number[] {

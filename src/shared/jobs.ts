@@ -108,6 +108,9 @@ export interface OodResult {
   /** where the orientation check raised the score (score mahalanobis-align-pair-class-orient): the copy of the
    *  image that looked more typical than the image itself, and the factor the score was multiplied by (> 1) */
   orientation?: { copy: OrientationCopy; raisedBy: number }
+  /** where the contrast check raised the score (score mahalanobis-align-pair-class-orient-stretch): the image
+   *  stretched to the model's full value range looked more typical than the image itself, and the factor (> 1) */
+  contrast?: { raisedBy: number }
 }
 
 export type { OrientationCopy }
@@ -118,4 +121,10 @@ export const ORIENTATION_COPY_WORDS: Record<OrientationCopy, string> = {
   rot90: 'turned a quarter to the left',
   rot180: 'turned half round',
   rot270: 'turned a quarter to the right'
+}
+/** How the studio and the CLI name the contrast check's copy. */
+export const CONTRAST_COPY_WORDS = 'stretched to full contrast'
+/** A copy check's factor, as the studio and the CLI print it: 2 significant digits ("3.4", "25", "1.2k"). */
+export function formatFactor(factor: number): string {
+  return factor >= 1000 ? `${(factor / 1000).toPrecision(2)}k` : String(Number(factor.toPrecision(2)))
 }

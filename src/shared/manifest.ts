@@ -22,7 +22,7 @@ export const samplerSettingsSchema = z.object({
 })
 export type SamplerSettings = z.infer<typeof samplerSettingsSchema>
 
-/** The flipped and turned copies the OOD orientation check compares an image with (src/engine/ood-orientation.ts). */
+/** The flipped and turned copies the OOD orientation check compares an image with (src/engine/ood-copies.ts). */
 export const ORIENTATION_COPIES = ['hflip', 'vflip', 'rot90', 'rot180', 'rot270'] as const
 export type OrientationCopy = (typeof ORIENTATION_COPIES)[number]
 
@@ -48,11 +48,13 @@ export const oodCalibrationSchema = z.object({
   /** mahalanobis-align-pair-class: one mean per class (classes rows, each as long as mean); precision is then
    *  the inverse of the scatter around each image's class mean, shared by the classes */
   classMeans: z.array(z.array(z.number())).optional(),
-  /** mahalanobis-align-pair-class-orient: the flipped and turned copies compared with the image
-   *  (src/engine/ood-orientation.ts), each a full per-class score: at most the five there are */
+  /** mahalanobis-align-pair-class-orient(-stretch): the flipped and turned copies compared with the image
+   *  (src/engine/ood-copies.ts), each a full per-class score: at most the five there are */
   orientations: z.array(z.enum(ORIENTATION_COPIES)).min(1).max(ORIENTATION_COPIES.length).optional(),
   /** mahalanobis-align-pair-class-orient: how much more typical (log score) a copy may look than the image before the score rises */
-  orientMargin: z.number().optional()
+  orientMargin: z.number().optional(),
+  /** mahalanobis-align-pair-class-orient-stretch: the same for the image stretched to the model's full value range */
+  stretchMargin: z.number().optional()
 }).passthrough()
 export type OodCalibration = z.infer<typeof oodCalibrationSchema>
 

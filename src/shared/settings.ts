@@ -259,7 +259,7 @@ export function cpuPrecisionIgnoredOn(provider: string): string {
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 
 /** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
-export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-class' | 'mahalanobis-align-pair-class-orient' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
+export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-class' | 'mahalanobis-align-pair-class-orient' | 'mahalanobis-align-pair-class-orient-stretch' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
   label: 'OOD score',
   description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',
   choices: [
@@ -319,6 +319,12 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
         'the per-class noise-recovery score, checked against flipped and turned copies of the image: where a copy looks more typical than the image itself, by more than real images’ copies do, the image was probably flipped or turned away from how the training images stand (shoes point one way, photos stand upright), and its score rises by that much. Symmetric images are neither caught nor penalised. Needs files.ood; costs the per-class score once per copy more (six times in all with the five copies).'
     },
     {
+      value: 'mahalanobis-align-pair-class-orient-stretch',
+      label: 'noise recovery, two networks, per class, orientation and contrast',
+      description:
+        'the per-class noise-recovery score, checked against copies of the image: flipped and turned ones (an image turned away from how the training images stand) and one stretched to the full range from darkest to brightest (an image dimmed or washed out). Where a copy looks more typical than the image itself, by more than real images’ copies do, the score rises by that much. Symmetric images and images that already use the full range are neither caught nor penalised. Needs files.ood; costs the per-class score seven times in all.'
+    },
+    {
       value: 'mahalanobis-align-pair-classifier',
       label: 'noise recovery, two networks, and the classifier (variant)',
       description:
@@ -338,7 +344,7 @@ export type CalibratableOodScore = Exclude<OodScoreKind, 'energy'>
  *  (the per-class one also needs at least 2 classes, which the engine checks when it fits). */
 export function calibratableScoresOf(model: { hasOodNetwork?: boolean; hasClassifier: boolean }): CalibratableOodScore[] {
   return CALIBRATABLE_OOD_SCORES.filter((score) => {
-    if (score === 'mahalanobis-align-pair' || score === 'mahalanobis-align-pair-class' || score === 'mahalanobis-align-pair-class-orient') return model.hasOodNetwork === true
+    if (score === 'mahalanobis-align-pair' || score === 'mahalanobis-align-pair-class' || score === 'mahalanobis-align-pair-class-orient' || score === 'mahalanobis-align-pair-class-orient-stretch') return model.hasOodNetwork === true
     if (score === 'mahalanobis-align-pair-classifier') return model.hasOodNetwork === true && model.hasClassifier
     return true
   })

@@ -21,7 +21,7 @@ export async function runCalibration(
 ): Promise<OodCalibration & { calibrationImages: number }> {
   const base = calibrationBase(manifest, score)
   if (base.score === 'energy') throw new EngineError('bad-request', `${manifest.id}: calibrating the "energy" score is not supported yet`)
-  const spec = featureSpec(base, manifest.shape)
+  const spec = featureSpec(base, manifest)
   // a pair score on a model without files.ood is refused before any image is read
   if (needsPair(base.score)) await pairNetwork(models, base.score, manifest.id)
   if (needsClassifier(base.score)) await classifierNetwork(models, base.score, manifest.id)

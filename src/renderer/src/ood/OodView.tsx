@@ -2,8 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import { ScoreChart } from './ScoreChart'
-import { ORIENTATION_COPY_WORDS } from '../../../shared/jobs'
-import { datasetName, describePercentile, filterEntries, formatFactor, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
+import { CONTRAST_COPY_WORDS, ORIENTATION_COPY_WORDS, formatFactor } from '../../../shared/jobs'
+import { datasetName, describePercentile, filterEntries, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
 import { filesFromDrop, importOodFiles } from './ood-actions'
 import { oodSlice, useOod } from './ood-store'
 import './ood.css'
@@ -229,6 +229,15 @@ function Row({ entry, selected, onSelect, classes }: { entry: OodEntry; selected
             title={`A copy of the image ${ORIENTATION_COPY_WORDS[entry.orientation.copy]} looks more typical than the image itself, more than real images' copies do: the image probably stands differently from the training images. Its score was multiplied by ${formatFactor(entry.orientation.raisedBy)}.`}
           >
             {ORIENTATION_COPY_WORDS[entry.orientation.copy]} fits better (score ×{formatFactor(entry.orientation.raisedBy)})
+          </span>
+        )}
+        {entry.status === 'done' && entry.contrast && (
+          <span
+            className="small compared-with"
+            data-testid="ood-contrast"
+            title={`The image ${CONTRAST_COPY_WORDS} (its darkest value moved to black, its brightest to white) looks more typical than the image itself, more than real images do: the image was probably dimmed or washed out. Its score was multiplied by ${formatFactor(entry.contrast.raisedBy)}.`}
+          >
+            {CONTRAST_COPY_WORDS} fits better (score ×{formatFactor(entry.contrast.raisedBy)})
           </span>
         )}
       </span>

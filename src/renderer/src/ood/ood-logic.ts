@@ -28,6 +28,8 @@ export interface OodEntry {
   comparedWithClass?: number
   /** where the orientation check raised the score: the copy that looked more typical, and by what factor */
   orientation?: OodResult['orientation']
+  /** where the contrast check raised the score: the image stretched to full contrast looked more typical, by this factor */
+  contrast?: OodResult['contrast']
 }
 
 export type SortKey = 'import' | 'score-desc' | 'score-asc' | 'name'
@@ -259,11 +261,6 @@ export function describeScoreKind(kind: string): string {
 }
 
 /** Formats a score with enough digits to tell close values apart. */
-/** The orientation check's factor: 2 significant digits ("×3.4", "×25", "×1.2k"). */
-export function formatFactor(factor: number): string {
-  return factor >= 1000 ? `${(factor / 1000).toPrecision(2)}k` : String(Number(factor.toPrecision(2)))
-}
-
 export function formatScore(score: number | undefined): string {
   if (score === undefined || !Number.isFinite(score)) return '–'
   const abs = Math.abs(score)
