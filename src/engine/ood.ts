@@ -76,10 +76,10 @@ export interface OodFeatureSpec {
   stretchTo?: readonly [number, number]
 }
 
-/** What the copy checks need to know of a model's images: their shape and value range (the manifest's). */
+/** What the copy checks need to know of a model's inputs: their shape, and for a pixel-space model the value range (a latent has none to stretch to). */
 export interface ImageFormat {
   shape: readonly [number, number, number]
-  valueRange: readonly [number, number]
+  valueRange?: readonly [number, number]
 }
 
 export interface OodFeatures {
@@ -181,7 +181,7 @@ export async function reorientedInputs(networks: OodNetworks, images: readonly F
 /** The contrast check's features: the per-class score's features of each image stretched onto spec.stretchTo. */
 export async function stretchedInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<OodFeatures> {
   const { orientations: _, shape: __, stretchTo, ...base } = spec
-  if (!stretchTo) throw new EngineError('model-invalid', `OOD score ${STRETCH_SCORE} needs the model's value range (manifest valueRange)`)
+  if (!stretchTo) throw new EngineError('model-invalid', `OOD score ${STRETCH_SCORE} needs the value range of the model's inputs; a latent model's inputs are latents, which have none to stretch to: pick another score`)
   return scoreInputs(networks, images.map((image) => stretched(image, stretchTo)), base, CHECKED_BASE, modelId)
 }
 
@@ -360,7 +360,7 @@ export function featureSpec(calibration: ScoreCalibration, format?: ImageFormat)
     const shape = format?.shape
     // by default every copy, but turned ones only of square images
     const orientations = calibration.orientations ?? ORIENTATIONS.filter((o) => !shape || shape[1] === shape[2] || (o !== 'rot90' && o !== 'rot270'))
-    const stretchTo = calibration.score === STRETCH_SCORE && format ? { stretchTo: format.valueRange } : {}
+    const stretchTo = calibration.score === STRETCH_SCORE && format?.valueRange ? { stretchTo: format.valueRange } : {}
     return { ...featureSpec({ ...calibration, score: CHECKED_BASE }), orientations, ...(shape ? { shape } : {}), ...stretchTo }
   }
   const levels = calibration.noiseLevels ?? [0]

@@ -4,7 +4,7 @@ import { EngineError } from '../errors'
 import { OOD_FEATURE_DEFAULTS } from '../../shared/settings'
 import { appendFeatures, classifierNetwork, featureSpec, fitOodCalibration, needsClassCount, needsClassifier, needsPair, pairNetwork, scoreInputs, type OodFeatures } from '../ood'
 import type { JobModels } from './job-context'
-import { modelInputs } from './image-jobs'
+import { modelInputs, oodInputFormat } from './image-jobs'
 
 /**
  * Fits the model's OOD calibration, for the score kind it already has (grad-rms when it has none)
@@ -21,7 +21,7 @@ export async function runCalibration(
 ): Promise<OodCalibration & { calibrationImages: number }> {
   const base = calibrationBase(manifest, score)
   if (base.score === 'energy') throw new EngineError('bad-request', `${manifest.id}: calibrating the "energy" score is not supported yet`)
-  const spec = featureSpec(base, manifest)
+  const spec = featureSpec(base, oodInputFormat(manifest))
   // a pair score on a model without files.ood is refused before any image is read
   if (needsPair(base.score)) await pairNetwork(models, base.score, manifest.id)
   if (needsClassifier(base.score)) await classifierNetwork(models, base.score, manifest.id)

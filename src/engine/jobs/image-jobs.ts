@@ -2,7 +2,7 @@ import type { ClassifyResult, OodResult } from '../../shared/jobs'
 import type { ModelManifest, OodCalibration } from '../../shared/manifest'
 import type { ParsedParams } from '../../shared/engine-schemas'
 import { bytesToValues } from '../../shared/image-convert'
-import { oodScoresExplained, percentileOf } from '../ood'
+import { oodScoresExplained, percentileOf, type ImageFormat } from '../ood'
 import { EngineError } from '../errors'
 import type { EnergyModel, JobModels } from './job-context'
 import { decodeModelImage, imageShapeOf } from './model-image'
@@ -24,7 +24,7 @@ export async function runClassify(
 export async function runOod(models: JobModels, manifest: ModelManifest, params: ParsedParams<'ood.score'>, calibrated: OodCalibration | null = manifest.ood): Promise<OodResult[]> {
   const images = await modelInputs(models, manifest, params.images)
   const calibration = calibrated ?? { score: manifest.ood?.score ?? 'grad-rms' }
-  const { scores, comparedWithClass, orientation, contrast } = calibration.score === 'energy' ? { scores: await energyScores(models, manifest, images) } : await oodScoresExplained(models, images, calibration, manifest.id, manifest)
+  const { scores, comparedWithClass, orientation, contrast } = calibration.score === 'energy' ? { scores: await energyScores(models, manifest, images) } : await oodScoresExplained(models, images, calibration, manifest.id, oodInputFormat(manifest))
   return params.images.map((entry, i) => ({
     name: entry.name,
     score: scores[i],
@@ -34,6 +34,11 @@ export async function runOod(models: JobModels, manifest: ModelManifest, params:
     ...(orientation?.[i] ? { orientation: orientation[i] } : {}),
     ...(contrast?.[i] ? { contrast: contrast[i] } : {})
   }))
+}
+
+/** What the OOD copy checks know of a model's inputs: a latent model's are latents, with no value range to stretch to. */
+export function oodInputFormat(manifest: ModelManifest): ImageFormat {
+  return manifest.space === 'latent' ? { shape: manifest.shape } : { shape: manifest.shape, valueRange: manifest.valueRange }
 }
 
 /**
