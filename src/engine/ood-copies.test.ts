@@ -141,11 +141,13 @@ describe('mahalanobis-align-pair-class-orient-stretch', () => {
   })
 
   it('names what it lacks', async () => {
-    await expect(scoreInputs(networks, calibrationImages, featureSpec(base), STRETCH_SCORE, 'm')).rejects.toThrow(/image shape/)
+    await expect(scoreInputs(networks, calibrationImages, { ...spec, shape: undefined }, STRETCH_SCORE, 'm')).rejects.toThrow(/image shape/)
     await expect(scoreInputs(networks, calibrationImages, { ...spec, stretchTo: undefined }, STRETCH_SCORE, 'm')).rejects.toThrow(/value range/)
     // a latent model's inputs have no value range: the format carries none, and the score is refused
     expect(featureSpec(base, { shape }).stretchTo).toBeUndefined()
+    const rowsBefore = field.rowsEvaluated
     await expect(oodScores(networks, [ramp(0.2, false)], { ...base, mean: [0], precision: [[1]] }, 'm', { shape })).rejects.toThrow(/latent model's inputs are latents/)
+    expect(field.rowsEvaluated, 'refused before any model row').toBe(rowsBefore)
     const features = await scoreInputs(networks, calibrationImages, spec, STRETCH_SCORE, 'm')
     const calibration = fitOodCalibration(features, { score: STRETCH_SCORE, spec, tpr: 0.9 })
     expect(() => scoreFeatures({ ...features, stretched: undefined }, calibration)).toThrow(/stretched copy/)

@@ -154,6 +154,8 @@ export async function pairNetwork(networks: OodNetworks, score: string, modelId:
  */
 export async function scoreInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, score: string, modelId: string): Promise<OodFeatures> {
   if (isCopyCheckScore(score)) {
+    // refused before any model row is spent
+    if (score === STRETCH_SCORE && !spec.stretchTo) throw new EngineError('model-invalid', NO_STRETCH_RANGE)
     const { orientations: _, shape: __, stretchTo: ___, ...plain } = spec
     const features = await scoreInputs(networks, images, plain, CHECKED_BASE, modelId)
     features.reoriented = await reorientedInputs(networks, images, spec, modelId)
@@ -178,10 +180,12 @@ export async function reorientedInputs(networks: OodNetworks, images: readonly F
   return copies
 }
 
+const NO_STRETCH_RANGE = `OOD score ${STRETCH_SCORE} needs the value range of the model's inputs; a latent model's inputs are latents, which have none to stretch to: pick another score`
+
 /** The contrast check's features: the per-class score's features of each image stretched onto spec.stretchTo. */
 export async function stretchedInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<OodFeatures> {
   const { orientations: _, shape: __, stretchTo, ...base } = spec
-  if (!stretchTo) throw new EngineError('model-invalid', `OOD score ${STRETCH_SCORE} needs the value range of the model's inputs; a latent model's inputs are latents, which have none to stretch to: pick another score`)
+  if (!stretchTo) throw new EngineError('model-invalid', NO_STRETCH_RANGE)
   return scoreInputs(networks, images.map((image) => stretched(image, stretchTo)), base, CHECKED_BASE, modelId)
 }
 
