@@ -1,0 +1,83 @@
+"""Langevin probe (RESULTS.md, "Langevin noise"): the engine's descent (NAG, far guidance, the
+adaptive stop) with Gaussian noise of std sqrt(2 eta T) added after each update while the sample's
+guided RMS has not yet fallen below `until` (the steep part; the last steps run clean so no noise
+is left in the image). A measurement of a lever that did not help, not a product path: the engine
+has no noise term. Settings as a JSON list (evaluate.py's sweep keys plus temp and until); results
+appended to --out.
+
+    /usr/bin/python3 training/langevin_probe.py --ckpt training/runs/eqm-spatial-gpu2/ckpt.pt \
+        --out training/results/langevin-cpu.jsonl '[{"method":"nag","mu":0.3,"steps":50,"eta":0.02,"stop":0.35,"cfg":3.0,"temp":0.01,"until":1.0}]'
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evaluate as E  # noqa: E402
+from classifier import load_classifier  # noqa: E402
+from sampler import guided_field_by_sample  # noqa: E402
+
+
+@torch.no_grad()
+def descend_noisy(model, y, x0, eta, mu, max_steps, stop, cfg, temp, until, cfg_near=None, guide_until=0.0, seed=123):
+    """NAG with far guidance as sampler.descend, plus noise while RMS >= until (once below, never again)."""
+    g = torch.Generator().manual_seed(seed)
+    n = y.shape[0]
+    x, prev = x0.clone(), torch.zeros_like(x0)
+    steps = torch.zeros(n, dtype=torch.long)
+    active = torch.arange(n)
+    near = torch.zeros(n, dtype=torch.bool)
+    calm = torch.zeros(n, dtype=torch.bool)
+    sigma = (2 * eta * temp) ** 0.5
+    for step in range(1, max_steps + 1):
+        if len(active) == 0:
+            break
+        idx = active
+        scale = torch.full((len(idx),), float(cfg))
+        if cfg_near is not None:
+            scale[near[idx]] = float(cfg_near)
+        f = guided_field_by_sample(model, x[idx] - eta * mu * prev[idx], y[idx], scale)
+        rms = f.flatten(1).pow(2).mean(1).sqrt()
+        if cfg_near is not None:
+            near[idx] |= rms < guide_until
+        calm[idx] |= rms < until
+        steps[idx] = step
+        prev[idx] = f
+        moving = rms >= stop
+        mi = idx[moving]
+        x[mi] = x[mi] - eta * f[moving]
+        noisy = mi[~calm[mi]]
+        if sigma > 0 and len(noisy):
+            x[noisy] += sigma * torch.randn(x[noisy].shape, generator=g)
+        active = mi
+    return x, steps
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("settings")
+    p.add_argument("--ckpt", default="training/runs/eqm-spatial-gpu2/ckpt.pt")
+    p.add_argument("--per-class", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", default="langevin-cpu.jsonl")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    model, _ = E.load_gen(args.ckpt)
+    clf = load_classifier()
+    stats = E.test_stats(clf)
+    y = torch.arange(10).repeat_interleave(args.per_class)
+    for s in json.loads(args.settings):
+        x0 = torch.randn(len(y), 1, 28, 28, generator=torch.Generator().manual_seed(args.seed))
+        x, steps = descend_noisy(model, y, x0, s["eta"], s.get("mu", 0.3), s["steps"], s["stop"], s["cfg"], s["temp"], s["until"],
+                                 s.get("cfg_near"), s.get("guide_until", 0.0))
+        rec = dict(s, per_class_n=args.per_class, seed=args.seed, ckpt=args.ckpt, mean_evals=float(steps.float().mean()))
+        rec.update(E.judge(clf, x, y, stats))
+        E.append(args.out, rec)
+
+
+if __name__ == "__main__":
+    main()
