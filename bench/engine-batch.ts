@@ -70,7 +70,9 @@ const requestSchema = z.discriminatedUnion('op', [
         /** the per-class features of each image's flipped and turned copies (score mahalanobis-align-pair-class-orient) */
         reoriented: z.partialRecord(z.enum(ORIENTATIONS), classFeatures).optional(),
         /** the per-class features of each image stretched to full contrast (score mahalanobis-align-pair-class-orient-stretch) */
-        stretched: classFeatures.optional()
+        stretched: classFeatures.optional(),
+        /** the per-class features of each image moved to the centre (score mahalanobis-align-pair-class-orient-stretch-centre) */
+        recentred: classFeatures.optional()
       })
     ),
     /** one per score wanted: a manifest ood block without its quantiles and threshold */

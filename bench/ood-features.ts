@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Engine } from '../src/engine/engine'
-import { STRETCH_SCORE, featureSpec, oodFeatures, reorientedInputs, scoreInputs, stretchedInputs } from '../src/engine/ood'
+import { CENTRE_SCORE, featureSpec, oodFeatures, recentredInputs, reorientedInputs, scoreInputs, stretchedInputs } from '../src/engine/ood'
 import { ORIENTATIONS, type Orientation } from '../src/engine/ood-copies'
 import { unconditionalEnergies } from '../src/engine/jobs'
 import { bytesToValues } from '../src/shared/image-convert'
@@ -16,7 +16,8 @@ import { bytesToValues } from '../src/shared/image-convert'
  * rms, dot and align of the same images (same levels, seeds and noise), for mahalanobis-align-pair,
  * `reoriented`: the per-class score's features of each image's flipped and turned copies
  * (--orientations; about 5x the time of the rest), for mahalanobis-align-pair-class-orient, and
- * `stretched`: the same of each image stretched to full contrast (--stretch), for -orient-stretch.
+ * `stretched`: the same of each image stretched to full contrast (--stretch), for -orient-stretch,
+ * and `recentred`: of each image moved to the centre (--centre), for -orient-stretch-centre.
  */
 const { values } = parseArgs({
   options: {
@@ -31,7 +32,9 @@ const { values } = parseArgs({
     /** the orientation check's copies (score mahalanobis-align-pair-class-orient), each the whole pair and class features again; '' for none */
     orientations: { type: 'string', default: ORIENTATIONS.join(',') },
     /** the contrast check's copy (score mahalanobis-align-pair-class-orient-stretch); 'false' to skip it */
-    stretch: { type: 'string', default: 'true' }
+    stretch: { type: 'string', default: 'true' },
+    /** the centring check's copy (score mahalanobis-align-pair-class-orient-stretch-centre); 'false' to skip it */
+    centre: { type: 'string', default: 'true' }
   }
 })
 
@@ -59,10 +62,12 @@ async function main(): Promise<void> {
     const pairScore = networks.classifier ? 'mahalanobis-align-pair-classifier' : 'mahalanobis-align-pair'
     const features = networks.generatingField ? await scoreInputs(networks, images, spec, pairScore, entry.manifest.id) : await oodFeatures(field, images, spec)
     // each image's flipped and turned copies, as the orientation check computes them (its per-class features)
-    const checks = { ...featureSpec({ score: STRETCH_SCORE, ...spec }, entry.manifest), orientations }
+    const checks = { ...featureSpec({ score: CENTRE_SCORE, ...spec }, entry.manifest), orientations }
     if (networks.generatingField && orientations.length) features.reoriented = await reorientedInputs(networks, images, checks, entry.manifest.id)
     // each image stretched to full contrast, as the contrast check computes it
     if (networks.generatingField && values.stretch !== 'false') features.stretched = await stretchedInputs(networks, images, checks, entry.manifest.id)
+    // each image moved to the centre, as the centring check computes it
+    if (networks.generatingField && values.centre !== 'false') features.recentred = await recentredInputs(networks, images, checks, entry.manifest.id)
     // the explicit-energy model's unconditional energy (OOD score "energy"), where the model has one
     const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size, field.maxBatchRows) : undefined
     ;(out.sets as Record<string, unknown>)[set.name] = {

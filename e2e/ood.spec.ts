@@ -231,7 +231,8 @@ test('OOD: images dropped onto the view are scored', async ({ studio: page }) =>
 /** The shipped score checks flipped and turned copies of each image (mahalanobis-align-pair-class-orient), and with -stretch a contrast-stretched one. */
 const SHIPPED_SCORE = REAL_MODEL ? (JSON.parse(readFileSync(REAL_MANIFEST, 'utf8')) as { ood: { score: string } | null }).ood?.score : undefined
 const ORIENTATION_CHECK = SHIPPED_SCORE?.startsWith('mahalanobis-align-pair-class-orient') === true
-const CONTRAST_CHECK = SHIPPED_SCORE === 'mahalanobis-align-pair-class-orient-stretch'
+const CONTRAST_CHECK = SHIPPED_SCORE?.startsWith('mahalanobis-align-pair-class-orient-stretch') === true
+const CENTRING_CHECK = SHIPPED_SCORE === 'mahalanobis-align-pair-class-orient-stretch-centre'
 
 test('OOD: an ankle boot turned half round is flagged and the row says which copy fitted better; upright it passes with no such note', async ({ studio: page }) => {
   test.skip(!ORIENTATION_CHECK, 'the shipped model does not use the orientation check')
@@ -261,6 +262,21 @@ test('OOD: an ankle boot dimmed to 40% is flagged and the row says the full-cont
   await expect(row(page, 'boot-dimmed.png')).toHaveAttribute('data-flagged', 'true')
   await expect(row(page, 'boot-dimmed.png').getByTestId('ood-contrast')).toContainText(/stretched to full contrast fits better \(score ×\d/)
   await expect(row(page, 'boot-dimmed.png').getByTestId('ood-orientation')).toHaveCount(0)
+})
+
+test('OOD: a coat moved 5 px off-centre is flagged and the row says the centred copy fitted better; centred it passes with no such note', async ({ studio: page }) => {
+  test.skip(!CENTRING_CHECK, 'the shipped model does not use the centring check')
+  // test image 9017, a coat from the held-out half
+  const coat = fashionImage(9017)
+  writePng(join(work, 'coat.png'), 28, 28, coat)
+  writePng(join(work, 'coat-shifted.png'), 28, 28, (x, y) => (x >= 5 && y >= 5 ? coat(x - 5, y - 5) : 0))
+  await openOod(page)
+  await page.getByTestId('ood-files').setInputFiles([join(work, 'coat.png'), join(work, 'coat-shifted.png')])
+  await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(2, { timeout: 60_000 })
+  await expect(row(page, 'coat.png')).toHaveAttribute('data-flagged', 'false')
+  await expect(row(page, 'coat.png').getByTestId('ood-centring')).toHaveCount(0)
+  await expect(row(page, 'coat-shifted.png')).toHaveAttribute('data-flagged', 'true')
+  await expect(row(page, 'coat-shifted.png').getByTestId('ood-centring')).toContainText(/moved to the centre fits better \(score ×\d/)
 })
 
 test('OOD: a pasted image is scored', async ({ studio: page }) => {

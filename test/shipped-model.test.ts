@@ -98,16 +98,23 @@ describe('the shipped Fashion-MNIST model', () => {
     const constant = Array.from({ length: 16 }, (_, i) => new Uint8Array(784).fill(i * 17))
     // the same held-out images dimmed to 40% (near OOD: the contrast check's family)
     const dimmed = heldOut.slice(0, 20).map((bytes) => bytes.map((v) => Math.round(v * 0.4)))
+    // and moved 5 px right and down (near OOD: the centring check's family)
+    const shifted = heldOut.slice(0, 20).map((bytes) => Uint8Array.from({ length: 784 }, (_, i) => (i % 28 >= 5 && i >= 5 * 28 ? bytes[i - 5 * 28 - 5] : 0)))
     const asImages = (list: Uint8Array[], prefix: string) => list.map((bytes, i) => ({ name: `${prefix}-${i}`, image: { width: 28, height: 28, channels: 1, data: bytesToBase64(bytes) } }))
-    const { results } = await engine.call('ood.score', { modelId: 'fashion-mnist', images: [...asImages(heldOut, 'fmnist'), ...asImages(noise, 'noise'), ...asImages(constant, 'constant'), ...asImages(dimmed, 'dimmed')] })
+    const { results } = await engine.call('ood.score', { modelId: 'fashion-mnist', images: [...asImages(heldOut, 'fmnist'), ...asImages(noise, 'noise'), ...asImages(constant, 'constant'), ...asImages(dimmed, 'dimmed'), ...asImages(shifted, 'shifted')] })
     const flagged = (prefix: string) => results.filter((r) => r.name.startsWith(prefix) && r.flagged).length
     const passRate = 1 - flagged('fmnist') / heldOut.length
-    console.log(`held-out pass rate ${passRate.toFixed(3)} (calibrated TPR ${manifest.ood.tpr}); noise flagged ${flagged('noise')}/20; constant ${flagged('constant')}/16; dimmed ${flagged('dimmed')}/20`)
+    console.log(`held-out pass rate ${passRate.toFixed(3)} (calibrated TPR ${manifest.ood.tpr}); noise flagged ${flagged('noise')}/20; constant ${flagged('constant')}/16; dimmed ${flagged('dimmed')}/20; shifted ${flagged('shifted')}/20`)
     expect(flagged('noise')).toBe(20)
     expect(flagged('constant')).toBe(16)
     expect(passRate).toBeGreaterThanOrEqual(manifest.ood.tpr - 0.07)
     // with the contrast check (14 of these 20 when it shipped; the orientation-only score flags about 1 in 6 dimmed images)
-    if (manifest.ood.score === 'mahalanobis-align-pair-class-orient-stretch') expect(flagged('dimmed')).toBeGreaterThanOrEqual(10)
+    if (manifest.ood.score.startsWith('mahalanobis-align-pair-class-orient-stretch')) expect(flagged('dimmed')).toBeGreaterThanOrEqual(10)
+    // with the centring check: 11 of these 20 flagged and 16 raised by it when it shipped (1 of the 20 unshifted ones raised)
+    if (manifest.ood.score === 'mahalanobis-align-pair-class-orient-stretch-centre') {
+      expect(flagged('shifted')).toBeGreaterThanOrEqual(7)
+      expect(results.filter((r) => r.name.startsWith('shifted') && r.centring).length).toBeGreaterThanOrEqual(10)
+    }
     // the copy checks score seven copies of each image: minutes under a loaded CI machine's other tests
   }, 600_000)
 })

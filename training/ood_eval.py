@@ -89,6 +89,8 @@ def fit_gaussians(features):
         fit[ORIENT_KIND] = engine_fit(features, ORIENT_KIND, calib)
     if has_stretched(features):
         fit[STRETCH_KIND] = engine_fit(features, STRETCH_KIND, calib)
+    if has_recentred(features):
+        fit[CENTRE_KIND] = engine_fit(features, CENTRE_KIND, calib)
     return fit
 
 
@@ -101,7 +103,9 @@ ORIENT_KIND = "mahalanobis-align-pair-class-orient"
 ORIENTATIONS = ("hflip", "vflip", "rot90", "rot180", "rot270")
 # the same with the contrast check beside it: each image stretched to full contrast, `stretched` in every set
 STRETCH_KIND = "mahalanobis-align-pair-class-orient-stretch"
-COPY_CHECK_KINDS = (ORIENT_KIND, STRETCH_KIND)
+# and a centring check too: each image moved to the centre of the frame, `recentred` in every set
+CENTRE_KIND = "mahalanobis-align-pair-class-orient-stretch-centre"
+COPY_CHECK_KINDS = (ORIENT_KIND, STRETCH_KIND, CENTRE_KIND)
 
 
 def engine_fit(features, kind, calib):
@@ -111,7 +115,7 @@ def engine_fit(features, kind, calib):
     if kind in COPY_CHECK_KINDS:
         spec["orientations"] = list(ORIENTATIONS)
     fitted = engine_batch.call({"op": "ood-fit", "features": keys, "score": kind, "spec": spec, "tpr": 0.95})["calibration"]
-    extra = {k: fitted[k] for k in ("classes", "classMeans", "orientations", "orientMargin", "stretchMargin") if k in fitted}
+    extra = {k: fitted[k] for k in ("classes", "classMeans", "orientations", "orientMargin", "stretchMargin", "centreMargin") if k in fitted}
     return np.asarray(fitted["mean"]), np.asarray(fitted["precision"]), extra
 
 
@@ -125,6 +129,10 @@ def has_reoriented(features):
 
 def has_stretched(features):
     return has_reoriented(features) and all("stretched" in d for d in features["sets"].values())
+
+
+def has_recentred(features):
+    return has_stretched(features) and all("recentred" in d for d in features["sets"].values())
 
 
 def has_align(features):
@@ -171,12 +179,12 @@ def usable_kinds(features):
     return [k for k in engine_kinds() if (k != "energy" or has_energy) and (k != "mahalanobis-cond" or has_conditional(features))
             and (k != "mahalanobis-align" or has_align(features)) and (k != "mahalanobis-align-pair" or has_pair(features))
             and (k != CLASS_KIND or has_align_class(features)) and (k != ORIENT_KIND or has_reoriented(features))
-            and (k != STRETCH_KIND or has_stretched(features))
+            and (k != STRETCH_KIND or has_stretched(features)) and (k != CENTRE_KIND or has_recentred(features))
             and (k not in VARIANT_KINDS or has_classifier(features))]
 
 
 # the features the engine's scores read, as bench/ood-features.ts writes them (its other keys are labels)
-ENGINE_FEATURE_KEYS = ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair", "classifier", "alignClass", "reoriented", "stretched")
+ENGINE_FEATURE_KEYS = ("rms", "dot", "align", "condRms", "cfgGap", "energy", "pair", "classifier", "alignClass", "reoriented", "stretched", "recentred")
 
 
 def engine_scores(features, fit):
@@ -321,6 +329,12 @@ def report(table, lofo, per_class, command, shipped_line, variant_lofo=None):
                   "stretched), with a margin of its own (95th percentile of log s(x) - log s(stretch x) on the calibration images). "
                   "Where the stretched copy looks more typical than the image by more than real images' do, the image was dimmed "
                   "or washed out (seven times the per-class score's model rows)."]
+    if CENTRE_KIND in table:
+        lines += ["", f"Score {CENTRE_KIND}: {STRETCH_KIND}'s score with a third check multiplied in the same way: the copy is the "
+                  "image moved by whole pixels so that the centroid of its content (height above the value range's low end) lands "
+                  "mid-frame (src/engine/ood-copies.ts recentred), with a margin of its own. Where the centred copy looks more typical "
+                  "than the image by more than real images' do, the image was shifted off-centre (eight times the per-class score's "
+                  "model rows)."]
     if "energy" in table:
         lines += ["", "Score energy: the explicit-energy EqM-E model (manifest files.energy; its run in provenance.energyModel), "
                   "unconditional, E(x) = sum(x g(x)); neg-energy is its opposite sign, for completeness."]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { copyExcess, copyRaises, reoriented, stretched, withCopyChecks } from './ood-copies'
-import { fitOodCalibration, oodScores, oodScoresExplained, ORIENT_SCORE, STRETCH_SCORE, scoreFeatures, scoreInputs, featureSpec } from './ood'
+import { copyExcess, copyRaises, recentred, reoriented, stretched, withCopyChecks } from './ood-copies'
+import { CENTRE_SCORE, fitOodCalibration, oodScores, oodScoresExplained, ORIENT_SCORE, STRETCH_SCORE, scoreFeatures, scoreInputs, featureSpec } from './ood'
 import { AnalyticField } from '../../test/support/analytic-field'
 
 const grid = (h: number, w: number, c = 1) => Float32Array.from({ length: c * h * w }, (_, i) => i)
@@ -28,6 +28,21 @@ describe('the copies and their checks', () => {
     expect(Array.from(stretched(Float32Array.from([-1, 0.3, 1]), [-1, 1]))).toEqual([-1, expect.closeTo(0.3, 6), 1])
     expect(Array.from(stretched(Float32Array.from([0.25, 0.25, 0.2500001]), [-1, 1]))).toEqual([0.25, 0.25, expect.closeTo(0.2500001, 7)])
     expect(() => stretched(Float32Array.from([0, Number.NaN]), [-1, 1])).toThrow(/not finite/)
+  })
+
+  it('moves an image so its content sits mid-frame, by whole pixels, background filling in', () => {
+    // one bright pixel at (0, 0) of a 1x3x3 image on background -1: centroid (0, 0) -> moved by (1, 1)
+    const corner = Float32Array.from([1, -1, -1, -1, -1, -1, -1, -1, -1])
+    expect(Array.from(recentred(corner, [1, 3, 3], -1))).toEqual([-1, -1, -1, -1, 1, -1, -1, -1, -1])
+    // content at the right edge of a 1x2x4 image moves left; what was left of it falls off the frame
+    const right = Float32Array.from([-1, -1, 0, 1, -1, -1, 0, 1])
+    expect(Array.from(recentred(right, [1, 2, 4], -1))).toEqual([-1, 0, 1, -1, -1, 0, 1, -1])
+    // already centred, and all background: unchanged; two channels move together
+    expect(Array.from(recentred(Float32Array.from([-1, 1, -1]), [1, 1, 3], -1))).toEqual([-1, 1, -1])
+    expect(Array.from(recentred(new Float32Array(4).fill(-1), [1, 2, 2], -1))).toEqual([-1, -1, -1, -1])
+    expect(Array.from(recentred(Float32Array.from([1, -1, -1, 0.5, -1, -1]), [2, 1, 3], -1))).toEqual([-1, 1, -1, -1, 0.5, -1])
+    expect(() => recentred(corner, [1, 2, 2], -1)).toThrow(/not of shape/)
+    expect(() => recentred(Float32Array.from([Number.NaN]), [1, 1, 1], -1)).toThrow(/not finite/)
   })
 
   it('raises a score only by what its most typical copy beats it by beyond the margin, check by check', () => {
@@ -113,7 +128,7 @@ describe('mahalanobis-align-pair-class-orient-stretch', () => {
   const calibrationImages = [0.17, 0.18, 0.19, 0.2, 0.21, 0.22, 0.23, 0.24].flatMap((a) => [ramp(a, false), ramp(a, true)])
 
   it('fits a margin per check and scores a dimmed image up, saying the contrast check did it', async () => {
-    expect(spec.stretchTo).toEqual([0, 0.6])
+    expect(spec.valueRange).toEqual([0, 0.6])
     const features = await scoreInputs(networks, calibrationImages, spec, STRETCH_SCORE, 'm')
     expect(features.stretched!.alignClass).toHaveLength(calibrationImages.length)
     const calibration = fitOodCalibration(features, { score: STRETCH_SCORE, spec, tpr: 0.9 })
@@ -142,9 +157,9 @@ describe('mahalanobis-align-pair-class-orient-stretch', () => {
 
   it('names what it lacks', async () => {
     await expect(scoreInputs(networks, calibrationImages, { ...spec, shape: undefined }, STRETCH_SCORE, 'm')).rejects.toThrow(/image shape/)
-    await expect(scoreInputs(networks, calibrationImages, { ...spec, stretchTo: undefined }, STRETCH_SCORE, 'm')).rejects.toThrow(/value range/)
+    await expect(scoreInputs(networks, calibrationImages, { ...spec, valueRange: undefined }, STRETCH_SCORE, 'm')).rejects.toThrow(/value range/)
     // a latent model's inputs have no value range: the format carries none, and the score is refused
-    expect(featureSpec(base, { shape }).stretchTo).toBeUndefined()
+    expect(featureSpec(base, { shape }).valueRange).toBeUndefined()
     const rowsBefore = field.rowsEvaluated
     await expect(oodScores(networks, [ramp(0.2, false)], { ...base, mean: [0], precision: [[1]] }, 'm', { shape })).rejects.toThrow(/latent model's inputs are latents/)
     expect(field.rowsEvaluated, 'refused before any model row').toBe(rowsBefore)
@@ -152,5 +167,52 @@ describe('mahalanobis-align-pair-class-orient-stretch', () => {
     const calibration = fitOodCalibration(features, { score: STRETCH_SCORE, spec, tpr: 0.9 })
     expect(() => scoreFeatures({ ...features, stretched: undefined }, calibration)).toThrow(/stretched copy/)
     expect(() => scoreFeatures(features, { ...calibration, stretchMargin: undefined })).toThrow(/stretchMargin/)
+  })
+})
+
+describe('mahalanobis-align-pair-class-orient-stretch-centre', () => {
+  // 1x6x6 images on background 0; class 0's minimum is a bar in the middle rows, class 1's in the middle columns
+  const shape = [1, 6, 6] as const
+  const format = { shape, valueRange: [0, 1] as const }
+  const bar = (amplitude: number, vertical: boolean, offset = 0) =>
+    Float32Array.from({ length: 36 }, (_, i) => {
+      const [y, x] = [Math.floor(i / 6), i % 6]
+      const along = vertical ? x : y
+      return along - offset >= 2 && along - offset <= 3 ? amplitude : 0
+    })
+  const field = new AnalyticField([bar(1, false), bar(1, true), new Float32Array(36)], 2, 64)
+  const generating = new AnalyticField([bar(0.9, false), bar(0.9, true), new Float32Array(36).fill(0.1)], 2, 64)
+  const networks = { field, generatingField: async () => generating }
+  const base = { score: CENTRE_SCORE, noiseLevels: [0, 0.3], seeds: [1], classes: 2, orientations: ['hflip'] as 'hflip'[] }
+  const spec = featureSpec(base, format)
+  const calibrationImages = [0.9, 0.93, 0.96, 1].flatMap((a) => [bar(a, false), bar(a, true), bar(a, false), bar(a, true)])
+
+  it('fits a margin for each of its three checks and scores a shifted image up, saying the centring check did it', async () => {
+    const features = await scoreInputs(networks, calibrationImages, spec, CENTRE_SCORE, 'm')
+    expect(features.recentred!.alignClass).toHaveLength(calibrationImages.length)
+    const calibration = fitOodCalibration(features, { score: CENTRE_SCORE, spec, tpr: 0.9 })
+    for (const margin of [calibration.orientMargin, calibration.stretchMargin, calibration.centreMargin]) expect(Number.isFinite(margin)).toBe(true)
+    const centred = bar(0.95, false)
+    const shifted = bar(0.95, false, 2)
+    const [centredScore, shiftedScore] = await oodScores(networks, [centred, shifted], calibration, 'm', format)
+    const [centredBase, shiftedBase] = await oodScores(networks, [centred, shifted], { ...calibration, score: 'mahalanobis-align-pair-class' }, 'm', format)
+    expect(centredScore).toBeCloseTo(centredBase, 10)
+    // its centred copy is the class's own bar: far more typical than the shifted image
+    expect(shiftedScore).toBeGreaterThan(shiftedBase * 10)
+    const explained = await oodScoresExplained(networks, [centred, shifted], calibration, 'm', format)
+    expect(explained.centring?.[0]).toBeUndefined()
+    // the centring raise is most of the rise (the stretch check may add a little: the bar is at 0.95, not 1)
+    const { raisedBy } = explained.centring![1]!
+    const others = (explained.contrast?.[1]?.raisedBy ?? 1) * (explained.orientation?.[1]?.raisedBy ?? 1)
+    expect(raisedBy).toBeGreaterThan(10)
+    // what is left of the rise is raises too small to report (each under x1.05)
+    const unreported = shiftedScore / shiftedBase / (raisedBy * others)
+    expect(unreported).toBeGreaterThanOrEqual(1 - 1e-9)
+    expect(unreported).toBeLessThan(1.05 ** 2)
+    // the contrast-only score has no centring part, and misses the shift
+    const stretchOnly = { ...calibration, score: STRETCH_SCORE }
+    expect((await oodScoresExplained(networks, [shifted], stretchOnly, 'm', format)).centring).toBeUndefined()
+    expect(() => scoreFeatures(features, { ...calibration, centreMargin: undefined })).toThrow(/centreMargin/)
+    expect(() => scoreFeatures({ ...features, recentred: undefined }, calibration)).toThrow(/recentred copy/)
   })
 })

@@ -2,12 +2,13 @@ import { EngineError } from './errors'
 import { ORIENTATION_COPIES } from '../shared/manifest'
 
 /**
- * The copy checks of the OOD scores mahalanobis-align-pair-class-orient and -orient-stretch.
- * Training images of most datasets share a way of standing and of being exposed: shoes point
- * left, photos stand upright, an item fills the value range from background to highlight. An
- * image flipped, turned or dimmed away from that can still look plausible to the field, but
- * then its canonical copy (turned back, stretched back to the full range) looks more typical
- * than the image itself. Each check raises the score by how much more typical its most typical
+ * The copy checks of the OOD scores mahalanobis-align-pair-class-orient, -orient-stretch and
+ * -orient-stretch-centre. Training images of most datasets share a way of standing, of being
+ * exposed and of being framed: shoes point left, photos stand upright, an item fills the value
+ * range from background to highlight and sits in the middle of the frame. An image flipped,
+ * turned, dimmed or moved away from that can still look plausible to the field, but then its
+ * canonical copy (turned back, stretched back to the full range, moved back to the centre) looks
+ * more typical than the image itself. Each check raises the score by how much more typical its most typical
  * copy is, beyond what a real image shows (the margin, fitted on the calibration images):
  *   score = s(x) * prod over checks of exp(max(0, log s(x) - log min_{T in check} s(T x) - margin))
  * Symmetric images (a flipped T-shirt is a T-shirt) and images already at full contrast are
@@ -57,6 +58,43 @@ export function stretched(image: Float32Array, valueRange: readonly [number, num
   if (!(max - min > (high - low) * 1e-3)) return Float32Array.from(image)
   const scale = (high - low) / (max - min)
   return image.map((v) => low + (v - min) * scale)
+}
+
+/**
+ * The centring check's copy: the image moved by whole pixels so that the centroid of its content
+ * (each value's height above the background, the low end of the model's value range; all channels
+ * together) lands on the middle of the frame. What leaves the frame is lost and what enters is
+ * background; an image with no content (all background) is left as it is.
+ */
+export function recentred(image: Float32Array, shape: readonly [number, number, number], background: number): Float32Array {
+  const [c, h, w] = shape
+  if (image.length !== c * h * w) throw new EngineError('bad-request', `an image of ${image.length} values is not of shape ${shape.join('x')}`)
+  const plane = h * w
+  let mass = 0
+  let sumY = 0
+  let sumX = 0
+  for (let ch = 0; ch < c; ch++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const v = image[ch * plane + y * w + x]
+        if (!Number.isFinite(v)) throw new EngineError('bad-request', 'an image with a value that is not finite cannot be checked for centring')
+        const weight = Math.max(0, v - background)
+        mass += weight
+        sumY += weight * y
+        sumX += weight * x
+      }
+    }
+  }
+  if (!(mass > 0)) return Float32Array.from(image)
+  const dy = Math.round((h - 1) / 2 - sumY / mass)
+  const dx = Math.round((w - 1) / 2 - sumX / mass)
+  const out = new Float32Array(image.length).fill(background)
+  for (let ch = 0; ch < c; ch++) {
+    for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
+      for (let x = Math.max(0, dx); x < Math.min(w, w + dx); x++) out[ch * plane + y * w + x] = image[ch * plane + (y - dy) * w + (x - dx)]
+    }
+  }
+  return out
 }
 
 /** Per image: log s(x) - log of its most typical copy's score; positive where a copy looks more typical than the image. */

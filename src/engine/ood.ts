@@ -4,7 +4,7 @@ import type { GradientField } from './gradient-field'
 import { freeRms } from './sampler'
 import { SeededRandom } from './rng'
 import { EngineError } from './errors'
-import { ORIENTATIONS, copyExcess, copyRaises, reoriented, stretched, withCopyChecks, type CopyCheck, type Orientation } from './ood-copies'
+import { ORIENTATIONS, copyExcess, copyRaises, recentred, reoriented, stretched, withCopyChecks, type CopyCheck, type Orientation } from './ood-copies'
 
 /**
  * Out-of-distribution scores: higher = further from the training data. Data points are
@@ -51,6 +51,9 @@ import { ORIENTATIONS, copyExcess, copyRaises, reoriented, stretched, withCopyCh
  *                      too where the image stretched to the model's full value range scores as more
  *                      typical than the image, by more than calibration.stretchMargin (a dimmed or
  *                      washed-out image); features.stretched holds the stretched copy's features
+ *   mahalanobis-align-pair-class-orient-stretch-centre  and a centring check too: the image moved so
+ *                      its content's centroid is mid-frame (calibration.centreMargin; an image shifted
+ *                      off-centre); features.recentred holds that copy's features
  *   mahalanobis-align-pair-classifier  a variant, not an EqM-only score: the pair vector and the
  *                      model's classifier's view of the image (features.classifier: log of the best
  *                      class's softmax probability, logsumexp of the logits, log of the feature vector's
@@ -72,8 +75,8 @@ export interface OodFeatureSpec {
   /** the orientation check's copies (score mahalanobis-align-pair-class-orient), of images of `shape` */
   orientations?: readonly Orientation[]
   shape?: readonly [number, number, number]
-  /** the contrast check's copies (score mahalanobis-align-pair-class-orient-stretch) are stretched onto this range, the model's valueRange */
-  stretchTo?: readonly [number, number]
+  /** the value range of the model's inputs (pixel-space models): the contrast check stretches onto it, the centring check takes its low end as background */
+  valueRange?: readonly [number, number]
 }
 
 /** What the copy checks need to know of a model's inputs: their shape, and for a pixel-space model the value range (a latent has none to stretch to). */
@@ -98,15 +101,17 @@ export interface OodFeatures {
   alignClass?: number[]
   /** the same features of each image's flipped or turned copy, per orientation (spec.orientations) */
   reoriented?: Partial<Record<Orientation, OodFeatures>>
-  /** the same features of each image stretched to the model's value range (spec.stretchTo) */
+  /** the same features of each image stretched to the model's value range (spec.valueRange) */
   stretched?: OodFeatures
+  /** the same features of each image moved to the centre of the frame */
+  recentred?: OodFeatures
 }
 
 /** What the classifier variant reads of each image, in order (onnx-classifier.ts oodFeatures). */
 export const CLASSIFIER_FEATURES = ['log best-class probability', 'logsumexp of the logits', 'log feature norm'] as const
 
 /** The score kinds that read both networks of a model with files.ood. */
-export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-class', 'mahalanobis-align-pair-class-orient', 'mahalanobis-align-pair-class-orient-stretch', 'mahalanobis-align-pair-classifier']
+export const PAIR_SCORES: readonly string[] = ['mahalanobis-align-pair', 'mahalanobis-align-pair-class', 'mahalanobis-align-pair-class-orient', 'mahalanobis-align-pair-class-orient-stretch', 'mahalanobis-align-pair-class-orient-stretch-centre', 'mahalanobis-align-pair-classifier']
 export const needsPair = (score: string): boolean => PAIR_SCORES.includes(score)
 /** The per-class scores: they find each image's class (alignClass) and measure it against that class's mean. */
 export const isClassScore = (score: string): boolean => score === 'mahalanobis-align-pair-class' || isCopyCheckScore(score)
@@ -115,9 +120,14 @@ export const needsClassCount = (score: string): boolean => score === 'mahalanobi
 /** The per-class score with the orientation check (ood-copies.ts), with the contrast check too, and the score they check. */
 export const ORIENT_SCORE = 'mahalanobis-align-pair-class-orient'
 export const STRETCH_SCORE = 'mahalanobis-align-pair-class-orient-stretch'
+export const CENTRE_SCORE = 'mahalanobis-align-pair-class-orient-stretch-centre'
 const CHECKED_BASE = 'mahalanobis-align-pair-class'
+/** The checks beside the orientation check that each copy-check score makes, in order; both need the inputs' value range. */
+type RangeCheck = 'stretch' | 'centre'
+const RANGE_CHECKS: Record<string, readonly RangeCheck[]> = { [ORIENT_SCORE]: [], [STRETCH_SCORE]: ['stretch'], [CENTRE_SCORE]: ['stretch', 'centre'] }
 /** The scores that compare an image with copies of it (ood-copies.ts). */
-export const isCopyCheckScore = (score: string): boolean => score === ORIENT_SCORE || score === STRETCH_SCORE
+export const isCopyCheckScore = (score: string): boolean => score in RANGE_CHECKS
+const rangeChecksOf = (score: string): readonly RangeCheck[] => RANGE_CHECKS[score] ?? []
 /** The score kinds that also read the model's classifier (files.classifier). */
 export const needsClassifier = (score: string): boolean => score === 'mahalanobis-align-pair-classifier'
 
@@ -155,11 +165,13 @@ export async function pairNetwork(networks: OodNetworks, score: string, modelId:
 export async function scoreInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, score: string, modelId: string): Promise<OodFeatures> {
   if (isCopyCheckScore(score)) {
     // refused before any model row is spent
-    if (score === STRETCH_SCORE && !spec.stretchTo) throw new EngineError('model-invalid', NO_STRETCH_RANGE)
-    const { orientations: _, shape: __, stretchTo: ___, ...plain } = spec
+    const checks = rangeChecksOf(score)
+    if (checks.length && !spec.valueRange) throw new EngineError('model-invalid', noValueRange(score))
+    const { orientations: _, shape: __, valueRange: ___, ...plain } = spec
     const features = await scoreInputs(networks, images, plain, CHECKED_BASE, modelId)
     features.reoriented = await reorientedInputs(networks, images, spec, modelId)
-    if (score === STRETCH_SCORE) features.stretched = await stretchedInputs(networks, images, spec, modelId)
+    if (checks.includes('stretch')) features.stretched = await stretchedInputs(networks, images, spec, modelId)
+    if (checks.includes('centre')) features.recentred = await recentredInputs(networks, images, spec, modelId)
     return features
   }
   const pairField = needsPair(score) ? await pairNetwork(networks, score, modelId) : undefined
@@ -174,19 +186,27 @@ export async function scoreInputs(networks: OodNetworks, images: readonly Float3
 export async function reorientedInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<Partial<Record<Orientation, OodFeatures>>> {
   const { orientations, shape, ...plain } = spec
   if (!orientations?.length || !shape) throw new EngineError('model-invalid', `OOD score ${ORIENT_SCORE} needs calibration.orientations and the model's image shape`)
-  const { stretchTo: _, ...base } = plain
+  const { valueRange: _, ...base } = plain
   const copies: Partial<Record<Orientation, OodFeatures>> = {}
   for (const orientation of orientations) copies[orientation] = await scoreInputs(networks, images.map((image) => reoriented(image, orientation, shape)), base, CHECKED_BASE, modelId)
   return copies
 }
 
-const NO_STRETCH_RANGE = `OOD score ${STRETCH_SCORE} needs the value range of the model's inputs; a latent model's inputs are latents, which have none to stretch to: pick another score`
+const noValueRange = (score: string) =>
+  `OOD score ${score} needs the value range of the model's inputs; a latent model's inputs are latents, which have no range to stretch to or background to centre on: pick another score`
 
-/** The contrast check's features: the per-class score's features of each image stretched onto spec.stretchTo. */
+/** The contrast check's features: the per-class score's features of each image stretched onto spec.valueRange. */
 export async function stretchedInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<OodFeatures> {
-  const { orientations: _, shape: __, stretchTo, ...base } = spec
-  if (!stretchTo) throw new EngineError('model-invalid', NO_STRETCH_RANGE)
-  return scoreInputs(networks, images.map((image) => stretched(image, stretchTo)), base, CHECKED_BASE, modelId)
+  const { orientations: _, shape: __, valueRange, ...base } = spec
+  if (!valueRange) throw new EngineError('model-invalid', noValueRange(STRETCH_SCORE))
+  return scoreInputs(networks, images.map((image) => stretched(image, valueRange)), base, CHECKED_BASE, modelId)
+}
+
+/** The centring check's features: the per-class score's features of each image moved to the centre (background: the range's low end). */
+export async function recentredInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<OodFeatures> {
+  const { orientations: _, shape, valueRange, ...base } = spec
+  if (!valueRange || !shape) throw new EngineError('model-invalid', noValueRange(CENTRE_SCORE))
+  return scoreInputs(networks, images.map((image) => recentred(image, shape, valueRange[0])), base, CHECKED_BASE, modelId)
 }
 
 /** The features of `more` images after those of `into` (a calibration's batches), every part that both have. */
@@ -208,6 +228,7 @@ export function appendFeatures(into: OodFeatures, more: OodFeatures): OodFeature
     out.reoriented = copies
   }
   if (into.stretched && more.stretched) out.stretched = appendFeatures(into.stretched, more.stretched)
+  if (into.recentred && more.recentred) out.recentred = appendFeatures(into.recentred, more.recentred)
   return out
 }
 
@@ -356,7 +377,7 @@ async function conditionalFeatures(field: GradientField, images: readonly Float3
   return { condRms, cfgGap }
 }
 
-type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision' | 'classes' | 'classMeans' | 'orientations' | 'orientMargin' | 'stretchMargin'>
+type ScoreCalibration = Pick<OodCalibration, 'score' | 'noiseLevels' | 'seeds' | 'mean' | 'precision' | 'classes' | 'classMeans' | 'orientations' | 'orientMargin' | 'stretchMargin' | 'centreMargin'>
 
 /** What features a calibration's score reads; `format` (the model's image shape and value range) for the copy checks. */
 export function featureSpec(calibration: ScoreCalibration, format?: ImageFormat): OodFeatureSpec {
@@ -364,8 +385,8 @@ export function featureSpec(calibration: ScoreCalibration, format?: ImageFormat)
     const shape = format?.shape
     // by default every copy, but turned ones only of square images
     const orientations = calibration.orientations ?? ORIENTATIONS.filter((o) => !shape || shape[1] === shape[2] || (o !== 'rot90' && o !== 'rot270'))
-    const stretchTo = calibration.score === STRETCH_SCORE && format?.valueRange ? { stretchTo: format.valueRange } : {}
-    return { ...featureSpec({ ...calibration, score: CHECKED_BASE }), orientations, ...(shape ? { shape } : {}), ...stretchTo }
+    const valueRange = rangeChecksOf(calibration.score).length && format?.valueRange ? { valueRange: format.valueRange } : {}
+    return { ...featureSpec({ ...calibration, score: CHECKED_BASE }), orientations, ...(shape ? { shape } : {}), ...valueRange }
   }
   const levels = calibration.noiseLevels ?? [0]
   if (calibration.score === 'grad-rms' || calibration.score === 'dot') return { noiseLevels: [0], seeds: [] }
@@ -413,7 +434,8 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
       })
     }
     case ORIENT_SCORE:
-    case STRETCH_SCORE: {
+    case STRETCH_SCORE:
+    case CENTRE_SCORE: {
       const { own, checks } = copyCheckScores(features, calibration)
       return withCopyChecks(own, checks)
     }
@@ -422,15 +444,21 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
   }
 }
 
+/** Each check's copy features and margin field. */
+const RANGE_CHECK_PARTS: Record<RangeCheck, { features: 'stretched' | 'recentred'; margin: 'stretchMargin' | 'centreMargin' }> = {
+  stretch: { features: 'stretched', margin: 'stretchMargin' },
+  centre: { features: 'recentred', margin: 'centreMargin' }
+}
+
 /**
  * The copy checks' parts: the base (per-class) scores of the images, and per check (orientation, then
- * contrast for the -stretch score) its copies' base scores and its margin. `unfitted`: margins of 0, for
- * the fit, which measures the excess before it knows the margins.
+ * the score's range checks in RANGE_CHECKS order) its copies' base scores and its margin. `unfitted`:
+ * margins of 0, for the fit, which measures the excess before it knows the margins.
  */
 function copyCheckScores(features: OodFeatures, calibration: ScoreCalibration, unfitted = false): { own: number[]; checks: CopyCheck[] } {
   const { score } = calibration
   const orientations = calibration.orientations ?? []
-  const marginOf = (name: 'orientMargin' | 'stretchMargin') => {
+  const marginOf = (name: 'orientMargin' | 'stretchMargin' | 'centreMargin') => {
     const margin = unfitted ? 0 : calibration[name]
     if (margin === undefined || !Number.isFinite(margin)) throw new EngineError('model-invalid', `OOD score ${score} needs calibration.${name}`)
     return margin
@@ -442,7 +470,10 @@ function copyCheckScores(features: OodFeatures, calibration: ScoreCalibration, u
     return scoreFeatures(copy, base)
   }
   const checks: CopyCheck[] = [{ copies: orientations.map((o) => scoreCopy(features.reoriented?.[o], `${o} copy (features.reoriented.${o})`)), margin: marginOf('orientMargin') }]
-  if (score === STRETCH_SCORE) checks.push({ copies: [scoreCopy(features.stretched, 'stretched copy (features.stretched)')], margin: marginOf('stretchMargin') })
+  for (const check of rangeChecksOf(score)) {
+    const parts = RANGE_CHECK_PARTS[check]
+    checks.push({ copies: [scoreCopy(features[parts.features], `${parts.features} copy (features.${parts.features})`)], margin: marginOf(parts.margin) })
+  }
   return { own: scoreFeatures(features, base), checks }
 }
 
@@ -526,7 +557,7 @@ export async function oodScoresExplained(
   calibration: ScoreCalibration,
   modelId = 'this model',
   format?: ImageFormat
-): Promise<{ scores: number[]; comparedWithClass?: (number | undefined)[]; orientation?: ({ copy: Orientation; raisedBy: number } | undefined)[]; contrast?: ({ raisedBy: number } | undefined)[] }> {
+): Promise<{ scores: number[]; comparedWithClass?: (number | undefined)[]; orientation?: ({ copy: Orientation; raisedBy: number } | undefined)[]; contrast?: ({ raisedBy: number } | undefined)[]; centring?: ({ raisedBy: number } | undefined)[] }> {
   if (!OOD_SCORES.includes(calibration.score as FieldScoreKind)) {
     throw new EngineError('model-invalid', `unknown OOD score "${calibration.score}" (known: ${OOD_SCORES.join(', ')})`)
   }
@@ -538,12 +569,19 @@ export async function oodScoresExplained(
   if (!isCopyCheckScore(calibration.score)) return { scores: scoreFeatures(features, calibration), comparedWithClass }
   // the copies scored once, for the scores and for what raised them
   const { own, checks } = copyCheckScores(features, calibration)
-  const [orientation, contrast] = checks
+  const [orientation, ...ranged] = checks
+  const raisesOf = (check: RangeCheck) => {
+    const k = rangeChecksOf(calibration.score).indexOf(check)
+    return k < 0 ? undefined : copyRaises(own, ranged[k].copies, [check], ranged[k].margin).map((raise) => raise && { raisedBy: raise.raisedBy })
+  }
+  const contrast = raisesOf('stretch')
+  const centring = raisesOf('centre')
   return {
     scores: withCopyChecks(own, checks),
     comparedWithClass,
     orientation: copyRaises(own, orientation.copies, calibration.orientations!, orientation.margin),
-    ...(contrast ? { contrast: copyRaises(own, contrast.copies, ['stretch'], contrast.margin).map((raise) => raise && { raisedBy: raise.raisedBy }) } : {})
+    ...(contrast ? { contrast } : {}),
+    ...(centring ? { centring } : {})
   }
 }
 
@@ -634,7 +672,7 @@ function fitWithCopyChecks(features: OodFeatures, base: { score: string; spec: O
   const { own, checks } = copyCheckScores(features, calibration, true)
   const margins = checks.map((check) => quantile(copyExcess(own, check.copies).sort((a, b) => a - b), base.tpr))
   calibration.orientMargin = margins[0]
-  if (base.score === STRETCH_SCORE) calibration.stretchMargin = margins[1]
+  rangeChecksOf(base.score).forEach((check, k) => (calibration[RANGE_CHECK_PARTS[check].margin] = margins[k + 1]))
   return withQuantiles(calibration, withCopyChecks(own, checks.map((check, k) => ({ ...check, margin: margins[k] }))), base.tpr)
 }
 

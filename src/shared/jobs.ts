@@ -111,6 +111,9 @@ export interface OodResult {
   /** where the contrast check raised the score (score mahalanobis-align-pair-class-orient-stretch): the image
    *  stretched to the model's full value range looked more typical than the image itself, and the factor (> 1) */
   contrast?: { raisedBy: number }
+  /** where the centring check raised the score (score mahalanobis-align-pair-class-orient-stretch-centre): the image
+   *  moved so its content sits mid-frame looked more typical than the image itself, and the factor (> 1) */
+  centring?: { raisedBy: number }
 }
 
 export type { OrientationCopy }
@@ -124,6 +127,8 @@ export const ORIENTATION_COPY_WORDS: Record<OrientationCopy, string> = {
 }
 /** How the studio and the CLI name the contrast check's copy. */
 export const CONTRAST_COPY_WORDS = 'stretched to full contrast'
+/** How the studio and the CLI name the centring check's copy. */
+export const CENTRING_COPY_WORDS = 'moved to the centre'
 /** A copy check's factor, as the studio and the CLI print it: 2 significant digits ("3.4", "25", "1.2k"). */
 export function formatFactor(factor: number): string {
   return factor >= 1000 ? `${(factor / 1000).toPrecision(2)}k` : String(Number(factor.toPrecision(2)))

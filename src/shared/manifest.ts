@@ -54,7 +54,9 @@ export const oodCalibrationSchema = z.object({
   /** mahalanobis-align-pair-class-orient: how much more typical (log score) a copy may look than the image before the score rises */
   orientMargin: z.number().optional(),
   /** mahalanobis-align-pair-class-orient-stretch: the same for the image stretched to the model's full value range */
-  stretchMargin: z.number().optional()
+  stretchMargin: z.number().optional(),
+  /** mahalanobis-align-pair-class-orient-stretch-centre: the same for the image moved to the centre of the frame */
+  centreMargin: z.number().optional()
 }).passthrough()
 export type OodCalibration = z.infer<typeof oodCalibrationSchema>
 

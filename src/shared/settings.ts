@@ -259,7 +259,7 @@ export function cpuPrecisionIgnoredOn(provider: string): string {
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 
 /** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
-export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-class' | 'mahalanobis-align-pair-class-orient' | 'mahalanobis-align-pair-class-orient-stretch' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
+export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-class' | 'mahalanobis-align-pair-class-orient' | 'mahalanobis-align-pair-class-orient-stretch' | 'mahalanobis-align-pair-class-orient-stretch-centre' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
   label: 'OOD score',
   description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',
   choices: [
@@ -325,6 +325,12 @@ export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | '
         'the per-class noise-recovery score, checked against copies of the image: flipped and turned ones (an image turned away from how the training images stand) and one stretched to the full range from darkest to brightest (an image dimmed or washed out). Where a copy looks more typical than the image itself, by more than real images’ copies do, the score rises by that much. Symmetric images and images that already use the full range are neither caught nor penalised. Needs files.ood; costs the per-class score seven times in all.'
     },
     {
+      value: 'mahalanobis-align-pair-class-orient-stretch-centre',
+      label: 'noise recovery, two networks, per class, orientation, contrast and centring',
+      description:
+        'the per-class noise-recovery score, checked against copies of the image: flipped and turned ones (an image turned away from how the training images stand), one stretched to the full range from darkest to brightest (an image dimmed or washed out) and one moved so its content sits in the middle of the frame (an image shifted off-centre). Where a copy looks more typical than the image itself, by more than real images’ copies do, the score rises by that much. Images already upright, at full contrast and centred are neither caught nor penalised. Needs files.ood; costs the per-class score eight times in all.'
+    },
+    {
       value: 'mahalanobis-align-pair-classifier',
       label: 'noise recovery, two networks, and the classifier (variant)',
       description:
@@ -344,7 +350,7 @@ export type CalibratableOodScore = Exclude<OodScoreKind, 'energy'>
  *  (the per-class one also needs at least 2 classes, which the engine checks when it fits). */
 export function calibratableScoresOf(model: { hasOodNetwork?: boolean; hasClassifier: boolean }): CalibratableOodScore[] {
   return CALIBRATABLE_OOD_SCORES.filter((score) => {
-    if (score === 'mahalanobis-align-pair' || score === 'mahalanobis-align-pair-class' || score === 'mahalanobis-align-pair-class-orient' || score === 'mahalanobis-align-pair-class-orient-stretch') return model.hasOodNetwork === true
+    if (score === 'mahalanobis-align-pair' || score === 'mahalanobis-align-pair-class' || score === 'mahalanobis-align-pair-class-orient' || score.startsWith('mahalanobis-align-pair-class-orient')) return model.hasOodNetwork === true
     if (score === 'mahalanobis-align-pair-classifier') return model.hasOodNetwork === true && model.hasClassifier
     return true
   })

@@ -24,7 +24,7 @@ export async function runClassify(
 export async function runOod(models: JobModels, manifest: ModelManifest, params: ParsedParams<'ood.score'>, calibrated: OodCalibration | null = manifest.ood): Promise<OodResult[]> {
   const images = await modelInputs(models, manifest, params.images)
   const calibration = calibrated ?? { score: manifest.ood?.score ?? 'grad-rms' }
-  const { scores, comparedWithClass, orientation, contrast } = calibration.score === 'energy' ? { scores: await energyScores(models, manifest, images) } : await oodScoresExplained(models, images, calibration, manifest.id, oodInputFormat(manifest))
+  const { scores, comparedWithClass, orientation, contrast, centring } = calibration.score === 'energy' ? { scores: await energyScores(models, manifest, images) } : await oodScoresExplained(models, images, calibration, manifest.id, oodInputFormat(manifest))
   return params.images.map((entry, i) => ({
     name: entry.name,
     score: scores[i],
@@ -32,7 +32,8 @@ export async function runOod(models: JobModels, manifest: ModelManifest, params:
     percentile: calibrated ? percentileOf(scores[i], calibrated.quantiles) : null,
     ...(comparedWithClass?.[i] !== undefined ? { comparedWithClass: comparedWithClass[i] } : {}),
     ...(orientation?.[i] ? { orientation: orientation[i] } : {}),
-    ...(contrast?.[i] ? { contrast: contrast[i] } : {})
+    ...(contrast?.[i] ? { contrast: contrast[i] } : {}),
+    ...(centring?.[i] ? { centring: centring[i] } : {})
   }))
 }
 

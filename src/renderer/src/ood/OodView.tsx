@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import { ScoreChart } from './ScoreChart'
-import { CONTRAST_COPY_WORDS, ORIENTATION_COPY_WORDS, formatFactor } from '../../../shared/jobs'
+import { CENTRING_COPY_WORDS, CONTRAST_COPY_WORDS, ORIENTATION_COPY_WORDS, formatFactor } from '../../../shared/jobs'
 import { datasetName, describePercentile, filterEntries, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
 import { filesFromDrop, importOodFiles } from './ood-actions'
 import { oodSlice, useOod } from './ood-store'
@@ -238,6 +238,15 @@ function Row({ entry, selected, onSelect, classes }: { entry: OodEntry; selected
             title={`The image ${CONTRAST_COPY_WORDS} (its darkest value moved to black, its brightest to white) looks more typical than the image itself, more than real images do: the image was probably dimmed or washed out. Its score was multiplied by ${formatFactor(entry.contrast.raisedBy)}.`}
           >
             {CONTRAST_COPY_WORDS} fits better (score ×{formatFactor(entry.contrast.raisedBy)})
+          </span>
+        )}
+        {entry.status === 'done' && entry.centring && (
+          <span
+            className="small compared-with"
+            data-testid="ood-centring"
+            title={`The image ${CENTRING_COPY_WORDS} (its content's centre of brightness moved to the middle of the frame) looks more typical than the image itself, more than real images do: the image was probably shifted off-centre. Its score was multiplied by ${formatFactor(entry.centring.raisedBy)}.`}
+          >
+            {CENTRING_COPY_WORDS} fits better (score ×{formatFactor(entry.centring.raisedBy)})
           </span>
         )}
       </span>

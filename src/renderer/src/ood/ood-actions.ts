@@ -151,7 +151,7 @@ export async function importOodFiles(store: OodStore, client: EngineClient, mode
 }
 
 function fromResult(result: OodResult): Partial<OodEntry> {
-  return { status: 'done', score: result.score, flagged: result.flagged, percentile: result.percentile, comparedWithClass: result.comparedWithClass, orientation: result.orientation, contrast: result.contrast }
+  return { status: 'done', score: result.score, flagged: result.flagged, percentile: result.percentile, comparedWithClass: result.comparedWithClass, orientation: result.orientation, contrast: result.contrast, centring: result.centring }
 }
 
 function patchEntries(store: OodStore, patches: Map<string, Partial<OodEntry>>): void {

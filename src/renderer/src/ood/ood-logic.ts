@@ -30,6 +30,8 @@ export interface OodEntry {
   orientation?: OodResult['orientation']
   /** where the contrast check raised the score: the image stretched to full contrast looked more typical, by this factor */
   contrast?: OodResult['contrast']
+  /** where the centring check raised the score: the image moved to the centre looked more typical, by this factor */
+  centring?: OodResult['centring']
 }
 
 export type SortKey = 'import' | 'score-desc' | 'score-asc' | 'name'
