@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Engine } from '../src/engine/engine'
-import { CENTRE_SCORE, featureSpec, oodFeatures, recentredInputs, reorientedInputs, scoreInputs, stretchedInputs } from '../src/engine/ood'
+import { CENTRE_SCORE, addRangeCheckInputs, featureSpec, oodFeatures, reorientedInputs, scoreInputs, type RangeCheck } from '../src/engine/ood'
 import { ORIENTATIONS, type Orientation } from '../src/engine/ood-copies'
 import { unconditionalEnergies } from '../src/engine/jobs'
 import { bytesToValues } from '../src/shared/image-convert'
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const orientations = values.orientations ? (values.orientations.split(',') as Orientation[]) : []
   const unknown = orientations.filter((o) => !ORIENTATIONS.includes(o))
   if (unknown.length) throw new Error(`unknown orientations ${unknown.join(', ')} (known: ${ORIENTATIONS.join(', ')})`)
+  const rangeChecks: RangeCheck[] = [...(values.stretch !== 'false' ? ['stretch' as const] : []), ...(values.centre !== 'false' ? ['centre' as const] : [])]
   const index = JSON.parse(readFileSync(join(values.sets!, 'index.json'), 'utf8')) as { sets: { name: string; kind: string; count: number; file: string }[] }
   const size = field.sampleSize
   const out: Record<string, unknown> = { model: entry.manifest.id, noiseLevels: spec.noiseLevels, seeds: spec.seeds, classes: spec.classes, sets: {} }
@@ -64,10 +65,8 @@ async function main(): Promise<void> {
     // each image's flipped and turned copies, as the orientation check computes them (its per-class features)
     const checks = { ...featureSpec({ score: CENTRE_SCORE, ...spec }, entry.manifest), orientations }
     if (networks.generatingField && orientations.length) features.reoriented = await reorientedInputs(networks, images, checks, entry.manifest.id)
-    // each image stretched to full contrast, as the contrast check computes it
-    if (networks.generatingField && values.stretch !== 'false') features.stretched = await stretchedInputs(networks, images, checks, entry.manifest.id)
-    // each image moved to the centre, as the centring check computes it
-    if (networks.generatingField && values.centre !== 'false') features.recentred = await recentredInputs(networks, images, checks, entry.manifest.id)
+    // each image stretched to full contrast and moved to the centre, as the contrast and centring checks compute them
+    if (networks.generatingField) await addRangeCheckInputs(features, rangeChecks, networks, images, checks, entry.manifest.id)
     // the explicit-energy model's unconditional energy (OOD score "energy"), where the model has one
     const energies = energy ? await unconditionalEnergies(energy, images, entry.manifest.nullClass, size, field.maxBatchRows) : undefined
     ;(out.sets as Record<string, unknown>)[set.name] = {

@@ -123,8 +123,13 @@ export const STRETCH_SCORE = 'mahalanobis-align-pair-class-orient-stretch'
 export const CENTRE_SCORE = 'mahalanobis-align-pair-class-orient-stretch-centre'
 const CHECKED_BASE = 'mahalanobis-align-pair-class'
 /** The checks beside the orientation check that each copy-check score makes, in order; both need the inputs' value range. */
-type RangeCheck = 'stretch' | 'centre'
+export type RangeCheck = 'stretch' | 'centre'
 const RANGE_CHECKS: Record<string, readonly RangeCheck[]> = { [ORIENT_SCORE]: [], [STRETCH_SCORE]: ['stretch'], [CENTRE_SCORE]: ['stretch', 'centre'] }
+/** Each range check's copy of an image, where its copies' features live, and its margin's calibration field. */
+const RANGE_CHECK_PARTS: Record<RangeCheck, { copy: (image: Float32Array, shape: readonly [number, number, number], valueRange: readonly [number, number]) => Float32Array; features: 'stretched' | 'recentred'; margin: 'stretchMargin' | 'centreMargin' }> = {
+  stretch: { copy: (image, _, valueRange) => stretched(image, valueRange), features: 'stretched', margin: 'stretchMargin' },
+  centre: { copy: (image, shape, valueRange) => recentred(image, shape, valueRange[0]), features: 'recentred', margin: 'centreMargin' }
+}
 /** The scores that compare an image with copies of it (ood-copies.ts). */
 export const isCopyCheckScore = (score: string): boolean => score in RANGE_CHECKS
 const rangeChecksOf = (score: string): readonly RangeCheck[] => RANGE_CHECKS[score] ?? []
@@ -170,8 +175,7 @@ export async function scoreInputs(networks: OodNetworks, images: readonly Float3
     const { orientations: _, shape: __, valueRange: ___, ...plain } = spec
     const features = await scoreInputs(networks, images, plain, CHECKED_BASE, modelId)
     features.reoriented = await reorientedInputs(networks, images, spec, modelId)
-    if (checks.includes('stretch')) features.stretched = await stretchedInputs(networks, images, spec, modelId)
-    if (checks.includes('centre')) features.recentred = await recentredInputs(networks, images, spec, modelId)
+    await addRangeCheckInputs(features, checks, networks, images, spec, modelId)
     return features
   }
   const pairField = needsPair(score) ? await pairNetwork(networks, score, modelId) : undefined
@@ -195,18 +199,18 @@ export async function reorientedInputs(networks: OodNetworks, images: readonly F
 const noValueRange = (score: string) =>
   `OOD score ${score} needs the value range of the model's inputs; a latent model's inputs are latents, which have no range to stretch to or background to centre on: pick another score`
 
-/** The contrast check's features: the per-class score's features of each image stretched onto spec.valueRange. */
-export async function stretchedInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<OodFeatures> {
-  const { orientations: _, shape: __, valueRange, ...base } = spec
-  if (!valueRange) throw new EngineError('model-invalid', noValueRange(STRETCH_SCORE))
-  return scoreInputs(networks, images.map((image) => stretched(image, valueRange)), base, CHECKED_BASE, modelId)
-}
-
-/** The centring check's features: the per-class score's features of each image moved to the centre (background: the range's low end). */
-export async function recentredInputs(networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<OodFeatures> {
+/**
+ * The range checks' features, into `features` (stretched, recentred): the per-class score's features of
+ * each image's copy (contrast: stretched onto spec.valueRange; centring: moved to the centre, the range's
+ * low end as background).
+ */
+export async function addRangeCheckInputs(features: OodFeatures, checks: readonly RangeCheck[], networks: OodNetworks, images: readonly Float32Array[], spec: OodFeatureSpec, modelId: string): Promise<void> {
   const { orientations: _, shape, valueRange, ...base } = spec
-  if (!valueRange || !shape) throw new EngineError('model-invalid', noValueRange(CENTRE_SCORE))
-  return scoreInputs(networks, images.map((image) => recentred(image, shape, valueRange[0])), base, CHECKED_BASE, modelId)
+  for (const check of checks) {
+    if (!valueRange || !shape) throw new EngineError('model-invalid', noValueRange(check === 'stretch' ? STRETCH_SCORE : CENTRE_SCORE))
+    const parts = RANGE_CHECK_PARTS[check]
+    features[parts.features] = await scoreInputs(networks, images.map((image) => parts.copy(image, shape, valueRange)), base, CHECKED_BASE, modelId)
+  }
 }
 
 /** The features of `more` images after those of `into` (a calibration's batches), every part that both have. */
@@ -444,18 +448,12 @@ export function scoreFeatures(features: OodFeatures, calibration: ScoreCalibrati
   }
 }
 
-/** Each check's copy features and margin field. */
-const RANGE_CHECK_PARTS: Record<RangeCheck, { features: 'stretched' | 'recentred'; margin: 'stretchMargin' | 'centreMargin' }> = {
-  stretch: { features: 'stretched', margin: 'stretchMargin' },
-  centre: { features: 'recentred', margin: 'centreMargin' }
-}
-
 /**
  * The copy checks' parts: the base (per-class) scores of the images, and per check (orientation, then
  * the score's range checks in RANGE_CHECKS order) its copies' base scores and its margin. `unfitted`:
  * margins of 0, for the fit, which measures the excess before it knows the margins.
  */
-function copyCheckScores(features: OodFeatures, calibration: ScoreCalibration, unfitted = false): { own: number[]; checks: CopyCheck[] } {
+function copyCheckScores(features: OodFeatures, calibration: ScoreCalibration, unfitted = false): { own: number[]; checks: (CopyCheck & { name: 'orientation' | RangeCheck })[] } {
   const { score } = calibration
   const orientations = calibration.orientations ?? []
   const marginOf = (name: 'orientMargin' | 'stretchMargin' | 'centreMargin') => {
@@ -469,12 +467,12 @@ function copyCheckScores(features: OodFeatures, calibration: ScoreCalibration, u
     if (!copy || copy.rms.length !== features.rms.length) throw new EngineError('model-invalid', `OOD score ${score} needs the features of each image's ${what}, one per image (${features.rms.length})`)
     return scoreFeatures(copy, base)
   }
-  const checks: CopyCheck[] = [{ copies: orientations.map((o) => scoreCopy(features.reoriented?.[o], `${o} copy (features.reoriented.${o})`)), margin: marginOf('orientMargin') }]
-  for (const check of rangeChecksOf(score)) {
-    const parts = RANGE_CHECK_PARTS[check]
-    checks.push({ copies: [scoreCopy(features[parts.features], `${parts.features} copy (features.${parts.features})`)], margin: marginOf(parts.margin) })
-  }
-  return { own: scoreFeatures(features, base), checks }
+  const orientation = { name: 'orientation' as const, copies: orientations.map((o) => scoreCopy(features.reoriented?.[o], `${o} copy (features.reoriented.${o})`)), margin: marginOf('orientMargin') }
+  const ranged = rangeChecksOf(score).map((name) => {
+    const parts = RANGE_CHECK_PARTS[name]
+    return { name, copies: [scoreCopy(features[parts.features], `${parts.features} copy (features.${parts.features})`)], margin: marginOf(parts.margin) }
+  })
+  return { own: scoreFeatures(features, base), checks: [orientation, ...ranged] }
 }
 
 /** Each image's centre for the class score: the mean of the class the field found for it. */
@@ -569,17 +567,16 @@ export async function oodScoresExplained(
   if (!isCopyCheckScore(calibration.score)) return { scores: scoreFeatures(features, calibration), comparedWithClass }
   // the copies scored once, for the scores and for what raised them
   const { own, checks } = copyCheckScores(features, calibration)
-  const [orientation, ...ranged] = checks
-  const raisesOf = (check: RangeCheck) => {
-    const k = rangeChecksOf(calibration.score).indexOf(check)
-    return k < 0 ? undefined : copyRaises(own, ranged[k].copies, [check], ranged[k].margin).map((raise) => raise && { raisedBy: raise.raisedBy })
+  const raisesOf = (name: RangeCheck) => {
+    const check = checks.find((c) => c.name === name)
+    return check && copyRaises(own, check.copies, [name], check.margin).map((raise) => raise && { raisedBy: raise.raisedBy })
   }
   const contrast = raisesOf('stretch')
   const centring = raisesOf('centre')
   return {
     scores: withCopyChecks(own, checks),
     comparedWithClass,
-    orientation: copyRaises(own, orientation.copies, calibration.orientations!, orientation.margin),
+    orientation: copyRaises(own, checks[0].copies, calibration.orientations!, checks[0].margin),
     ...(contrast ? { contrast } : {}),
     ...(centring ? { centring } : {})
   }
@@ -670,10 +667,9 @@ function fitWithCopyChecks(features: OodFeatures, base: { score: string; spec: O
   const calibration: OodCalibration = { ...inner, score: base.score, orientations: [...orientations] }
   // the copies scored once, for the margins and for the combined scores
   const { own, checks } = copyCheckScores(features, calibration, true)
-  const margins = checks.map((check) => quantile(copyExcess(own, check.copies).sort((a, b) => a - b), base.tpr))
-  calibration.orientMargin = margins[0]
-  rangeChecksOf(base.score).forEach((check, k) => (calibration[RANGE_CHECK_PARTS[check].margin] = margins[k + 1]))
-  return withQuantiles(calibration, withCopyChecks(own, checks.map((check, k) => ({ ...check, margin: margins[k] }))), base.tpr)
+  const fitted = checks.map((check) => ({ ...check, margin: quantile(copyExcess(own, check.copies).sort((a, b) => a - b), base.tpr) }))
+  for (const check of fitted) calibration[check.name === 'orientation' ? 'orientMargin' : RANGE_CHECK_PARTS[check.name].margin] = check.margin
+  return withQuantiles(calibration, withCopyChecks(own, fitted), base.tpr)
 }
 
 function meanOf(vectors: readonly number[][], n: number): number[] {
