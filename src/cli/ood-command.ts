@@ -3,7 +3,7 @@ import type { Engine } from '../engine/engine'
 import type { ModelInfo } from '../shared/engine-protocol'
 import { rgbaToModel } from '../shared/image-convert'
 import { bytesToBase64 } from '../shared/base64'
-import { CENTRING_COPY_WORDS, CONTRAST_COPY_WORDS, ORIENTATION_COPY_WORDS, formatFactor } from '../shared/jobs'
+import { copyCheckNotes, formatFactor } from '../shared/jobs'
 import { readImageFile } from './read-image'
 import { collectInputFiles } from './input-files'
 import { UsageError } from './args'
@@ -56,11 +56,9 @@ export async function oodCommand(engine: Engine, info: ModelInfo, paths: string[
       const centring = r.centring ? { raisedBy: round(r.centring.raisedBy) } : undefined
       const line = { file, score: round(r.score), flagged: r.flagged, percentile: r.percentile === null ? null : round(r.percentile), ...(comparedWith ? { comparedWith } : {}), ...(orientation ? { orientation } : {}), ...(contrast ? { contrast } : {}), ...(centring ? { centring } : {}) }
       const notes = [
-        comparedWith && `as ${comparedWith}`,
-        orientation && `${ORIENTATION_COPY_WORDS[orientation.copy]} fits better, score x${formatFactor(orientation.raisedBy)}`,
-        contrast && `${CONTRAST_COPY_WORDS} fits better, score x${formatFactor(contrast.raisedBy)}`,
-        centring && `${CENTRING_COPY_WORDS} fits better, score x${formatFactor(centring.raisedBy)}`
-      ].filter(Boolean)
+        ...(comparedWith ? [`as ${comparedWith}`] : []),
+        ...copyCheckNotes({ orientation, contrast, centring }).map((note) => `${note.words} fits better, score x${formatFactor(note.raisedBy)}`)
+      ]
       if (json) console.log(JSON.stringify(line))
       else console.log(`${r.flagged ? 'OOD ' : r.flagged === false ? 'ok  ' : '?   '} ${round(r.score).toString().padEnd(10)} ${basename(file)}${notes.length ? `  (${notes.join('; ')})` : ''}`)
     }

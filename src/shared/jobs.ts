@@ -129,6 +129,22 @@ export const ORIENTATION_COPY_WORDS: Record<OrientationCopy, string> = {
 export const CONTRAST_COPY_WORDS = 'stretched to full contrast'
 /** How the studio and the CLI name the centring check's copy. */
 export const CENTRING_COPY_WORDS = 'moved to the centre'
+/** One copy check that raised a score, as the studio and the CLI name it: which check, the copy's words, the factor. */
+export interface CopyCheckNote {
+  check: 'orientation' | 'contrast' | 'centring'
+  words: string
+  raisedBy: number
+}
+
+/** The copy checks that raised a result's score, in the order the studio and the CLI list them. */
+export function copyCheckNotes(result: Pick<OodResult, 'orientation' | 'contrast' | 'centring'>): CopyCheckNote[] {
+  const notes: CopyCheckNote[] = []
+  if (result.orientation) notes.push({ check: 'orientation', words: ORIENTATION_COPY_WORDS[result.orientation.copy], raisedBy: result.orientation.raisedBy })
+  if (result.contrast) notes.push({ check: 'contrast', words: CONTRAST_COPY_WORDS, raisedBy: result.contrast.raisedBy })
+  if (result.centring) notes.push({ check: 'centring', words: CENTRING_COPY_WORDS, raisedBy: result.centring.raisedBy })
+  return notes
+}
+
 /** A copy check's factor, as the studio and the CLI print it: 2 significant digits ("3.4", "25", "1.2k"). */
 export function formatFactor(factor: number): string {
   return factor >= 1000 ? `${(factor / 1000).toPrecision(2)}k` : String(Number(factor.toPrecision(2)))

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { useServices, useStudio } from '../store/context'
 import { currentModel } from '../store/studio-store'
 import { ScoreChart } from './ScoreChart'
-import { CENTRING_COPY_WORDS, CONTRAST_COPY_WORDS, ORIENTATION_COPY_WORDS, formatFactor } from '../../../shared/jobs'
+import { copyCheckNotes, formatFactor, type CopyCheckNote } from '../../../shared/jobs'
 import { datasetName, describePercentile, filterEntries, formatScore, sortEntries, summarize, type FilterKey, type OodEntry, type SortKey } from './ood-logic'
 import { filesFromDrop, importOodFiles } from './ood-actions'
 import { oodSlice, useOod } from './ood-store'
@@ -163,6 +163,15 @@ export function OodView() {
   )
 }
 
+/** Why each copy check's note matters, for its tooltip (the copy's words go in). */
+const COPY_CHECK_WHY: Record<CopyCheckNote['check'], (words: string) => string> = {
+  orientation: (words) => `A copy of the image ${words} looks more typical than the image itself, more than real images' copies do: the image probably stands differently from the training images.`,
+  contrast: (words) =>
+    `The image ${words} (its darkest value moved to black, its brightest to white) looks more typical than the image itself, more than real images do: the image was probably dimmed or washed out.`,
+  centring: (words) =>
+    `The image ${words} (its content's centre of brightness moved to the middle of the frame) looks more typical than the image itself, more than real images do: the image was probably shifted off-centre.`
+}
+
 function Row({ entry, selected, onSelect, classes }: { entry: OodEntry; selected: boolean; onSelect(id: string): void; classes: readonly string[] }) {
   const comparedWith = entry.status === 'done' && entry.comparedWithClass !== undefined ? classes[entry.comparedWithClass] : undefined
   const verdict =
@@ -222,33 +231,12 @@ function Row({ entry, selected, onSelect, classes }: { entry: OodEntry; selected
             compared with {comparedWith}
           </span>
         )}
-        {entry.status === 'done' && entry.orientation && (
-          <span
-            className="small compared-with"
-            data-testid="ood-orientation"
-            title={`A copy of the image ${ORIENTATION_COPY_WORDS[entry.orientation.copy]} looks more typical than the image itself, more than real images' copies do: the image probably stands differently from the training images. Its score was multiplied by ${formatFactor(entry.orientation.raisedBy)}.`}
-          >
-            {ORIENTATION_COPY_WORDS[entry.orientation.copy]} fits better (score ×{formatFactor(entry.orientation.raisedBy)})
-          </span>
-        )}
-        {entry.status === 'done' && entry.contrast && (
-          <span
-            className="small compared-with"
-            data-testid="ood-contrast"
-            title={`The image ${CONTRAST_COPY_WORDS} (its darkest value moved to black, its brightest to white) looks more typical than the image itself, more than real images do: the image was probably dimmed or washed out. Its score was multiplied by ${formatFactor(entry.contrast.raisedBy)}.`}
-          >
-            {CONTRAST_COPY_WORDS} fits better (score ×{formatFactor(entry.contrast.raisedBy)})
-          </span>
-        )}
-        {entry.status === 'done' && entry.centring && (
-          <span
-            className="small compared-with"
-            data-testid="ood-centring"
-            title={`The image ${CENTRING_COPY_WORDS} (its content's centre of brightness moved to the middle of the frame) looks more typical than the image itself, more than real images do: the image was probably shifted off-centre. Its score was multiplied by ${formatFactor(entry.centring.raisedBy)}.`}
-          >
-            {CENTRING_COPY_WORDS} fits better (score ×{formatFactor(entry.centring.raisedBy)})
-          </span>
-        )}
+        {entry.status === 'done' &&
+          copyCheckNotes(entry).map((note) => (
+            <span key={note.check} className="small compared-with" data-testid={`ood-${note.check}`} title={`${COPY_CHECK_WHY[note.check](note.words)} Its score was multiplied by ${formatFactor(note.raisedBy)}.`}>
+              {note.words} fits better (score ×{formatFactor(note.raisedBy)})
+            </span>
+          ))}
       </span>
       <span>
         <span className={`badge ${verdict.cls}`} data-testid="ood-verdict" title={verdict.cls === 'flagged' ? 'Outside what the model knows' : verdict.cls === 'passed' ? 'Within the range of real training-like images' : undefined}>
