@@ -228,55 +228,47 @@ test('OOD: images dropped onto the view are scored', async ({ studio: page }) =>
   } else expect(Number(await row(page, 'constant.png').getAttribute('data-score'))).toBeGreaterThan(Number(await row(page, 'typical.png').getAttribute('data-score')))
 })
 
-/** The shipped score checks flipped and turned copies of each image (mahalanobis-align-pair-class-orient), and with -stretch a contrast-stretched one. */
+/** The shipped score checks flipped and turned copies of each image (mahalanobis-align-pair-class-orient), with -stretch a contrast-stretched one, with -centre a centred one. */
 const SHIPPED_SCORE = REAL_MODEL ? (JSON.parse(readFileSync(REAL_MANIFEST, 'utf8')) as { ood: { score: string } | null }).ood?.score : undefined
 const ORIENTATION_CHECK = SHIPPED_SCORE?.startsWith('mahalanobis-align-pair-class-orient') === true
 const CONTRAST_CHECK = SHIPPED_SCORE?.startsWith('mahalanobis-align-pair-class-orient-stretch') === true
 const CENTRING_CHECK = SHIPPED_SCORE === 'mahalanobis-align-pair-class-orient-stretch-centre'
 
+/**
+ * A held-out test image and a changed copy of it, scored in the studio: the image passes with no note of
+ * `check`, the copy is flagged and its row carries that check's note. Returns the copy's row.
+ */
+async function expectCopyCheckNote(page: Page, check: 'orientation' | 'contrast' | 'centring', image: number, names: [string, string], change: (pixel: (x: number, y: number) => number) => (x: number, y: number) => number, note: RegExp) {
+  const original = fashionImage(image)
+  const [name, changedName] = names
+  writePng(join(work, name), 28, 28, original)
+  writePng(join(work, changedName), 28, 28, change(original))
+  await openOod(page)
+  await page.getByTestId('ood-files').setInputFiles([join(work, name), join(work, changedName)])
+  await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(2, { timeout: 60_000 })
+  await expect(row(page, name)).toHaveAttribute('data-flagged', 'false')
+  await expect(row(page, name).getByTestId(`ood-${check}`)).toHaveCount(0)
+  await expect(row(page, changedName)).toHaveAttribute('data-flagged', 'true')
+  await expect(row(page, changedName).getByTestId(`ood-${check}`)).toContainText(note)
+  return row(page, changedName)
+}
+
 test('OOD: an ankle boot turned half round is flagged and the row says which copy fitted better; upright it passes with no such note', async ({ studio: page }) => {
   test.skip(!ORIENTATION_CHECK, 'the shipped model does not use the orientation check')
   // test image 9018, an ankle boot from the held-out half (the calibration split is images 0-4999)
-  const boot = fashionImage(9018)
-  writePng(join(work, 'boot.png'), 28, 28, boot)
-  writePng(join(work, 'boot-turned.png'), 28, 28, (x, y) => boot(27 - x, 27 - y))
-  await openOod(page)
-  await page.getByTestId('ood-files').setInputFiles([join(work, 'boot.png'), join(work, 'boot-turned.png')])
-  await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(2, { timeout: 60_000 })
-  await expect(row(page, 'boot.png')).toHaveAttribute('data-flagged', 'false')
-  await expect(row(page, 'boot.png').getByTestId('ood-orientation')).toHaveCount(0)
-  await expect(row(page, 'boot-turned.png')).toHaveAttribute('data-flagged', 'true')
-  await expect(row(page, 'boot-turned.png').getByTestId('ood-orientation')).toContainText(/turned half round fits better \(score ×\d/)
+  await expectCopyCheckNote(page, 'orientation', 9018, ['boot.png', 'boot-turned.png'], (boot) => (x, y) => boot(27 - x, 27 - y), /turned half round fits better \(score ×\d/)
 })
 
 test('OOD: an ankle boot dimmed to 40% is flagged and the row says the full-contrast copy fitted better; at full contrast it passes with no such note', async ({ studio: page }) => {
   test.skip(!CONTRAST_CHECK, 'the shipped model does not use the contrast check')
-  const boot = fashionImage(9018)
-  writePng(join(work, 'boot.png'), 28, 28, boot)
-  writePng(join(work, 'boot-dimmed.png'), 28, 28, (x, y) => boot(x, y) * 0.4)
-  await openOod(page)
-  await page.getByTestId('ood-files').setInputFiles([join(work, 'boot.png'), join(work, 'boot-dimmed.png')])
-  await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(2, { timeout: 60_000 })
-  await expect(row(page, 'boot.png')).toHaveAttribute('data-flagged', 'false')
-  await expect(row(page, 'boot.png').getByTestId('ood-contrast')).toHaveCount(0)
-  await expect(row(page, 'boot-dimmed.png')).toHaveAttribute('data-flagged', 'true')
-  await expect(row(page, 'boot-dimmed.png').getByTestId('ood-contrast')).toContainText(/stretched to full contrast fits better \(score ×\d/)
-  await expect(row(page, 'boot-dimmed.png').getByTestId('ood-orientation')).toHaveCount(0)
+  const dimmed = await expectCopyCheckNote(page, 'contrast', 9018, ['boot.png', 'boot-dimmed.png'], (boot) => (x, y) => boot(x, y) * 0.4, /stretched to full contrast fits better \(score ×\d/)
+  await expect(dimmed.getByTestId('ood-orientation')).toHaveCount(0)
 })
 
 test('OOD: a coat moved 5 px off-centre is flagged and the row says the centred copy fitted better; centred it passes with no such note', async ({ studio: page }) => {
   test.skip(!CENTRING_CHECK, 'the shipped model does not use the centring check')
   // test image 9017, a coat from the held-out half
-  const coat = fashionImage(9017)
-  writePng(join(work, 'coat.png'), 28, 28, coat)
-  writePng(join(work, 'coat-shifted.png'), 28, 28, (x, y) => (x >= 5 && y >= 5 ? coat(x - 5, y - 5) : 0))
-  await openOod(page)
-  await page.getByTestId('ood-files').setInputFiles([join(work, 'coat.png'), join(work, 'coat-shifted.png')])
-  await expect(page.locator('[data-testid=ood-row][data-status=done]')).toHaveCount(2, { timeout: 60_000 })
-  await expect(row(page, 'coat.png')).toHaveAttribute('data-flagged', 'false')
-  await expect(row(page, 'coat.png').getByTestId('ood-centring')).toHaveCount(0)
-  await expect(row(page, 'coat-shifted.png')).toHaveAttribute('data-flagged', 'true')
-  await expect(row(page, 'coat-shifted.png').getByTestId('ood-centring')).toContainText(/moved to the centre fits better \(score ×\d/)
+  await expectCopyCheckNote(page, 'centring', 9017, ['coat.png', 'coat-shifted.png'], (coat) => (x, y) => (x >= 5 && y >= 5 ? coat(x - 5, y - 5) : 0), /moved to the centre fits better \(score ×\d/)
 })
 
 test('OOD: a pasted image is scored', async ({ studio: page }) => {
