@@ -77,26 +77,20 @@ async function main(): Promise<void> {
       for (let i = 0; i < PHASE_CALLS; i++) times.push(await call())
       return times
     }
-    const ortPhase = () => phase(() => timeOnce(() => best.run(feeds)))
-    const torchPhase = (n: number) => phase(() => torch.time('model', batch, n))
+    // phase 0 is ORT, phase 1 + k torch on threads[k]; a round runs them in this order or the reverse
+    const phases = [() => phase(() => timeOnce(() => best.run(feeds))), ...threads.map((n) => () => phase(() => torch.time('model', batch, n)))]
     const o: number[] = []
     const t = threads.map(() => [] as number[])
     const perRound: number[] = []
     for (let r = 0; r < rounds; r++) {
-      let ort: number[]
-      let torchTimes: number[][] = []
-      if (r % 2 === 0) {
-        ort = await ortPhase()
-        for (const n of threads) torchTimes.push(await torchPhase(n))
-      } else {
-        for (const n of [...threads].reverse()) torchTimes.push(await torchPhase(n))
-        torchTimes = torchTimes.reverse()
-        ort = await ortPhase()
-      }
+      const times: number[][] = new Array(phases.length)
+      const order = phases.map((_, i) => i)
+      for (const i of r % 2 === 0 ? order : order.reverse()) times[i] = await phases[i]()
+      const [ort, ...torchTimes] = times
       o.push(...ort)
-      torchTimes.forEach((times, k) => t[k].push(...times))
+      torchTimes.forEach((xs, k) => t[k].push(...xs))
       // torch at its faster thread count this round against ORT this round
-      perRound.push(Math.min(...torchTimes.map((times) => median(times))) / median(ort))
+      perRound.push(Math.min(...torchTimes.map((xs) => median(xs))) / median(ort))
     }
     ortMs[`batch${batch}`] = stats(o)
     const k = t.map((xs) => median(xs)).reduce((b, m, i, all) => (m < all[b] ? i : b), 0)

@@ -350,7 +350,7 @@ export type CalibratableOodScore = Exclude<OodScoreKind, 'energy'>
  *  (the per-class one also needs at least 2 classes, which the engine checks when it fits). */
 export function calibratableScoresOf(model: { hasOodNetwork?: boolean; hasClassifier: boolean }): CalibratableOodScore[] {
   return CALIBRATABLE_OOD_SCORES.filter((score) => {
-    if (score === 'mahalanobis-align-pair' || score === 'mahalanobis-align-pair-class' || score === 'mahalanobis-align-pair-class-orient' || score.startsWith('mahalanobis-align-pair-class-orient')) return model.hasOodNetwork === true
+    if (score === 'mahalanobis-align-pair' || score === 'mahalanobis-align-pair-class' || score.startsWith('mahalanobis-align-pair-class-orient')) return model.hasOodNetwork === true
     if (score === 'mahalanobis-align-pair-classifier') return model.hasOodNetwork === true && model.hasClassifier
     return true
   })
