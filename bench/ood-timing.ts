@@ -1,6 +1,7 @@
 import type { Engine } from '../src/engine/engine'
 import type { ModelEntry } from '../src/engine/model-registry'
-import { isClassScore, isCopyCheckScore, oodScores } from '../src/engine/ood'
+import { oodScores } from '../src/engine/ood'
+import { isClassScore, isCopyCheckScore } from '../src/engine/ood-kinds'
 import { SeededRandom } from '../src/engine/rng'
 import { median, round } from './ort-timing'
 

@@ -9,7 +9,7 @@ written into the manifest, only where it beats the shipped score on the worst fa
 Convention: a higher score means further from the training data; in-distribution images are
 the negatives. TPR is the share of in-distribution images that pass (the threshold is the
 calibration split's 95th percentile); FPR@95 is the share of an OOD set that passes too.
-The engine's scores (src/engine/ood.ts; their list is src/shared/settings.ts OOD_SCORE) are
+The engine's scores (src/engine/ood-kinds.ts; their list is src/shared/settings.ts OOD_SCORE) are
 computed by the engine from the features (bench/engine-batch.ts); this file fits the Gaussians
 and tabulates.
 """
@@ -94,7 +94,7 @@ def fit_gaussians(features):
     return fit
 
 
-# the per-class score: class means and a shared covariance, fitted by the engine itself (src/engine/ood.ts
+# the per-class score: class means and a shared covariance, fitted by the engine itself (src/engine/ood-fit.ts
 # fitOodCalibration, the fit a user's calibration runs), so there is one implementation of it
 CLASS_KIND = "mahalanobis-align-pair-class"
 # the per-class score with the orientation check (src/engine/ood-copies.ts): its copies' features are

@@ -118,7 +118,7 @@ export class ModelSessions {
     if (files.ood === undefined || files.gradient === undefined) return { ...models, field }
     const gradientFile = files.gradient
     const generatingField = async () => (generating.precision === 'int8' ? hostFp32(gradientFile) : generating)
-    // the classifier variant's third network (ood.ts needsClassifier), where the model has one
+    // the classifier variant's third network (ood-kinds.ts needsClassifier), where the model has one
     const classifier = files.classifier ? () => this.classifier(entry) : undefined
     return { ...models, field, generatingField, ...(classifier ? { classifier } : {}) }
   }

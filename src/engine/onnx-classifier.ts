@@ -28,7 +28,7 @@ export class OnnxClassifier {
   }
 
   /**
-   * The OOD classifier variant's features of each image (ood.ts CLASSIFIER_FEATURES): log of the
+   * The OOD classifier variant's features of each image (ood-kinds.ts CLASSIFIER_FEATURES): log of the
    * best class's softmax probability, logsumexp of the logits, log of the norm of the 'features'
    * output (the layer before the logits), in batches of `batchRows`.
    */

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { copyExcess, copyRaises, recentred, reoriented, stretched, withCopyChecks } from './ood-copies'
-import { CENTRE_SCORE, fitOodCalibration, oodScores, oodScoresExplained, ORIENT_SCORE, STRETCH_SCORE, scoreFeatures, scoreInputs, featureSpec } from './ood'
+import { featureSpec, oodScores, oodScoresExplained, scoreFeatures } from './ood'
+import { scoreInputs } from './ood-features'
+import { fitOodCalibration } from './ood-fit'
+import { CENTRE_SCORE, ORIENT_SCORE, STRETCH_SCORE } from './ood-kinds'
 import { AnalyticField } from '../../test/support/analytic-field'
 
 const grid = (h: number, w: number, c = 1) => Float32Array.from({ length: c * h * w }, (_, i) => i)

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { fitOodCalibration, mahalanobisVectors, oodFeatures, oodScores, oodScoresExplained, percentileOf, scoreFeatures, scoreInputs } from './ood'
+import { mahalanobisVectors, oodScores, oodScoresExplained, percentileOf, scoreFeatures } from './ood'
+import { oodFeatures, scoreInputs } from './ood-features'
+import { fitOodCalibration } from './ood-fit'
 import { AnalyticField, constantMean } from '../../test/support/analytic-field'
 
 const SIZE = 16
@@ -190,7 +192,7 @@ describe('OOD features and scores', () => {
 
 describe('fitting a calibration (eqm calibrate)', () => {
   it('takes the quantile table and the threshold at the TPR from the scores (numpy linear quantiles)', async () => {
-    const { fitOodCalibration } = await import('./ood')
+    const { fitOodCalibration } = await import('./ood-fit')
     const features = { rms: [[3], [1], [5], [2], [4]], dot: [0, 0, 0, 0, 0] }
     const fitted = fitOodCalibration(features, { score: 'grad-rms', spec: { noiseLevels: [0], seeds: [] }, tpr: 0.95 })
     expect(fitted.threshold).toBeCloseTo(4.8, 10)
@@ -199,7 +201,7 @@ describe('fitting a calibration (eqm calibrate)', () => {
   })
 
   it('fits the Gaussian of the Mahalanobis scores: precision is the inverse covariance', async () => {
-    const { fitOodCalibration } = await import('./ood')
+    const { fitOodCalibration } = await import('./ood-fit')
     const rms = [[1, 2], [2, 1], [3, 5], [4, 3], [2, 2], [5, 4]].map((r) => r.map(Math.exp))
     const fitted = fitOodCalibration({ rms, dot: rms.map(() => 0) }, { score: 'mahalanobis', spec: { noiseLevels: [0, 0.5], seeds: [1] }, tpr: 0.9 })
     const v = rms.map((r) => r.map(Math.log))

@@ -27,7 +27,7 @@ export const ORIENTATION_COPIES = ['hflip', 'vflip', 'rot90', 'rot180', 'rot270'
 export type OrientationCopy = (typeof ORIENTATION_COPIES)[number]
 
 export const oodCalibrationSchema = z.object({
-  /** Which score the engine computes; see src/engine/ood.ts. */
+  /** Which score the engine computes; see src/engine/ood-kinds.ts. */
   score: z.string().min(1),
   /** Higher score = further from the training data. */
   quantiles: z.array(z.tuple([z.number().min(0).max(1), z.number()])).min(2),
@@ -38,7 +38,7 @@ export const oodCalibrationSchema = z.object({
   // broken or hostile calibration cannot make one OOD call run for hours
   noiseLevels: z.array(z.number().min(0).max(1)).max(16).optional(),
   seeds: z.array(z.number().int().min(0)).max(16).optional(),
-  /** Gaussian fit (mahalanobis scores): mean and precision of the score's vector (src/engine/ood.ts;
+  /** Gaussian fit (mahalanobis scores): mean and precision of the score's vector (src/engine/ood-fit.ts;
    *  mahalanobis-align-pair: the OOD network's align vector, then the generating network's;
    *  mahalanobis-align-pair-classifier: that, then the classifier's three numbers) */
   mean: z.array(z.number()).optional(),

@@ -258,7 +258,7 @@ export function cpuPrecisionIgnoredOn(provider: string): string {
 /** The execution providers in the order "auto" tries them (every choice but auto). */
 export const PROVIDER_ORDER = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 
-/** OOD score kinds the engine computes (src/engine/ood.ts); higher = further from the training data. */
+/** OOD score kinds the engine computes (src/engine/ood-kinds.ts); higher = further from the training data. */
 export const OOD_SCORE: ChoiceSetting<'grad-rms' | 'grad-rms-noised' | 'dot' | 'mahalanobis' | 'mahalanobis-dot' | 'mahalanobis-cond' | 'mahalanobis-align' | 'mahalanobis-align-pair' | 'mahalanobis-align-pair-class' | 'mahalanobis-align-pair-class-orient' | 'mahalanobis-align-pair-class-orient-stretch' | 'mahalanobis-align-pair-class-orient-stretch-centre' | 'mahalanobis-align-pair-classifier' | 'energy'> = {
   label: 'OOD score',
   description: 'How an image’s distance from the training data is measured; a model’s calibration chooses one.',

@@ -5,7 +5,7 @@ import type { ResultParams } from '../../shared/result-params'
 import type { GradientField } from '../gradient-field'
 import { EngineError } from '../errors'
 import type { OnnxVae } from '../onnx-vae'
-import type { OodClassifier } from '../ood'
+import type { OodClassifier } from '../ood-features'
 
 /** A forward pass to energy values (EqM-E): OnnxEnergyModel, or an analytic one in tests. */
 export interface EnergyModel {
@@ -22,10 +22,10 @@ export interface JobModels {
   vae?: OnnxVae | null
   /**
    * OOD models of a manifest with files.ood only (model-sessions.ts oodModels, where `field` is the
-   * OOD network): the generating network in fp32, loaded on first use, for the pair score (ood.ts)
+   * OOD network): the generating network in fp32, loaded on first use, for the pair score (ood-kinds.ts)
    */
   generatingField?: () => Promise<GradientField>
-  /** OOD models with files.ood and files.classifier: the classifier, for the classifier variant (ood.ts) */
+  /** OOD models with files.ood and files.classifier: the classifier, for the classifier variant (ood-kinds.ts) */
   classifier?: () => Promise<OodClassifier>
 }
 
