@@ -4,7 +4,6 @@ import type {
   EngineMessage,
   EngineMethod,
   ModelInfo,
-  ProviderName,
   ResultOf,
   JobEvent
 } from '../shared/engine-protocol'
@@ -15,10 +14,10 @@ import { JobQueue, type JobContext } from './job-queue'
 import { JobOwners } from './job-owners'
 import { describeDepthProblem } from '../shared/wire-limits'
 import { describeModel, scanModels, unavailableReason, type ModelEntry, type ModelProblem } from './model-registry'
-import type { OnnxGradientField, DescentPath } from './onnx-field'
+import type { OnnxGradientField } from './onnx-field'
 import type { ShippedModels } from './model-files'
 import { shippedModelsOfThisBuild } from './shipped-models'
-import { ModelSessions } from './model-sessions'
+import { ModelSessions, type SessionOptions } from './model-sessions'
 import { UserData } from './user-data-store'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { runClassify, runGenerate, runRepair, runOod, type JobModels } from './jobs'
@@ -30,23 +29,13 @@ import { runCalibration } from './jobs/calibrate-job'
 import { photoRepairJobParams, photoRepairWireResult } from './jobs/photo-repair-wire'
 import type { ModelImage } from '../shared/jobs'
 import type { OodCalibration } from '../shared/manifest'
-import type { CpuPrecision } from '../shared/settings'
 import { runPhotoRepair, type PhotoRepairParams, type PhotoRepairResult } from './jobs/photo-repair-job'
 
-export interface EngineOptions {
+/** The engine's options; how models' sessions are loaded (provider, batch rows, descent path, CPU precision) is ModelSessions' (SessionOptions). */
+export interface EngineOptions extends SessionOptions {
   modelRoots: readonly string[]
   /** autosave file in the user-data folder; without it session.save is refused */
   sessionFile?: string
-  provider?: ProviderName | 'auto'
-  maxBatchRows?: number
-  /** where descent steps run (onnx-field.ts DescentPath); default 'auto' */
-  descentPath?: DescentPath
-  /** steps per call on the graph path (onnx-field.ts GRAPH_STEPS_PER_CALL) */
-  descentStepsPerCall?: number
-  /** the gradient model's number format on the CPU provider (settings CPU_PRECISION, quantize-int8.ts); other providers ignore it */
-  cpuPrecision?: CpuPrecision
-  /** int8 models kept between loads, in the user-data folder (user-data.ts int8CacheDir, int8-cache.ts); without it each int8 load quantises */
-  int8CacheDir?: string
   /**
    * Row packing (row-packer.ts): up to this many generate/repair jobs of one model run together
    * and share model calls. Default 1 (off): not every provider promises bit-identical rows

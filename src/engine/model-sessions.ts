@@ -15,12 +15,13 @@ import { CPU_PRECISION, cpuPrecisionIgnoredOn, type CpuPrecision } from '../shar
 export interface SessionOptions {
   provider?: ProviderName | 'auto'
   maxBatchRows?: number
+  /** where descent steps run (onnx-field.ts DescentPath); default 'auto' */
   descentPath?: DescentPath
   /** steps per call of the step graph (onnx-field.ts GRAPH_STEPS_PER_CALL) */
   descentStepsPerCall?: number
-  /** the gradient model's number format on the CPU provider (settings CPU_PRECISION; others ignore it) */
+  /** the gradient model's number format on the CPU provider (settings CPU_PRECISION, quantize-int8.ts); other providers ignore it */
   cpuPrecision?: CpuPrecision
-  /** where int8 models are kept between loads (int8-cache.ts); without it each int8 load quantises */
+  /** int8 models kept between loads, in the user-data folder (user-data.ts int8CacheDir, int8-cache.ts); without it each int8 load quantises */
   int8CacheDir?: string
 }
 
