@@ -41,7 +41,7 @@ if (bench) {
     `| step graph over host path, 16-image job | ${bench.descentPath.graphOverHost}x | 'auto' keeps the host path on the CPU (0.90x to 1.31x over runs) |`,
     `| images per second (previews off), evaluations per image | ${g.imagesPerSecond}, ${g.meanEvaluationsPerImage} | - |`,
     ...(bench.oodScore
-      ? [`| OOD check per image, the model's own score (${bench.oodScore.score}) | ${bench.oodScore.msPerImage} ms${bench.oodScore.classScoreMsPerImage ? ` (${bench.oodScore.classScoreMsPerImage} ms without its copy checks)` : ''}${bench.oodScore.pairScoreMsPerImage ? ` (${bench.oodScore.pairScoreMsPerImage} ms without its class search${bench.oodScore.classScoreMsPerImage ? ' either' : ''})` : ''} | - |`]
+      ? [`| OOD check per image, the model's own score (${bench.oodScore.score}${bench.oodScore.images ? `; ${bench.oodScore.images}` : ''}) | ${bench.oodScore.msPerImage} ms${bench.oodScore.classScoreMsPerImage ? ` (${bench.oodScore.classScoreMsPerImage} ms without its copy checks)` : ''}${bench.oodScore.pairScoreMsPerImage ? ` (${bench.oodScore.pairScoreMsPerImage} ms without its class search${bench.oodScore.classScoreMsPerImage ? ' either' : ''})` : ''} | - |`]
       : []),
     ''
   )

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { copyExcess, copyRaises, recentred, reoriented, stretched, withCopyChecks } from './ood-copies'
 import { featureSpec, oodScores, oodScoresExplained, scoreFeatures } from './ood'
-import { scoreInputs } from './ood-features'
+import { addRangeCheckInputs, reorientedInputs, scoreInputs } from './ood-features'
 import { fitOodCalibration } from './ood-fit'
 import { CENTRE_SCORE, ORIENT_SCORE, STRETCH_SCORE } from './ood-kinds'
 import { AnalyticField } from '../../test/support/analytic-field'
@@ -216,6 +216,33 @@ describe('mahalanobis-align-pair-class-orient-stretch-centre', () => {
     const stretchOnly = { ...calibration, score: STRETCH_SCORE }
     expect((await oodScoresExplained(networks, [shifted], stretchOnly, 'm', format)).centring).toBeUndefined()
     expect(() => scoreFeatures(features, { ...calibration, centreMargin: undefined })).toThrow(/centreMargin/)
+  })
+
+  it('spends no model rows on a copy equal to its image, and scores as if it had', async () => {
+    const features = await scoreInputs(networks, calibrationImages, spec, CENTRE_SCORE, 'm')
+    const calibration = fitOodCalibration(features, { score: CENTRE_SCORE, spec, tpr: 0.9 })
+    const rows = () => field.rowsEvaluated + generating.rowsEvaluated
+    const rowsOf = async (images: Float32Array[], score: string) => {
+      const before = rows()
+      const scores = await oodScores(networks, images, { ...calibration, score }, 'm', format)
+      return { scores, rows: rows() - before }
+    }
+    // a full-contrast horizontal bar mid-frame: its mirror, stretched and centred copies are the image itself
+    const plain = bar(1, false)
+    const single = await rowsOf([plain], 'mahalanobis-align-pair-class')
+    expect((await rowsOf([plain], CENTRE_SCORE)).rows).toBe(single.rows)
+    // a dim bar off-centre: its mirror is itself, the other two copies are not
+    const shifted = bar(0.95, false, 2)
+    expect((await rowsOf([shifted], CENTRE_SCORE)).rows).toBe(3 * single.rows)
+    // the same scores as when every copy's features are computed (as bench/ood-features.ts does)
+    const images = [plain, shifted, bar(0.9, true)]
+    const { orientations: _, shape: __, valueRange: ___, ...plainSpec } = spec
+    const everyCopy = await scoreInputs(networks, images, plainSpec, 'mahalanobis-align-pair-class', 'm')
+    everyCopy.reoriented = await reorientedInputs(networks, images, spec, 'm')
+    await addRangeCheckInputs(everyCopy, ['stretch', 'centre'], networks, images, spec, 'm')
+    const expected = scoreFeatures(everyCopy, calibration)
+    const { scores } = await rowsOf(images, CENTRE_SCORE)
+    scores.forEach((score, i) => expect(score).toBeCloseTo(expected[i], 9))
     expect(() => scoreFeatures({ ...features, recentred: undefined }, calibration)).toThrow(/recentred copy/)
   })
 })
