@@ -1,0 +1,77 @@
+"""Guidance-phase probe (RESULTS.md, "A third guidance phase near equilibrium"): the engine's descent
+(NAG, the adaptive stop) with guidance in phases by place on the landscape: a sample descends with
+the first phase's CFG until its guided RMS first falls below that phase's bound, then with the next
+phase's, and so on (two phases are the engine's farCfg/farUntilRms). A measurement of a lever that
+did not help, not a product path: the engine has two phases. Settings as a JSON list; results
+appended to training/results/<--out>.
+
+    /usr/bin/python3 training/phase_probe.py --out phases-cpu.jsonl \
+        '[{"eta":0.02,"mu":0.3,"stop":0.15,"phases":[[1.25,3],[4,1.0],[1.0,0]]}]'
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evaluate as E  # noqa: E402
+from classifier import load_classifier  # noqa: E402
+from sampler import guided_field_by_sample  # noqa: E402
+
+
+@torch.no_grad()
+def descend_phases(model, y, x0, eta, mu, max_steps, stop, phases):
+    """phases: [(cfg, until_rms), ...]; the last phase's bound is not used (it runs until the stop)."""
+    n = y.shape[0]
+    x, prev = x0.clone(), torch.zeros_like(x0)
+    steps = torch.zeros(n, dtype=torch.long)
+    active = torch.arange(n)
+    phase = torch.zeros(n, dtype=torch.long)
+    cfgs = torch.tensor([float(p[0]) for p in phases])
+    bounds = torch.tensor([float(p[1]) for p in phases])
+    for step in range(1, max_steps + 1):
+        if len(active) == 0:
+            break
+        idx = active
+        f = guided_field_by_sample(model, x[idx] - eta * mu * prev[idx], y[idx], cfgs[phase[idx]])
+        rms = f.flatten(1).pow(2).mean(1).sqrt()
+        # a sample may pass several bounds in one step
+        for _ in range(len(phases) - 1):
+            passed = (phase[idx] < len(phases) - 1) & (rms < bounds[phase[idx]])
+            phase[idx[passed]] += 1
+        steps[idx] = step
+        prev[idx] = f
+        moving = rms >= stop
+        mi = idx[moving]
+        x[mi] = x[mi] - eta * f[moving]
+        active = mi
+    return x, steps
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("settings")
+    p.add_argument("--ckpt", default="training/runs/eqm-spatial-gpu2/ckpt.pt")
+    p.add_argument("--per-class", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-steps", type=int, default=50)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", default="phases-cpu.jsonl")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    model, _ = E.load_gen(args.ckpt)
+    clf = load_classifier()
+    stats = E.test_stats(clf)
+    y = torch.arange(10).repeat_interleave(args.per_class)
+    for s in json.loads(args.settings):
+        x0 = torch.randn(len(y), 1, 28, 28, generator=torch.Generator().manual_seed(args.seed))
+        x, steps = descend_phases(model, y, x0, s["eta"], s.get("mu", 0.3), args.max_steps, s["stop"], s["phases"])
+        rec = dict(s, per_class_n=args.per_class, seed=args.seed, ckpt=args.ckpt, mean_evals=float(steps.float().mean()))
+        rec.update(E.judge(clf, x, y, stats))
+        E.append(args.out, rec)
+
+
+if __name__ == "__main__":
+    main()
