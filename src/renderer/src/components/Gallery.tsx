@@ -89,18 +89,20 @@ export function Gallery() {
               {item.stoppedEarly && <span title="Stopped early: the descent was ended by hand and this state kept">⏹ </span>}
               {item.title}
             </span>
-            <button className="icon" aria-label="View full size" data-testid="view-full" title="View full size, with zoom" onClick={() => setViewing(item)}>
-              ⤢
-            </button>
-            <button className="icon" aria-label="Reload parameters" data-testid="reload-params" title="Reload parameters into the panel" onClick={() => reloadParams(store, item)}>
-              ↺
-            </button>
-            <button className="icon" aria-label="Delete" data-testid="delete-result" title="Remove from the history (undo brings it back)" onClick={() => removeResults(store, new Set([item.id]), `Removed ${item.title}`)}>
-              ✕
-            </button>
-            <button className="icon" aria-label="Export PNG" data-testid="export-png" title="Export PNG (parameters inside)" onClick={() => exportItem(item)}>
-              ⤓
-            </button>
+            <span className="actions">
+              <button className="icon" aria-label="View full size" data-testid="view-full" title="View full size, with zoom" onClick={() => setViewing(item)}>
+                ⤢
+              </button>
+              <button className="icon" aria-label="Reload parameters" data-testid="reload-params" title="Reload parameters into the panel" onClick={() => reloadParams(store, item)}>
+                ↺
+              </button>
+              <button className="icon" aria-label="Delete" data-testid="delete-result" title="Remove from the history (undo brings it back)" onClick={() => removeResults(store, new Set([item.id]), `Removed ${item.title}`)}>
+                ✕
+              </button>
+              <button className="icon" aria-label="Export PNG" data-testid="export-png" title="Export PNG (parameters inside)" onClick={() => exportItem(item)}>
+                ⤓
+              </button>
+            </span>
           </figcaption>
         </figure>
       ))}
