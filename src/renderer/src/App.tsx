@@ -48,7 +48,8 @@ export function App() {
     <div className="studio">
       <header>
         <strong>EqM Studio</strong>
-        <span className="muted">{model ? model.title : 'no model'}</span>
+        {/* the model's title is in the model picker; said here only when there is none to pick */}
+        {!model && <span className="muted">no model</span>}
         <AddModel />
         <span className="spacer" />
         <ModelSelect />
