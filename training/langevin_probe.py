@@ -6,18 +6,15 @@ has no noise term. Settings as a JSON list (evaluate.py's sweep keys plus temp a
 appended to --out.
 
     /usr/bin/python3 training/langevin_probe.py --ckpt training/runs/eqm-spatial-gpu2/ckpt.pt \
-        --out training/results/langevin-cpu.jsonl '[{"method":"nag","mu":0.3,"steps":50,"eta":0.02,"stop":0.35,"cfg":3.0,"temp":0.01,"until":1.0}]'
+        --out langevin-cpu.jsonl '[{"method":"nag","mu":0.3,"steps":50,"eta":0.02,"stop":0.35,"cfg":3.0,"temp":0.01,"until":1.0}]'
 """
-import argparse
-import json
 import os
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import evaluate as E  # noqa: E402
-from classifier import load_classifier  # noqa: E402
+from probe_harness import run_probe  # noqa: E402
 from sampler import guided_field_by_sample  # noqa: E402
 
 
@@ -56,28 +53,10 @@ def descend_noisy(model, y, x0, eta, mu, max_steps, stop, cfg, temp, until, cfg_
     return x, steps
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("settings")
-    p.add_argument("--ckpt", default="training/runs/eqm-spatial-gpu2/ckpt.pt")
-    p.add_argument("--per-class", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", default="langevin-cpu.jsonl")
-    args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    model, _ = E.load_gen(args.ckpt)
-    clf = load_classifier()
-    stats = E.test_stats(clf)
-    y = torch.arange(10).repeat_interleave(args.per_class)
-    for s in json.loads(args.settings):
-        x0 = torch.randn(len(y), 1, 28, 28, generator=torch.Generator().manual_seed(args.seed))
-        x, steps = descend_noisy(model, y, x0, s["eta"], s.get("mu", 0.3), s["steps"], s["stop"], s["cfg"], s["temp"], s["until"],
-                                 s.get("cfg_near"), s.get("guide_until", 0.0))
-        rec = dict(s, per_class_n=args.per_class, seed=args.seed, ckpt=args.ckpt, mean_evals=float(steps.float().mean()))
-        rec.update(E.judge(clf, x, y, stats))
-        E.append(args.out, rec)
+def descend_setting(model, y, x0, s, _args):
+    return descend_noisy(model, y, x0, s["eta"], s.get("mu", 0.3), s["steps"], s["stop"], s["cfg"], s["temp"], s["until"],
+                         s.get("cfg_near"), s.get("guide_until", 0.0))
 
 
 if __name__ == "__main__":
-    main()
+    run_probe(__doc__, descend_setting, "langevin-cpu.jsonl", default_threads=1)

@@ -8,16 +8,13 @@ appended to training/results/<--out>.
     /usr/bin/python3 training/phase_probe.py --out phases-cpu.jsonl \
         '[{"eta":0.02,"mu":0.3,"stop":0.15,"phases":[[1.25,3],[4,1.0],[1.0,0]]}]'
 """
-import argparse
-import json
 import os
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import evaluate as E  # noqa: E402
-from classifier import load_classifier  # noqa: E402
+from probe_harness import run_probe  # noqa: E402
 from sampler import guided_field_by_sample  # noqa: E402
 
 
@@ -50,28 +47,10 @@ def descend_phases(model, y, x0, eta, mu, max_steps, stop, phases):
     return x, steps
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("settings")
-    p.add_argument("--ckpt", default="training/runs/eqm-spatial-gpu2/ckpt.pt")
-    p.add_argument("--per-class", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-steps", type=int, default=50)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--out", default="phases-cpu.jsonl")
-    args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    model, _ = E.load_gen(args.ckpt)
-    clf = load_classifier()
-    stats = E.test_stats(clf)
-    y = torch.arange(10).repeat_interleave(args.per_class)
-    for s in json.loads(args.settings):
-        x0 = torch.randn(len(y), 1, 28, 28, generator=torch.Generator().manual_seed(args.seed))
-        x, steps = descend_phases(model, y, x0, s["eta"], s.get("mu", 0.3), args.max_steps, s["stop"], s["phases"])
-        rec = dict(s, per_class_n=args.per_class, seed=args.seed, ckpt=args.ckpt, mean_evals=float(steps.float().mean()))
-        rec.update(E.judge(clf, x, y, stats))
-        E.append(args.out, rec)
+def descend_setting(model, y, x0, s, args):
+    return descend_phases(model, y, x0, s["eta"], s.get("mu", 0.3), args.max_steps, s["stop"], s["phases"])
 
 
 if __name__ == "__main__":
-    main()
+    run_probe(__doc__, descend_setting, "phases-cpu.jsonl",
+              add_arguments=lambda p: p.add_argument("--max-steps", type=int, default=50))

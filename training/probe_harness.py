@@ -1,0 +1,38 @@
+"""What the descent probes share (langevin_probe.py, phase_probe.py): the command line (settings as a
+JSON list, the checkpoint, images per class, seed, threads, results file), the network, the judge and
+the starting noise, and a record per setting appended to training/results/<--out>. Each probe brings
+its own descent: descend(model, y, x0, setting, args) -> (samples, evaluations per sample)."""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evaluate as E  # noqa: E402
+from classifier import load_classifier  # noqa: E402
+
+
+def run_probe(doc, descend, default_out, default_threads=2, add_arguments=None):
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("settings")
+    p.add_argument("--ckpt", default="training/runs/eqm-spatial-gpu2/ckpt.pt")
+    p.add_argument("--per-class", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=default_threads)
+    p.add_argument("--out", default=default_out, help="results file name under training/results/")
+    if add_arguments:
+        add_arguments(p)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    model, _ = E.load_gen(args.ckpt)
+    clf = load_classifier()
+    stats = E.test_stats(clf)
+    y = torch.arange(10).repeat_interleave(args.per_class)
+    for s in json.loads(args.settings):
+        x0 = torch.randn(len(y), 1, 28, 28, generator=torch.Generator().manual_seed(args.seed))
+        x, steps = descend(model, y, x0, s, args)
+        rec = dict(s, per_class_n=args.per_class, seed=args.seed, ckpt=args.ckpt, mean_evals=float(steps.float().mean()))
+        rec.update(E.judge(clf, x, y, stats))
+        E.append(args.out, rec)
