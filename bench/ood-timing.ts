@@ -3,6 +3,7 @@ import type { ModelEntry } from '../src/engine/model-registry'
 import { oodScores } from '../src/engine/ood'
 import { isClassScore, isCopyCheckScore } from '../src/engine/ood-kinds'
 import { SeededRandom } from '../src/engine/rng'
+import { bytesToValues } from '../src/shared/image-convert'
 import { median, round } from './ort-timing'
 import { existsSync } from 'node:fs'
 import { FASHION_TEST_IMAGES, fashionTestPixels } from '../test/support/fashion-test-images'
@@ -24,7 +25,7 @@ export async function oodScoreTiming(engine: Engine, entry: ModelEntry, images =
   const rng = new SeededRandom(7)
   const fashion = entry.manifest.shape.join('x') === '1x28x28' && existsSync(FASHION_TEST_IMAGES)
   const batch = Array.from({ length: images }, (_, i) =>
-    fashion ? Float32Array.from(fashionTestPixels(i), (v) => low + (v / 255) * (high - low)) : Float32Array.from(rng.fillNormal(new Float32Array(size)), (v) => Math.min(high, Math.max(low, v)))
+    fashion ? bytesToValues(fashionTestPixels(i), entry.manifest.valueRange) : Float32Array.from(rng.fillNormal(new Float32Array(size)), (v) => Math.min(high, Math.max(low, v)))
   )
   // the model's score, and beside it the cheaper scores it builds on: the per-class score without the
   // copy checks, the pair score without the class search. Run in turns, a run of each per round: this
