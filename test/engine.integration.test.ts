@@ -61,6 +61,22 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
     expect(last.energies![0]).toBeLessThan(first / 10)
   })
 
+  it('delivers the last frame, with its exact energies, to a window that has not acked the one before', async () => {
+    const slow = new Engine({ modelRoots: [FIXTURE_MODELS], frameIntervalMs: 1000 })
+    try {
+      const client = new RecordingClient(slow, false)
+      await slow.call('generate', { ...quadratic, count: 2, jobId: 'energy-slow', sampler: { stopGradNorm: 0, maxSteps: 30 } }, client)
+      // the first frame is still awaiting its ack: every frame after it waited, but not the last
+      expect(client.frames.map((f) => f.step)).toEqual([1, 30])
+      const last = client.frames[1]
+      expect(last.energyKind).toBe('exact')
+      expect(last.energyOffsets).toHaveLength(2)
+      expect(last.gradNorms).toHaveLength(2)
+    } finally {
+      await slow.dispose()
+    }
+  })
+
   it('with energyAnchor inline, anchors the estimate after the first frame instead', async () => {
     const inline = new Engine({ modelRoots: [FIXTURE_MODELS], frameIntervalMs: 0, energyAnchor: 'inline' })
     try {

@@ -28,6 +28,23 @@ describe('FrameGate', () => {
     expect(gate.stats).toEqual({ offered: 3, sent: 2 })
   })
 
+  it("sends the job's last frame at once, past a frame in flight and the interval, and nothing after it", () => {
+    let clock = 0
+    const sent: Frame[] = []
+    const gate = new FrameGate((f) => sent.push(f), 30, () => clock)
+    gate.offer(frame(1))
+    gate.offer(frame(2)) // waits for the ack of step 1
+    gate.offerLast(frame(3))
+    expect(sent.map((f) => f.step)).toEqual([1, 3])
+    expect(sent[1].seq).toBeGreaterThan(sent[0].seq)
+    gate.ack(sent[0].seq)
+    gate.offer(frame(4))
+    clock = 100
+    gate.ack(sent[1].seq)
+    expect(sent.map((f) => f.step)).toEqual([1, 3])
+    expect(gate.stats).toEqual({ offered: 3, sent: 2 })
+  })
+
   it('sends at most one frame per interval', async () => {
     let clock = 0
     const sent: Frame[] = []

@@ -29,6 +29,22 @@ export class FrameGate {
     this.flush()
   }
 
+  /**
+   * The job's last frame goes out now, past the gate: it carries the final states' gradient
+   * norms and the one exact energy pass (with the offsets that put earlier frames on its
+   * scale), which no later frame would bring. Dropping it with a frame in flight left the
+   * plot short of its last steps and its energy line on the "change since the start" scale.
+   * A slow window receives at most this one extra frame. Nothing is sent after it.
+   */
+  offerLast(frame: Omit<Frame, 'seq'>): void {
+    if (this.closed) return
+    this.stats.offered++
+    this.stats.sent++
+    const last = { ...frame, seq: ++this.seq }
+    this.close()
+    this.send(last)
+  }
+
   /** Whether a frame offered now would go out at once (nothing in flight, interval passed). */
   wouldSendNow(): boolean {
     return !this.closed && this.awaitingSeq === null && this.timer === null && this.now() - this.lastSentAt >= this.minIntervalMs

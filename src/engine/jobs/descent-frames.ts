@@ -81,7 +81,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
             energies = estimate.change()
             energyKind = 'change'
           }
-          gate.offer({
+          const frame = {
             jobId,
             step,
             maxSteps: settings.maxSteps,
@@ -91,7 +91,9 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
             energyOffsets,
             active,
             preview: latent ? await latent.preview(samples) : buildPreview(samples, manifest)
-          })
+          }
+          if (last) gate.offerLast(frame)
+          else gate.offer(frame)
           if (models.energy && estimate && anchorMode !== 'end' && !anchorTask && !last) {
             // guidedEnergies copies the states before it awaits, so the descent may go on meanwhile
             const mark = estimate.mark()
