@@ -77,6 +77,21 @@ describe('engine on real ONNX models (onnxruntime-node, CPU)', () => {
     }
   })
 
+  it('stop-and-keep still ends with a last frame: the kept states, their exact energies, none active', async () => {
+    const client = new RecordingClient(engine)
+    client.onFrame = (frame) => {
+      if (frame.step === 3) void engine.call('stop', { jobId: 'stop-keep-1' }, client)
+    }
+    const result = await engine.call('generate', { ...quadratic, count: 2, jobId: 'stop-keep-1', sampler: { stopGradNorm: 0, maxSteps: 5000 } }, client)
+    expect(result.images.every((image) => image.stopped === 'stopped-early')).toBe(true)
+    const last = client.frames[client.frames.length - 1]
+    expect(last.step).toBeLessThan(100)
+    expect(last.active).toBe(0)
+    expect(last.energyKind).toBe('exact')
+    expect(last.energyOffsets).toHaveLength(2)
+    expect(client.frames.slice(0, -1).every((f) => f.energyKind === 'change')).toBe(true)
+  })
+
   it('with energyAnchor inline, anchors the estimate after the first frame instead', async () => {
     const inline = new Engine({ modelRoots: [FIXTURE_MODELS], frameIntervalMs: 0, energyAnchor: 'inline' })
     try {

@@ -39,8 +39,49 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
   const latent = manifest.space === 'latent' ? new LatentPreviewer(requireVae(models, manifest), manifest) : null
   const [channels, height, width] = manifest.shape
   const guidedChannels = Math.min(channels, manifest.latent?.guidedChannels ?? channels)
+  let lastNorms: number[] = []
+  let lastSent = false
+
+  // Exact energies are a second network's forward pass (~40% of a sampler step with the shipped
+  // EqM-E), so a job makes one, for its last frame; frames before it carry the path integral of
+  // the gradients (energy-estimate.ts): the change since the start, which the last frame's offsets
+  // put on the exact scale ('end'), or the estimate from an exact pass after the first frame
+  // ('inline', 'concurrent': a second pass; npm run bench measures all three).
+  async function sendFrame(step: number, gradNorms: ArrayLike<number>, active: number, last: boolean): Promise<void> {
+    let energies: number[] | undefined
+    let energyKind: Frame['energyKind']
+    let energyOffsets: number[] | undefined
+    if (models.energy && last) {
+      await anchorTask
+      energies = await guidedEnergies(models.energy, samples, plan, models.field.sampleSize)
+      energyKind = 'exact'
+      if (estimate && !estimate.anchored) energyOffsets = estimate.offsetsTo(energies)
+    } else if (estimate?.anchored) {
+      energies = estimate.current()
+      energyKind = 'estimate'
+    } else if (estimate && anchorMode === 'end') {
+      energies = estimate.change()
+      energyKind = 'change'
+    }
+    const frame = {
+      jobId,
+      step,
+      maxSteps: settings.maxSteps,
+      gradNorms: Array.from(gradNorms),
+      energies,
+      energyKind,
+      energyOffsets,
+      active,
+      preview: latent ? await latent.preview(samples) : buildPreview(samples, manifest)
+    }
+    if (last) {
+      lastSent = true
+      gate.offerLast(frame)
+    } else gate.offer(frame)
+  }
+
   try {
-    return await descend(models.field, samples, {
+    const outcomes = await descend(models.field, samples, {
       ...settings,
       conditions: conditions,
       isCancelled: runtime.isCancelled,
@@ -53,47 +94,16 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
         // the step graph reports every K steps: a frame is due when a multiple of previewEvery was passed
         const frameDue = previewEvery > 0 && Math.floor(step / previewEvery) > Math.floor(reportedStep / previewEvery)
         reportedStep = step
+        lastNorms = Array.from(gradNorms)
         estimate?.advance(samples, gradients)
         if (!last) {
           job.afterStep?.()
           estimate?.snapshot(samples)
         }
         // a frame is built only when it can go out now (or is the last): a slow window gets
-        // the newest state at the first step after its ack. Exact energies are a second
-        // network's forward pass (~40% of a sampler step with the shipped EqM-E), so a job makes
-        // one, for its last frame; frames before it carry the path integral of the gradients
-        // (energy-estimate.ts): the change since the start, which the last frame's offsets put
-        // on the exact scale ('end'), or the estimate from an exact pass after the first frame
-        // ('inline', 'concurrent': a second pass; npm run bench measures all three).
+        // the newest state at the first step after its ack
         if (previewEvery > 0 && (frameDue || last) && (last || gate.wouldSendNow())) {
-          let energies: number[] | undefined
-          let energyKind: Frame['energyKind']
-          let energyOffsets: number[] | undefined
-          if (models.energy && last) {
-            await anchorTask
-            energies = await guidedEnergies(models.energy, samples, plan, models.field.sampleSize)
-            energyKind = 'exact'
-            if (estimate && !estimate.anchored) energyOffsets = estimate.offsetsTo(energies)
-          } else if (estimate?.anchored) {
-            energies = estimate.current()
-            energyKind = 'estimate'
-          } else if (estimate && anchorMode === 'end') {
-            energies = estimate.change()
-            energyKind = 'change'
-          }
-          const frame = {
-            jobId,
-            step,
-            maxSteps: settings.maxSteps,
-            gradNorms: Array.from(gradNorms),
-            energies,
-            energyKind,
-            energyOffsets,
-            active,
-            preview: latent ? await latent.preview(samples) : buildPreview(samples, manifest)
-          }
-          if (last) gate.offerLast(frame)
-          else gate.offer(frame)
+          await sendFrame(step, gradNorms, active, last)
           if (models.energy && estimate && anchorMode !== 'end' && !anchorTask && !last) {
             // guidedEnergies copies the states before it awaits, so the descent may go on meanwhile
             const mark = estimate.mark()
@@ -107,6 +117,10 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
         await yieldToEventLoop()
       }
     })
+    // stop-and-keep ends the descent between steps: the kept states still get their last frame
+    // (and the exact energies the plot was promised); the samples it stopped are no longer active
+    if (previewEvery > 0 && !lastSent && reportedStep > 0) await sendFrame(reportedStep, lastNorms, 0, true)
+    return outcomes
   } finally {
     await anchorTask?.catch(() => undefined)
     gate.close()
