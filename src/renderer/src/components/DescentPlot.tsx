@@ -3,14 +3,10 @@ import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import { useStudio } from '../store/context'
 import type { Descent } from '../store/studio-store'
+import { compactNumber, logAxisTick } from './plot-ticks'
 
 const NO_HISTORY: Descent['gradHistory'] = []
 
-/** Energies run to thousands: "-2.4k" fits the narrow right axis where "-2,400" does not. */
-function compactNumber(v: number | null): string {
-  if (v == null) return ''
-  return Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(Math.abs(v) >= 10000 ? 0 : 1)}k` : String(Number(v.toPrecision(3)))
-}
 /** The legend's tooltip: how to read the plot, and what to change when it looks wrong. */
 const PLOT_LEGEND =
   'Each coloured line is one sample: how steep the energy landscape is under it (RMS of the guided gradient, log scale) at each step. ' +
@@ -58,7 +54,7 @@ export function DescentPlot() {
       axes: [
         // steps are whole numbers: no 1.5 ticks early in a job
         { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 24, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000] },
-        { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 44, values: (_u, values) => values.map((v) => (v == null ? '' : v >= 0.01 ? v.toPrecision(2) : v.toExponential(0))) }
+        { stroke: '#7d8590', grid: { stroke: '#2a2f38' }, ticks: { stroke: '#2a2f38' }, size: 44, values: (_u, values) => values.map(logAxisTick) }
       ],
       series: [
         {},
