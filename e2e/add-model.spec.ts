@@ -13,7 +13,7 @@ test('Add model imports a VAE and a checkpoint from paths, says what happened, a
   test.skip(!torch, 'importing needs a Python with torch and onnx (apt install python3-torch python3-onnx)')
   await page.getByTestId('add-model').click()
   await page.getByTestId('add-model-source').fill('/no/such/file.pt')
-  await page.getByTestId('add-model-run').click()
+  await page.getByTestId('add-model-source').press('Enter')
   await expect(page.getByTestId('add-model-message')).toContainText('/no/such/file.pt does not exist')
 
   await page.getByTestId('add-model-kind-vae').click()
@@ -29,4 +29,17 @@ test('Add model imports a VAE and a checkpoint from paths, says what happened, a
   await page.getByTestId('add-model-run').click()
   await expect(page.getByTestId('add-model-message')).toContainText('Added model "tiny-imported"', { timeout: 120_000 })
   await expect(page.getByTestId('add-model-message')).not.toContainText('add that VAE next')
+})
+
+test('the Add model panel opens with the path field focused and closes with Esc, which does not cancel the running job', async ({ studio: page }) => {
+  await page.getByTestId('count').fill('64')
+  await page.getByTestId('generate').click()
+  await expect(page.getByTestId('progress')).toBeVisible()
+  await page.getByTestId('add-model').click()
+  await expect(page.getByTestId('add-model-source')).toBeFocused()
+  await page.keyboard.press('Escape')
+  await expect(page.getByTestId('add-model-dialog')).toHaveCount(0)
+  await expect(page.getByTestId('add-model')).toBeVisible()
+  // the studio's own Esc would have cancelled the job: it runs to its 64 results
+  await expect(page.getByTestId('gallery-item')).toHaveCount(64, { timeout: 60_000 })
 })

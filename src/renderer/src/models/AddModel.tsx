@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useServices } from '../store/context'
 import { loadModels } from '../store/generate-actions'
 import type { ImportResult } from '../../../shared/engine-protocol'
@@ -53,6 +53,18 @@ export function AddModel() {
     }
   }
 
+  useEffect(() => {
+    if (!open || busy) return
+    // capture: Esc closes the panel before the studio's Esc (cancel the job / discard) sees it
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return
+      event.stopPropagation()
+      setOpen(false)
+    }
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
+  }, [open, busy])
+
   if (!open) {
     return (
       <button className="link" data-testid="add-model" title="Import a published EqM checkpoint or the VAE it decodes with" onClick={() => setOpen(true)}>
@@ -62,6 +74,12 @@ export function AddModel() {
   }
   return (
     <div className="add-model" role="dialog" aria-label="Add model" data-testid="add-model-dialog">
+      <strong>Add a model</strong>
+      <p className="muted small">
+        {kind === 'model'
+          ? 'A published EqM checkpoint (.pt: a SiT in SD-VAE latent space, such as the ImageNet 256 models), converted once into your models folder. It decodes with the SD-VAE: add that next.'
+          : 'The SD-VAE that latent models decode with, from its diffusers folder (config.json and the weights).'}
+      </p>
       <div className="segmented">
         <button aria-pressed={kind === 'model'} data-testid="add-model-kind-model" onClick={() => setKind('model')}>
           EqM checkpoint
@@ -72,8 +90,17 @@ export function AddModel() {
       </div>
       <label>
         {kind === 'model' ? 'Checkpoint file (.pt)' : 'diffusers AutoencoderKL folder'}
-        {host.mode === 'web' && <span className="muted small"> — a path on the server&apos;s machine</span>}
-        <input data-testid="add-model-source" value={source} placeholder={kind === 'model' ? '/path/to/EqM-XL-2.pt' : '/path/to/sd-vae-ft-ema'} onChange={(e) => setSource(e.target.value)} />
+        <input
+          data-testid="add-model-source"
+          autoFocus
+          value={source}
+          placeholder={kind === 'model' ? '/path/to/EqM-XL-2.pt' : '/path/to/sd-vae-ft-ema'}
+          onChange={(e) => setSource(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !busy && source.trim() !== '') void run()
+          }}
+        />
+        {host.mode === 'web' && <span className="muted small">a path on the server&apos;s machine: gigabytes do not go through the page</span>}
       </label>
       {host.mode === 'desktop' && (
         <button data-testid="add-model-browse" onClick={() => void browse()}>
@@ -94,7 +121,7 @@ export function AddModel() {
         <button className="primary" data-testid="add-model-run" disabled={busy || source.trim() === ''} onClick={() => void run()}>
           {busy ? 'Importing…' : 'Import'}
         </button>
-        <button disabled={busy} onClick={() => setOpen(false)}>
+        <button disabled={busy} title="Esc" onClick={() => setOpen(false)}>
           Close
         </button>
       </div>
