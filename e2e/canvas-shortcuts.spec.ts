@@ -18,3 +18,26 @@ test('F fits the canvas after zooming, as the Fit button says', async ({ studio:
   await page.keyboard.press('f')
   await expect(zoom).toHaveText(fitted!)
 })
+
+test('? lists every shortcut from the shortcuts module; Esc closes the list, not the running job', async ({ studio: page }) => {
+  await page.locator('body').click({ position: { x: 5, y: 5 } })
+  await page.keyboard.press('?')
+  const help = page.getByTestId('shortcuts-help')
+  await expect(help).toBeVisible()
+  await expect(help).toContainText('Run the active tool')
+  await expect(help).toContainText('Smaller brush (Repair)')
+  const rows = await page.getByTestId('shortcut-row').count()
+  expect(rows).toBeGreaterThanOrEqual(10)
+  await page.keyboard.press('Escape')
+  await expect(help).toHaveCount(0)
+
+  // opened from the header while a job runs: Esc closes the list and the job goes on
+  await setNumber(page, 'count', 64)
+  await page.getByTestId('generate').click()
+  await expect(page.getByTestId('progress')).toBeVisible()
+  await page.getByTestId('shortcuts-open').click()
+  await expect(help).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(help).toHaveCount(0)
+  await expect(page.getByTestId('gallery-item')).toHaveCount(64, { timeout: 60_000 })
+})

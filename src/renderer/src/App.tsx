@@ -15,6 +15,7 @@ import { CpuPrecisionActive, CpuPrecisionSelect } from './components/CpuPrecisio
 import { ModelSelect, ModelUnavailable } from './components/ModelSelect'
 import { TOOLS } from './tools'
 import { AddModel } from './models/AddModel'
+import { ShortcutsHelp } from './components/ShortcutsHelp'
 
 export function App() {
   const services = useServices()
@@ -51,6 +52,9 @@ export function App() {
         {/* the model's title is in the model picker; said here only when there is none to pick */}
         {!model && <span className="muted">no model</span>}
         <AddModel />
+        <button className="help-button" data-testid="shortcuts-open" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => store.setState({ shortcutsOpen: true })}>
+          ?
+        </button>
         <span className="spacer" />
         <ModelSelect />
         <ProviderSelect />
@@ -90,6 +94,7 @@ export function App() {
       <footer>
         <Gallery />
       </footer>
+      <ShortcutsHelp />
     </div>
   )
 }

@@ -34,6 +34,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ['Ctrl+Enter'], label: "Run the active tool", inFields: true, run: (s) => TOOLS.find((t) => t.id === s.store.getState().tool)?.run?.(s) },
   { keys: ['Escape'], label: 'Cancel the running job, else discard the pending result', inFields: true, run: (s) => (s.store.getState().job ? cancelJob(s.store, s.client) : discardStaged(s.store)) },
   { keys: ['Enter'], label: 'Accept the pending result', when: (state) => stagedResult(state) !== null && !state.job, run: (s) => acceptStaged(s.store) },
+  { keys: ['?'], label: 'Show the keyboard shortcuts', run: (s) => s.store.setState((state) => ({ shortcutsOpen: !state.shortcutsOpen })) },
   { keys: ['F'], label: 'Fit the canvas to its content', run: (s) => s.store.setState((state) => ({ fitRequest: state.fitRequest + 1 })) },
   { keys: ['Ctrl+Z'], label: 'Undo (Repair)', when: inRepair, run: (s) => undoRepair(s.store) },
   { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], label: 'Redo (Repair)', when: inRepair, run: (s) => redoRepair(s.store) },
@@ -41,6 +42,13 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ['E'], label: 'Eraser (Repair)', when: inRepair, run: (s) => setBrush(s, () => ({ mode: 'eraser' })) },
   { keys: ['['], label: 'Smaller brush (Repair)', when: inRepair, run: (s) => setBrush(s, (b) => ({ size: Math.max(1, b.size - 1) })) },
   { keys: [']'], label: 'Larger brush (Repair)', when: inRepair, run: (s) => setBrush(s, (b) => ({ size: Math.min(28, b.size + 1) })) }
+]
+
+/** Mouse gestures of the canvases, listed beside the keys in the shortcuts overlay. */
+export const CANVAS_GESTURES: { keys: string; label: string }[] = [
+  { keys: 'Wheel', label: 'Zoom the canvas around the pointer' },
+  { keys: 'Space + drag, middle or right drag', label: 'Pan the canvas' },
+  { keys: 'Ctrl+V', label: 'Paste an image as the photo to repair (Repair)' }
 ]
 
 /** The keys of the shortcut with this label, for a tooltip: "Fit (F)". */

@@ -122,6 +122,8 @@ export interface StudioState {
   historyUndo: { label: string; items: GalleryItem[] } | null
   /** bumped by the F shortcut: the canvas in view fits its content */
   fitRequest: number
+  /** the keyboard shortcuts overlay (the ? key) is open */
+  shortcutsOpen: boolean
   /** Compose's rows, settings, comparison and live state */
   compose: ComposeState
   /** the OOD check's imported images and their scores */
@@ -151,6 +153,7 @@ export function createStudioStore() {
     notice: null,
     readOnly: null,
     fitRequest: 0,
+    shortcutsOpen: false,
     historyUndo: null,
     compose: initialCompose(),
     ood: INITIAL_OOD
