@@ -78,7 +78,7 @@ export function RepairPanel() {
           </button>
         </div>
         <span className="muted small" data-testid="mask-coverage">
-          mask covers {Math.round(coverage * 100)}% of the image
+          {photo && coverage === 0 ? 'paint on the photo where noise should go: Repair changes only that region' : `mask covers ${Math.round(coverage * 100)}% of the image`}
         </span>
       </fieldset>
       <fieldset>
@@ -118,7 +118,7 @@ export function RepairPanel() {
           <SamplerFields sampler={repair.settings.sampler} defaults={model.sampler} onChange={(patch: Partial<SamplerSettings>) => set({ sampler: { ...repair.settings.sampler, ...patch } })} testIdPrefix="repair-" />
         </fieldset>
       </details>
-      <button className="primary" data-testid="repair-run" disabled={!photo || coverage === 0} onClick={() => void runRepair(store, client)} title="Ctrl+Enter">
+      <button className="primary" data-testid="repair-run" disabled={!photo || coverage === 0} onClick={() => void runRepair(store, client)} title={!photo ? 'Import a photo first' : coverage === 0 ? 'Paint noise on the photo first' : 'Ctrl+Enter'}>
         {busy ? 'Queue Repair' : 'Repair'}
       </button>
       <QueueHint />
