@@ -5,8 +5,10 @@ inputs x float32 [B,1,28,28] in [-1,1], y int64 [B] (0..9, 10 = null); output gr
 /usr/bin/python3 training/export.py --ckpt training/runs/eqm-main/ckpt.pt --out models/fashion-mnist/eqm.onnx
 With --energy, the explicit-energy (EqM-E) model instead: same inputs, output energy float32 [B],
 E(x) = sum(x * g(x)) (objectives.eqme_energy), the manifest's files.energy.
-Writes a parity fixture next to the ONNX file's run (default training/parity/<name>.json) with a few
-inputs and the PyTorch outputs; training/check_parity.cjs replays it in onnxruntime-node.
+Writes a parity fixture (--fixture; default next to the ONNX file, <name>.parity.json) with a few
+inputs and the PyTorch outputs; training/check_parity.cjs replays it in onnxruntime-node. The
+shipped models' fixtures live in training/parity/ and are written only when named: an export of a
+trial checkpoint once overwrote the shipped model's fixture through the old default.
 """
 import argparse
 import json
@@ -80,7 +82,7 @@ def main():
     p.add_argument("--energy", action="store_true", help="export the EqM-E energy E(x) = sum(x g(x)) (output energy)")
     args = p.parse_args()
     model, ck = load_model(args.ckpt, use_ema=not args.raw)
-    fixture = args.fixture or os.path.join(HERE, "parity", os.path.splitext(os.path.basename(args.out))[0] + ".json")
+    fixture = args.fixture or os.path.splitext(args.out)[0] + ".parity.json"
     export(model, args.out, fixture, energy=args.energy)
     print(json.dumps(dict(onnx=args.out, fixture=fixture, step=ck["state"]["step"],
                           images=ck["state"]["images"], bytes=os.path.getsize(args.out))))
