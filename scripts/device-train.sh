@@ -7,10 +7,12 @@
 # Returns CPU checkpoints of the EMA weights (loadable by export.py and evaluate.py) and the logs.
 # EQM_TRAIN_CHANNELS (default 32,64,128, the shipped width) trains a wider network; EQM_TRAIN_RUNS
 # (default "eqm fm eqm-spatial") picks the runs, which share the card. Issue 14 allows a network up to
-# 2x the shipped one's time per row: measured here (onnxruntime-node, CPU, batch 16, random weights,
-# interleaved calls, 2026-12-05) 40,80,160 took 1.41x, 44,88,176 1.58x and 48,96,192 1.64x (2.09M
-# parameters). A wider model's first frame must stay under 100 ms (npm run bench) before it ships.
-#   e.g. carry [".data"], command "EQM_TRAIN_CHANNELS=48,96,192 EQM_TRAIN_RUNS=eqm-spatial scripts/device-train.sh 8"
+# 2x the shipped one's time per row. Measured here (onnxruntime-node, CPU, random weights, calls
+# interleaved by round, training/RESULTS.md "Which wider network"): 32,64,256 (2.50M parameters,
+# capacity where it is cheap, at 7x7) takes 1.29x / 1.38x / 1.42x at batch 16 / 32 / 64 rows;
+# 48,96,192 (2.09M) 1.60x / 1.76x / 1.92x. A wider model's first frame must stay under 100 ms
+# (npm run bench) before it ships.
+#   e.g. carry [".data"], command "EQM_TRAIN_CHANNELS=32,64,256 EQM_TRAIN_RUNS=eqm-spatial scripts/device-train.sh 8"
 set -uo pipefail
 cd "$(dirname "$0")/.."
 minutes="${1:-4}"
