@@ -4,6 +4,7 @@ Everything the weights can say is read from them; the head count and the energy 
 cannot be, so they come from the checkpoint's args (model name, ebm) or from flags, and a
 flag that contradicts args is an error. Nothing is guessed.
 """
+import argparse
 import re
 
 import torch
@@ -44,6 +45,16 @@ def strip_wrapper_prefixes(weights):
     return weights
 
 
+def training_args(args):
+    """The checkpoint's training settings as a Namespace: the reference saves argparse's Namespace,
+    and a checkpoint re-saved by other code may carry them as a plain dict; anything else says nothing."""
+    if isinstance(args, argparse.Namespace):
+        return args
+    if isinstance(args, dict):
+        return argparse.Namespace(**{k: v for k, v in args.items() if isinstance(k, str) and k.isidentifier()})
+    return None
+
+
 def select_weights(tree, path):
     """(state dict of LazyTensors, which part it came from, args or None)."""
     if isinstance(tree, dict) and ("ema" in tree or "model" in tree):
@@ -51,7 +62,7 @@ def select_weights(tree, path):
         weights = tree[part]
         if not _is_state_dict(weights):
             raise CheckpointError(f"{path}: '{part}' is not a state dict of tensors")
-        return strip_wrapper_prefixes(weights), part, tree.get("args")
+        return strip_wrapper_prefixes(weights), part, training_args(tree.get("args"))
     if _is_state_dict(tree):
         return strip_wrapper_prefixes(tree), "state_dict", None
     kind = type(tree).__name__

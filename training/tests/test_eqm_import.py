@@ -77,6 +77,19 @@ def test_weights_saved_through_a_training_wrapper_import_as_the_bare_model(tmp_p
     assert all(torch.equal(weights[k], bare_weights[k]) for k in weights)
 
 
+def test_training_args_saved_as_a_plain_dict_say_as_much_as_a_namespace(tmp_path):
+    # a checkpoint re-saved by other code may hold vars(args) instead of argparse's Namespace
+    source = torch.load(ckpt("tiny-train-sigma"))
+    torch.save(dict(source, args=vars(source["args"])), tmp_path / "dict-args.pt")
+    config, _, part, args = read_checkpoint(str(tmp_path / "dict-args.pt"), heads=4)
+    expected_config, _, _, expected_args = read_checkpoint(ckpt("tiny-train-sigma"), heads=4)
+    assert part == "ema" and config == expected_config and args == expected_args
+    # the energy variant came from the dict: without it, the importer asks for --ebm
+    torch.save(dict(source, args={k: v for k, v in vars(source["args"]).items() if k != "ebm"}), tmp_path / "no-ebm.pt")
+    with pytest.raises(CheckpointError, match="no args.ebm"):
+        read_checkpoint(str(tmp_path / "no-ebm.pt"), heads=4)
+
+
 def test_a_prefix_on_only_some_names_is_refused_with_the_names(tmp_path):
     source = torch.load(ckpt("tiny-bare-nosigma"))
     last = list(source)[-1]
