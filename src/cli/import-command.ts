@@ -9,7 +9,7 @@ import { UsageError, integer } from './args'
 
 export const IMPORT_HELP = `  eqm import CHECKPOINT [--out DIR | --models ROOT] [--vae VAE_ID] [--id ID] [--title TEXT]
              [--heads N] [--ebm none|l2|dot|mean]
-      a reference EqM checkpoint (.pt) -> a model folder: DIR, or ROOT/<id> (default ROOT: the
+      a reference EqM checkpoint (.pt, or its weights as .safetensors) -> a model folder: DIR, or ROOT/<id> (default ROOT: the
       user-data models folder, which the studio scans beside the shipped models)
   eqm import-vae DIR [--id ID] [--models ROOT]
       a diffusers AutoencoderKL folder (e.g. sd-vae-ft-ema) -> ROOT/vae/<id>

@@ -61,7 +61,7 @@ app.whenReady().then(() => {
         if (!mainWindow) return { path: null }
         const choice =
           kind === 'model'
-            ? await dialog.showOpenDialog(mainWindow, { title: 'Add an EqM checkpoint', properties: ['openFile'], filters: [{ name: 'PyTorch checkpoint', extensions: ['pt', 'pth', 'ckpt', 'bin'] }] })
+            ? await dialog.showOpenDialog(mainWindow, { title: 'Add an EqM checkpoint', properties: ['openFile'], filters: [{ name: 'EqM checkpoint', extensions: ['pt', 'pth', 'ckpt', 'bin', 'safetensors'] }] })
             : await dialog.showOpenDialog(mainWindow, { title: 'Add a VAE (diffusers AutoencoderKL folder)', properties: ['openDirectory'] })
         return { path: choice.canceled ? null : (choice.filePaths[0] ?? null) }
       },

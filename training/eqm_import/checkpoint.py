@@ -10,6 +10,7 @@ import re
 import torch
 
 from .safe_load import LazyTensor, UnsafeCheckpointError, load_checkpoint
+from .safetensors_file import SafetensorsTensor, is_safetensors, open_safetensors
 
 # The reference's named configs (models.py EqM_models): depth, hidden size, heads; the patch is in the name.
 NAMED_MODELS = {
@@ -24,7 +25,7 @@ class CheckpointError(Exception):
 
 def _is_state_dict(obj):
     return isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj) and \
-        any(isinstance(v, LazyTensor) for v in obj.values())
+        any(isinstance(v, (LazyTensor, SafetensorsTensor)) for v in obj.values())
 
 
 # Prefixes a training wrapper puts before every parameter name when its state dict is saved whole:
@@ -164,10 +165,26 @@ def expected_shapes(config):
     return shapes
 
 
+# What a .safetensors file's metadata may say of the training settings (all metadata are strings there).
+SAFETENSORS_ARGS = ("model", "ebm")
+
+
+def read_weights(path):
+    """(state dict of lazy tensors, which part it came from, args or None) from a torch zip checkpoint
+    (its pickle read by the restricted unpickler) or a .safetensors state dict (one set of weights;
+    its metadata may name the model and the energy variant)."""
+    if is_safetensors(path):
+        tensors, metadata = open_safetensors(path)
+        if not tensors:
+            raise CheckpointError(f"{path}: the safetensors file holds no tensors")
+        said = {k: metadata[k] for k in SAFETENSORS_ARGS if isinstance(metadata.get(k), str)}
+        return strip_wrapper_prefixes(tensors), "safetensors", training_args(said) if said else None
+    return select_weights(load_checkpoint(path), path)
+
+
 def open_checkpoint(path, heads=None, ebm=None):
-    """(config, {name: LazyTensor} for the needed tensors only, source part, args as a dict); checked, nothing loaded."""
-    tree = load_checkpoint(path)
-    weights, part, args = select_weights(tree, path)
+    """(config, {name: lazy tensor} for the needed tensors only, source part, args as a dict); checked, nothing loaded."""
+    weights, part, args = read_weights(path)
     config = infer_config(weights, args, path, heads, ebm)
     needed = expected_shapes(config)
     missing = [k for k in needed if k not in weights]

@@ -13,7 +13,36 @@ class SafetensorsError(Exception):
     pass
 
 
-def read_safetensors(path):
+class SafetensorsTensor:
+    """One tensor of a .safetensors file: its dtype, shape and byte range; .load() reads its bytes."""
+
+    def __init__(self, path, start, end, dtype, shape):
+        self.path, self.start, self.end, self.dtype, self.shape = path, start, end, dtype, tuple(shape)
+
+    def numel(self):
+        count = 1
+        for s in self.shape:
+            count *= s
+        return count
+
+    def load(self):
+        with open(self.path, "rb") as f:
+            f.seek(self.start)
+            raw = bytearray(f.read(self.end - self.start))
+        if len(raw) != self.end - self.start:
+            raise SafetensorsError(f"{self.path}: the file ends inside a tensor's bytes")
+        return (torch.frombuffer(raw, dtype=self.dtype) if raw else torch.empty(0, dtype=self.dtype)).reshape(self.shape)
+
+
+def is_safetensors(path):
+    """Whether the file opens like a .safetensors file (a plausible header length, then JSON)."""
+    with open(path, "rb") as f:
+        head = f.read(9)
+    return len(head) == 9 and 2 <= struct.unpack("<Q", head[:8])[0] <= 100 * 1024 * 1024 and head[8:9] == b"{"
+
+
+def open_safetensors(path):
+    """({name: SafetensorsTensor}, the header's __metadata__ (str -> str) or {}); every range checked, no data read."""
     with open(path, "rb") as f:
         head = f.read(8)
         if len(head) != 8:
@@ -27,29 +56,35 @@ def read_safetensors(path):
             raise SafetensorsError(f"{path}: the header is not JSON ({error})") from None
         f.seek(0, 2)
         data_bytes = f.tell() - 8 - n
-        out = {}
-        for name, info in header.items():
-            if name == "__metadata__":
-                continue
-            dtype = DTYPES.get(info.get("dtype"))
-            if dtype is None:
-                raise SafetensorsError(f"{path}: {name} has unsupported dtype {info.get('dtype')}")
-            start, end = info["data_offsets"]
-            shape = [int(s) for s in info["shape"]]
-            count = 1
-            for s in shape:
-                count *= s
-            size = torch.empty((), dtype=dtype).element_size()
-            if not (0 <= start <= end <= data_bytes) or end - start != count * size:
-                raise SafetensorsError(f"{path}: {name}'s byte range {start}..{end} does not fit shape {shape} {info['dtype']}")
-            f.seek(8 + n + start)
-            raw = bytearray(f.read(end - start))
-            out[name] = (torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)).reshape(shape)
-        return out
+    if not isinstance(header, dict):
+        raise SafetensorsError(f"{path}: the header is not a JSON object")
+    metadata = header.get("__metadata__") or {}
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = DTYPES.get(info.get("dtype"))
+        if dtype is None:
+            raise SafetensorsError(f"{path}: {name} has unsupported dtype {info.get('dtype')}")
+        start, end = info["data_offsets"]
+        shape = [int(s) for s in info["shape"]]
+        count = 1
+        for s in shape:
+            count *= s
+        size = torch.empty((), dtype=dtype).element_size()
+        if not (0 <= start <= end <= data_bytes) or end - start != count * size:
+            raise SafetensorsError(f"{path}: {name}'s byte range {start}..{end} does not fit shape {shape} {info['dtype']}")
+        tensors[name] = SafetensorsTensor(path, 8 + n + start, 8 + n + end, dtype, shape)
+    return tensors, metadata if isinstance(metadata, dict) else {}
 
 
-def write_safetensors(path, tensors):
-    """For fixtures and tests: the same format, written."""
+def read_safetensors(path):
+    """Every tensor of the file, loaded."""
+    return {name: t.load() for name, t in open_safetensors(path)[0].items()}
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """For fixtures and tests: the same format, written (metadata: str -> str, as the format allows)."""
     names = {v: k for k, v in DTYPES.items()}
     header, offset, blobs = {}, 0, []
     for name, t in tensors.items():
@@ -57,6 +92,8 @@ def write_safetensors(path, tensors):
         header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     text = json.dumps(header).encode()
     text += b" " * ((-len(text)) % 8)
     with open(path, "wb") as f:

@@ -90,6 +90,38 @@ def test_training_args_saved_as_a_plain_dict_say_as_much_as_a_namespace(tmp_path
         read_checkpoint(str(tmp_path / "no-ebm.pt"), heads=4)
 
 
+def test_weights_as_safetensors_import_like_the_checkpoint_and_match_the_reference(tmp_path):
+    from eqm_import.safetensors_file import write_safetensors
+    source = torch.load(ckpt("tiny-train-sigma"))
+    path = tmp_path / "tiny.safetensors"
+    write_safetensors(path, {"module." + k: v for k, v in source["ema"].items()})
+    # no metadata: the energy variant must be given, as for a bare state dict
+    with pytest.raises(CheckpointError, match="no args.ebm"):
+        read_checkpoint(str(path), heads=4)
+    c = case("tiny-train-sigma")
+    result = import_model(str(path), out_dir=str(tmp_path / "model"), heads=4, ebm=vars(source["args"])["ebm"])
+    assert result["weights"] == "safetensors"
+    report = replay(tmp_path, tmp_path / "model" / "gradient.onnx", c, "grad", c["grad"])
+    assert report["maxAbsRef"] > 0.5 and report["maxAbsDiff"] < TOLERANCE
+
+
+def test_safetensors_metadata_may_name_the_model_and_energy_and_half_precision_loads_as_float(tmp_path):
+    from eqm_import.safetensors_file import write_safetensors
+    source = torch.load(ckpt("tiny-train-sigma"))
+    path = tmp_path / "tiny-half.safetensors"
+    write_safetensors(path, {k: v.half() for k, v in source["ema"].items()}, metadata={"ebm": "none", "model": "EqM-tiny/2"})
+    config, weights, part, args = read_checkpoint(str(path), heads=4)
+    expected, expected_weights, _, _ = read_checkpoint(ckpt("tiny-train-sigma"), heads=4)
+    assert part == "safetensors" and args == {"ebm": "none", "model": "EqM-tiny/2"} and config == expected
+    assert all(weights[k].dtype == torch.float32 and torch.allclose(weights[k], expected_weights[k], atol=1e-2, rtol=1e-2) for k in weights)
+    # a file cut short is refused by name before anything is read
+    data = path.read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(data[: len(data) - 64])
+    from eqm_import.safetensors_file import SafetensorsError
+    with pytest.raises(SafetensorsError, match="does not fit"):
+        read_checkpoint(str(tmp_path / "cut.safetensors"), heads=4)
+
+
 def test_a_prefix_on_only_some_names_is_refused_with_the_names(tmp_path):
     source = torch.load(ckpt("tiny-bare-nosigma"))
     last = list(source)[-1]

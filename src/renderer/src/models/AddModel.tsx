@@ -77,7 +77,7 @@ export function AddModel() {
       <strong>Add a model</strong>
       <p className="muted small">
         {kind === 'model'
-          ? 'A published EqM checkpoint (.pt: a SiT in SD-VAE latent space, such as the ImageNet 256 models), converted once into your models folder. It decodes with the SD-VAE: add that next.'
+          ? 'A published EqM checkpoint (.pt or .safetensors: a SiT in SD-VAE latent space, such as the ImageNet 256 models), converted once into your models folder. It decodes with the SD-VAE: add that next.'
           : 'The SD-VAE that latent models decode with, from its diffusers folder (config.json and the weights).'}
       </p>
       <div className="segmented">
@@ -89,7 +89,7 @@ export function AddModel() {
         </button>
       </div>
       <label>
-        {kind === 'model' ? 'Checkpoint file (.pt)' : 'diffusers AutoencoderKL folder'}
+        {kind === 'model' ? 'Checkpoint file (.pt, .safetensors)' : 'diffusers AutoencoderKL folder'}
         <input
           data-testid="add-model-source"
           autoFocus
