@@ -42,7 +42,7 @@ test('CPU precision: pick int8, generate, see it active and recorded; a reload a
     await expect(select).toHaveValue('fp32')
     await expect(page.getByTestId('cpu-precision-active')).toHaveText('fp32')
     // the labels and tooltip are the setting's
-    await expect(select.locator('option')).toHaveText(['fp32', 'int8 (faster, approximate)'])
+    await expect(select.locator('option')).toHaveText(['fp32', 'int8 (faster)'])
     await expect(page.locator('label', { has: select })).toHaveAttribute('title', /GPU providers ignore it/)
 
     await select.selectOption('int8')

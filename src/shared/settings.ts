@@ -216,7 +216,7 @@ export const CPU_PRECISION: ChoiceSetting<CpuPrecision> = {
     'The number format of the gradient model’s matrix products on the CPU. int8 stores their weights in 8 bits, quantised when the model loads: faster on large (transformer) models and approximate (on a B/2-size model the gradient moved by 1.5% of its size, so images differ slightly from fp32). Convolutions stay fp32. GPU providers ignore it; results record it.',
   choices: [
     { value: 'fp32', label: 'fp32', description: 'exact: the model as exported' },
-    { value: 'int8', label: 'int8 (faster, approximate)', description: 'per-column int8 weights, activations quantised per call (CPU provider only)' }
+    { value: 'int8', label: 'int8 (faster)', description: 'approximate: per-column int8 weights, activations quantised per call (CPU provider only)' }
   ],
   default: 'fp32',
   cliFlag: 'cpu-precision'
