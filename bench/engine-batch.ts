@@ -11,7 +11,7 @@ import type { OodFeatures } from '../src/engine/ood-kinds'
 import { ORIENTATIONS } from '../src/engine/ood-copies'
 import { OOD_SCORE } from '../src/shared/settings'
 import { conditionSchema, type JobResult } from '../src/shared/jobs'
-import { samplerSettingsSchema, describeZodError, type OodCalibration } from '../src/shared/manifest'
+import { samplerSettingsSchema, describeZodError, resolveStudioDefaults, type OodCalibration } from '../src/shared/manifest'
 import { base64ToBytes, bytesToBase64 } from '../src/shared/base64'
 import { bytesToValues } from '../src/shared/image-convert'
 
@@ -23,7 +23,8 @@ import { bytesToValues } from '../src/shared/image-convert'
  * through the engine's repair job), "generate" (jobs through the generate job: class, CFG,
  * composition), "descend" (the sampler on given float starts), "ood-scores" (the engine's
  * scores of given OOD features, every kind asked for), "ood-fit" (the engine's calibration fit of
- * one score to given in-distribution features). Binary data travel as base64: u8 = model bytes (C x H x W),
+ * one score to given in-distribution features), "defaults" (the model's samplers: Generate's, and each tool's
+ * from the manifest's studio block, resolved as the app resolves them). Binary data travel as base64: u8 = model bytes (C x H x W),
  * f32 = little-endian float32 values. training/engine_batch.py is the Python side.
  */
 const f32 = z.string().describe('base64 float32')
@@ -44,6 +45,7 @@ const classFeatures = z.object({
 
 const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('kinds') }),
+  z.object({ op: z.literal('defaults') }),
   z.object({
     op: z.literal('repair'),
     sampler,
@@ -134,6 +136,7 @@ async function serve(request: Request, engine: Engine): Promise<unknown> {
   if (request.op === 'ood-fit') return { calibration: fitOodCalibration(request.features as unknown as OodFeatures, request) }
   const entry = engine.model(values.model)
   const { manifest } = entry
+  if (request.op === 'defaults') return { sampler: manifest.sampler, studio: resolveStudioDefaults(manifest.studio, manifest.sampler) }
   const [channels, height, width] = manifest.shape
   if (request.op === 'descend') {
     const { field } = await engine.jobModels(entry)

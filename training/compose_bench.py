@@ -5,7 +5,7 @@ one of the pair, how its probability splits between them, and the same for each 
 
 Samples come from the app's engine itself (src/engine: the generate job, through
 bench/engine-batch.ts), whose composition is f = f_u + s sum_k w_k (f_ck - f_u) (energies add),
-with the manifest's sampler and the shipped model; weights and CFG are swept to choose the
+with the composition's sampler (manifest studio.compose) and the shipped model; weights and CFG are swept to choose the
 app's defaults. A grid per pair
 (each class alone, then composed, same seeds) goes to training/results/compose-<pair>.png.
 """
@@ -26,11 +26,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PAIRS = [("Sneaker", "Sandal"), ("Shirt", "Dress"), ("Trouser", "Bag")]
 
 
-def sample(conditions, cfg, n, seed):
+def sample(conditions, cfg, n, seed, settings):
     """n images from the app's engine (its generate job through bench/engine-batch.ts): the
-    guided gradient f = f_u + cfg sum_k w_k (f_ck - f_u) with the manifest's sampler and this
-    CFG, image i from the engine's seed for (seed, i). Returns (images, steps per image)."""
-    job = {"seed": seed, "count": n, "conditions": engine_batch.conditions(conditions), "sampler": {"cfg": cfg}}
+    guided gradient f = f_u + cfg sum_k w_k (f_ck - f_u) with the composition's sampler `settings`
+    and this CFG, image i from the engine's seed for (seed, i). Returns (images, steps per image)."""
+    job = {"seed": seed, "count": n, "conditions": engine_batch.conditions(conditions), "sampler": dict(settings, cfg=cfg)}
     images = engine_batch.call({"op": "generate", "jobs": [job]})["results"][0]
     x = torch.stack([engine_batch.bytes_to_values(engine_batch.from_u8(r["image"], (1, 28, 28))) for r in images])
     return x, torch.tensor([r["steps"] for r in images])
@@ -51,7 +51,6 @@ def judge_pair(clf, x, a, b):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--manifest", default=os.path.join(HERE, "..", "models", "fashion-mnist", "manifest.json"))
     parser.add_argument("--per-pair", type=int, default=100)
     parser.add_argument("--weights", default="0.5,0.6,1.0")
     parser.add_argument("--cfgs", default="1.5,2.5")
@@ -59,8 +58,8 @@ def main():
     parser.add_argument("--json", default=os.path.join(HERE, "results", "compose.json"))
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("EQM_THREADS", "2")))
-    with open(args.manifest) as f:
-        settings = json.load(f)["sampler"]
+    # the composition's sampler as the app resolves it (manifest studio.compose over the model's sampler)
+    settings = engine_batch.tool_sampler("compose")
     clf = load_classifier()
     rows = []
     for a_name, b_name in PAIRS:
@@ -68,10 +67,10 @@ def main():
         for cfg in [float(v) for v in args.cfgs.split(",")]:
             singles = {}
             for name, c in ((a_name, a), (b_name, b)):
-                x, _ = sample([(c, 1.0)], cfg, args.per_pair, seed=7)
+                x, _ = sample([(c, 1.0)], cfg, args.per_pair, 7, settings)
                 singles[name] = (x, judge_pair(clf, x, a, b))
             for w in [float(v) for v in args.weights.split(",")]:
-                x, steps = sample([(a, w), (b, w)], cfg, args.per_pair, seed=7)
+                x, steps = sample([(a, w), (b, w)], cfg, args.per_pair, 7, settings)
                 row = {"pair": [a_name, b_name], "weight": w, "cfg": cfg, "composed": judge_pair(clf, x, a, b),
                        "alone": {k: v[1] for k, v in singles.items()}, "meanSteps": float(steps.float().mean())}
                 rows.append(row)

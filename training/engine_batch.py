@@ -48,6 +48,13 @@ def ood_score_kinds():
     return tuple(call({"op": "kinds"})["oodScoreKinds"])
 
 
+def tool_sampler(tool, models=MODELS):
+    """A tool's default sampler settings ("generate", "repair", "compose") as the app resolves them from the
+    manifest (its sampler, and the studio block's per-tool settings over it), in the manifest's names."""
+    defaults = call({"op": "defaults"}, models=models)
+    return defaults["sampler"] if tool == "generate" else defaults["studio"][tool]["sampler"]
+
+
 # --- binary fields -------------------------------------------------------------------------------
 
 def values_to_bytes(x):

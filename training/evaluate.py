@@ -163,7 +163,9 @@ def main():
     p.add_argument("--mu", type=float, default=shipped["mu"])
     p.add_argument("--steps", type=int, default=shipped["steps"])
     p.add_argument("--stop", type=float, default=shipped["stop"])
-    p.add_argument("--cfg", type=float, default=shipped["cfg"])
+    p.add_argument("--cfg", type=float, default=shipped["cfg"], help="the guidance; with --guide-until, the guidance far from equilibrium")
+    p.add_argument("--cfg-near", type=float, default=shipped["cfg_near"], help="with --guide-until: the guidance once the guided RMS fell under it")
+    p.add_argument("--guide-until", type=float, default=shipped["guide_until"], help="guidance by place: --cfg until the guided RMS first falls under this, then --cfg-near (0: off)")
     p.add_argument("--per-class", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--spec", default=None, help="JSON list of settings for sweep")
@@ -183,7 +185,8 @@ def main():
     ranks = Distributed()
     if args.cmd == "samples":
         model, _ = load_gen(args.ckpt, use_ema=not args.raw)
-        setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg)
+        setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg,
+                       **({"cfg_near": args.cfg_near, "guide_until": args.guide_until} if args.guide_until > 0 and args.cfg_near is not None else {}))
         x, steps, _, y = sample_setting(model, setting, args.per_class, args.seed, ranks)
         if ranks.is_main:
             torch.save(dict(x=x, y=y, steps=steps), args.save)
@@ -228,7 +231,8 @@ def main():
                 if ranks.is_main:
                     append(args.out or "sweep.jsonl", dict(meta, **rec))
         return
-    setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg)
+    setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg,
+                   **({"cfg_near": args.cfg_near, "guide_until": args.guide_until} if args.guide_until > 0 and args.cfg_near is not None else {}))
     rec, x = run_setting(model.to(args.device), clf, stats, setting, args.per_class, args.seed, ranks, args.device)
     if not ranks.is_main:
         return

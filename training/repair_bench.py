@@ -83,7 +83,7 @@ def engine_repair(original, masks_u8, s, seed, labels=None, sampler=None, models
     """Each image through the app's engine (bench/engine-batch.ts -> the engine's repair job):
     noise of strength s blended into the painted region from the image's seed, then the masked
     descent with held pixels re-noised to the estimated level and restored at the end; EqM is
-    not told s. Unconditional, or guided toward `labels` with the manifest's CFG (the app's
+    not told s. Unconditional, or guided toward `labels` with repair's CFG (the app's
     "Guide toward class"). Returns (repaired, steps, the noised start the job began from)."""
     photos = engine_batch.values_to_bytes(original.numpy())
     items = [{"photo": engine_batch.u8(photos[i]), "mask": engine_batch.u8(masks_u8[i]), "strength": s, "seed": image_seed(seed, s, i),
@@ -162,7 +162,6 @@ def target_lines(rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fm-ckpt", default=os.path.join(HERE, "runs", "fm-main", "ckpt.pt"))
-    parser.add_argument("--manifest", default=os.path.join(HERE, "..", "models", "fashion-mnist", "manifest.json"))
     parser.add_argument("--models", default=engine_batch.MODELS, help="the models folder the engine loads (fashion-mnist in it)")
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
@@ -178,10 +177,8 @@ def main():
     torch.manual_seed(args.seed)
     torch.set_num_threads(int(os.environ.get("EQM_THREADS", "2")))
 
-    if args.models != engine_batch.MODELS and args.manifest == parser.get_default("manifest"):
-        args.manifest = os.path.join(args.models, "fashion-mnist", "manifest.json")
-    with open(args.manifest) as f:
-        settings = json.load(f)["sampler"]
+    # the sampler repair jobs take by default (the engine resolves it; the report says which it was)
+    settings = engine_batch.tool_sampler("repair", models=args.models)
     fm_model = load_model(args.fm_ckpt)[0] if os.path.exists(args.fm_ckpt) else None
     clf = load_classifier()
     stats = test_stats(clf)
@@ -219,7 +216,7 @@ def main():
 def write_report(path, images, settings, rows, flow_matching, fm_ckpt=None):
     """The generated head of training/REPAIR.md (the hand-written sections below it are kept)."""
     lines = ["# Repair (partial denoising) benchmark", "",
-             f"{images} held-out Fashion-MNIST test images, masks 10-50% (boxes and strokes), sampler = the manifest's defaults {settings}.",
+             f"{images} held-out Fashion-MNIST test images, masks 10-50% (boxes and strokes), sampler = repair's defaults (manifest sampler, studio.repair.sampler over it) {settings}.",
              "PSNR/SSIM on the masked region (images in [0,1]); class kept = the judge classifier still gives the original class; FID in the judge's features vs the test set.", "",
              "| s | method | PSNR dB | SSIM | class kept | FID | mean steps |", "|---|---|---|---|---|---|---|"]
     for r in rows:

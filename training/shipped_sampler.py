@@ -9,7 +9,13 @@ SHIPPED_MANIFEST = os.path.join(HERE, "..", "models", "fashion-mnist", "manifest
 
 
 def shipped_sampler(manifest_path=SHIPPED_MANIFEST):
-    """method, eta, mu, steps, stop and cfg under the names the training scripts use."""
+    """method, eta, mu, steps, stop and guidance under the names the training scripts use (sampler.py):
+    with guidance by place (the manifest's farCfg until the guided RMS falls under farUntilRms, then
+    cfg, as src/engine/sampler.ts switches it on), cfg is the far guidance, cfg_near the near one and
+    guide_until the bound; without it, cfg alone (cfg_near None, guide_until 0)."""
     with open(manifest_path) as f:
         s = json.load(f)["sampler"]
-    return dict(method=s["method"], eta=s["stepSize"], mu=s["mu"], steps=s["maxSteps"], stop=s["stopGradNorm"], cfg=s["cfg"])
+    far = s.get("farUntilRms", 0) > 0 and s.get("farCfg", 0) > 0 and s["cfg"] > 0
+    return dict(method=s["method"], eta=s["stepSize"], mu=s["mu"], steps=s["maxSteps"], stop=s["stopGradNorm"],
+                cfg=s["farCfg"] if far else s["cfg"], cfg_near=s["cfg"] if far else None,
+                guide_until=s["farUntilRms"] if far else 0.0)

@@ -13,6 +13,10 @@ Inputs: training/results/repair.json (repair_bench.py) and training/results/comp
   the studio suggests the class the shipped classifier reads in the photo.
 - composition: the (weight, cfg) with the best mean in-pair share over the pairs, counting a
   pair only where both classes keep at least 10% of the samples.
+- each tool's sampler: the one its benchmark ran with (the file's "sampler"), so a tool keeps
+  the settings its defaults were chosen under when Generate's default (the manifest's sampler)
+  moves; guidance by place is written off (farUntilRms 0) where the benchmark had none, and the
+  composition's guidance is its own cfg above.
 """
 import argparse
 import json
@@ -57,6 +61,14 @@ def composition_default(rows):
     return max(by_setting, key=lambda k: np.mean(by_setting[k]))
 
 
+def benchmarked_sampler(sampler, without=()):
+    """A benchmark's sampler as a tool's studio sampler: guidance by place off unless it had it."""
+    out = {k: v for k, v in sampler.items() if k not in without}
+    if not sampler.get("farUntilRms"):
+        out["farUntilRms"] = 0
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repair", default=os.path.join(HERE, "results", "repair.json"))
@@ -64,12 +76,14 @@ def main():
     p.add_argument("--write-manifest", default=None)
     args = p.parse_args()
     with open(args.repair) as f:
-        repair_rows = json.load(f)["rows"]
-    strength = repair_strength(repair_rows)
-    hint = guide_hint_strength(repair_rows)
+        repair = json.load(f)
+    strength = repair_strength(repair["rows"])
+    hint = guide_hint_strength(repair["rows"])
     with open(args.compose) as f:
-        weight, cfg = composition_default(json.load(f)["rows"])
-    studio = {"repair": {"strength": strength, "holdUnmasked": True, "guideHintStrength": hint}, "compose": {"weight": weight, "cfg": cfg}}
+        compose = json.load(f)
+    weight, cfg = composition_default(compose["rows"])
+    studio = {"repair": {"strength": strength, "holdUnmasked": True, "guideHintStrength": hint, "sampler": benchmarked_sampler(repair["sampler"])},
+              "compose": {"weight": weight, "cfg": cfg, "sampler": benchmarked_sampler(compose["sampler"], without=("cfg",))}}
     print(json.dumps(studio))
     if args.write_manifest:
         with open(args.write_manifest) as f:

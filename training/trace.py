@@ -24,7 +24,8 @@ def main():
     p.add_argument("--method", default=shipped["method"])
     p.add_argument("--eta", type=float, default=shipped["eta"])
     p.add_argument("--mu", type=float, default=shipped["mu"])
-    p.add_argument("--cfg", type=float, default=shipped["cfg"])
+    # one guidance for the whole trace: the manifest's (near-equilibrium) CFG where it guides by place
+    p.add_argument("--cfg", type=float, default=shipped["cfg_near"] if shipped["cfg_near"] is not None else shipped["cfg"])
     p.add_argument("--steps", type=int, default=60)
     p.add_argument("--per-class", type=int, default=10)
     p.add_argument("--at", default="10,15,20,25,30,40,50,60")

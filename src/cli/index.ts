@@ -150,7 +150,8 @@ async function generate(engine: Engine, values: Values, compose: boolean): Promi
   // every option is checked, then --out, and only then does the job run
   const seed = seedOf(values)
   const count = settingOption(JOB.count, values.count) ?? 1
-  const sampler = { ...(compose ? { cfg: info.studio.compose.cfg } : {}), ...samplerOverrides(values) }
+  // a composition starts from the model's composition sampler (manifest studio.compose), not Generate's
+  const sampler = { ...(compose ? info.studio.compose.sampler : {}), ...samplerOverrides(values) }
   const out = prepareOut(requireOption(values, 'out'), 'folder')
   const result = await engine.call('generate', { jobId: 'cli', modelId: info.id, seed, count, conditions, sampler, previewEvery: 0 })
   const name = conditions.map((c) => slug(info.classes[c.classIndex])).join('+')

@@ -35,6 +35,11 @@ export interface StepInput {
   stop: number
   /** steps to take in this call, 1..stepsPerCall (the rest of the graph's steps leave states alone) */
   budget: number
+  /** guidance by place (sampler.ts farCfg): S flags (1: the sample is still far, guided with
+   *  farCoefficients), the R far coefficients, and the RMS under which a sample stops being far */
+  far: Float32Array
+  farCoefficients: Float32Array
+  farUntil: number
 }
 
 export interface StepOutput {
@@ -43,6 +48,8 @@ export interface StepOutput {
   /** [K, S]: per step, per sample, RMS of its guided gradient over free elements (also for
    * steps after the sample stopped or past the budget, which the caller ignores) */
   rms: Float32Array
+  /** S flags after the call: still far (1) or not (0) */
+  farNext: Float32Array
 }
 
 export interface DescentStepper {

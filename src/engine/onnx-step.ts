@@ -50,7 +50,10 @@ export class OnnxDescentStepper implements DescentStepper {
         lookahead: new ort.Tensor('float32', Float32Array.of(input.lookahead), []),
         freedom: state(input.freedom),
         stop: new ort.Tensor('float32', Float32Array.of(input.stop), []),
-        budget: new ort.Tensor('float32', Float32Array.of(input.budget), [])
+        budget: new ort.Tensor('float32', Float32Array.of(input.budget), []),
+        far: new ort.Tensor('float32', input.far.subarray(0, samples), [samples]),
+        far_coefficients: new ort.Tensor('float32', input.farCoefficients, [input.farCoefficients.length]),
+        far_until: new ort.Tensor('float32', Float32Array.of(input.farUntil), [])
       })
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
@@ -60,7 +63,7 @@ export class OnnxDescentStepper implements DescentStepper {
     if (rms.length !== samples * this.stepsPerCall) throw new EngineError('model-output', `${this.manifest.id}: the descent step returned ${rms.length} RMS values for ${samples} samples and ${this.stepsPerCall} steps`)
     // (a NaN or infinite gradient anywhere in a sample makes that step's RMS non-finite, held
     // elements included: NaN * 0 is NaN; the sampler checks the steps it uses)
-    return { nextState: result.next_state.data as Float32Array, fNext: result.f_next.data as Float32Array, rms }
+    return { nextState: result.next_state.data as Float32Array, fNext: result.f_next.data as Float32Array, rms, farNext: result.far_next.data as Float32Array }
   }
 
   async release(): Promise<void> {

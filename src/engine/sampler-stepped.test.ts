@@ -71,6 +71,11 @@ const cases: { name: string; settings: SamplerSettings; conditions: Condition[];
     settings: { method: 'nag', stepSize: 0.02, mu: 0.3, maxSteps: 40, stopGradNorm: 0.35, cfg: 2 },
     conditions: [{ classIndex: 3, weight: 1 }, { classIndex: 8, weight: -0.4 }]
   },
+  {
+    name: 'NAG with guidance by place (the manifest default: CFG 1.25 until the RMS falls under 3, then 4)',
+    settings: { method: 'nag', stepSize: 0.02, mu: 0.3, maxSteps: 50, stopGradNorm: 0.15, cfg: 4, farCfg: 1.25, farUntilRms: 3 },
+    conditions: [{ classIndex: 6, weight: 1 }]
+  },
   { name: 'GD without guidance, held pixels', settings: { method: 'gd', stepSize: 0.05, mu: 0, maxSteps: 20, stopGradNorm: 0.2, cfg: 0 }, conditions: [], held: true }
 ]
 
@@ -114,6 +119,11 @@ describe('the descent-step graph equals the host sampler step by step', () => {
       expectSameDescent(a, b4, size, c.settings.stopGradNorm)
       // the case must exercise the stop rule where it has one, or it proves less than it says
       if (c.settings.stopGradNorm > 0 && c.name.includes('manifest')) expect(a.outcomes.some((o) => o.stopped === 'threshold')).toBe(true)
+      // guidance by place must switch inside the descent (far until some step, near after), or it proves nothing
+      if (c.settings.farUntilRms) {
+        const crossed = a.norms.some((n, step) => step > 0 && n.some((v, s) => v < c.settings.farUntilRms! && a.norms[step - 1][s] >= c.settings.farUntilRms!))
+        expect(crossed).toBe(true)
+      }
     }, 60_000)
   }
 })

@@ -121,8 +121,8 @@ export async function descend(
   const restPlan = guidedElements < size ? planGuidance(options.conditions, 1, field.nullClass, true) : plan
   // (one row only: no guidance to restrict, the rest is the same combination)
   const restCoefficients = plan.labels.length === 1 ? plan.coefficients : plan.labels.map((label, r) => (restPlan.labels[r] === label ? restPlan.coefficients[r] : 0))
-  // (the step graph has one set of coefficients for every sample: far guidance runs here)
-  if (field.stepper && guidedElements === size && !options.changesStatesBetweenSteps && !farOn) return descendStepped(field, field.stepper, samples, plan, options)
+  // (the step graph switches each sample from the far to the near coefficients itself)
+  if (field.stepper && guidedElements === size && !options.changesStatesBetweenSteps) return descendStepped(field, field.stepper, samples, plan, options, farOn ? farPlan : null)
   const rowsPerSample = plan.labels.length
   const samplesPerCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
   const eta = options.stepSize

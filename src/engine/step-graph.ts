@@ -8,15 +8,18 @@ import { EngineError } from './errors'
  * set of weights), so on a GPU the states cross to the host once per K steps:
  *
  *   state [S,C,H,W], f_prev [S,C,H,W], labels int64 [S*R], coefficients [R], eta [], lookahead [],
- *   freedom [S,C,H,W], stop [], budget []
+ *   freedom [S,C,H,W], stop [], budget [], far [S], far_coefficients [R], far_until []
  *   for k = 1..K:
  *     x_look  = state - lookahead * f_prev                     (lookahead = eta * mu for NAG, 0 for GD)
  *     rows    = each sample's x_look repeated R times -> x of the gradient model, labels -> y
- *     guided  = sum_r coefficients[r] * grad[s, r]               (CFG / energy addition, sampler.ts planGuidance)
+ *     coef_s  = far_s ? far_coefficients : coefficients          (guidance by place, sampler.ts farCfg)
+ *     guided  = sum_r coef_s[r] * grad[s, r]                     (CFG / energy addition, sampler.ts planGuidance)
  *     rms_k   = sqrt(sum(guided^2 | freedom > 0) / count(freedom > 0))   (sampler.ts freeRms)
+ *     far_s   = far_s and not (k <= budget and rms_k < far_until)        (far ends at the first RMS under the bound)
  *     moving  = still moving after step k-1, k <= budget, and rms_k >= stop   (the sampler's stop rule)
  *     where moving: f_prev = freedom * guided; state = state - eta * f_prev
- *   -> next_state, f_next (the last step's), rms [K, S]
+ *   -> next_state, f_next (the last step's), rms [K, S], far_next [S]
+ * Without guidance by place the host passes far = 0 (far_coefficients then never weigh in).
  *
  * A sample that stops keeps its state, as in sampler.ts; the host reads the RMS matrix to know
  * which step stopped it. Built here rather than in training/export.py so that every gradient
@@ -25,8 +28,8 @@ import { EngineError } from './errors'
  * host path), and onnx-proto knows the ONNX 1.10 schema (IR 8): newer fields would be dropped,
  * so newer IR versions are refused too; K > 1 refuses graphs with subgraphs (If, Loop, Scan).
  */
-export const STEP_INPUTS = ['state', 'f_prev', 'labels', 'coefficients', 'eta', 'lookahead', 'freedom', 'stop', 'budget'] as const
-export const STEP_OUTPUTS = ['next_state', 'f_next', 'rms'] as const
+export const STEP_INPUTS = ['state', 'f_prev', 'labels', 'coefficients', 'eta', 'lookahead', 'freedom', 'stop', 'budget', 'far', 'far_coefficients', 'far_until'] as const
+export const STEP_OUTPUTS = ['next_state', 'f_next', 'rms', 'far_next'] as const
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT
 const INT64 = onnx.TensorProto.DataType.INT64
@@ -76,7 +79,10 @@ export function buildStepModel(gradientModel: Uint8Array, fileName: string, step
   const rowsShape = int64Constant('rows_shape', [-1, c, h, w])
   const repeat = node('Concat', [int64Constant('one', [1]), rowCount, int64Constant('ones3', [1, 1, 1])], `${P}repeat_shape`, [int('axis', 0)])
   const perSample = node('Concat', [int64Constant('minus_one', [-1]), rowCount, int64Constant('chw', [c, h, w])], `${P}grad_shape`, [int('axis', 0)])
-  const coefficients5d = node('Reshape', ['coefficients', int64Constant('coeff_shape', [1, -1, 1, 1, 1])], `${P}coefficients_5d`)
+  const coefficientShape = int64Constant('coeff_shape', [1, -1, 1, 1, 1])
+  const coefficients5d = node('Reshape', ['coefficients', coefficientShape], `${P}coefficients_5d`)
+  const farCoefficients5d = node('Reshape', ['far_coefficients', coefficientShape], `${P}far_coefficients_5d`)
+  const farShape = int64Constant('far_shape', [-1, 1, 1, 1, 1])
   const free = node('Cast', [node('Greater', ['freedom', zero], `${P}free_bool`)], `${P}free`, [int('to', FLOAT)])
   const axesChw = int64Constant('axes_chw', [1, 2, 3])
   const count = node('Max', [node('ReduceSum', [free, axesChw], `${P}free_count`, [int('keepdims', 0)]), one], `${P}count`)
@@ -94,6 +100,7 @@ export function buildStepModel(gradientModel: Uint8Array, fileName: string, step
   let state = 'state'
   let fPrev = 'f_prev'
   let moving = ''
+  let far = 'far'
   const rmsRows: string[] = []
   for (let k = 1; k <= steps; k++) {
     const q = `${P}k${k}/`
@@ -107,13 +114,20 @@ export function buildStepModel(gradientModel: Uint8Array, fileName: string, step
       body.push({ ...n, name: n.name ? stepName(k, n.name) : '', input: n.input.map((i) => renamed(k, i)), output: n.output.map((o) => stepName(k, o)) })
     }
     const grad5d = node('Reshape', [stepName(k, 'grad'), perSample], `${q}grad_5d`)
-    const guided = node('ReduceSum', [node('Mul', [grad5d, coefficients5d], `${q}weighted`), axis1], `${q}guided`, [int('keepdims', 0)])
+    // each sample's coefficients: far * far_coefficients + (1 - far) * coefficients, far 0 or 1 [S,R,1,1,1]
+    const far5d = node('Reshape', [far, farShape], `${q}far_5d`)
+    const near5d = node('Sub', [one, far5d], `${q}near_5d`)
+    const sampleCoefficients = node('Add', [node('Mul', [far5d, farCoefficients5d], `${q}far_part`), node('Mul', [near5d, coefficients5d], `${q}near_part`)], `${q}coefficients`)
+    const guided = node('ReduceSum', [node('Mul', [grad5d, sampleCoefficients], `${q}weighted`), axis1], `${q}guided`, [int('keepdims', 0)])
     const squares = node('Mul', [node('Mul', [guided, guided], `${q}guided_sq`), free], `${q}free_sq`)
     const sum = node('ReduceSum', [squares, axesChw], `${q}sum_sq`, [int('keepdims', 0)])
     const rms = node('Sqrt', [node('Div', [sum, count], `${q}mean_sq`)], `${q}rms`)
     rmsRows.push(node('Unsqueeze', [rms, axis0], `${q}rms_row`))
     // moving: this step is within the budget, the sample had not stopped, its RMS is not under stop
     const inBudget = node('Greater', ['budget', floatConstant(`k${k}_less_half`, k - 0.5)], `${q}in_budget`)
+    // far guidance ends at a taken step whose RMS fell under far_until (for the next step on)
+    const farEnds = node('And', [node('Less', [rms, 'far_until'], `${q}below_far`), inBudget], `${q}far_ends`)
+    far = node('Mul', [far, node('Cast', [node('Not', [farEnds], `${q}far_stays`)], `${q}far_stays_f`, [int('to', FLOAT)])], k === steps ? 'far_next' : `${q}far`)
     const above = node('Not', [node('Less', [rms, 'stop'], `${q}below_stop`)], `${q}above_stop`)
     const stillOn = node('And', [above, inBudget], `${q}still_on`)
     moving = k === 1 ? stillOn : node('And', [stillOn, moving], `${q}moving`)
@@ -143,11 +157,14 @@ export function buildStepModel(gradientModel: Uint8Array, fileName: string, step
     tensor('lookahead', FLOAT, []),
     stateInfo('freedom'),
     tensor('stop', FLOAT, []),
-    tensor('budget', FLOAT, [])
+    tensor('budget', FLOAT, []),
+    tensor('far', FLOAT, ['S']),
+    tensor('far_coefficients', FLOAT, ['R']),
+    tensor('far_until', FLOAT, [])
   ]
   graph.node = body
   graph.initializer = [...graph.initializer, ...constants]
-  graph.output = [stateInfo('next_state'), stateInfo('f_next'), tensor('rms', FLOAT, [steps, 'S'])]
+  graph.output = [stateInfo('next_state'), stateInfo('f_next'), tensor('rms', FLOAT, [steps, 'S']), tensor('far_next', FLOAT, ['S'])]
   // each step's x and y keep the gradient model's declared types as inner values, so shape
   // inference (and with it the optimiser's layout and fusion passes) sees its input as before
   const innerInfo = graph.valueInfo.filter((v) => v.name !== 'x' && v.name !== 'y')

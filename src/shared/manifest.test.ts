@@ -13,17 +13,30 @@ describe('model manifest: studio defaults', () => {
     const manifest = modelManifestSchema.parse(fixture())
     expect(manifest.studio).toBeUndefined()
     expect(resolveStudioDefaults(manifest.studio, manifest.sampler)).toEqual({
-      repair: { strength: REPAIR.strength.default, holdUnmasked: true, guideHintStrength: REPAIR.guideHintStrength.default },
-      compose: { weight: COMPOSE.weight.default, cfg: manifest.sampler.cfg }
+      repair: { strength: REPAIR.strength.default, holdUnmasked: true, guideHintStrength: REPAIR.guideHintStrength.default, sampler: manifest.sampler },
+      compose: { weight: COMPOSE.weight.default, cfg: manifest.sampler.cfg, sampler: manifest.sampler }
     })
   })
 
   it('take what the manifest states, part by part', () => {
     const manifest = modelManifestSchema.parse({ ...fixture(), studio: { repair: { strength: 0.3 }, compose: { weight: 0.5 } } })
-    expect(resolveStudioDefaults(manifest.studio, { ...manifest.sampler, cfg: 2 })).toEqual({
-      repair: { strength: 0.3, holdUnmasked: true, guideHintStrength: REPAIR.guideHintStrength.default },
-      compose: { weight: 0.5, cfg: 2 }
+    const sampler = { ...manifest.sampler, cfg: 2 }
+    expect(resolveStudioDefaults(manifest.studio, sampler)).toEqual({
+      repair: { strength: 0.3, holdUnmasked: true, guideHintStrength: REPAIR.guideHintStrength.default, sampler },
+      compose: { weight: 0.5, cfg: 2, sampler }
     })
+  })
+
+  it("give each tool its own sampler over the model's: Generate's default can move while Repair and Compose keep theirs", () => {
+    const generate = { ...fixture().sampler, cfg: 4, stopGradNorm: 0.15, farCfg: 1.25, farUntilRms: 3 }
+    const studio = { repair: { sampler: { cfg: 3, stopGradNorm: 0.35, farUntilRms: 0 } }, compose: { cfg: 2.5, sampler: { stopGradNorm: 0.35, farUntilRms: 0 } } }
+    const manifest = modelManifestSchema.parse({ ...fixture(), sampler: generate, studio })
+    const resolved = resolveStudioDefaults(manifest.studio, manifest.sampler)
+    expect(resolved.repair.sampler).toEqual({ ...generate, cfg: 3, stopGradNorm: 0.35, farUntilRms: 0 })
+    // the composition's cfg is its own (studio.compose.cfg), the rest its sampler over the model's
+    expect(resolved.compose.sampler).toEqual({ ...generate, cfg: 2.5, stopGradNorm: 0.35, farUntilRms: 0 })
+    expect(resolved.compose.cfg).toBe(2.5)
+    expect(modelManifestSchema.safeParse({ ...fixture(), studio: { repair: { sampler: { cfg: -1 } } } }).success).toBe(false)
   })
 
   it('refuse values outside their range', () => {

@@ -63,26 +63,33 @@ export type OodCalibration = z.infer<typeof oodCalibrationSchema>
 /**
  * The studio's starting values for this model, chosen from its benchmarks
  * (training/REPAIR.md, training/COMPOSE.md). All optional: the fallbacks below apply.
+ * A tool's `sampler` changes the model's sampler (the Generate default) for that tool: each tool
+ * keeps the settings it was benchmarked with when Generate's default moves.
  */
 export const studioDefaultsSchema = z.object({
-  repair: z.object({ strength: settingNumber(REPAIR.strength), holdUnmasked: z.boolean(), guideHintStrength: settingNumber(REPAIR.guideHintStrength) }).partial().optional(),
-  compose: z.object({ weight: settingNumber(COMPOSE.weight), cfg: settingNumber(COMPOSE.cfg) }).partial().optional()
+  repair: z
+    .object({ strength: settingNumber(REPAIR.strength), holdUnmasked: z.boolean(), guideHintStrength: settingNumber(REPAIR.guideHintStrength), sampler: samplerSettingsSchema.partial() })
+    .partial()
+    .optional(),
+  compose: z.object({ weight: settingNumber(COMPOSE.weight), cfg: settingNumber(COMPOSE.cfg), sampler: samplerSettingsSchema.partial() }).partial().optional()
 })
 export interface StudioDefaults {
-  /** guideHintStrength: from this noise strength on, the studio suggests naming the photo's class */
-  repair: { strength: number; holdUnmasked: boolean; guideHintStrength: number }
-  /** each class of a new composition gets `weight`; the composition samples with guidance `cfg` */
-  compose: { weight: number; cfg: number }
+  /** guideHintStrength: from this noise strength on, the studio suggests naming the photo's class; sampler: Repair's (engine default for repair jobs too) */
+  repair: { strength: number; holdUnmasked: boolean; guideHintStrength: number; sampler: SamplerSettings }
+  /** each class of a new composition gets `weight`; the composition samples with `sampler` (its guidance `cfg`) */
+  compose: { weight: number; cfg: number; sampler: SamplerSettings }
 }
 
 export function resolveStudioDefaults(studio: z.infer<typeof studioDefaultsSchema> | undefined, sampler: SamplerSettings): StudioDefaults {
+  const composeSampler = { ...sampler, ...(studio?.compose?.cfg !== undefined ? { cfg: studio.compose.cfg } : {}), ...studio?.compose?.sampler }
   return {
     repair: {
       strength: studio?.repair?.strength ?? REPAIR.strength.default,
       holdUnmasked: studio?.repair?.holdUnmasked ?? true,
-      guideHintStrength: studio?.repair?.guideHintStrength ?? REPAIR.guideHintStrength.default
+      guideHintStrength: studio?.repair?.guideHintStrength ?? REPAIR.guideHintStrength.default,
+      sampler: { ...sampler, ...studio?.repair?.sampler }
     },
-    compose: { weight: studio?.compose?.weight ?? COMPOSE.weight.default, cfg: studio?.compose?.cfg ?? sampler.cfg }
+    compose: { weight: studio?.compose?.weight ?? COMPOSE.weight.default, cfg: composeSampler.cfg, sampler: composeSampler }
   }
 }
 

@@ -72,7 +72,7 @@ def test_repair_bench_rows_are_the_engines_repair(tmp_path):
 def test_compose_bench_samples_are_the_engines_generate(tmp_path):
     """compose_bench's samples are `eqm compose`'s images for the same classes, weights, CFG and seed,
     a negative weight included."""
-    x, steps = compose_bench.sample([(7, 0.6), (5, -0.3)], cfg=2.5, n=2, seed=11)
+    x, steps = compose_bench.sample([(7, 0.6), (5, -0.3)], cfg=2.5, n=2, seed=11, settings=engine_batch.tool_sampler("compose"))
     assert x.shape == (2, 1, 28, 28) and steps.min() >= 1
     out = cli("compose", "--class", "7:0.6", "--class", "5:-0.3", "--cfg", "2.5", "--count", "2", "--seed", "11",
               "--models", os.path.join(engine_batch.REPO, "models"), "--out", str(tmp_path))

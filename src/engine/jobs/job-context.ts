@@ -1,6 +1,6 @@
 import type { Frame } from '../../shared/frames'
 import type { Condition } from '../../shared/jobs'
-import { samplerSettingsSchema, describeZodError, type ModelManifest, type SamplerSettings } from '../../shared/manifest'
+import { samplerSettingsSchema, describeZodError, resolveStudioDefaults, type ModelManifest, type SamplerSettings } from '../../shared/manifest'
 import type { ResultParams } from '../../shared/result-params'
 import type { GradientField } from '../gradient-field'
 import { EngineError } from '../errors'
@@ -51,6 +51,11 @@ export function resolveSampler(defaults: SamplerSettings, overrides: Partial<Sam
   const merged = samplerSettingsSchema.safeParse({ ...defaults, ...overrides })
   if (!merged.success) throw new EngineError('bad-request', `sampler: ${describeZodError(merged.error)}`)
   return merged.data
+}
+
+/** Repair's defaults: the model's sampler with the manifest's studio.repair.sampler over it (the settings repair was benchmarked with). */
+export function repairSamplerDefaults(manifest: ModelManifest): SamplerSettings {
+  return resolveStudioDefaults(manifest.studio, manifest.sampler).repair.sampler
 }
 
 export function checkConditions(conditions: readonly Condition[], manifest: ModelManifest): void {

@@ -6,7 +6,7 @@ import type { RgbaImage } from '../../shared/image-convert'
 import { EngineError } from '../errors'
 import { blendInto, contextRect, cropPlane, featherAlpha, maskToLatent, paintedBounds, type Rect } from '../photo-context'
 import type { SampleOutcome } from '../sampler'
-import { checkConditions, commonResultParams, resolveSampler, type JobModels, type JobRuntime } from './job-context'
+import { checkConditions, commonResultParams, repairSamplerDefaults, resolveSampler, type JobModels, type JobRuntime } from './job-context'
 import { descendHeld } from './held-descent'
 import { requireVae } from './latent-images'
 
@@ -54,7 +54,7 @@ export async function runPhotoRepair(models: JobModels, manifest: ModelManifest,
   if (manifest.space !== 'latent' || !manifest.latent) throw new EngineError('bad-request', `${manifest.id} is not a latent model: repair its model-sized image with "repair"`)
   const vae = requireVae(models, manifest)
   checkConditions(params.conditions, manifest)
-  const settings = resolveSampler(manifest.sampler, params.sampler)
+  const settings = resolveSampler(repairSamplerDefaults(manifest), params.sampler)
   const { photo, mask } = params
   if (photo.data.length !== photo.width * photo.height * 4) throw new EngineError('image-invalid', `the photo has ${photo.data.length} bytes, expected ${photo.width * photo.height * 4}`)
   if (mask.length !== photo.width * photo.height) throw new EngineError('image-invalid', `the mask has ${mask.length} pixels, the photo ${photo.width}x${photo.height}`)

@@ -2,7 +2,7 @@ import type { JobResult } from '../../shared/jobs'
 import type { ModelManifest } from '../../shared/manifest'
 import type { ParsedParams } from '../../shared/engine-schemas'
 import { bytesToValues } from '../../shared/image-convert'
-import { checkConditions, commonResultParams, resolveSampler, type JobModels, type JobRuntime } from './job-context'
+import { checkConditions, commonResultParams, repairSamplerDefaults, resolveSampler, type JobModels, type JobRuntime } from './job-context'
 import { descendHeld } from './held-descent'
 import { assembleResult } from './job-result'
 import { sampleImages } from './latent-images'
@@ -20,7 +20,7 @@ export async function runRepair(models: JobModels, manifest: ModelManifest, para
     throw new EngineError('bad-request', `${manifest.id} is a latent model: it repairs photos at their own size (eqm repair --in PHOTO --mask MASK), not model-sized images`)
   }
   checkConditions(params.conditions, manifest)
-  const settings = resolveSampler(manifest.sampler, params.sampler)
+  const settings = resolveSampler(repairSamplerDefaults(manifest), params.sampler)
   const original = bytesToValues(decodeModelImage(params.image, manifest, 'image'), manifest.valueRange)
   const maskBytes = decodeModelImage(params.mask, manifest, 'mask', 1)
   const plane = maskBytes.length

@@ -4,6 +4,7 @@ import { connectInProcess, installBrowserGlobals, quadraticEngine } from '../../
 import { EngineClient } from '../host/engine-client'
 import { base64ToBytes } from '../../../shared/base64'
 import { createStudioStore } from '../store/studio-store'
+import { resolveStudioDefaults } from '../../../shared/manifest'
 import { loadModels } from '../store/generate-actions'
 import { cancelJob } from '../store/job-actions'
 import { composeSamplerDefaults, composeSlice, syncComposeModel } from './compose-store'
@@ -91,7 +92,8 @@ describe('compose actions with the real engine', () => {
   it("resets the sampler to the composition's defaults: the model's sampler with its composition guidance", async () => {
     const { store } = await setup()
     const model = store.getState().models[0]
-    const benchmarked = { ...model, sampler: { ...model.sampler, cfg: 1 }, studio: { ...model.studio, compose: { weight: 0.5, cfg: 3 } } }
+    const sampler = { ...model.sampler, cfg: 1 }
+    const benchmarked = { ...model, sampler, studio: resolveStudioDefaults({ compose: { weight: 0.5, cfg: 3 } }, sampler) }
     expect(composeSamplerDefaults(benchmarked)).toEqual({ ...model.sampler, cfg: 3 })
     const compose = composeSlice(createStudioStore())
     syncComposeModel(compose, benchmarked)

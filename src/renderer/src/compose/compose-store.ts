@@ -70,7 +70,7 @@ export function syncComposeModel(store: ComposeStore, model: ModelInfo | null): 
   store.setState({ modelId: model.id, rows: defaultRows(model.classes.length, nextRowKey, model.studio.compose.weight), sampler: composeSamplerDefaults(model), comparison: null })
 }
 
-/** A composition samples with the model's sampler and its composition guidance (not Generate's CFG). */
+/** A composition samples with the model's composition sampler (manifest studio.compose: the model's sampler with its composition guidance, not Generate's). */
 export function composeSamplerDefaults(model: ModelInfo): SamplerSettings {
-  return { ...model.sampler, cfg: model.studio.compose.cfg }
+  return model.studio.compose.sampler
 }

@@ -115,7 +115,7 @@ export function RepairPanel() {
       <details>
         <summary data-testid="repair-sampler">Sampler · {repair.settings.sampler.method === 'nag' ? 'NAG-GD' : 'GD'}, {repair.settings.sampler.maxSteps} steps</summary>
         <fieldset>
-          <SamplerFields sampler={repair.settings.sampler} defaults={model.sampler} onChange={(patch: Partial<SamplerSettings>) => set({ sampler: { ...repair.settings.sampler, ...patch } })} testIdPrefix="repair-" />
+          <SamplerFields sampler={repair.settings.sampler} defaults={model.studio.repair.sampler} onChange={(patch: Partial<SamplerSettings>) => set({ sampler: { ...repair.settings.sampler, ...patch } })} testIdPrefix="repair-" />
         </fieldset>
       </details>
       <button className="primary" data-testid="repair-run" disabled={!photo || coverage === 0} onClick={() => void runRepair(store, client)} title={!photo ? 'Import a photo first' : coverage === 0 ? 'Paint noise on the photo first' : 'Ctrl+Enter'}>

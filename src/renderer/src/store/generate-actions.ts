@@ -33,7 +33,7 @@ export function modelDefaults(state: ReturnType<StudioStore['getState']>, model:
     generate: { ...state.generate, sampler: model.sampler, classIndex: 0 },
     repair: {
       ...state.repair,
-      settings: { ...state.repair.settings, strength: model.studio.repair.strength, holdUnmasked: model.studio.repair.holdUnmasked, sampler: model.sampler, classIndex: null }
+      settings: { ...state.repair.settings, strength: model.studio.repair.strength, holdUnmasked: model.studio.repair.holdUnmasked, sampler: model.studio.repair.sampler, classIndex: null }
     }
   }
 }

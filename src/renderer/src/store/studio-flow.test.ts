@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectInProcess, installBrowserGlobals, quadraticEngine } from '../../../../test/support/in-process-engine'
 import { EngineClient } from '../host/engine-client'
 import { createStudioStore } from './studio-store'
+import { resolveStudioDefaults } from '../../../shared/manifest'
 import { loadModels, startGenerate } from './generate-actions'
 import { cancelJob } from './job-actions'
 import { composeSlice, syncComposeModel } from '../compose/compose-store'
@@ -57,7 +58,7 @@ describe('studio store with the real engine', () => {
 
   it('a composition starts from the model\'s composition weight and guidance', () => {
     const base = engine.listModels()[0]
-    const model = { ...base, studio: { ...base.studio, compose: { weight: 0.5, cfg: 2.25 } } }
+    const model = { ...base, studio: resolveStudioDefaults({ compose: { weight: 0.5, cfg: 2.25 } }, base.sampler) }
     const compose = composeSlice(createStudioStore())
     syncComposeModel(compose, model)
     const state = compose.getState()
