@@ -1,6 +1,7 @@
 """Reads a .safetensors file: an 8-byte little-endian header length, a JSON header naming each
 tensor's dtype, shape and byte range, then the raw little-endian data. Tensors are read one by one."""
 import json
+import math
 import struct
 
 import torch
@@ -20,10 +21,7 @@ class SafetensorsTensor:
         self.path, self.start, self.end, self.dtype, self.shape = path, start, end, dtype, tuple(shape)
 
     def numel(self):
-        count = 1
-        for s in self.shape:
-            count *= s
-        return count
+        return math.prod(self.shape)
 
     def load(self):
         with open(self.path, "rb") as f:
@@ -68,11 +66,8 @@ def open_safetensors(path):
             raise SafetensorsError(f"{path}: {name} has unsupported dtype {info.get('dtype')}")
         start, end = info["data_offsets"]
         shape = [int(s) for s in info["shape"]]
-        count = 1
-        for s in shape:
-            count *= s
         size = torch.empty((), dtype=dtype).element_size()
-        if not (0 <= start <= end <= data_bytes) or end - start != count * size:
+        if not (0 <= start <= end <= data_bytes) or end - start != math.prod(shape) * size:
             raise SafetensorsError(f"{path}: {name}'s byte range {start}..{end} does not fit shape {shape} {info['dtype']}")
         tensors[name] = SafetensorsTensor(path, 8 + n + start, 8 + n + end, dtype, shape)
     return tensors, metadata if isinstance(metadata, dict) else {}
