@@ -11,18 +11,11 @@ import argparse
 import json
 import os
 
+from shipped_sampler import manifest_sampler
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MANIFEST = os.path.join(HERE, "..", "models", "fashion-mnist", "manifest.json")
 KEYS = ("method", "eta", "mu", "steps", "stop", "cfg", "cfg_near", "guide_until")
-
-
-def manifest_sampler(setting):
-    """sampler.py's names to the manifest's (cfg_near/guide_until: guidance by place, farCfg until farUntilRms)."""
-    out = {"method": setting["method"], "stepSize": setting["eta"], "mu": setting["mu"], "maxSteps": setting["steps"],
-           "stopGradNorm": setting["stop"], "cfg": setting["cfg"]}
-    if setting.get("guide_until", 0) > 0 and setting.get("cfg_near") is not None:
-        out.update(cfg=setting["cfg_near"], farCfg=setting["cfg"], farUntilRms=setting["guide_until"])
-    return out
 
 
 def mean_metrics(records, floor):

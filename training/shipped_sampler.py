@@ -19,3 +19,13 @@ def shipped_sampler(manifest_path=SHIPPED_MANIFEST):
     return dict(method=s["method"], eta=s["stepSize"], mu=s["mu"], steps=s["maxSteps"], stop=s["stopGradNorm"],
                 cfg=s["farCfg"] if far else s["cfg"], cfg_near=s["cfg"] if far else None,
                 guide_until=s["farUntilRms"] if far else 0.0)
+
+
+def manifest_sampler(setting):
+    """The way back: sampler.py's names to the manifest's (cfg_near/guide_until: guidance by place,
+    farCfg until farUntilRms)."""
+    out = {"method": setting["method"], "stepSize": setting["eta"], "mu": setting["mu"], "maxSteps": setting["steps"],
+           "stopGradNorm": setting["stop"], "cfg": setting["cfg"]}
+    if setting.get("guide_until", 0) > 0 and setting.get("cfg_near") is not None:
+        out.update(cfg=setting["cfg_near"], farCfg=setting["cfg"], farUntilRms=setting["guide_until"])
+    return out

@@ -39,7 +39,8 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
   const latent = manifest.space === 'latent' ? new LatentPreviewer(requireVae(models, manifest), manifest) : null
   const [channels, height, width] = manifest.shape
   const guidedChannels = Math.min(channels, manifest.latent?.guidedChannels ?? channels)
-  let lastNorms: number[] = []
+  // the sampler's per-sample norms (one array it updates every step): after the descent, the last step's
+  let lastNorms: ArrayLike<number> = []
   let lastSent = false
 
   // Exact energies are a second network's forward pass (~40% of a sampler step with the shipped
@@ -94,7 +95,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
         // the step graph reports every K steps: a frame is due when a multiple of previewEvery was passed
         const frameDue = previewEvery > 0 && Math.floor(step / previewEvery) > Math.floor(reportedStep / previewEvery)
         reportedStep = step
-        lastNorms = Array.from(gradNorms)
+        lastNorms = gradNorms
         estimate?.advance(samples, gradients)
         if (!last) {
           job.afterStep?.()

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import type { GalleryItem } from '../store/studio-store'
 import { useStoredImageUrl, type StoredImages } from '../history/stored-images'
+import { useEscapeCloses } from './escape-closes'
 
 const ZOOMS = [1, 2, 4, 8, 12, 16, 24, 32] as const
 
@@ -21,13 +22,10 @@ export function ResultViewer({ images, item, onClose }: { images: StoredImages; 
   const scroller = useRef<HTMLDivElement>(null)
   const step = (direction: 1 | -1) =>
     setZoom((z) => (direction > 0 ? (ZOOMS.find((n) => n > z) ?? z) : ([...ZOOMS].reverse().find((n) => n < z) ?? z)))
+  useEscapeCloses(true, onClose)
   useEffect(() => {
-    // capture: Esc closes the viewer before the studio's Esc (cancel / discard) sees it
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') {
-        event.stopPropagation()
-        onClose()
-      } else if (event.key === '+' || event.key === '=') step(1)
+      if (event.key === '+' || event.key === '=') step(1)
       else if (event.key === '-') step(-1)
     }
     // the wheel zooms (not the page): a non-passive listener, so the page does not scroll too

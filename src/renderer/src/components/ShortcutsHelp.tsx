@@ -1,4 +1,4 @@
-import { useEffect } from 'react'
+import { useEscapeCloses } from './escape-closes'
 import { useServices, useStudio } from '../store/context'
 import { CANVAS_GESTURES, SHORTCUTS } from '../shortcuts'
 
@@ -10,19 +10,9 @@ import { CANVAS_GESTURES, SHORTCUTS } from '../shortcuts'
 export function ShortcutsHelp() {
   const { store } = useServices()
   const open = useStudio((s) => s.shortcutsOpen)
-  useEffect(() => {
-    if (!open) return
-    // capture: Esc closes the overlay before the studio's Esc (cancel the job / discard) sees it
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key !== 'Escape') return
-      event.stopPropagation()
-      store.setState({ shortcutsOpen: false })
-    }
-    window.addEventListener('keydown', onKey, true)
-    return () => window.removeEventListener('keydown', onKey, true)
-  }, [open, store])
-  if (!open) return null
   const close = () => store.setState({ shortcutsOpen: false })
+  useEscapeCloses(open, close)
+  if (!open) return null
   return (
     <div className="shortcuts-help" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcuts-help" onClick={(e) => e.target === e.currentTarget && close()}>
       <div className="shortcuts-help-card">

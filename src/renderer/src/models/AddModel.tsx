@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { useServices } from '../store/context'
 import { loadModels } from '../store/generate-actions'
+import { useEscapeCloses } from '../components/escape-closes'
 import type { ImportResult } from '../../../shared/engine-protocol'
 
 type Kind = 'model' | 'vae'
@@ -53,17 +54,7 @@ export function AddModel() {
     }
   }
 
-  useEffect(() => {
-    if (!open || busy) return
-    // capture: Esc closes the panel before the studio's Esc (cancel the job / discard) sees it
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key !== 'Escape') return
-      event.stopPropagation()
-      setOpen(false)
-    }
-    window.addEventListener('keydown', onKey, true)
-    return () => window.removeEventListener('keydown', onKey, true)
-  }, [open, busy])
+  useEscapeCloses(open && !busy, () => setOpen(false))
 
   if (!open) {
     return (
