@@ -20,7 +20,8 @@ export function quadraticEngine(prefix: string): Engine {
   return new Engine({ modelRoots: [models], frameIntervalMs: 0, sessionFile: join(mkdtempSync(join(tmpdir(), `${prefix}user-`)), 'session.json') })
 }
 
-export function connectInProcess(engine: Engine, client: EngineClient): void {
+/** Attaches `client` to `engine`; the function returned ends that connection as a closed socket does. */
+export function connectInProcess(engine: Engine, client: EngineClient): () => void {
   let listener: ((m: EngineMessage) => void) | null = null
   const sink: EngineSink = { send: (m) => setImmediate(() => listener?.(structuredClone(m))) }
   const connection: EngineConnection = {
@@ -31,6 +32,7 @@ export function connectInProcess(engine: Engine, client: EngineClient): void {
     close: () => undefined
   }
   client.attach(connection)
+  return () => engine.detach(sink)
 }
 
 /** What a browser gives the renderer and node lacks: frames to paint after, and crypto. */

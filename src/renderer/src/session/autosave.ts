@@ -3,9 +3,16 @@ import type { GalleryItem, StudioState, StudioStore } from '../store/studio-stor
 import type { HistoryOp } from '../../../shared/engine-protocol'
 import { bytesToBase64 } from '../../../shared/base64'
 import { encodeHistoryEntry, encodeSession, sessionPhotos } from './session-codec'
-import { restoreSession } from './restore'
+import { restoreSession, type Restored } from './restore'
 
-const SAVE_DELAY_MS = 600
+export interface AutosaveTimings {
+  /** settings and canvas edits come in bursts (a slider drag): one save after they settle */
+  settingsDelayMs: number
+  /** after a failed save, the waits before each new try (the last repeats): the engine may be restarting */
+  retryDelaysMs: readonly number[]
+}
+
+export const AUTOSAVE_TIMINGS: AutosaveTimings = { settingsDelayMs: 600, retryDelaysMs: [1000, 2000, 4000, 8000, 15000] }
 
 /** The parts of session.json: a change in any of them schedules a save (the gallery goes to the journal). */
 function sessionKey(state: StudioState): unknown[] {
@@ -22,22 +29,35 @@ export function historyOps(saved: readonly GalleryItem[], current: readonly Gall
   return [...(removed.length ? [{ op: 'remove' as const, ids: removed }] : []), ...added.map((item) => ({ op: 'add' as const, entry: encodeHistoryEntry(item) }))]
 }
 
-/**
- * Restores the last session, then saves (debounced) after every user change: new or removed
- * results as lines appended to the history journal, settings and the repair document to a
- * small session.json, photos to the image store. The cost of a save does not grow with the
- * history. Saving starts only after the restore, so an empty start never overwrites a saved
- * session, and a read-only view (another tab has the session) never saves.
- */
-export async function restoreAndAutosave(store: StudioStore, client: EngineClient): Promise<() => void> {
-  const restored = await restoreSession(store, client)
-  if (restored.blocked || restored.readOnly) return () => {}
+export interface Autosave {
+  /** saves what is pending now instead of after its delay */
+  flush(): void
+  /** resolves when no save is scheduled or running (tests, and a clean quit) */
+  settled(): Promise<void>
+  stop(): void
+}
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/**
+ * Saves after every user change: new or removed results as lines appended to the history
+ * journal, settings and the repair document to a small session.json, photos to the image
+ * store. The cost of a save does not grow with the history.
+ *
+ * New results are saved at once, not after the settings' delay: a result exists only in this
+ * window until the journal has it, and an engine or server that stops in that window would
+ * take it along. A save that fails is tried again on a timer until it works, so work made
+ * before a crash is saved once the engine is back, without waiting for another change.
+ */
+export function startAutosave(store: StudioStore, client: EngineClient, restored: Pick<Restored, 'saved' | 'migrated'>, timings = AUTOSAVE_TIMINGS): Autosave {
   let savedGallery = restored.saved
   let lastKey: unknown[] = restored.migrated ? [] : sessionKey(store.getState())
   const photoRefs = new WeakMap<Uint8Array, string>()
   let timer: ReturnType<typeof setTimeout> | null = null
+  let timerDue = Infinity
   let saving: Promise<void> = Promise.resolve()
+  let failures = 0
+  let stopped = false
 
   const saveNow = async () => {
     const state = store.getState()
@@ -56,32 +76,82 @@ export async function restoreAndAutosave(store: StudioStore, client: EngineClien
     await client.call('session.save', { data: encodeSession(state, state.compose, (bytes) => photoRefs.get(bytes)!) })
     lastKey = key
   }
+  /** schedules a save in `delayMs` unless one is already due sooner */
+  const schedule = (delayMs: number) => {
+    if (stopped) return
+    const due = Date.now() + delayMs
+    if (timer && timerDue <= due) return
+    if (timer) clearTimeout(timer)
+    timerDue = due
+    timer = setTimeout(save, delayMs)
+  }
   const save = () => {
+    if (timer) clearTimeout(timer)
     timer = null
-    saving = saving.then(saveNow).catch((error: Error) => {
-      store.setState({ notice: { kind: 'error', text: `Autosave failed: ${error.message}. Your work is still here; it will be saved again on the next change.` } })
-    })
+    timerDue = Infinity
+    saving = saving.then(saveNow).then(
+      () => {
+        if (failures > 0) store.setState({ notice: { kind: 'info', text: 'Autosave works again: everything is saved.' } })
+        failures = 0
+      },
+      (error: Error) => {
+        const wait = timings.retryDelaysMs[Math.min(failures, timings.retryDelaysMs.length - 1)]
+        // the notice once per run of failures: retries do not cover what the user is told meanwhile
+        if (failures === 0) {
+          const unsaved = historyOps(savedGallery, store.getState().gallery).reduce((n, op) => n + (op.op === 'add' ? 1 : 0), 0)
+          const what = unsaved > 0 ? `${plural(unsaved, 'new result')} and your settings are` : 'Your work is'
+          store.setState({ notice: { kind: 'error', text: `Autosave failed: ${error.message}. ${what} still here, and saving is tried again every few seconds.` } })
+        }
+        failures++
+        schedule(wait)
+      }
+    )
   }
   let lastSeen = { gallery: store.getState().gallery, key: sessionKey(store.getState()) }
   const onChange = () => {
     const state = store.getState()
     const key = sessionKey(state)
-    if (state.gallery === lastSeen.gallery && key.every((part, i) => part === lastSeen.key[i])) return
+    const galleryChanged = state.gallery !== lastSeen.gallery
+    if (!galleryChanged && key.every((part, i) => part === lastSeen.key[i])) return
     lastSeen = { gallery: state.gallery, key }
-    if (timer) clearTimeout(timer)
-    timer = setTimeout(save, SAVE_DELAY_MS)
+    // a retry already pending covers this change too; a new result never waits for a slider to settle
+    if (failures === 0) schedule(galleryChanged ? 0 : timings.settingsDelayMs)
   }
-  const unsubscribers = [store.subscribe(onChange)]
+  const unsubscribe = store.subscribe(onChange)
   if (restored.migrated) save()
-  const flush = () => {
-    if (timer) {
-      clearTimeout(timer)
-      save()
+  return {
+    flush: () => {
+      if (timer) save()
+    },
+    settled: async () => {
+      for (;;) {
+        const current = saving
+        await current
+        if (current === saving && !timer) return
+        if (timer && current === saving) await new Promise((resume) => setTimeout(resume, Math.max(0, timerDue - Date.now())))
+      }
+    },
+    stop: () => {
+      stopped = true
+      unsubscribe()
+      if (timer) clearTimeout(timer)
+      timer = null
     }
   }
-  window.addEventListener('beforeunload', flush)
+}
+
+/**
+ * Restores the last session, then autosaves. Saving starts only after the restore, so an
+ * empty start never overwrites a saved session, and a read-only view (another tab has the
+ * session) never saves.
+ */
+export async function restoreAndAutosave(store: StudioStore, client: EngineClient): Promise<() => void> {
+  const restored = await restoreSession(store, client)
+  if (restored.blocked || restored.readOnly) return () => {}
+  const autosave = startAutosave(store, client, restored)
+  window.addEventListener('beforeunload', autosave.flush)
   return () => {
-    for (const unsubscribe of unsubscribers) unsubscribe()
-    window.removeEventListener('beforeunload', flush)
+    autosave.stop()
+    window.removeEventListener('beforeunload', autosave.flush)
   }
 }
