@@ -14,43 +14,35 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from probe_harness import run_probe  # noqa: E402
+from probe_harness import nag_descent, run_probe  # noqa: E402
 from sampler import guided_field_by_sample  # noqa: E402
 
 
-@torch.no_grad()
 def descend_noisy(model, y, x0, eta, mu, max_steps, stop, cfg, temp, until, cfg_near=None, guide_until=0.0, seed=123):
     """NAG with far guidance as sampler.descend, plus noise while RMS >= until (once below, never again)."""
     g = torch.Generator().manual_seed(seed)
     n = y.shape[0]
-    x, prev = x0.clone(), torch.zeros_like(x0)
-    steps = torch.zeros(n, dtype=torch.long)
-    active = torch.arange(n)
     near = torch.zeros(n, dtype=torch.bool)
     calm = torch.zeros(n, dtype=torch.bool)
     sigma = (2 * eta * temp) ** 0.5
-    for step in range(1, max_steps + 1):
-        if len(active) == 0:
-            break
-        idx = active
+
+    def field(idx, x):
         scale = torch.full((len(idx),), float(cfg))
         if cfg_near is not None:
             scale[near[idx]] = float(cfg_near)
-        f = guided_field_by_sample(model, x[idx] - eta * mu * prev[idx], y[idx], scale)
-        rms = f.flatten(1).pow(2).mean(1).sqrt()
+        return guided_field_by_sample(model, x, y[idx], scale)
+
+    def observe(idx, rms):
         if cfg_near is not None:
             near[idx] |= rms < guide_until
         calm[idx] |= rms < until
-        steps[idx] = step
-        prev[idx] = f
-        moving = rms >= stop
-        mi = idx[moving]
-        x[mi] = x[mi] - eta * f[moving]
-        noisy = mi[~calm[mi]]
+
+    def perturb(x, moved):
+        noisy = moved[~calm[moved]]
         if sigma > 0 and len(noisy):
             x[noisy] += sigma * torch.randn(x[noisy].shape, generator=g)
-        active = mi
-    return x, steps
+
+    return nag_descent(x0, eta, mu, stop, max_steps, field, observe, perturb)
 
 
 def descend_setting(model, y, x0, s, _args):

@@ -14,37 +14,26 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from probe_harness import run_probe  # noqa: E402
+from probe_harness import nag_descent, run_probe  # noqa: E402
 from sampler import guided_field_by_sample  # noqa: E402
 
 
-@torch.no_grad()
 def descend_phases(model, y, x0, eta, mu, max_steps, stop, phases):
     """phases: [(cfg, until_rms), ...]; the last phase's bound is not used (it runs until the stop)."""
-    n = y.shape[0]
-    x, prev = x0.clone(), torch.zeros_like(x0)
-    steps = torch.zeros(n, dtype=torch.long)
-    active = torch.arange(n)
-    phase = torch.zeros(n, dtype=torch.long)
+    phase = torch.zeros(y.shape[0], dtype=torch.long)
     cfgs = torch.tensor([float(p[0]) for p in phases])
     bounds = torch.tensor([float(p[1]) for p in phases])
-    for step in range(1, max_steps + 1):
-        if len(active) == 0:
-            break
-        idx = active
-        f = guided_field_by_sample(model, x[idx] - eta * mu * prev[idx], y[idx], cfgs[phase[idx]])
-        rms = f.flatten(1).pow(2).mean(1).sqrt()
+
+    def field(idx, x):
+        return guided_field_by_sample(model, x, y[idx], cfgs[phase[idx]])
+
+    def observe(idx, rms):
         # a sample may pass several bounds in one step
         for _ in range(len(phases) - 1):
             passed = (phase[idx] < len(phases) - 1) & (rms < bounds[phase[idx]])
             phase[idx[passed]] += 1
-        steps[idx] = step
-        prev[idx] = f
-        moving = rms >= stop
-        mi = idx[moving]
-        x[mi] = x[mi] - eta * f[moving]
-        active = mi
-    return x, steps
+
+    return nag_descent(x0, eta, mu, stop, max_steps, field, observe)
 
 
 def descend_setting(model, y, x0, s, args):

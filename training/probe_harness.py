@@ -1,7 +1,8 @@
-"""What the descent probes share (langevin_probe.py, phase_probe.py): the command line (settings as a
-JSON list, the checkpoint, images per class, seed, threads, results file), the network, the judge and
-the starting noise, and a record per setting appended to training/results/<--out>. Each probe brings
-its own descent: descend(model, y, x0, setting, args) -> (samples, evaluations per sample)."""
+"""What the descent probes share (langevin_probe.py, phase_probe.py, apg_probe.py): the command line
+(settings as a JSON list, the checkpoint, images per class, seed, threads, results file), the network,
+the judge and the starting noise, a record per setting appended to training/results/<--out>, and the
+engine's descent loop (nag_descent). Each probe brings its own descent: descend(model, y, x0, setting,
+args) -> (samples, evaluations per sample), usually nag_descent with the probe's own field."""
 import argparse
 import json
 import os
@@ -12,6 +13,35 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evaluate as E  # noqa: E402
 from classifier import load_classifier  # noqa: E402
+
+
+@torch.no_grad()
+def nag_descent(x0, eta, mu, stop, max_steps, field, observe=None, perturb=None):
+    """The engine's descent (sampler.ts): NAG look-ahead x - eta mu f_prev, then x -= eta f for each
+    sample whose guided RMS is still at or above `stop`; the others leave the batch. field(idx, x_look)
+    gives f for the active samples idx; observe(idx, rms) sees each step's RMS (phase switches);
+    perturb(moved) may change the samples just moved (noise). Returns (x, evaluations per sample)."""
+    n = x0.shape[0]
+    x, prev = x0.clone(), torch.zeros_like(x0)
+    steps = torch.zeros(n, dtype=torch.long)
+    active = torch.arange(n)
+    for step in range(1, max_steps + 1):
+        if len(active) == 0:
+            break
+        idx = active
+        f = field(idx, x[idx] - eta * mu * prev[idx])
+        rms = f.flatten(1).pow(2).mean(1).sqrt()
+        if observe:
+            observe(idx, rms)
+        steps[idx] = step
+        prev[idx] = f
+        moving = rms >= stop
+        mi = idx[moving]
+        x[mi] = x[mi] - eta * f[moving]
+        if perturb:
+            perturb(x, mi)
+        active = mi
+    return x, steps
 
 
 def run_probe(doc, descend, default_out, default_threads=2, add_arguments=None):

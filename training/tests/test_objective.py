@@ -71,6 +71,20 @@ def test_descend_matches_reference_loop():
         assert bool((steps < 40).all())
 
 
+def test_probe_descent_is_the_samplers():
+    """The probes' loop (probe_harness.nag_descent) is sampler.descend's NAG, step for step."""
+    from probe_harness import nag_descent
+    torch.manual_seed(1)
+    target = torch.randn(6, 1, 28, 28) * 0.1
+    field = lambda x, y: 2.0 * (x - target[y])  # noqa: E731
+    y = torch.arange(6)
+    x0 = torch.randn(6, 1, 28, 28)
+    x, steps, _ = descend(None, y, method="nag", step_size=0.1, mu=0.3, max_steps=40, stop_grad_norm=0.05, x0=x0, field=field)
+    xp, stepsp = nag_descent(x0, 0.1, 0.3, 0.05, 40, lambda idx, xx: field(xx, y[idx]))
+    assert torch.equal(steps, stepsp)
+    assert torch.allclose(x, xp, atol=1e-6)
+
+
 def test_eqme_grad_of_dot_energy():
     torch.manual_seed(0)
     m = UNet((8, 16, 16), emb_dim=16)
