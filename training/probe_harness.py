@@ -16,11 +16,12 @@ from classifier import load_classifier  # noqa: E402
 
 
 @torch.no_grad()
-def nag_descent(x0, eta, mu, stop, max_steps, field, observe=None, perturb=None):
+def nag_descent(x0, eta, mu, stop, max_steps, field, observe=None, perturb=None, give_up=None):
     """The engine's descent (sampler.ts): NAG look-ahead x - eta mu f_prev, then x -= eta f for each
     sample whose guided RMS is still at or above `stop`; the others leave the batch. field(idx, x_look)
     gives f for the active samples idx; observe(idx, rms) sees each step's RMS (phase switches);
-    perturb(moved) may change the samples just moved (noise). Returns (x, evaluations per sample)."""
+    perturb(moved) may change the samples just moved (noise); give_up(idx, rms) -> mask of samples that
+    leave the batch unmoved although above the stop. Returns (x, evaluations per sample)."""
     n = x0.shape[0]
     x, prev = x0.clone(), torch.zeros_like(x0)
     steps = torch.zeros(n, dtype=torch.long)
@@ -36,6 +37,8 @@ def nag_descent(x0, eta, mu, stop, max_steps, field, observe=None, perturb=None)
         steps[idx] = step
         prev[idx] = f
         moving = rms >= stop
+        if give_up:
+            moving &= ~give_up(idx, rms)
         mi = idx[moving]
         x[mi] = x[mi] - eta * f[moving]
         if perturb:
