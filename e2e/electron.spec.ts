@@ -1,4 +1,6 @@
 import { test, expect, _electron as electron } from '@playwright/test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from './support/web-server'
 import { e2eModelRoot, electronBinary } from './support/fixtures'
@@ -18,7 +20,7 @@ test.describe('desktop app security and engine supervision', () => {
       process: typeof (globalThis as { process?: unknown }).process,
       api: Object.keys((window as unknown as { eqm: object }).eqm).sort()
     }))
-    expect(page).toEqual({ require: 'undefined', process: 'undefined', api: ['invoke', 'onEngineStatus'] })
+    expect(page).toEqual({ require: 'undefined', process: 'undefined', api: ['invoke', 'onEngineStatus', 'onFlushRequest'] })
     // navigation away from the app is blocked: no navigation happens, the page keeps its API
     // the app is served from its own origin, never file://
     const before = window.url()
@@ -33,6 +35,22 @@ test.describe('desktop app security and engine supervision', () => {
     expect(await navigated).toBe(false)
     expect(window.url()).toBe(before)
     expect(await window.evaluate(() => typeof (window as unknown as { eqm?: object }).eqm)).toBe('object')
+    await app.close()
+  })
+
+  test('a setting changed just before quitting is there after the next start', async () => {
+    // autosave holds settings back 0.6 s; quitting used to end the engine inside that pause
+    const env = { ...process.env, EQM_MODELS: e2eModelRoot(), EQM_USER_DATA: mkdtempSync(join(tmpdir(), 'eqm-e2e-quit-')) }
+    const launch = () => electron.launch({ executablePath: binary!, args: [join(ROOT, 'out/main/index.js')], env })
+    let app = await launch()
+    let window = await app.firstWindow()
+    await expect(window.getByTestId('engine-state')).toContainText('engine ready')
+    await expect(window.getByTestId('generate')).toBeEnabled() // the saved session is restored by now
+    await window.getByTestId('count').fill('7')
+    await app.close()
+    app = await launch()
+    window = await app.firstWindow()
+    await expect(window.getByTestId('count')).toHaveValue('7', { timeout: 30_000 })
     await app.close()
   })
 

@@ -3,17 +3,20 @@ import { base64ToBytes } from '../shared/base64'
 import { isPng } from '../shared/png-text'
 import type { HandlerMap } from './ipc-guard'
 import type { EngineSupervisor } from '../engine/hosts/engine-supervisor'
+import type { CloseFlush } from './close-flush'
 
 export interface HandlerDeps {
   supervisor: Pick<EngineSupervisor<unknown>, 'connectWindow' | 'restart' | 'current'>
   saveImage(suggestedName: string, bytes: Uint8Array): Promise<{ saved: boolean; path?: string }>
   chooseImportSource(kind: 'model' | 'vae'): Promise<{ path: string | null }>
   appInfo(): AppInfo
+  closeFlush: Pick<CloseFlush, 'acknowledge'>
 }
 
 /** Main's IPC handlers, free of Electron imports so they run under vitest as they are. */
 export function buildHandlers(deps: HandlerDeps): HandlerMap {
   return {
+    'app:flushed': ({ request }) => ({ acknowledged: deps.closeFlush.acknowledge(request) }),
     'app:info': () => deps.appInfo(),
     'engine:connect': () => {
       deps.supervisor.connectWindow()

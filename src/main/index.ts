@@ -8,6 +8,7 @@ import { registerAppScheme, serveApp } from './app-protocol'
 import { hostConfigArg } from '../engine/hosts/host-config'
 import { int8CacheDir } from '../engine/user-data'
 import { buildHandlers } from './handlers'
+import { CloseFlush } from './close-flush'
 import type { EngineStatus } from '../shared/engine-status'
 import type { MainToRenderer, MainToRendererChannel } from '../shared/process-messages'
 
@@ -18,6 +19,9 @@ function sendToRenderer<C extends MainToRendererChannel>(channel: C, payload: Ma
 
 let mainWindow: BrowserWindow | null = null
 const trustedWebContents = new Set<number>()
+const closeFlush = new CloseFlush()
+/** set by before-quit: a window close that waited for its save resumes the quit afterwards */
+let quitting = false
 
 // EQM_USER_DATA and EQM_MODELS point a run (an e2e test, a portable install) elsewhere.
 if (process.env.EQM_USER_DATA) app.setPath('userData', process.env.EQM_USER_DATA)
@@ -72,7 +76,8 @@ app.whenReady().then(() => {
         await writeFile(choice.filePath, bytes)
         return { saved: true, path: choice.filePath }
       },
-      appInfo: () => ({ version: app.getVersion(), mode: 'desktop', platform: process.platform, userData: app.getPath('userData') })
+      appInfo: () => ({ version: app.getVersion(), mode: 'desktop', platform: process.platform, userData: app.getPath('userData') }),
+      closeFlush
     }),
     { webContentsIds: trustedWebContents, url: isAppUrl }
   )
@@ -84,10 +89,27 @@ app.whenReady().then(() => {
 })
 
 function openWindow(): void {
-  mainWindow = createMainWindow()
-  const id = mainWindow.webContents.id
+  const window = createMainWindow()
+  mainWindow = window
+  const id = window.webContents.id
   trustedWebContents.add(id)
-  mainWindow.on('closed', () => {
+  // Closing (the window's button, or a quit, which closes every window first) waits for the
+  // page to save what autosave still holds back; the engine stops only after that (will-quit).
+  let saved = false
+  window.on('close', (event) => {
+    if (saved || window.webContents.isCrashed()) return
+    event.preventDefault()
+    if (closeFlush.pending) return
+    void closeFlush
+      .request((request) => window.webContents.send('app:flush-before-close' satisfies MainToRendererChannel, { request } satisfies MainToRenderer['app:flush-before-close']))
+      .then((outcome) => {
+        if (outcome === 'timed-out') console.warn('EqM Studio: the window did not confirm its last save in time; closing anyway')
+        saved = true
+        if (!window.isDestroyed()) window.close()
+        if (quitting) app.quit()
+      })
+  })
+  window.on('closed', () => {
     trustedWebContents.delete(id)
     mainWindow = null
   })
@@ -97,4 +119,8 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
 })
 
-app.on('before-quit', () => supervisor.stop())
+app.on('before-quit', () => {
+  quitting = true
+})
+// after every window has closed, and so saved: only now may the engine go
+app.on('will-quit', () => supervisor.stop())

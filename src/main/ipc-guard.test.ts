@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { registerHandlers, type InvokeEvent, type IpcMainLike } from './ipc-guard'
 import { buildHandlers } from './handlers'
+import { CloseFlush } from './close-flush'
 import { bytesToBase64 } from '../shared/base64'
 import { PNG } from 'pngjs'
 
@@ -18,17 +19,18 @@ function setup() {
   const supervisor = { connectWindow: vi.fn(), restart: vi.fn(), current: { state: 'ready' as const, restarts: 0 } }
   const saveImage = vi.fn(async () => ({ saved: true, path: '/tmp/x.png' }))
   const chooseImportSource = vi.fn(async (kind: 'model' | 'vae') => ({ path: kind === 'model' ? '/ckpt/EqM-XL-2.pt' : null }))
-  const handlers = buildHandlers({ supervisor, saveImage, chooseImportSource, appInfo: () => ({ version: '1', mode: 'desktop', platform: 'linux', userData: '/u' }) })
+  const closeFlush = new CloseFlush()
+  const handlers = buildHandlers({ supervisor, saveImage, chooseImportSource, closeFlush, appInfo: () => ({ version: '1', mode: 'desktop', platform: 'linux', userData: '/u' }) })
   const { ipc, invoke, listeners } = fakeIpcMain()
   registerHandlers(ipc, handlers, { webContentsIds: new Set([1]), url: (u) => u === APP_URL })
-  return { invoke, listeners, supervisor, saveImage, chooseImportSource }
+  return { invoke, listeners, supervisor, saveImage, chooseImportSource, closeFlush }
 }
 
 const png = bytesToBase64(PNG.sync.write(new PNG({ width: 2, height: 2 })))
 
 describe('IPC handlers behind the sender guard', () => {
   it('registers a handler for every contract channel', () => {
-    expect([...setup().listeners.keys()].sort()).toEqual(['app:info', 'engine:connect', 'engine:restart', 'engine:status', 'file:chooseImportSource', 'file:saveImage'])
+    expect([...setup().listeners.keys()].sort()).toEqual(['app:flushed', 'app:info', 'engine:connect', 'engine:restart', 'engine:status', 'file:chooseImportSource', 'file:saveImage'])
   })
 
   it('serves the trusted window', async () => {
@@ -46,6 +48,18 @@ describe('IPC handlers behind the sender guard', () => {
     const { invoke, supervisor } = setup()
     await expect(invoke('engine:restart', event as InvokeEvent, {})).rejects.toThrow(/refused, the sender is not the EqM Studio window/)
     expect(supervisor.restart).not.toHaveBeenCalled()
+  })
+
+  it("passes the window's save-before-close answer to the waiting close, and only from the window", async () => {
+    const { invoke, closeFlush } = setup()
+    const sent: number[] = []
+    const closing = closeFlush.request((request) => sent.push(request), 60_000)
+    await expect(invoke('app:flushed', { sender: { id: 2 }, senderFrame: { url: APP_URL } }, { request: sent[0] })).rejects.toThrow(/refused/)
+    await expect(invoke('app:flushed', trusted, { request: 'all' })).rejects.toThrow(/request/)
+    expect(closeFlush.pending).toBe(true)
+    await expect(invoke('app:flushed', trusted, { request: sent[0] + 1 })).resolves.toEqual({ acknowledged: false })
+    await expect(invoke('app:flushed', trusted, { request: sent[0] })).resolves.toEqual({ acknowledged: true })
+    await expect(closing).resolves.toBe('saved')
   })
 
   it('validates payloads before a handler sees them', async () => {

@@ -27,6 +27,9 @@ const api: EqmDesktopApi = {
   },
   onEngineStatus: (listener) => {
     return onMainEvent('engine:status', (_event, status) => listener(status))
+  },
+  onFlushRequest: (listener) => {
+    return onMainEvent('app:flush-before-close', (_event, { request }) => listener(request))
   }
 }
 

@@ -16,6 +16,7 @@ export interface AppInfo {
 }
 
 export const ipcInvokeSchemas = {
+  'app:flushed': z.object({ request: z.number().int().positive() }).strict(),
   'app:info': z.object({}).strict(),
   'engine:connect': z.object({}).strict(),
   'engine:restart': z.object({}).strict(),
@@ -30,6 +31,8 @@ export const ipcInvokeSchemas = {
 } as const
 
 export interface IpcInvokeContract {
+  /** the window's answer to 'app:flush-before-close': its pending changes are saved; false for an unknown or expired request */
+  'app:flushed': { params: { request: number }; result: { acknowledged: boolean } }
   'app:info': { params: Record<string, never>; result: AppInfo }
   'engine:connect': { params: Record<string, never>; result: { requested: boolean } }
   'engine:restart': { params: Record<string, never>; result: EngineStatus }
@@ -54,6 +57,8 @@ export type IpcSchemasCoverContract = Exclude<IpcChannel, keyof typeof ipcInvoke
 export interface EqmDesktopApi {
   invoke<C extends IpcChannel>(channel: C, params: IpcInvokeContract[C]['params']): Promise<IpcInvokeContract[C]['result']>
   onEngineStatus(listener: (status: EngineStatus) => void): () => void
+  /** main asks the window to save before it closes it; the page answers with invoke('app:flushed', { request }) */
+  onFlushRequest(listener: (request: number) => void): () => void
 }
 
 /** Compile-time: the preload's plain channel list is exactly the contract's channels. */

@@ -42,6 +42,8 @@ export interface MainToRenderer {
   'engine:status': EngineStatus
   /** carries a MessagePort (event.ports[0]) straight to the engine; no payload */
   'engine:port': null
+  /** the window is about to close (or the app to quit): save what is pending, then invoke 'app:flushed' with this request */
+  'app:flush-before-close': { request: number }
 }
 export type MainToRendererChannel = keyof MainToRenderer
 

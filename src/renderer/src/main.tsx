@@ -7,7 +7,7 @@ import { createStudioStore } from './store/studio-store'
 import { EngineClient } from './host/engine-client'
 import { detectHost } from './host'
 import { loadModels } from './store/generate-actions'
-import { restoreAndAutosave } from './session/autosave'
+import { restoreAndAutosave, type Autosave } from './session/autosave'
 import { createStoredImages } from './history/stored-images'
 import './styles.css'
 
@@ -39,6 +39,9 @@ if ('error' in host) {
     if (status.state === 'failed') client.disconnect(`the engine stopped: ${status.reason ?? 'unknown reason'}; press Restart engine`)
     if (status.state === 'disconnected') client.disconnect(status.reason ?? 'the browser-mode server is not reachable')
   })
+  let autosave: Autosave | null = null
+  // desktop: the window closes (or the app quits) only after this; before the restore there is nothing to save
+  host.onBeforeClose(async () => void (await autosave?.saveBeforeClose()))
   let restored = false
   host.onConnection((connection) => {
     client.attach(connection)
@@ -48,7 +51,10 @@ if ('error' in host) {
     }
     restored = true
     // the saved session first, so the model list keeps the model it names
-    void restoreAndAutosave(store, client).then(() => loadModels(store, client))
+    void restoreAndAutosave(store, client).then((started) => {
+      autosave = started
+      return loadModels(store, client)
+    })
   })
   root.render(
     <StrictMode>

@@ -19,4 +19,9 @@ export interface Host {
   saveImage(name: string, pngBase64: string): Promise<{ saved: boolean; path?: string }>
   /** desktop: a native dialog for what "Add model…" imports; web: null (the page asks for a path on the server's machine) */
   chooseImportSource(kind: 'model' | 'vae'): Promise<string | null>
+  /**
+   * desktop: main asks before it closes the window (or quits) and waits for `save` to settle;
+   * web: nothing to register, since a tab cannot hold its close (autosave flushes on beforeunload)
+   */
+  onBeforeClose(save: () => Promise<void>): void
 }

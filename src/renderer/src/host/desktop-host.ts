@@ -33,6 +33,13 @@ export function createDesktopHost(api: EqmDesktopApi): Host {
     },
     restartEngine: () => void api.invoke('engine:restart', {}),
     saveImage: (name, pngBase64) => api.invoke('file:saveImage', { suggestedName: name, pngBase64 }),
-    chooseImportSource: async (kind) => (await api.invoke('file:chooseImportSource', { kind })).path
+    chooseImportSource: async (kind) => (await api.invoke('file:chooseImportSource', { kind })).path,
+    onBeforeClose: (save) => {
+      api.onFlushRequest((request) => {
+        void save()
+          .catch(() => {}) // main closes after its timeout either way; the answer must still go back
+          .then(() => api.invoke('app:flushed', { request }))
+      })
+    }
   }
 }

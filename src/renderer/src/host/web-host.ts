@@ -115,6 +115,7 @@ export function createWebHost(token: string): Host {
     },
     // the page cannot pick a file on the server's machine; the dialog asks for its path
     chooseImportSource: async () => null,
+    onBeforeClose: () => {},
     saveImage: async (name, pngBase64) => {
       const blob = new Blob([base64ToBytes(pngBase64) as BlobPart], { type: 'image/png' })
       const url = URL.createObjectURL(blob)

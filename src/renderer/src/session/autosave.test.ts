@@ -83,6 +83,27 @@ describe('autosave', () => {
     expect(store.getState().gallery.map((item) => item.id)).toEqual([kept])
   })
 
+  it('saves a setting held back by the settings delay when the window is about to close', async () => {
+    const { engine, session } = engineWithFolder()
+    const { store, autosave } = await studioWithAutosave(engine, { settingsDelayMs: 60_000, retryDelaysMs: [60_000] })
+    store.setState((s) => ({ generate: { ...s.generate, count: 11 } }))
+    await new Promise((resume) => setTimeout(resume, 50))
+    expect(JSON.parse(session() || '{}').data?.generate?.count).not.toBe(11)
+    await expect(autosave.saveBeforeClose()).resolves.toBe(true)
+    expect(JSON.parse(session()).data.generate.count).toBe(11)
+  })
+
+  it('answers at once, unsaved, when the engine is away before a close, instead of waiting out the retries', async () => {
+    const { engine } = engineWithFolder()
+    const { store, client, autosave, hangUp } = await studioWithAutosave(engine, { settingsDelayMs: 60_000, retryDelaysMs: [60_000] })
+    hangUp()
+    client.disconnect('the engine stopped')
+    store.setState((s) => ({ generate: { ...s.generate, count: 12 } }))
+    const started = Date.now()
+    await expect(autosave.saveBeforeClose()).resolves.toBe(false)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
   it('tells how many new results are not saved yet when a save fails', async () => {
     const { engine } = engineWithFolder()
     const { store, client, autosave } = await studioWithAutosave(engine, { settingsDelayMs: 20, retryDelaysMs: [60_000] })

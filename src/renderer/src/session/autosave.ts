@@ -32,6 +32,11 @@ export function historyOps(saved: readonly GalleryItem[], current: readonly Gall
 export interface Autosave {
   /** saves what is pending now instead of after its delay */
   flush(): void
+  /**
+   * Before the window closes: saves what is pending now (a waiting retry too) and resolves when
+   * that save is over, true when everything is saved. Unlike settled(), it never waits out a retry.
+   */
+  saveBeforeClose(): Promise<boolean>
   /** resolves when no save is scheduled or running (tests, and a clean quit) */
   settled(): Promise<void>
   stop(): void
@@ -123,6 +128,11 @@ export function startAutosave(store: StudioStore, client: EngineClient, restored
     flush: () => {
       if (timer) save()
     },
+    saveBeforeClose: async () => {
+      if (timer) save()
+      await saving
+      return failures === 0 && !timer
+    },
     settled: async () => {
       for (;;) {
         const current = saving
@@ -145,13 +155,11 @@ export function startAutosave(store: StudioStore, client: EngineClient, restored
  * empty start never overwrites a saved session, and a read-only view (another tab has the
  * session) never saves.
  */
-export async function restoreAndAutosave(store: StudioStore, client: EngineClient): Promise<() => void> {
+export async function restoreAndAutosave(store: StudioStore, client: EngineClient): Promise<Autosave | null> {
   const restored = await restoreSession(store, client)
-  if (restored.blocked || restored.readOnly) return () => {}
+  if (restored.blocked || restored.readOnly) return null
   const autosave = startAutosave(store, client, restored)
+  // a tab cannot hold its close: start the save, which the engine finishes if the server lives
   window.addEventListener('beforeunload', autosave.flush)
-  return () => {
-    autosave.stop()
-    window.removeEventListener('beforeunload', autosave.flush)
-  }
+  return autosave
 }
