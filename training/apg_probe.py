@@ -15,7 +15,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from probe_harness import nag_descent, run_probe  # noqa: E402
+from probe_harness import GuidanceByPlace, nag_descent, run_probe  # noqa: E402
 from data import NULL_CLASS  # noqa: E402
 
 
@@ -32,20 +32,14 @@ def projected_field(model, x, y, cfg, par):
 
 
 def descend_projected(model, y, x0, s, args):
-    near = torch.zeros(y.shape[0], dtype=torch.bool)
-    far_cfg, near_cfg = float(s.get("far_cfg", s["cfg"])), float(s["cfg"])
+    phase = GuidanceByPlace(y.shape[0], s.get("until", 0))
     # the far phase is plain CFG (as the engine's); projection applies near equilibrium unless far_par is set
-    far_par, near_par = float(s.get("far_par", 1.0)), float(s["par"])
-
     def field(idx, x):
-        cfg = torch.where(near[idx], torch.tensor(near_cfg), torch.tensor(far_cfg))
-        par = torch.where(near[idx], torch.tensor(near_par), torch.tensor(far_par))
+        cfg = phase.pick(idx, s.get("far_cfg", s["cfg"]), s["cfg"])
+        par = phase.pick(idx, s.get("far_par", 1.0), s["par"])
         return projected_field(model, x, y[idx], cfg, par)
 
-    def observe(idx, rms):
-        near[idx[rms < float(s.get("until", 0))]] = True
-
-    return nag_descent(x0, s["eta"], s.get("mu", 0.3), s["stop"], args.max_steps, field, observe)
+    return nag_descent(x0, s["eta"], s.get("mu", 0.3), s["stop"], args.max_steps, field, phase.observe)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from probe_harness import nag_descent, run_probe  # noqa: E402
+from probe_harness import GuidanceByPlace, nag_descent, run_probe  # noqa: E402
 from sampler import guided_field_by_sample  # noqa: E402
 
 
@@ -22,19 +22,16 @@ def descend_noisy(model, y, x0, eta, mu, max_steps, stop, cfg, temp, until, cfg_
     """NAG with far guidance as sampler.descend, plus noise while RMS >= until (once below, never again)."""
     g = torch.Generator().manual_seed(seed)
     n = y.shape[0]
-    near = torch.zeros(n, dtype=torch.bool)
+    phase = GuidanceByPlace(n, guide_until)
     calm = torch.zeros(n, dtype=torch.bool)
     sigma = (2 * eta * temp) ** 0.5
 
     def field(idx, x):
-        scale = torch.full((len(idx),), float(cfg))
-        if cfg_near is not None:
-            scale[near[idx]] = float(cfg_near)
+        scale = phase.pick(idx, cfg, cfg if cfg_near is None else cfg_near)
         return guided_field_by_sample(model, x, y[idx], scale)
 
     def observe(idx, rms):
-        if cfg_near is not None:
-            near[idx] |= rms < guide_until
+        phase.observe(idx, rms)
         calm[idx] |= rms < until
 
     def perturb(x, moved):

@@ -14,13 +14,13 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from probe_harness import nag_descent, run_probe  # noqa: E402
+from probe_harness import GuidanceByPlace, nag_descent, run_probe  # noqa: E402
 from sampler import guided_field_by_sample  # noqa: E402
 
 
 def descend_patient(model, y, x0, s, args):
     n = y.shape[0]
-    near = torch.zeros(n, dtype=torch.bool)
+    phase = GuidanceByPlace(n, s["until"])
     best_rms = torch.full((n,), float("inf"))
     since_best = torch.zeros(n, dtype=torch.long)
     best_x = x0.clone()
@@ -30,11 +30,11 @@ def descend_patient(model, y, x0, s, args):
     patience = int(s.get("patience", 0))
 
     def field(idx, x_look):
-        scale = torch.where(near[idx], torch.tensor(float(s["cfg"])), torch.tensor(float(s["far_cfg"])))
+        scale = phase.pick(idx, s["far_cfg"], s["cfg"])
         return guided_field_by_sample(model, x_look, y[idx], scale)
 
     def observe(idx, rms):
-        near[idx] |= rms < float(s["until"])
+        phase.observe(idx, rms)
         better = rms < best_rms[idx]
         best_rms[idx[better]] = rms[better]
         since_best[idx] = torch.where(better, torch.zeros_like(since_best[idx]), since_best[idx] + 1)

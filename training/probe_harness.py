@@ -1,7 +1,7 @@
 """What the descent probes share (langevin_probe.py, phase_probe.py, apg_probe.py): the command line
 (settings as a JSON list, the checkpoint, images per class, seed, threads, results file), the network,
 the judge and the starting noise, a record per setting appended to training/results/<--out>, and the
-engine's descent loop (nag_descent). Each probe brings its own descent: descend(model, y, x0, setting,
+engine's descent loop (nag_descent) and guidance by place (GuidanceByPlace). Each probe brings its own descent: descend(model, y, x0, setting,
 args) -> (samples, evaluations per sample), usually nag_descent with the probe's own field."""
 import argparse
 import json
@@ -45,6 +45,22 @@ def nag_descent(x0, eta, mu, stop, max_steps, field, observe=None, perturb=None,
             perturb(x, mi)
         active = mi
     return x, steps
+
+
+class GuidanceByPlace:
+    """Each sample's guidance phase, as the engine's farCfg / farUntilRms: far until the sample's
+    guided RMS first falls under `until`, near from then on (it never goes back). Pass observe to
+    nag_descent (or call it from the probe's own observe); pick gives per-sample values [len(idx)]."""
+
+    def __init__(self, n, until):
+        self.near = torch.zeros(n, dtype=torch.bool)
+        self.until = float(until)
+
+    def observe(self, idx, rms):
+        self.near[idx] |= rms < self.until
+
+    def pick(self, idx, far, near):
+        return torch.where(self.near[idx], torch.tensor(float(near)), torch.tensor(float(far)))
 
 
 def run_probe(doc, descend, default_out, default_threads=2, add_arguments=None):

@@ -85,6 +85,31 @@ def test_probe_descent_is_the_samplers():
     assert torch.allclose(x, xp, atol=1e-6)
 
 
+def test_probe_guidance_by_place_is_the_samplers():
+    """The probes' guidance phases (probe_harness.GuidanceByPlace) switch each sample as sampler.descend's
+    cfg_near / guide_until does, on a small random network where some samples switch and some do not."""
+    from probe_harness import GuidanceByPlace, nag_descent
+    from sampler import guided_field_by_sample
+    torch.manual_seed(2)
+    m = UNet((8, 16, 16), emb_dim=16)
+    for p in m.parameters():
+        p.data.normal_(0, 0.05)
+    y = torch.arange(8)
+    x0 = torch.randn(8, 1, 28, 28)
+    seen = []
+    nag_descent(x0, 0.1, 0.3, 0.0, 8, lambda idx, xx: guided_field_by_sample(m, xx, y[idx], torch.full((len(idx),), 1.25)),
+                observe=lambda idx, rms: seen.append(rms))
+    until = float(torch.cat(seen).median())
+    x, steps, _ = descend(m, y, method="nag", step_size=0.1, mu=0.3, max_steps=8, stop_grad_norm=0.0, cfg=1.25, x0=x0,
+                          cfg_near=4.0, guide_until=until)
+    phase = GuidanceByPlace(8, until)
+    xp, stepsp = nag_descent(x0, 0.1, 0.3, 0.0, 8, lambda idx, xx: guided_field_by_sample(m, xx, y[idx], phase.pick(idx, 1.25, 4.0)),
+                             observe=phase.observe)
+    assert 0 < int(phase.near.sum()) < 8
+    assert torch.equal(steps, stepsp)
+    assert torch.allclose(x, xp, atol=1e-5)
+
+
 def test_eqme_grad_of_dot_energy():
     torch.manual_seed(0)
     m = UNet((8, 16, 16), emb_dim=16)
