@@ -50,8 +50,22 @@ def _glyph_masks(font, chars):
     return masks
 
 
+def render_glyph(font, char, rng):
+    """One character, centred in a 28x28 frame with a jitter of up to 2 px, in a random bright grey on black
+    (the random draws in this order: x jitter, y jitter, grey; the committed sets depend on it)."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", (28, 28), 0)
+    draw = ImageDraw.Draw(canvas)
+    left, top, right, bottom = draw.textbbox((0, 0), char, font=font)
+    x = (28 - (right - left)) / 2 - left + rng.uniform(-2, 2)
+    y = (28 - (bottom - top)) / 2 - top + rng.uniform(-2, 2)
+    draw.text((x, y), char, fill=int(rng.integers(180, 256)), font=font)
+    return np.asarray(canvas)
+
+
 def glyphs(script, n, rng):
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import ImageFont
 
     ranges, fonts = SCRIPTS[script]
     chars = [chr(c) for first, last in ranges for c in range(first, last + 1)]
@@ -61,13 +75,7 @@ def glyphs(script, n, rng):
         font = ImageFont.truetype(path, int(rng.integers(16, 27)))
         char = chars[rng.integers(len(chars))]
         _glyph_masks(font, [char])
-        canvas = Image.new("L", (28, 28), 0)
-        draw = ImageDraw.Draw(canvas)
-        left, top, right, bottom = draw.textbbox((0, 0), char, font=font)
-        x = (28 - (right - left)) / 2 - left + rng.uniform(-2, 2)
-        y = (28 - (bottom - top)) / 2 - top + rng.uniform(-2, 2)
-        draw.text((x, y), char, fill=int(rng.integers(180, 256)), font=font)
-        out[k] = np.asarray(canvas)
+        out[k] = render_glyph(font, char, rng)
     return out
 
 

@@ -64,7 +64,7 @@ def digits(n, rng):
 
 
 def letters(n, rng):
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import ImageFont
 
     for package, path in PINNED_FONTS:
         if not os.path.exists(path):
@@ -74,13 +74,7 @@ def letters(n, rng):
         _package, path = PINNED_FONTS[rng.integers(len(PINNED_FONTS))]
         letter = "ABCDEFGHIJ"[rng.integers(10)]
         font = ImageFont.truetype(path, int(rng.integers(16, 27)))
-        canvas = Image.new("L", (28, 28), 0)
-        draw = ImageDraw.Draw(canvas)
-        left, top, right, bottom = draw.textbbox((0, 0), letter, font=font)
-        x = (28 - (right - left)) / 2 - left + rng.uniform(-2, 2)
-        y = (28 - (bottom - top)) / 2 - top + rng.uniform(-2, 2)
-        draw.text((x, y), letter, fill=int(rng.integers(180, 256)), font=font)
-        out[k] = np.asarray(canvas)
+        out[k] = ood_families.render_glyph(font, letter, rng)
     return out
 
 
