@@ -3,6 +3,7 @@
 The folder is built under a temporary name beside the target and renamed at the end, so a
 failed import leaves nothing behind, and an existing folder is never overwritten.
 """
+import contextlib
 import json
 import os
 import re
@@ -42,6 +43,23 @@ def claim_folder(out_dir):
     return os.path.join(parent, f".{os.path.basename(out_dir)}.partial-{os.getpid()}")
 
 
+@contextlib.contextmanager
+def staged_folder(out_dir):
+    """A hidden work folder beside out_dir that becomes out_dir (one rename) only when the block ends
+    without an error; on any error, an interruption included, it is removed. An out_dir that exists
+    before, or appears meanwhile, is never overwritten."""
+    work = claim_folder(out_dir)
+    os.makedirs(work)
+    try:
+        yield work
+        if os.path.lexists(out_dir):
+            raise FileExistsError(f"{out_dir} appeared during the import; not overwritten")
+        os.rename(work, out_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
 def weight_reader(config, lazy):
     """Graph parameter name ("net.blocks.0.qkv.weight") -> its float32 value, read from the checkpoint now."""
     sources = parameter_sources(config)
@@ -75,9 +93,7 @@ def import_model(checkpoint, *, out_dir=None, models_root=None, model_id=None, t
         raise ValueError(f"--id {model_id!r}: use lower-case letters, digits and dashes")
     if out_dir is None:
         out_dir = os.path.join(models_root, model_id)
-    work = claim_folder(out_dir)
-    os.makedirs(work)
-    try:
+    with staged_folder(out_dir) as work:
         # traced on placeholders, then each weight is read from the checkpoint as it is written: the
         # import holds about one copy of the weights at most (the tracer clones its parameters once)
         net = EqMNet(config, placeholders(lazy)).eval()
@@ -103,11 +119,5 @@ def import_model(checkpoint, *, out_dir=None, models_root=None, model_id=None, t
                                   image_size=image_size_with(config, models_root or os.path.dirname(os.path.abspath(out_dir)), vae_id))
         with open(os.path.join(work, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=2)
-        if os.path.lexists(out_dir):
-            raise FileExistsError(f"{out_dir} appeared during the import; not overwritten")
-        os.rename(work, out_dir)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return {"id": model_id, "folder": os.path.abspath(out_dir), "files": written + ["manifest.json"], "config": config,
             "weights": part, "unavailable": unavailable, "seconds": round(time.perf_counter() - started, 3)}

@@ -7,13 +7,12 @@ plus bias fitted by least squares from latents to their decoded images (averaged
 import json
 import os
 import re
-import shutil
 import time
 
 import torch
 import torch.nn.functional as F
 
-from .import_model import claim_folder
+from .import_model import staged_folder
 from .manifest import LATENT_SCALE, file_sha256
 from .onnx_export import export_graph
 from .safe_load import LazyTensor, load_checkpoint
@@ -85,9 +84,7 @@ def import_vae(folder, *, out_dir=None, models_root=None, vae_id=None):
         out_dir = os.path.join(models_root, "vae", vae_id)
     scale = float(config.get("scaling_factor", LATENT_SCALE))
     downscale = 2 ** (len(config["block_out_channels"]) - 1)
-    work = claim_folder(out_dir)
-    os.makedirs(work)
-    try:
+    with staged_folder(out_dir) as work:
         encoder, decoder = VaeEncoder(config, weights, scale).eval(), VaeDecoder(config, weights, scale).eval()
         side = 2 * downscale
         image = torch.rand(1, config["in_channels"], side, side) * 2 - 1
@@ -106,11 +103,5 @@ def import_vae(folder, *, out_dir=None, models_root=None, vae_id=None):
         }
         with open(os.path.join(work, "vae.json"), "w") as f:
             json.dump(manifest, f, indent=2)
-        if os.path.lexists(out_dir):
-            raise FileExistsError(f"{out_dir} appeared during the import; not overwritten")
-        os.rename(work, out_dir)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return {"id": vae_id, "folder": os.path.abspath(out_dir), "files": files + ["vae.json"],
             "preview_rmse": manifest["preview"]["rmse"], "seconds": round(time.perf_counter() - started, 3)}
