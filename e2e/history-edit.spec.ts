@@ -1,23 +1,10 @@
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { test, expect, setNumber, e2eModelRoot } from './support/fixtures'
 import { startServer } from './support/web-server'
+import { historyIds } from './support/user-data'
 
 /** Issue 8, the history: delete, clear with undo; deleted results' files go once nothing refers to them. */
-
-function historyIds(userData: string): string[] {
-  try {
-    const ids = new Map<string, true>()
-    for (const line of readFileSync(join(userData, 'history.jsonl'), 'utf8').split('\n').filter(Boolean)) {
-      const op = JSON.parse(line)
-      if (op.op === 'add') ids.set(op.entry.id, true)
-      else for (const id of op.ids) ids.delete(id)
-    }
-    return [...ids.keys()]
-  } catch {
-    return []
-  }
-}
 
 test('delete one result, clear all, undo the clear; after a restart the deleted image file is gone', async ({ page }, testInfo) => {
   test.skip(testInfo.project.name !== 'web', 'browser mode: reads the user-data folder of its own server')

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { test, expect, setNumber, e2eModelRoot } from './support/fixtures'
 import { ROOT, startServer } from './support/web-server'
+import { historyIds } from './support/user-data'
 
 /** Issue 8, finding 1: a session is never lost to Open PNG, a restart, or a damaged file. */
 
@@ -13,21 +14,6 @@ function savedSession(userData: string): Record<string, unknown> | null {
     return JSON.parse(readFileSync(join(userData, 'session.json'), 'utf8')).data
   } catch {
     return null
-  }
-}
-
-/** the ids the history journal holds now, oldest first */
-function historyIds(userData: string): string[] {
-  try {
-    const ids = new Map<string, true>()
-    for (const line of readFileSync(join(userData, 'history.jsonl'), 'utf8').split('\n').filter(Boolean)) {
-      const op = JSON.parse(line)
-      if (op.op === 'add') ids.set(op.entry.id, true)
-      else for (const id of op.ids) ids.delete(id)
-    }
-    return [...ids.keys()]
-  } catch {
-    return []
   }
 }
 
