@@ -176,6 +176,9 @@ def main():
     p.add_argument("--device", default="cpu", help="sweep/eval: where the sampler runs (cpu, cuda); judging stays on the CPU")
     p.add_argument("--seeds", default=None, help="sweep: several seeds, comma-separated (each setting once per seed)")
     p.add_argument("--evals", default="10,25,50,100", help="fm: evaluation counts")
+    p.add_argument("--cfg-late", type=float, default=None, help="fm: the guidance from --late-from on (a guidance interval)")
+    p.add_argument("--late-from", type=float, default=1.0, help="fm: the time t (0 noise, 1 data) where --cfg-late starts")
+    p.add_argument("--fm-methods", default="euler,heun", help="fm: the integrators, comma-separated")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     if args.device != "cpu":  # full fp32 on the GPU too, as the engine computes (no TF32 convolutions)
@@ -212,11 +215,13 @@ def main():
     if args.cmd == "fm":
         y = torch.arange(10).repeat_interleave(args.per_class)
         for n_evals in [int(v) for v in args.evals.split(",")]:
-            for method in ("euler", "heun"):
+            for method in args.fm_methods.split(","):
                 steps = n_evals if method == "euler" else (n_evals + 1) // 2
                 g = torch.Generator().manual_seed(args.seed)
-                x, ev = flow_sample(model, y, steps=steps, cfg=args.cfg, method=method, generator=g)
-                rec = dict(meta, objective="fm", method=method, evals=ev, cfg=args.cfg, per_class_n=args.per_class)
+                x, ev = flow_sample(model, y, steps=steps, cfg=args.cfg, method=method, generator=g,
+                                    cfg_late=args.cfg_late, late_from=args.late_from)
+                rec = dict(meta, objective="fm", method=method, evals=ev, cfg=args.cfg, per_class_n=args.per_class,
+                           **({"cfg_late": args.cfg_late, "late_from": args.late_from} if args.cfg_late is not None else {}))
                 rec.update(judge(clf, x, y, stats))
                 append(args.out or "fm.jsonl", rec)
         return

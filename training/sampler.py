@@ -115,14 +115,16 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
 
 
 @torch.no_grad()
-def flow_sample(model, y, steps=50, cfg=2.0, method="euler", x0=None, generator=None):
+def flow_sample(model, y, steps=50, cfg=2.0, method="euler", x0=None, generator=None, cfg_late=None, late_from=1.0):
     """Flow-matching baseline: integrate dx/dt = v(x, t) from t=0 (noise) to t=1 (data).
-    Returns (x, model evaluations per sample). Heun uses 2 evaluations per step except the last."""
+    Returns (x, model evaluations per sample). Heun uses 2 evaluations per step except the last.
+    cfg_late, late_from: a guidance interval, the flow-matching twin of EqM's guidance by place
+    (cfg_near / guide_until): cfg while t < late_from, then cfg_late (each evaluation by its own t)."""
     n = y.shape[0]
     x = torch.randn(n, 1, 28, 28, generator=generator) if x0 is None else x0.clone()
-    rows = guidance_rows(cfg)
 
     def v(xx, t):
+        rows = guidance_rows(cfg if cfg_late is None or t < late_from else cfg_late)
         xs = torch.cat([xx] * len(rows), 0)
         ys = torch.cat([torch.full_like(y, NULL_CLASS) if kind == "null" else y for kind, _ in rows], 0)
         out = model(xs, ys, torch.full((xs.shape[0],), t))

@@ -138,6 +138,24 @@ def test_flow_sampler_counts_and_reaches_target():
         assert torch.allclose(x, target.expand_as(x), atol=1e-2)
 
 
+def test_flow_sampler_guidance_interval():
+    """cfg before late_from, cfg_late from it on: with a null velocity of 0 and a conditional one of 1, the
+    guided velocity is the scale itself, so Euler's path adds up the scales step by step."""
+    from data import NULL_CLASS
+    from sampler import flow_sample
+
+    class ByLabel(torch.nn.Module):
+        def forward(self, x, y, t):
+            return (y != NULL_CLASS).float().view(-1, 1, 1, 1).expand_as(x)
+
+    y = torch.arange(3)
+    x0 = torch.zeros(3, 1, 28, 28)
+    x, _ = flow_sample(ByLabel(), y, steps=10, cfg=1.0, method="euler", x0=x0, cfg_late=3.0, late_from=0.5)
+    assert torch.allclose(x, torch.full_like(x, 0.5 * 1.0 + 0.5 * 3.0))
+    x, _ = flow_sample(ByLabel(), y, steps=10, cfg=1.0, method="euler", x0=x0)
+    assert torch.allclose(x, torch.ones_like(x))
+
+
 def test_spatial_noise_target_is_local_and_points_uphill():
     from objectives import spatial_eqm_pair, stroke_masks
     torch.manual_seed(1)
