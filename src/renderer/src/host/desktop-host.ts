@@ -39,6 +39,7 @@ export function createDesktopHost(api: EqmDesktopApi): Host {
         void save()
           .catch(() => {}) // main closes after its timeout either way; the answer must still go back
           .then(() => api.invoke('app:flushed', { request }))
+          .catch(() => {}) // main is already closing the window: nothing is waiting for the answer
       })
     }
   }
