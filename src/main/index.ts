@@ -101,7 +101,7 @@ function openWindow(): void {
     event.preventDefault()
     if (closeFlush.pending) return
     void closeFlush
-      .request((request) => window.webContents.send('app:flush-before-close' satisfies MainToRendererChannel, { request } satisfies MainToRenderer['app:flush-before-close']))
+      .request((request) => sendToRenderer('app:flush-before-close', { request }))
       .then((outcome) => {
         if (outcome === 'timed-out') console.warn('EqM Studio: the window did not confirm its last save in time; closing anyway')
         saved = true
