@@ -220,7 +220,7 @@ def main():
                 g = torch.Generator().manual_seed(args.seed)
                 x, ev = flow_sample(model, y, steps=steps, cfg=args.cfg, method=method, generator=g,
                                     cfg_late=args.cfg_late, late_from=args.late_from)
-                rec = dict(meta, objective="fm", method=method, evals=ev, cfg=args.cfg, per_class_n=args.per_class,
+                rec = dict(meta, objective="fm", method=method, evals=ev, cfg=args.cfg, per_class_n=args.per_class, seed=args.seed,
                            **({"cfg_late": args.cfg_late, "late_from": args.late_from} if args.cfg_late is not None else {}))
                 rec.update(judge(clf, x, y, stats))
                 append(args.out or "fm.jsonl", rec)
