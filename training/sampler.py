@@ -114,6 +114,35 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
     return x, steps, rms_last
 
 
+def decay(t, a=0.8, lam=4.0):
+    """c(t), the truncated decay the EqM target is scaled by (objectives.c_gamma), for one float t."""
+    return lam * min(1.0, (1.0 - t) / (1.0 - a))
+
+
+@torch.no_grad()
+def clock_sample(model, y, x0, steps, cfg, far_cfg=None, far_until=0.0, conditions=None, a=0.8, lam=4.0):
+    """The engine's clock method (src/engine/sampler-clock.ts): EqM's field integrated as a flow,
+    dx/dt = -f(x) / c(t) from t = 0 (noise) to 1, Heun steps and a last Euler step (c(1) = 0); guidance
+    far_cfg while t < far_until, then cfg. Returns (x, model evaluations per sample). Checked against
+    the engine by training/tests/test_engine_parity.py."""
+    n = y.shape[0]
+
+    def velocity(x, t):
+        scale = far_cfg if far_cfg is not None and t < far_until else cfg
+        return -guided_field_by_sample(model, x, y, torch.full((n,), float(scale)), conditions) / decay(t, a, lam)
+
+    x = x0.clone()
+    for k in range(steps):
+        t0, t1 = k / steps, (k + 1) / steps
+        d0 = velocity(x, t0)
+        if k < steps - 1:
+            d1 = velocity(x + (t1 - t0) * d0, t1)
+            x = x + (t1 - t0) * 0.5 * (d0 + d1)
+        else:
+            x = x + (t1 - t0) * d0
+    return x, torch.full((n,), 2 * steps - 1)
+
+
 @torch.no_grad()
 def flow_sample(model, y, steps=50, cfg=2.0, method="euler", x0=None, generator=None, cfg_late=None, late_from=1.0):
     """Flow-matching baseline: integrate dx/dt = v(x, t) from t=0 (noise) to t=1 (data).

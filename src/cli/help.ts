@@ -10,13 +10,14 @@ function optionLine(flag: string, setting: NumberSetting, defaultNote?: string):
 /** The CLI's help, written from the settings module (the studio's tooltips read the same text). */
 export function helpText(): string {
   const sampler = [
-    `  --${'sampler gd|nag'.padEnd(15)} ${SAMPLER_METHOD.description}`,
+    `  --${`sampler ${SAMPLER_METHOD.choices.map((c) => c.value).join('|')}`.padEnd(15)} ${SAMPLER_METHOD.description}`,
     optionLine('steps N', SAMPLER.maxSteps, "the model's"),
     optionLine('step-size ETA', SAMPLER.stepSize, "the model's"),
     optionLine('mu MU', SAMPLER.mu, "the model's"),
     optionLine('cfg S', SAMPLER.cfg, "the model's; compose: its benchmarked guidance"),
     optionLine('far-cfg S', SAMPLER.farCfg, "the model's"),
     optionLine('far-until-rms R', SAMPLER.farUntilRms, "the model's"),
+    optionLine('far-until-time T', SAMPLER.farUntilTime, "the model's"),
     optionLine('stop-grad-norm G', SAMPLER.stopGradNorm, "the model's")
   ]
   return `eqm: EqM Studio from the command line (headless; same engine as the app)

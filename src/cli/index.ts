@@ -37,6 +37,7 @@ const options = {
   'stop-grad-norm': { type: 'string' },
   'far-cfg': { type: 'string' },
   'far-until-rms': { type: 'string' },
+  'far-until-time': { type: 'string' },
   batch: { type: 'string' },
   in: { type: 'string' },
   mask: { type: 'string' },
@@ -122,7 +123,8 @@ function samplerOverrides(values: Values): Partial<SamplerSettings> {
     cfg: settingOption(SAMPLER.cfg, values.cfg),
     stopGradNorm: settingOption(SAMPLER.stopGradNorm, values['stop-grad-norm']),
     farCfg: settingOption(SAMPLER.farCfg, values['far-cfg']),
-    farUntilRms: settingOption(SAMPLER.farUntilRms, values['far-until-rms'])
+    farUntilRms: settingOption(SAMPLER.farUntilRms, values['far-until-rms']),
+    farUntilTime: settingOption(SAMPLER.farUntilTime, values['far-until-time'])
   }
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined))
 }

@@ -4,6 +4,7 @@ import type { GradientField } from './gradient-field'
 import { EngineError } from './errors'
 import { descendStepped } from './sampler-stepped'
 import { interrupted } from './descent-interrupts'
+import { integrateOnClock, type DecaySchedule } from './sampler-clock'
 
 /** One image being descended. `x` is mutated in place. */
 export interface DescentSample {
@@ -45,6 +46,8 @@ export interface DescentOptions extends SamplerSettings {
   /** onStep changes the states between steps (repair's re-noising): every step must reach it, so
    * the step graph, which runs several steps a call, is not used */
   changesStatesBetweenSteps?: boolean
+  /** the model's training schedule (manifest `decay`), for the clock method */
+  decay?: DecaySchedule
 }
 
 export interface SampleOutcome {
@@ -108,6 +111,7 @@ export async function descend(
   for (const s of samples) {
     if (s.x.length !== size) throw new EngineError('bad-request', `sample has ${s.x.length} values, the model takes ${size}`)
   }
+  if (options.method === 'clock') return integrateOnClock(field, samples, options)
   const guidedElements = Math.min(size, options.guidedElements ?? size)
   // partial guidance needs the same rows under two sets of coefficients: the null row is kept
   // guidance by place on the landscape (settings.ts farCfg): a sample is guided with farCfg until

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { COMPOSE, REPAIR, SAMPLER, SAMPLER_METHOD, type NumberSetting } from './settings'
+import { COMPOSE, REPAIR, SAMPLER, SAMPLER_METHOD, type NumberSetting, type SamplerMethod } from './settings'
 
 /** A number within a setting's bounds (src/shared/settings.ts owns them). */
 export function settingNumber(setting: NumberSetting) {
@@ -9,7 +9,7 @@ export function settingNumber(setting: NumberSetting) {
 
 /** Sampler settings: the manifest's defaults, and what a job may override. */
 export const samplerSettingsSchema = z.object({
-  method: z.enum(SAMPLER_METHOD.choices.map((c) => c.value) as ['gd', 'nag']),
+  method: z.enum(SAMPLER_METHOD.choices.map((c) => c.value) as [SamplerMethod, ...SamplerMethod[]]),
   stepSize: settingNumber(SAMPLER.stepSize),
   mu: settingNumber(SAMPLER.mu),
   maxSteps: settingNumber(SAMPLER.maxSteps),
@@ -18,7 +18,9 @@ export const samplerSettingsSchema = z.object({
   cfg: settingNumber(SAMPLER.cfg),
   /** guidance by place on the landscape (sampler.ts): farCfg until the guided RMS first falls under farUntilRms */
   farCfg: settingNumber(SAMPLER.farCfg).optional(),
-  farUntilRms: settingNumber(SAMPLER.farUntilRms).optional()
+  farUntilRms: settingNumber(SAMPLER.farUntilRms).optional(),
+  /** the clock method's guidance interval (sampler-clock.ts): farCfg while t < farUntilTime */
+  farUntilTime: settingNumber(SAMPLER.farUntilTime).optional()
 })
 export type SamplerSettings = z.infer<typeof samplerSettingsSchema>
 
@@ -160,6 +162,8 @@ export const modelManifestSchema = z
      * answer locally and see the held pixels clean.
      */
     repair: z.object({ renoiseHeld: z.boolean() }).optional(),
+    /** the training schedule c(t) = lambda min(1, (1 - t)/(1 - a)) the clock sampler divides by; default a 0.8, lambda 4 */
+    decay: z.object({ a: z.number().min(0).max(0.99), lambda: z.number().positive().max(100) }).optional(),
     provenance: z.record(z.string(), z.unknown())
   })
   .refine((m) => m.valueRange[0] < m.valueRange[1], { message: 'valueRange must be [low, high] with low < high' })

@@ -33,12 +33,16 @@ export interface ChoiceSetting<T extends string> {
 
 const number = (setting: NumberSetting): NumberSetting => setting
 
-export const SAMPLER_METHOD: ChoiceSetting<'gd' | 'nag'> = {
+export type SamplerMethod = 'gd' | 'nag' | 'clock'
+
+export const SAMPLER_METHOD: ChoiceSetting<SamplerMethod> = {
   label: 'Method',
-  description: 'How each step moves down the energy landscape. NAG-GD looks ahead along the last step and usually needs fewer steps; GD is the plain descent.',
+  description:
+    'How samples move. NAG-GD and GD descend the energy landscape and stop each sample where it is flat; NAG-GD looks ahead along the last step and usually needs fewer steps. Clock integrates the same field from noise to data in a fixed number of steps, like a flow: more varied images, no early stop.',
   choices: [
     { value: 'nag', label: 'NAG-GD (look-ahead)', description: 'x_look = x − η μ f_prev; x ← x − η f(x_look)' },
-    { value: 'gd', label: 'GD', description: 'x ← x − η f(x)' }
+    { value: 'gd', label: 'GD', description: 'x ← x − η f(x)' },
+    { value: 'clock', label: 'Clock (flow, fixed steps)', description: 'dx/dt = −f(x) / c(t) from t = 0 (noise) to 1 (data), Heun steps; c is the training schedule' }
   ],
   default: 'nag',
   cliFlag: 'sampler'
@@ -109,6 +113,15 @@ export const SAMPLER = {
     step: 0.25,
     default: 0,
     cliFlag: 'far-until-rms'
+  }),
+  farUntilTime: number({
+    label: 'Far until time',
+    description: 'Clock method only: guidance far from equilibrium applies while the clock t (0 noise, 1 data) is under this; Guidance (CFG) from there on (a guidance interval). 0 switches it off.',
+    min: 0,
+    max: 1,
+    step: 0.05,
+    default: 0,
+    cliFlag: 'far-until-time'
   })
 } as const
 

@@ -128,3 +128,21 @@ def test_far_guidance(tiny):
     plain_x = python_descend(model, x0, plain, conditions=conditions)[0]
     assert float((py[0] - plain_x).abs().max()) > 1e-3, "far guidance changed nothing: the case tests nothing"
     check(f"NAG far guidance 0.5 until RMS {until:.4f}, then CFG 2", py, engine_descend(models, x0, conditions, s), x0)
+
+
+def test_clock_method(tiny):
+    """The clock (the field integrated as a flow, sampler-clock.ts) against sampler.clock_sample: Heun
+    steps, the last one Euler, guidance farCfg until t = farUntilTime, then cfg."""
+    from sampler import clock_sample
+    model, models = tiny
+    x0 = start(6)
+    s = {**settings("clock", cfg=2.0, steps=6), "farCfg": 1.0, "farUntilTime": 0.4}
+    px, pevals = clock_sample(model, torch.full((4,), 3, dtype=torch.long), x0, 6, 2.0, far_cfg=1.0, far_until=0.4)
+    ex, esteps, _ = engine_descend(models, x0, [(3, 1.0)], s)
+    unswitched = clock_sample(model, torch.full((4,), 3, dtype=torch.long), x0, 6, 2.0)[0]
+    assert float((px - unswitched).abs().max()) > 1e-3, "the guidance switch changed nothing: the case tests nothing"
+    diff = float((px - ex).abs().max())
+    print(f"clock: max |x_python - x_engine| {diff:.2e} (moved up to {float((px - x0).abs().max()):.3f}); evaluations {esteps.tolist()}")
+    assert float((px - x0).abs().max()) > 0.05
+    assert torch.equal(pevals, esteps), f"evaluations differ: python {pevals.tolist()}, engine {esteps.tolist()}"
+    assert diff < 1e-4, f"clock: states differ by {diff}"

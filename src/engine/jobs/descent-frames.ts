@@ -90,6 +90,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
       guidedElements: guidedChannels * height * width,
       betweenCalls: yieldToEventLoop,
       changesStatesBetweenSteps: job.afterStep !== undefined,
+      decay: manifest.decay,
       onStep: async ({ step, gradNorms, active, gradients }) => {
         const last = active === 0 || step === settings.maxSteps
         // the step graph reports every K steps: a frame is due when a multiple of previewEvery was passed

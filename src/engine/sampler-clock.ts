@@ -1,0 +1,115 @@
+import type { DescentOptions, DescentSample, SampleOutcome } from './sampler'
+import { freeRms, planGuidance, type GuidancePlan } from './sampler'
+import type { GradientField } from './gradient-field'
+import { EngineError } from './errors'
+import { interrupted } from './descent-interrupts'
+
+/** The training schedule c(t) of an EqM model: the truncated decay (docs/method.md §2). */
+export interface DecaySchedule {
+  a: number
+  lambda: number
+}
+
+/** The paper's and the embedded model's schedule, for manifests that do not say theirs. */
+export const DEFAULT_DECAY: DecaySchedule = { a: 0.8, lambda: 4 }
+
+/** c(t) = lambda * min(1, (1 - t) / (1 - a)): the size of the training target at noise level t. */
+export function decay(t: number, schedule: DecaySchedule): number {
+  return schedule.lambda * Math.min(1, (1 - t) / (1 - schedule.a))
+}
+
+/**
+ * The field integrated on a clock instead of descended (docs/method.md §3): on the training path
+ * f(x_t) = (eps - x) c(t), so -f / c(t) is the flow from noise to data, and
+ *   dx/dt = -f(x) / c(t),  t from 0 to 1 in maxSteps Heun steps (the last one Euler: c(1) = 0)
+ * moves the whole distribution like a flow-matching sampler instead of settling each sample into a
+ * minimum. There is no adaptive stop: every sample takes every step. Guidance follows the clock:
+ * farCfg while t < farUntilTime, then cfg (the guidance interval). The host path only: the step
+ * graph implements the descent.
+ */
+export async function integrateOnClock(field: GradientField, samples: readonly DescentSample[], options: DescentOptions & { decay?: DecaySchedule }): Promise<SampleOutcome[]> {
+  const size = field.sampleSize
+  if ((options.guidedElements ?? size) < size) {
+    throw new EngineError('bad-request', 'the clock sampler does not guide part of a sample yet (latent models guide 3 of 4 channels): use NAG or GD for this model')
+  }
+  const schedule = options.decay ?? DEFAULT_DECAY
+  const steps = options.maxSteps
+  const farUntil = options.farUntilTime ?? 0
+  const nearPlan = planGuidance(options.conditions, options.cfg, field.nullClass)
+  const farPlan = farUntil > 0 && options.farCfg !== undefined ? planGuidance(options.conditions, options.farCfg, field.nullClass) : nearPlan
+  const outcomes: SampleOutcome[] = samples.map(() => ({ steps: 0, gradNorm: Number.NaN, stopped: 'max-steps' }))
+  const gradNorms = new Float64Array(samples.length).fill(Number.NaN)
+  const all = samples.map((_, i) => i)
+  /** guided f at each sample's given state, one model call per chunk of samples */
+  const guided = async (states: readonly Float32Array[], plan: GuidancePlan): Promise<Float32Array[]> => {
+    const rowsPerSample = plan.labels.length
+    const perCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
+    const out: Float32Array[] = []
+    for (let start = 0; start < states.length; start += perCall) {
+      if (start > 0) {
+        await options.betweenCalls?.()
+        if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
+      }
+      const chunk = states.slice(start, start + perCall)
+      const rows = chunk.length * rowsPerSample
+      const input = new Float32Array(rows * size)
+      const labels = new Int32Array(rows)
+      chunk.forEach((x, c) => {
+        for (let r = 0; r < rowsPerSample; r++) {
+          input.set(x, (c * rowsPerSample + r) * size)
+          labels[c * rowsPerSample + r] = plan.labels[r]
+        }
+      })
+      const output = await field.evaluate(input, labels, rows)
+      chunk.forEach((_, c) => {
+        const f = new Float32Array(size)
+        for (let r = 0; r < rowsPerSample; r++) {
+          const k = plan.coefficients[r]
+          const row = (c * rowsPerSample + r) * size
+          for (let i = 0; i < size; i++) f[i] += k * output[row + i]
+        }
+        out.push(f)
+      })
+    }
+    return out
+  }
+  const planAt = (t: number) => (t < farUntil ? farPlan : nearPlan)
+
+  for (let step = 1; step <= steps; step++) {
+    if (interrupted(options, all, outcomes)) break
+    const t0 = (step - 1) / steps
+    const t1 = step / steps
+    const dt = t1 - t0
+    const f0 = await guided(samples.map((s) => s.x), planAt(t0))
+    const heun = step < steps
+    const f1 = heun
+      ? await guided(samples.map((s, i) => moved(s, f0[i], -dt / decay(t0, schedule))), planAt(t1))
+      : null
+    samples.forEach((sample, i) => {
+      const outcome = outcomes[i]
+      // model evaluations, as for the descent: two a Heun step, one for the last (Euler) step
+      outcome.steps = f1 ? 2 * step : 2 * step - 1
+      const rms = freeRms(f0[i], 0, size, sample.freedom)
+      outcome.gradNorm = rms
+      gradNorms[i] = rms
+      const move = new Float32Array(size)
+      const k0 = -dt / decay(t0, schedule)
+      if (f1) {
+        const k1 = -dt / decay(t1, schedule)
+        for (let e = 0; e < size; e++) move[e] = 0.5 * (k0 * f0[i][e] + k1 * f1[i][e])
+      } else for (let e = 0; e < size; e++) move[e] = k0 * f0[i][e]
+      const { x, freedom } = sample
+      for (let e = 0; e < size; e++) x[e] += freedom ? freedom[e] * move[e] : move[e]
+    })
+    // the energy estimate reads the field at the state the step started from (f0)
+    await options.onStep?.({ step, gradNorms, active: step < steps ? samples.length : 0, samples, gradients: f0 })
+  }
+  return outcomes
+}
+
+/** the sample's state moved by k * f where it may move (Heun's predictor), as a new array */
+function moved(sample: DescentSample, f: Float32Array, k: number): Float32Array {
+  const x = Float32Array.from(sample.x)
+  for (let e = 0; e < x.length; e++) x[e] += (sample.freedom ? sample.freedom[e] : 1) * k * f[e]
+  return x
+}
