@@ -11,6 +11,7 @@ Start x0 ~ N(0, I). Also a flow-matching Euler/Heun sampler for the baseline.
 import torch
 
 from data import NULL_CLASS
+from objectives import c_gamma
 
 
 def plan_guidance(conditions, cfg):
@@ -114,11 +115,6 @@ def descend(model, y, method="nag", step_size=0.1, mu=0.3, max_steps=50, stop_gr
     return x, steps, rms_last
 
 
-def decay(t, a=0.8, lam=4.0):
-    """c(t), the truncated decay the EqM target is scaled by (objectives.c_gamma), for one float t."""
-    return lam * min(1.0, (1.0 - t) / (1.0 - a))
-
-
 @torch.no_grad()
 def clock_sample(model, y, x0, steps, cfg, far_cfg=None, far_until=0.0, conditions=None, a=0.8, lam=4.0):
     """The engine's clock method (src/engine/sampler-clock.ts): EqM's field integrated as a flow,
@@ -129,7 +125,7 @@ def clock_sample(model, y, x0, steps, cfg, far_cfg=None, far_until=0.0, conditio
 
     def velocity(x, t):
         scale = far_cfg if far_cfg is not None and t < far_until else cfg
-        return -guided_field_by_sample(model, x, y, torch.full((n,), float(scale)), conditions) / decay(t, a, lam)
+        return -guided_field_by_sample(model, x, y, torch.full((n,), float(scale)), conditions) / float(c_gamma(torch.tensor(t, dtype=torch.float64), a, lam))
 
     x = x0.clone()
     for k in range(steps):

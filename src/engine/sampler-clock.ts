@@ -27,7 +27,7 @@ export function decay(t: number, schedule: DecaySchedule): number {
  * farCfg while t < farUntilTime, then cfg (the guidance interval). The host path only: the step
  * graph implements the descent.
  */
-export async function integrateOnClock(field: GradientField, samples: readonly DescentSample[], options: DescentOptions & { decay?: DecaySchedule }): Promise<SampleOutcome[]> {
+export async function integrateOnClock(field: GradientField, samples: readonly DescentSample[], options: DescentOptions): Promise<SampleOutcome[]> {
   const size = field.sampleSize
   if ((options.guidedElements ?? size) < size) {
     throw new EngineError('bad-request', 'the clock sampler does not guide part of a sample yet (latent models guide 3 of 4 channels): use NAG or GD for this model')
@@ -80,11 +80,11 @@ export async function integrateOnClock(field: GradientField, samples: readonly D
     const t0 = (step - 1) / steps
     const t1 = step / steps
     const dt = t1 - t0
+    // x moves by k f: k0 at the step's start, k1 at Heun's predictor (the last step is Euler: c(1) = 0)
+    const k0 = -dt / decay(t0, schedule)
     const f0 = await guided(samples.map((s) => s.x), planAt(t0))
-    const heun = step < steps
-    const f1 = heun
-      ? await guided(samples.map((s, i) => moved(s, f0[i], -dt / decay(t0, schedule))), planAt(t1))
-      : null
+    const f1 = step < steps ? await guided(samples.map((s, i) => moved(s, f0[i], k0)), planAt(t1)) : null
+    const k1 = f1 ? -dt / decay(t1, schedule) : 0
     samples.forEach((sample, i) => {
       const outcome = outcomes[i]
       // model evaluations, as for the descent: two a Heun step, one for the last (Euler) step
@@ -92,14 +92,11 @@ export async function integrateOnClock(field: GradientField, samples: readonly D
       const rms = freeRms(f0[i], 0, size, sample.freedom)
       outcome.gradNorm = rms
       gradNorms[i] = rms
-      const move = new Float32Array(size)
-      const k0 = -dt / decay(t0, schedule)
-      if (f1) {
-        const k1 = -dt / decay(t1, schedule)
-        for (let e = 0; e < size; e++) move[e] = 0.5 * (k0 * f0[i][e] + k1 * f1[i][e])
-      } else for (let e = 0; e < size; e++) move[e] = k0 * f0[i][e]
       const { x, freedom } = sample
-      for (let e = 0; e < size; e++) x[e] += freedom ? freedom[e] * move[e] : move[e]
+      for (let e = 0; e < size; e++) {
+        const move = f1 ? 0.5 * (k0 * f0[i][e] + k1 * f1[i][e]) : k0 * f0[i][e]
+        x[e] += freedom ? freedom[e] * move : move
+      }
     })
     // the energy estimate reads the field at the state the step started from (f0)
     await options.onStep?.({ step, gradNorms, active: step < steps ? samples.length : 0, samples, gradients: f0 })
