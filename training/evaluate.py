@@ -27,7 +27,7 @@ sys.path.insert(0, HERE)
 from classifier import classify, load_classifier  # noqa: E402
 from data import CLASSES, class_balanced_subset, load_split  # noqa: E402
 from model import build_model  # noqa: E402
-from sampler import descend, flow_sample  # noqa: E402
+from sampler import clock_sample, descend, flow_sample  # noqa: E402
 from shipped_sampler import shipped_sampler  # noqa: E402
 from distributed import Distributed  # noqa: E402
 
@@ -116,7 +116,16 @@ def shard_rows(n, ranks):
     return slice(int(part[0]), int(part[-1]) + 1) if len(part) else slice(0, 0)
 
 
-def sample_setting(model, setting, per_class, seed, ranks=ONE_PROCESS, device="cpu"):
+def clock_decay(ck):
+    """The training schedule (a, lambda) the clock divides by, from the checkpoint's config (the
+    engine's clock knows the truncated decay only; the manifest's `decay` carries these two)."""
+    cfg = ck["config"]
+    if cfg.get("decay", "truncated") != "truncated":
+        raise SystemExit(f"the clock sampler needs the truncated decay; this checkpoint was trained with {cfg['decay']}")
+    return {"a": cfg.get("a", 0.8), "lambda": cfg.get("lam", 4.0)}
+
+
+def sample_setting(model, setting, per_class, seed, ranks=ONE_PROCESS, device="cpu", decay=None):
     """Samples per_class images of each class with one sampler setting, sharded over the ranks:
     the starting noise is drawn whole from the seed on every rank and each rank descends its
     rows, so N processes give the samples one process gives (training/tests/test_distributed.py).
@@ -125,23 +134,42 @@ def sample_setting(model, setting, per_class, seed, ranks=ONE_PROCESS, device="c
     y = torch.arange(10).repeat_interleave(per_class)
     x0 = torch.randn(len(y), 1, 28, 28, generator=torch.Generator().manual_seed(seed))
     rows = shard_rows(len(y), ranks)
-    x, steps, rms = descend(model, y[rows].to(device), method=setting["method"], step_size=setting["eta"], mu=setting.get("mu", 0.0),
-                            max_steps=setting["steps"], stop_grad_norm=setting.get("stop", 0.0),
-                            cfg=setting["cfg"], x0=x0[rows].to(device), cfg_near=setting.get("cfg_near"),
-                            guide_until=setting.get("guide_until", 0.0), chunk=512 if device == "cpu" else 8192)
+    if setting["method"] == "clock":
+        x, steps = clock_sample(model, y[rows].to(device), x0[rows].to(device), setting["steps"],
+                                setting["cfg_near"] if setting.get("cfg_near") is not None else setting["cfg"],
+                                far_cfg=setting["cfg"], far_until=setting.get("far_until_time", 0.0),
+                                a=(decay or {}).get("a", 0.8), lam=(decay or {}).get("lambda", 4.0))
+        rms = torch.full((x.shape[0],), float("nan"))  # the clock has no stop and tracks no RMS
+    else:
+        x, steps, rms = descend(model, y[rows].to(device), method=setting["method"], step_size=setting["eta"], mu=setting.get("mu", 0.0),
+                                max_steps=setting["steps"], stop_grad_norm=setting.get("stop", 0.0),
+                                cfg=setting["cfg"], x0=x0[rows].to(device), cfg_near=setting.get("cfg_near"),
+                                guide_until=setting.get("guide_until", 0.0), chunk=512 if device == "cpu" else 8192)
     return ranks.gather_rows(x.cpu()), ranks.gather_rows(steps.cpu()), ranks.gather_rows(rms.cpu()), y
 
 
-def run_setting(model, clf, stats, setting, per_class, seed, ranks=ONE_PROCESS, device="cpu"):
+def run_setting(model, clf, stats, setting, per_class, seed, ranks=ONE_PROCESS, device="cpu", decay=None):
     t0 = time.time()
-    x, steps, rms, y = sample_setting(model, setting, per_class, seed, ranks, device)
+    x, steps, rms, y = sample_setting(model, setting, per_class, seed, ranks, device, decay)
     secs = time.time() - t0
     rec = dict(setting, per_class_n=per_class, seed=seed, device=device, mean_evals=float(steps.float().mean()),
                max_evals=int(steps.max()), stopped_share=float((steps < setting["steps"]).float().mean()),
-               final_rms_median=float(rms.median()), seconds=round(secs, 1), processes=ranks.world)
+               final_rms_median=None if setting["method"] == "clock" else float(rms.median()), seconds=round(secs, 1), processes=ranks.world,
+               **({"decay": decay} if setting["method"] == "clock" else {}))
     if ranks.is_main:  # every rank holds all samples after gathering; one judges
         rec.update(judge(clf, x, y, stats))
     return rec, x
+
+
+def setting_from_args(args):
+    """One sampler setting from the command line, in sampler.py's names (shipped_sampler.py)."""
+    setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg)
+    if args.method == "clock":
+        if args.far_until_time > 0 and args.cfg_near is not None:
+            setting.update(cfg_near=args.cfg_near, far_until_time=args.far_until_time)
+    elif args.guide_until > 0 and args.cfg_near is not None:
+        setting.update(cfg_near=args.cfg_near, guide_until=args.guide_until)
+    return setting
 
 
 DEFAULT_SWEEP = (
@@ -166,6 +194,7 @@ def main():
     p.add_argument("--cfg", type=float, default=shipped["cfg"], help="the guidance; with --guide-until, the guidance far from equilibrium")
     p.add_argument("--cfg-near", type=float, default=shipped["cfg_near"], help="with --guide-until: the guidance once the guided RMS fell under it")
     p.add_argument("--guide-until", type=float, default=shipped["guide_until"], help="guidance by place: --cfg until the guided RMS first falls under this, then --cfg-near (0: off)")
+    p.add_argument("--far-until-time", type=float, default=shipped["far_until_time"], help="method clock: --cfg while the clock t is under this, then --cfg-near (0: off)")
     p.add_argument("--per-class", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--spec", default=None, help="JSON list of settings for sweep")
@@ -187,10 +216,9 @@ def main():
     # several processes (torchrun or training/launch.py) share the sampling; rank 0 judges and writes
     ranks = Distributed()
     if args.cmd == "samples":
-        model, _ = load_gen(args.ckpt, use_ema=not args.raw)
-        setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg,
-                       **({"cfg_near": args.cfg_near, "guide_until": args.guide_until} if args.guide_until > 0 and args.cfg_near is not None else {}))
-        x, steps, _, y = sample_setting(model, setting, args.per_class, args.seed, ranks)
+        model, ck = load_gen(args.ckpt, use_ema=not args.raw)
+        setting = setting_from_args(args)
+        x, steps, _, y = sample_setting(model, setting, args.per_class, args.seed, ranks, decay=clock_decay(ck) if setting["method"] == "clock" else None)
         if ranks.is_main:
             torch.save(dict(x=x, y=y, steps=steps), args.save)
         ranks.close()
@@ -232,13 +260,14 @@ def main():
         seeds = [int(v) for v in args.seeds.split(",")] if args.seeds else [args.seed]
         for setting in spec:
             for seed in seeds:
-                rec, _ = run_setting(model, clf, stats, setting, args.per_class, seed, ranks, args.device)
+                rec, _ = run_setting(model, clf, stats, setting, args.per_class, seed, ranks, args.device,
+                                     clock_decay(ck) if setting["method"] == "clock" else None)
                 if ranks.is_main:
                     append(args.out or "sweep.jsonl", dict(meta, **rec))
         return
-    setting = dict(method=args.method, eta=args.eta, mu=args.mu, steps=args.steps, stop=args.stop, cfg=args.cfg,
-                   **({"cfg_near": args.cfg_near, "guide_until": args.guide_until} if args.guide_until > 0 and args.cfg_near is not None else {}))
-    rec, x = run_setting(model.to(args.device), clf, stats, setting, args.per_class, args.seed, ranks, args.device)
+    setting = setting_from_args(args)
+    rec, x = run_setting(model.to(args.device), clf, stats, setting, args.per_class, args.seed, ranks, args.device,
+                         clock_decay(ck) if setting["method"] == "clock" else None)
     if not ranks.is_main:
         return
     append(args.out or "eval.jsonl", dict(meta, **rec))

@@ -1,5 +1,6 @@
 """Make an evaluated sampler setting the shipped model's Generate default: the manifest's `sampler`
-and `provenance.metrics` from its evaluation records (the mean over its seeds, each seed once).
+(and its method's entry in `samplerPresets`) and `provenance.metrics` from its evaluation records
+(the mean over its seeds, each seed once).
 Repair and Compose keep the sampler their benchmarks ran with: training/studio_defaults.py writes
 it into the studio block (run it after this).
 
@@ -15,7 +16,7 @@ from shipped_sampler import manifest_sampler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MANIFEST = os.path.join(HERE, "..", "models", "fashion-mnist", "manifest.json")
-KEYS = ("method", "eta", "mu", "steps", "stop", "cfg", "cfg_near", "guide_until")
+KEYS = ("method", "eta", "mu", "steps", "stop", "cfg", "cfg_near", "guide_until", "far_until_time")
 
 
 def mean_metrics(records, floor):
@@ -23,9 +24,19 @@ def mean_metrics(records, floor):
     n = len(records)
     per_class = [sum(r["per_class"][c] for r in records) / n for c in range(len(records[0]["per_class"]))]
     return {"judgedAccuracy": round(sum(r["accuracy"] for r in records) / n, 4), "worstClassAccuracy": round(min(per_class), 4),
+            "perClassAccuracy": [round(a, 4) for a in per_class],
             "fid": round(sum(r["fid"] for r in records) / n, 4), "fidFloor": floor,
             "meanEvaluations": round(sum(r["mean_evals"] for r in records) / n, 2),
             "seeds": sorted(r["seed"] for r in records), "imagesPerSeed": 10 * records[0]["per_class_n"]}
+
+
+def training_decay(record):
+    """The record's schedule (evaluate.py writes it for the clock), else its checkpoint's config."""
+    if "decay" in record:
+        return record["decay"]
+    import torch
+    from evaluate import clock_decay
+    return clock_decay(torch.load(os.path.join(HERE, "..", record["ckpt"]), map_location="cpu"))
 
 
 def main():
@@ -44,7 +55,13 @@ def main():
         raise SystemExit(f"no 1000-image record of {setting} in {args.records}")
     with open(args.manifest) as f:
         manifest = json.load(f)
-    manifest["sampler"] = manifest_sampler(setting)
+    # each method keeps its benchmarked setting as a preset (the studio applies it when a user picks
+    # that method): the outgoing default stays its method's preset unless one is already there
+    presets = manifest.setdefault("samplerPresets", {})
+    presets.setdefault(manifest["sampler"]["method"], manifest["sampler"])
+    manifest["sampler"] = presets[setting["method"]] = manifest_sampler(setting)
+    if setting["method"] == "clock":  # the schedule the clock divides by: the network's training schedule
+        manifest["decay"] = training_decay(next(iter(by_seed.values())))
     manifest["provenance"]["metrics"] = mean_metrics(list(by_seed.values()), manifest["provenance"]["metrics"]["fidFloor"])
     with open(args.manifest, "w") as f:
         json.dump(manifest, f, indent=2)
