@@ -1,5 +1,5 @@
 import { useServices, useStudio } from './store/context'
-import { currentModel } from './store/studio-store'
+import { currentModel, selectTool } from './store/studio-store'
 import { useShortcuts } from './shortcuts'
 import { useEffect, useLayoutEffect, useRef } from 'react'
 import { StagingBar } from './components/StagingBar'
@@ -67,7 +67,7 @@ export function App() {
       </header>
       <nav className="tools" aria-label="Tools">
         {TOOLS.map((t) => (
-          <button key={t.id} className={`tool${t.id === tool.id ? ' active' : ''}`} aria-pressed={t.id === tool.id} data-testid={`tool-${t.id}`} onClick={() => store.setState({ tool: t.id })}>
+          <button key={t.id} className={`tool${t.id === tool.id ? ' active' : ''}`} aria-pressed={t.id === tool.id} data-testid={`tool-${t.id}`} onClick={() => selectTool(store, t.id)}>
             {t.label}
           </button>
         ))}

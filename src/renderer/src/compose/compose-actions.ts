@@ -13,7 +13,7 @@ function prepare(store: StudioStore, compose: ComposeStore) {
   const settings = compose.getState()
   const problem = validateComposition(settings.rows, model.classes)
   if (problem) {
-    store.setState({ notice: { kind: 'error', text: problem } })
+    store.setState({ notice: { kind: 'error', text: problem, tool: 'compose' } })
     return null
   }
   const seed = settings.lockSeed ? settings.seed : randomSeed()

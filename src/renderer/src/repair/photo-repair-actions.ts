@@ -64,7 +64,7 @@ export async function runPhotoRepair(store: StudioStore, client: EngineClient, m
   const mask = rasterizeStrokes(strokes, photo.width, photo.height)
   const box = paintedBox(mask, photo.width, photo.height)
   if (!box) {
-    store.setState({ notice: { kind: 'info', text: 'Paint noise onto the region to repair first (brush: B).' } })
+    store.setState({ notice: { kind: 'info', text: 'Paint noise onto the region to repair first (brush: B).', tool: 'repair' } })
     return
   }
   const seed = settings.lockSeed ? settings.seed : randomSeed()

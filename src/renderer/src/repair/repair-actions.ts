@@ -27,7 +27,7 @@ export async function importPhoto(store: StudioStore, file: File): Promise<void>
     store.setState({ notice: null })
   } catch (error) {
     // the current photo, strokes and history stay as they were
-    store.setState({ notice: { kind: 'error', text: (error as Error).message } })
+    store.setState({ notice: { kind: 'error', text: (error as Error).message, tool: 'repair' } })
   }
 }
 
@@ -91,19 +91,19 @@ export async function runRepair(store: StudioStore, client: EngineClient): Promi
   const { photo, strokes } = state.repair.history.document
   if (!model) return
   if (!photo) {
-    store.setState({ notice: { kind: 'info', text: 'Import a photo first: drop it on the canvas, paste it, or use Import.' } })
+    store.setState({ notice: { kind: 'info', text: 'Import a photo first: drop it on the canvas, paste it, or use Import.', tool: 'repair' } })
     return
   }
   const latent = model.space === 'latent'
   if (latent !== (photo.fullSize === true)) {
     const how = latent ? `at its own size for the latent model ${model.title}` : `at ${model.title}'s size`
-    store.setState({ notice: { kind: 'info', text: `${photo.name} was imported for another kind of model: import it again to repair it ${how}.` } })
+    store.setState({ notice: { kind: 'info', text: `${photo.name} was imported for another kind of model: import it again to repair it ${how}.`, tool: 'repair' } })
     return
   }
   if (latent) return runPhotoRepair(store, client, model, photo, strokes, state.repair.settings)
   const mask = rasterizeStrokes(strokes, photo.width, photo.height)
   if (maskCoverage(mask) === 0) {
-    store.setState({ notice: { kind: 'info', text: 'Paint noise onto the region to repair first (brush: B).' } })
+    store.setState({ notice: { kind: 'info', text: 'Paint noise onto the region to repair first (brush: B).', tool: 'repair' } })
     return
   }
   const settings = state.repair.settings

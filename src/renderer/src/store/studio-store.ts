@@ -115,7 +115,8 @@ export interface StudioState {
   /** a result shown on the canvas but not kept (a live composition): staging, not history */
   canvasPreview: GalleryItem[] | null
   gallery: GalleryItem[]
-  notice: { kind: 'error' | 'info'; text: string } | null
+  /** tool: set on a notice about one tool's own input (an unreadable photo, an empty mask), which goes when the user moves to another tool */
+  notice: { kind: 'error' | 'info'; text: string; tool?: ToolId } | null
   /** why this view saves nothing (another tab or process has the session); null when it saves */
   readOnly: string | null
   /** the last removal from the history, which Undo brings back */
@@ -164,4 +165,9 @@ export type StudioStore = ReturnType<typeof createStudioStore>
 
 export function currentModel(state: StudioState): ModelInfo | null {
   return state.models.find((m) => m.id === state.modelId) ?? null
+}
+
+/** The user moves to another tool: a notice about the previous tool's own input goes with it; any other stays. */
+export function selectTool(store: StudioStore, tool: ToolId): void {
+  store.setState((s) => ({ tool, notice: s.notice?.tool !== undefined && s.notice.tool !== tool ? null : s.notice }))
 }
