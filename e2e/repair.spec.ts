@@ -127,4 +127,7 @@ test('a file that is not an image gives a clear error and keeps the photo', asyn
   await page.getByTestId('repair-import').setInputFiles(join(dir, 'notes.png'))
   await expect(page.getByTestId('notice')).toContainText('notes.png: not an image this app can read')
   await expect(page.getByTestId('model-view')).toContainText('p.png')
+  // the error is Repair's: it does not follow the user to the OOD check
+  await page.getByTestId('tool-ood').click()
+  await expect(page.getByTestId('notice')).toHaveCount(0)
 })
