@@ -94,6 +94,26 @@ describe('eqm CLI', () => {
     expect(params(join(work, 'studio-repaired.png'))).toMatchObject({ strength: 0.3, holdUnmasked: true })
   })
 
+  it("--sampler moves to that method's benchmarked setting (manifest samplerPresets), and other flags still override it", () => {
+    const root = join(work, 'models-presets')
+    cpSync(join(FIXTURE_MODELS, 'quadratic'), join(root, 'quadratic'), { recursive: true })
+    const manifestPath = join(root, 'quadratic', 'manifest.json')
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+    const clock = { ...manifest.sampler, method: 'clock', maxSteps: 7, cfg: 2, farCfg: 1, farUntilTime: 0.4 }
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, sampler: clock, samplerPresets: { nag: { method: 'nag', maxSteps: 30, cfg: 3 } } }))
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/eqm.mjs'), ...args, '--models', root], { encoding: 'utf8', timeout: 60_000 })
+    const sampler = (args: string[], out: string) => {
+      const result = run('generate', '--class', 'light', '--count', '1', '--seed', '1', '--out', join(work, out), ...args)
+      expect(result.status, result.stderr).toBe(0)
+      return JSON.parse(readPngText(readFileSync(JSON.parse(result.stdout.trim()).file))!).sampler
+    }
+    expect(sampler([], 'presets-default')).toMatchObject({ method: 'clock', maxSteps: 7, cfg: 2 })
+    expect(sampler(['--sampler', 'nag'], 'presets-nag')).toMatchObject({ method: 'nag', maxSteps: 30, cfg: 3 })
+    expect(sampler(['--sampler', 'nag', '--steps', '12'], 'presets-nag-12')).toMatchObject({ method: 'nag', maxSteps: 12, cfg: 3 })
+    // no preset for GD: only the method changes
+    expect(sampler(['--sampler', 'gd'], 'presets-gd')).toMatchObject({ method: 'gd', maxSteps: 7, cfg: 2 })
+  })
+
   it.each([
     [['generate', '--class', 'nope', '--out', 'x'], /unknown class "nope"/],
     [['generate', '--class', '9', '--out', 'x'], /unknown class 9: the model has classes 0-3/],

@@ -58,11 +58,15 @@ def main():
     # each method keeps its benchmarked setting as a preset (the studio applies it when a user picks
     # that method): the outgoing default stays its method's preset unless one is already there
     presets = manifest.setdefault("samplerPresets", {})
-    presets.setdefault(manifest["sampler"]["method"], manifest["sampler"])
+    by_method = manifest["provenance"].setdefault("presetMetrics", {})
+    outgoing = manifest["sampler"]["method"]
+    if outgoing not in presets:
+        presets[outgoing] = manifest["sampler"]
+        by_method[outgoing] = manifest["provenance"].get("metrics")
     manifest["sampler"] = presets[setting["method"]] = manifest_sampler(setting)
     if setting["method"] == "clock":  # the schedule the clock divides by: the network's training schedule
         manifest["decay"] = training_decay(next(iter(by_seed.values())))
-    manifest["provenance"]["metrics"] = mean_metrics(list(by_seed.values()), manifest["provenance"]["metrics"]["fidFloor"])
+    manifest["provenance"]["metrics"] = by_method[setting["method"]] = mean_metrics(list(by_seed.values()), manifest["provenance"]["metrics"]["fidFloor"])
     with open(args.manifest, "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -9,7 +9,7 @@ import { runImportCommand } from './import-command'
 import { base64ToBytes, bytesToBase64 } from '../shared/base64'
 import { rgbaToModel } from '../shared/image-convert'
 import type { ModelInfo, ProviderName } from '../shared/engine-protocol'
-import type { SamplerSettings } from '../shared/manifest'
+import { samplerForMethod, type SamplerSettings } from '../shared/manifest'
 import type { JobResult } from '../shared/jobs'
 import { UsageError, integer, resolveClass, resolveWeightedClass, settingOption, slug } from './args'
 import { helpText } from './help'
@@ -129,6 +129,16 @@ function samplerOverrides(values: Values): Partial<SamplerSettings> {
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined))
 }
 
+/**
+ * A tool's sampler from the command line: its defaults, moved to the benchmarked setting of the
+ * method --sampler names (the studio's method switch, samplerForMethod), then each option given.
+ */
+function toolSampler(values: Values, defaults: SamplerSettings, info: ModelInfo): SamplerSettings {
+  const overrides = samplerOverrides(values)
+  const start = overrides.method ? samplerForMethod(defaults, overrides.method, defaults, info.samplerPresets) : defaults
+  return { ...start, ...overrides }
+}
+
 function requireOption(values: Values, name: 'out' | 'in' | 'mask'): string {
   const value = values[name]
   if (!value) throw new UsageError(`--${name} is required`)
@@ -153,7 +163,7 @@ async function generate(engine: Engine, values: Values, compose: boolean): Promi
   const seed = seedOf(values)
   const count = settingOption(JOB.count, values.count) ?? 1
   // a composition starts from the model's composition sampler (manifest studio.compose), not Generate's
-  const sampler = { ...(compose ? info.studio.compose.sampler : {}), ...samplerOverrides(values) }
+  const sampler = toolSampler(values, compose ? info.studio.compose.sampler : info.sampler, info)
   const out = prepareOut(requireOption(values, 'out'), 'folder')
   const result = await engine.call('generate', { jobId: 'cli', modelId: info.id, seed, count, conditions, sampler, previewEvery: 0 })
   const name = conditions.map((c) => slug(info.classes[c.classIndex])).join('+')
@@ -183,7 +193,7 @@ async function repair(engine: Engine, values: Values): Promise<number> {
   const conditions = (values.class ?? []).map((c) => resolveWeightedClass(c, info.classes))
   const seed = seedOf(values)
   const strength = settingOption(REPAIR.strength, values.strength) ?? info.studio.repair.strength
-  const sampler = samplerOverrides(values)
+  const sampler = toolSampler(values, info.studio.repair.sampler, info)
   const out = prepareOut(requireOption(values, 'out'), 'file')
   if (info.space === 'latent') {
     const holdUnmasked = values['no-hold'] ? false : info.studio.repair.holdUnmasked

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ModelInfo, ModelProblem } from '../shared/engine-protocol'
-import { describeZodError, modelManifestSchema, resolveStudioDefaults, type ModelManifest } from '../shared/manifest'
+import { describeZodError, modelManifestSchema, resolveSamplerPresets, resolveStudioDefaults, type ModelManifest } from '../shared/manifest'
 import { EngineError } from './errors'
 import { checkModelFile, type ShippedModels } from './model-files'
 import { latentProblem, scanVaes, type VaeEntry } from './vae-registry'
@@ -159,6 +159,7 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     classes: m.classes,
     nullClass: m.nullClass,
     sampler: m.sampler,
+    samplerPresets: resolveSamplerPresets(m.samplerPresets, m.sampler),
     studio: resolveStudioDefaults(m.studio, m.sampler),
     ood: m.ood,
     hasEnergy: m.files.energy !== undefined,

@@ -1,7 +1,7 @@
 import type { ClassifyParams, ClassifyResult, GenerateParams, JobResult, OodParams, OodResult, RepairParams } from './jobs'
 import type { Frame } from './frames'
 import type { PhotoRepairWireParams, PhotoRepairWireResult } from './photo-repair'
-import type { SamplerSettings, OodCalibration, StudioDefaults } from './manifest'
+import type { SamplerPresets, SamplerSettings, OodCalibration, StudioDefaults } from './manifest'
 import { PROVIDER_ORDER, type CalibratableOodScore, type CpuPrecision } from './settings'
 
 /**
@@ -20,6 +20,8 @@ export interface ModelInfo {
   classes: string[]
   nullClass: number
   sampler: SamplerSettings
+  /** each method's benchmarked setting (the manifest's samplerPresets over sampler): applied when a user picks that method */
+  samplerPresets: SamplerPresets
   /** repair and composition starting values (the manifest's, else fallbacks) */
   studio: StudioDefaults
   ood: OodCalibration | null

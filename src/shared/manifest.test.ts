@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { modelManifestSchema, resolveStudioDefaults } from './manifest'
+import { modelManifestSchema, resolveSamplerPresets, resolveStudioDefaults, samplerForMethod } from './manifest'
 import { COMPOSE, REPAIR } from './settings'
 
 const ROOT = join(__dirname, '..', '..')
@@ -37,6 +37,29 @@ describe('model manifest: studio defaults', () => {
     expect(resolved.compose.sampler).toEqual({ ...generate, cfg: 2.5, stopGradNorm: 0.35, farUntilRms: 0 })
     expect(resolved.compose.cfg).toBe(2.5)
     expect(modelManifestSchema.safeParse({ ...fixture(), studio: { repair: { sampler: { cfg: -1 } } } }).success).toBe(false)
+  })
+
+  it("carry each method's benchmarked setting as a preset, whole over the model's sampler", () => {
+    const clock = { ...fixture().sampler, method: 'clock', maxSteps: 13, cfg: 2, farCfg: 1, farUntilTime: 0.4 }
+    const descent = { method: 'nag', maxSteps: 50, cfg: 4, farCfg: 1.25, farUntilRms: 3 }
+    const manifest = modelManifestSchema.parse({ ...fixture(), sampler: clock, samplerPresets: { nag: descent } })
+    const presets = resolveSamplerPresets(manifest.samplerPresets, manifest.sampler)
+    expect(presets).toEqual({ nag: { ...clock, ...descent } })
+    // an unknown method, or a preset's value out of bounds, is refused
+    expect(modelManifestSchema.safeParse({ ...fixture(), samplerPresets: { adam: { maxSteps: 5 } } }).success).toBe(false)
+    expect(modelManifestSchema.safeParse({ ...fixture(), samplerPresets: { nag: { maxSteps: -5 } } }).success).toBe(false)
+    expect(resolveSamplerPresets(undefined, manifest.sampler)).toEqual({})
+  })
+
+  it("move a tool to the picked method's setting: its own defaults, else the model's preset, else only the method", () => {
+    const clock = { ...fixture().sampler, method: 'clock' as const, maxSteps: 13, cfg: 2, farCfg: 1, farUntilTime: 0.4 }
+    const nag = { ...clock, method: 'nag' as const, maxSteps: 50, cfg: 4, farCfg: 1.25, farUntilRms: 3, farUntilTime: undefined }
+    const edited = { ...clock, maxSteps: 20 }
+    expect(samplerForMethod(edited, 'nag', clock, { nag })).toEqual(nag)
+    // back to the tool's own method: its defaults, not the edit that was there before the switch
+    expect(samplerForMethod(nag, 'clock', clock, { nag })).toEqual(clock)
+    // no preset for GD: only the method changes
+    expect(samplerForMethod(edited, 'gd', clock, { nag })).toEqual({ ...edited, method: 'gd' })
   })
 
   it('refuse values outside their range', () => {

@@ -23,6 +23,33 @@ export const samplerSettingsSchema = z.object({
   farUntilTime: settingNumber(SAMPLER.farUntilTime).optional()
 })
 export type SamplerSettings = z.infer<typeof samplerSettingsSchema>
+const samplerMethodSchema = samplerSettingsSchema.shape.method
+
+/**
+ * Each method's benchmarked setting on this model, as a patch over its `sampler` (Generate's
+ * default): a method needs its own steps and guidance (the clock's 19 Heun steps at CFG 2 would
+ * stop a descent far from equilibrium, the descent's CFG 4 would make the clock's images alike),
+ * so the studio and the CLI apply a method's preset when the user picks that method.
+ */
+export const samplerPresetsSchema = z.partialRecord(samplerMethodSchema, samplerSettingsSchema.partial())
+export type SamplerPresets = Partial<Record<SamplerMethod, SamplerSettings>>
+
+/** The manifest's presets made whole: each over the model's sampler, its method its key. */
+export function resolveSamplerPresets(presets: z.infer<typeof samplerPresetsSchema> | undefined, sampler: SamplerSettings): SamplerPresets {
+  const out: SamplerPresets = {}
+  for (const [method, patch] of Object.entries(presets ?? {}) as [SamplerMethod, Partial<SamplerSettings>][]) out[method] = { ...sampler, ...patch, method }
+  return out
+}
+
+/**
+ * The settings a tool moves to when its method changes to `method`: the tool's own defaults when
+ * they are for that method, else the model's preset for it, else the current values with only
+ * the method changed (nothing benchmarked to go by).
+ */
+export function samplerForMethod(current: SamplerSettings, method: SamplerMethod, defaults: SamplerSettings, presets: SamplerPresets): SamplerSettings {
+  if (defaults.method === method) return defaults
+  return presets[method] ?? { ...current, method }
+}
 
 /** The flipped and turned copies the OOD orientation check compares an image with (src/engine/ood-copies.ts). */
 export const ORIENTATION_COPIES = ['hflip', 'vflip', 'rot90', 'rot180', 'rot270'] as const
@@ -153,6 +180,7 @@ export const modelManifestSchema = z
     /** why the studio cannot generate with this model (e.g. an imported energy-only EqM-E) */
     unavailable: z.string().min(1).optional(),
     sampler: samplerSettingsSchema,
+    samplerPresets: samplerPresetsSchema.optional(),
     ood: oodCalibrationSchema.nullable(),
     studio: studioDefaultsSchema.optional(),
     /**

@@ -62,7 +62,7 @@ def test_set_default_sampler_keeps_the_outgoing_method_as_a_preset(tmp_path):
     import subprocess
     descent = {"method": "nag", "stepSize": 0.02, "mu": 0.3, "maxSteps": 50, "stopGradNorm": 0.15, "cfg": 4.0, "farCfg": 1.25, "farUntilRms": 3.0}
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"sampler": descent, "provenance": {"metrics": {"fidFloor": 0.09}}}))
+    manifest.write_text(json.dumps({"sampler": descent, "provenance": {"metrics": {"fidFloor": 0.09, "fid": 0.24}}}))
     clock = {"method": "clock", "eta": 0.02, "mu": 0.3, "steps": 13, "stop": 0.15, "cfg": 1.0, "cfg_near": 2.0, "far_until_time": 0.4}
     records = tmp_path / "records.jsonl"
     rows = [dict(clock, seed=seed, per_class_n=100, accuracy=acc, per_class=[acc] * 9 + [acc - 0.2], fid=fid, mean_evals=25.0,
@@ -81,3 +81,5 @@ def test_set_default_sampler_keeps_the_outgoing_method_as_a_preset(tmp_path):
     # seed 0 counted once (its first record), seed 2's record is another setting's
     assert metrics["seeds"] == [0, 1] and metrics["fid"] == 0.15 and metrics["judgedAccuracy"] == 0.92
     assert metrics["perClassAccuracy"][9] == 0.72 and metrics["worstClassAccuracy"] == 0.72
+    # each method's figures stay beside its preset: the outgoing default's as they were
+    assert out["provenance"]["presetMetrics"] == {"nag": {"fidFloor": 0.09, "fid": 0.24}, "clock": metrics}

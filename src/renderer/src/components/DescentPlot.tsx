@@ -88,7 +88,7 @@ export function DescentPlot() {
   return (
     <div className="descent-plot" data-testid="descent-plot" data-points={history.length}>
       <span className="muted small" title={PLOT_LEGEND} data-testid="descent-plot-legend">
-        gradient RMS per sample (log) · dashed: stop threshold{hasEnergy ? energyCaption(history) : ''}
+        gradient RMS per sample (log){stop > 0 ? ' · dashed: stop threshold' : ''}{hasEnergy ? energyCaption(history) : ''}
       </span>
       <div ref={container} />
     </div>

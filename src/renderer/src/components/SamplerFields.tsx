@@ -1,15 +1,19 @@
-import type { SamplerSettings } from '../../../shared/manifest'
+import { samplerForMethod, type SamplerPresets, type SamplerSettings } from '../../../shared/manifest'
 import { NumberField } from './fields'
 import { SAMPLER, SAMPLER_METHOD, type SamplerMethod } from '../../../shared/settings'
 
 /**
- * The descent's settings, shared by every tool that samples: method, steps, step size,
- * look-ahead, optionally guidance (with guidance far from equilibrium once its RMS bound is set),
- * and the gradient stop; reset to the model's defaults.
+ * The sampler's settings, shared by every tool that samples: method, steps, step size,
+ * look-ahead, optionally guidance (with guidance far from equilibrium until its RMS or time bound),
+ * and the gradient stop; reset to the model's defaults. Picking another method moves every field to
+ * that method's benchmarked setting (samplerForMethod), since one method's steps and guidance are
+ * a poor setting for another.
  */
 export function SamplerFields(props: {
   sampler: SamplerSettings
   defaults: SamplerSettings
+  /** the model's benchmarked setting of each method (ModelInfo.samplerPresets), applied when the method changes */
+  presets: SamplerPresets
   onChange(patch: Partial<SamplerSettings>): void
   /** omit when the tool shows guidance elsewhere */
   showCfg?: boolean
@@ -24,7 +28,7 @@ export function SamplerFields(props: {
     <>
       <label title={SAMPLER_METHOD.description}>
         {SAMPLER_METHOD.label}
-        <select data-testid={id('method')} value={sampler.method} onChange={(e) => onChange({ method: e.target.value as SamplerMethod })}>
+        <select data-testid={id('method')} value={sampler.method} onChange={(e) => onChange(cleared(samplerForMethod(sampler, e.target.value as SamplerMethod, props.defaults, props.presets)))}>
           {SAMPLER_METHOD.choices.map((choice) => (
             <option key={choice.value} value={choice.value} title={choice.description}>
               {choice.label}
@@ -46,9 +50,20 @@ export function SamplerFields(props: {
         <NumberField setting={SAMPLER.farCfg} testId={id('far-cfg')} value={sampler.farCfg ?? SAMPLER.farCfg.default} onChange={(farCfg) => onChange({ farCfg })} />
       )}
       {!clock && <NumberField setting={SAMPLER.stopGradNorm} testId={id('stop-grad-norm')} value={sampler.stopGradNorm} onChange={(stopGradNorm) => onChange({ stopGradNorm })} />}
-      <button className="link" onClick={() => onChange({ farCfg: undefined, farUntilRms: undefined, farUntilTime: undefined, ...props.defaults })}>
+      <button className="link" onClick={() => onChange(cleared(props.defaults))}>
         Reset to model defaults
       </button>
     </>
   )
+}
+
+/** A whole setting as a patch: the optional fields it leaves out are cleared, not kept from before. */
+function cleared(settings: SamplerSettings): Partial<SamplerSettings> {
+  return { farCfg: undefined, farUntilRms: undefined, farUntilTime: undefined, ...settings }
+}
+
+/** A sampler in a few words, for a folded settings section: the method's name and its steps ("Clock, 13 steps"). */
+export function samplerSummary(sampler: SamplerSettings): string {
+  const label = SAMPLER_METHOD.choices.find((choice) => choice.value === sampler.method)?.label ?? sampler.method
+  return `${label.replace(/ \(.*\)$/, '')}, ${sampler.maxSteps} steps`
 }

@@ -5,7 +5,7 @@ import { QueueHint } from '../components/JobQueue'
 import { currentModel } from '../store/studio-store'
 import type { SamplerSettings } from '../../../shared/manifest'
 import { NumberField, SliderField } from '../components/fields'
-import { SamplerFields } from '../components/SamplerFields'
+import { SamplerFields, samplerSummary } from '../components/SamplerFields'
 import { canAddRow, canRemoveRow, clampWeight, describeComposition, nextUnusedClass, toConditions, validateComposition, WEIGHT_MAX, WEIGHT_MIN, type ComposeRow } from './compose-logic'
 import { composeSamplerDefaults, composeSlice, nextRowKey, syncComposeModel, useCompose, type ComposeState } from './compose-store'
 import { keepPreview, requestLiveCompose, runComparison, runCompose } from './compose-actions'
@@ -116,9 +116,9 @@ export function ComposePanel() {
         </label>
       </div>
       <details className="compose-sampler">
-        <summary data-testid="compose-sampler">Sampler · {state.sampler.method === 'nag' ? 'NAG-GD' : 'GD'}, {state.sampler.maxSteps} steps</summary>
+        <summary data-testid="compose-sampler">Sampler · {samplerSummary(state.sampler)}</summary>
         <fieldset>
-          <SamplerFields sampler={state.sampler} defaults={composeSamplerDefaults(model)} onChange={setSampler} showCfg={false} testIdPrefix="compose-" />
+          <SamplerFields sampler={state.sampler} defaults={composeSamplerDefaults(model)} presets={model.samplerPresets} onChange={setSampler} showCfg={false} testIdPrefix="compose-" />
         </fieldset>
       </details>
       {problem && (

@@ -26,7 +26,7 @@ export function GeneratePanel() {
       <SeedField seed={settings.seed} locked={settings.lockSeed} onChange={set} />
       <fieldset>
         <legend>Sampler</legend>
-        <SamplerFields sampler={settings.sampler} defaults={model.sampler} onChange={setSampler} />
+        <SamplerFields sampler={settings.sampler} defaults={model.sampler} presets={model.samplerPresets} onChange={setSampler} />
       </fieldset>
       <button className="primary" data-testid="generate" onClick={() => void startGenerate(store, client)} title="Ctrl+Enter">
         {busy ? 'Queue Generate' : 'Generate'}

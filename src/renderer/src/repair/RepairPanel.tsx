@@ -8,7 +8,7 @@ import { acceptRepair, clearMask, discardRepair, importPhoto, redoRepair, runRep
 import { maskCoverage, rasterizeStrokes } from './mask'
 import { usePhotoReading } from './use-class-suggestion'
 import { savePhoto } from './photo-repair-actions'
-import { SamplerFields } from '../components/SamplerFields'
+import { SamplerFields, samplerSummary } from '../components/SamplerFields'
 import { REPAIR, VIEW } from '../../../shared/settings'
 import type { SamplerSettings } from '../../../shared/manifest'
 
@@ -113,9 +113,9 @@ export function RepairPanel() {
         <SeedField seed={repair.settings.seed} locked={repair.settings.lockSeed} testIdPrefix="repair-" onChange={set} />
       </fieldset>
       <details>
-        <summary data-testid="repair-sampler">Sampler · {repair.settings.sampler.method === 'nag' ? 'NAG-GD' : 'GD'}, {repair.settings.sampler.maxSteps} steps</summary>
+        <summary data-testid="repair-sampler">Sampler · {samplerSummary(repair.settings.sampler)}</summary>
         <fieldset>
-          <SamplerFields sampler={repair.settings.sampler} defaults={model.studio.repair.sampler} onChange={(patch: Partial<SamplerSettings>) => set({ sampler: { ...repair.settings.sampler, ...patch } })} testIdPrefix="repair-" />
+          <SamplerFields sampler={repair.settings.sampler} defaults={model.studio.repair.sampler} presets={model.samplerPresets} onChange={(patch: Partial<SamplerSettings>) => set({ sampler: { ...repair.settings.sampler, ...patch } })} testIdPrefix="repair-" />
         </fieldset>
       </details>
       <button className="primary" data-testid="repair-run" disabled={!photo || coverage === 0} onClick={() => void runRepair(store, client)} title={!photo ? 'Import a photo first' : coverage === 0 ? 'Paint noise on the photo first' : 'Ctrl+Enter'}>

@@ -3,6 +3,7 @@ import { EngineCallError } from '../host/engine-client'
 import type { JobResult } from '../../../shared/jobs'
 import type { ParamsOf } from '../../../shared/engine-protocol'
 import type { PhotoRepairWireResult } from '../../../shared/photo-repair'
+import type { SamplerSettings } from '../../../shared/manifest'
 import { TOOL_NAMES, type GalleryItem, type LiveJob, type QueuedJob, type StudioState, type StudioStore } from './studio-store'
 import { describeConditions } from '../../../shared/condition-format'
 import { appendDescentPoint } from './descent-history'
@@ -47,6 +48,11 @@ function settle(state: StudioState, jobId: string, succeeded: boolean): Partial<
  * refused with a 'busy' error, shown as the notice), and the queue view lists it meanwhile.
  * Returns the result, or null when it was cancelled or failed (the notice says which).
  */
+/** The RMS a job's samples stop at, for the plot's dashed line and the time estimate: none for the clock, which runs all its steps. */
+function stopThreshold(sampler: Partial<SamplerSettings> | undefined): number | null {
+  return sampler?.method === 'clock' ? null : (sampler?.stopGradNorm ?? null)
+}
+
 export async function runSamplerJob<R extends JobRequest>(
   store: StudioStore,
   client: EngineClient,
@@ -56,7 +62,7 @@ export async function runSamplerJob<R extends JobRequest>(
   options: { quietCancel?: boolean; onSent?: (jobId: string) => void } = {}
 ): Promise<ResultOf<R> | null> {
   const jobId = newJobId()
-  const entry: QueuedJob = { jobId, kind: request.method === 'generate' ? 'generate' : 'repair', tool: store.getState().tool, state: 'queued', count, maxSteps, stopGradNorm: request.params.sampler?.stopGradNorm ?? null }
+  const entry: QueuedJob = { jobId, kind: request.method === 'generate' ? 'generate' : 'repair', tool: store.getState().tool, state: 'queued', count, maxSteps, stopGradNorm: stopThreshold(request.params.sampler) }
   store.setState((s) => ({ notice: null, queue: [...s.queue, entry], job: s.job ?? waitingView(entry) }))
   options.onSent?.(jobId)
   const stopFrames = client.onFrames(jobId, (frame) => {
