@@ -10,6 +10,7 @@ import { EnergyEstimate } from '../src/engine/jobs/energy-estimate'
 import { guidedEnergies } from '../src/engine/jobs/descent-frames'
 import type { OnnxGradientField } from '../src/engine/onnx-field'
 import type { Condition } from '../src/shared/jobs'
+import { resolveSamplerPresets, type ModelManifest, type SamplerSettings } from '../src/shared/manifest'
 import { oodScoreTiming } from './ood-timing'
 
 /**
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
 
   // a full job with the manifest's defaults: previews on (as the app runs) and off
   const conditions: Condition[] = [{ classIndex: 0, weight: 1 }]
-  const job = async (previewEvery: number, count: number, on: Engine = engine) => {
+  const job = async (previewEvery: number, count: number, on: Engine = engine, sampler?: SamplerSettings) => {
     let firstFrameMs: number | null = null
     let frames = 0
     const cpuBefore = process.cpuUsage()
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    const result = await on.call('generate', { modelId: manifest.id, jobId: `bench-${previewEvery}-${Math.random().toString(36).slice(2)}`, seed: 1, count, conditions, previewEvery }, client)
+    const result = await on.call('generate', { modelId: manifest.id, jobId: `bench-${previewEvery}-${Math.random().toString(36).slice(2)}`, seed: 1, count, conditions, previewEvery, ...(sampler ? { sampler } : {}) }, client)
     const seconds = (performance.now() - started) / 1000
     const cpu = process.cpuUsage(cpuBefore)
     return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, firstFrameMs, frames, evaluations: result.evaluations, images: count }
@@ -109,16 +110,16 @@ async function main(): Promise<void> {
    * (that engine's onnxruntime thread pools still spinning), and the earlier interleaved order,
    * always 'off' first, charged that to 'off': previews on measured cheaper than off.
    */
-  const phase = async (on: Engine, pairs: number, previews = true) => {
-    await job(0, 4, on) // warm-up, and the last job before the phase was another engine's
+  const phase = async (on: Engine, pairs: number, previews = true, sampler?: SamplerSettings) => {
+    await job(0, 4, on, sampler) // warm-up, and the last job before the phase was another engine's
     const runsOff: JobRun[] = []
     const runsOn: JobRun[] = []
     const timeOff = async () => {
       const before = calls.ms
-      runsOff.push(await job(0, 16, on))
-      if (on === engine) overhead.push((runsOff[runsOff.length - 1].seconds * 1000) / (calls.ms - before))
+      runsOff.push(await job(0, 16, on, sampler))
+      if (on === engine && !sampler) overhead.push((runsOff[runsOff.length - 1].seconds * 1000) / (calls.ms - before))
     }
-    const timeOn = async () => void (previews && runsOn.push(await job(1, 16, on)))
+    const timeOn = async () => void (previews && runsOn.push(await job(1, 16, on, sampler)))
     for (let i = 0; i < pairs; i++) {
       if (i % 2 === 0) await timeOff().then(timeOn)
       else await timeOn().then(timeOff)
@@ -126,7 +127,11 @@ async function main(): Promise<void> {
     return { off: runsOff, on: runsOn }
   }
   const { off, on } = await phase(engine, runs)
-  const graph = (await phase(graphEngine, runs, false)).off
+  // the step graph runs descents (the clock has no graph yet): compared on the model's descent
+  // setting (its preset when Generate's default is another method), each path on the same setting
+  const descent = descentSetting(manifest)
+  const hostDescent = descent === manifest.sampler ? off : (await phase(engine, runs, false, descent)).off
+  const graph = (await phase(graphEngine, runs, false, descent)).off
   const others: { off: JobRun[]; on: JobRun[] }[] = []
   for (const other of anchorEngines) others.push(await phase(other, runs))
   // CPU time of this process (all its threads) per job: on a loaded shared machine it moves far
@@ -134,8 +139,9 @@ async function main(): Promise<void> {
   // per pair, adjacent in time: this VM's speed drifts by up to a third over minutes, which
   // separate medians of 'on' and 'off' would mix into the share
   const share = (jobs: { off: JobRun[]; on: JobRun[] }, of: 'seconds' | 'cpuSeconds') => round(median(jobs.on.map((r, i) => ((r[of] - jobs.off[i][of]) / jobs.off[i][of]) * 100)))
-  const firstStepRows = 16 * planGuidance(conditions, manifest.sampler.cfg, manifest.nullClass).labels.length
-  const firstStepCallMs = await timeBatch(field, firstStepRows, rng)
+  const firstStep = firstStepCalls(manifest.sampler)
+  const firstStepRows = 16 * planGuidance(conditions, firstStep.cfg, manifest.nullClass).labels.length
+  const firstStepCallMs = firstStep.calls * (await timeBatch(field, firstStepRows, rng))
   const estimate = await energyEstimateError(engine, field, conditions)
   const oodScore = await oodScoreTiming(engine, entry)
   const secondsOn = median(on.map((r) => r.seconds))
@@ -152,17 +158,21 @@ async function main(): Promise<void> {
       imagesPerSecond: round(16 / secondsOff),
       meanEvaluationsPerImage: round(off[0].evaluations / 16),
       timeToFirstFrameMs: round(median(on.map((r) => r.firstFrameMs ?? Number.NaN))),
-      // the first step is one call of firstStepRows rows; under load the absolute time moves with it
+      // the first step's model calls (a descent step is one call, a clock step two), each of
+      // firstStepRows rows; under load the absolute time moves with them
       firstStepCallMs: round(firstStepCallMs),
+      firstStepCalls: firstStep.calls,
+      firstStepRows,
       firstFrameOverFirstStepCall: round(median(on.map((r) => r.firstFrameMs ?? Number.NaN)) / firstStepCallMs),
       framesSent: median(on.map((r) => r.frames))
     },
     // the job's wall time over the time of its own model calls (previews off): target at most 1.1
     engineOverBareCalls: round(median(overhead)),
     descentPath: {
-      hostSeconds: round(secondsOff),
+      sampler: descent.method,
+      hostSeconds: round(median(hostDescent.map((r) => r.seconds))),
       graphSeconds: round(median(graph.map((r) => r.seconds))),
-      graphOverHost: round(median(graph.map((r) => r.seconds)) / secondsOff)
+      graphOverHost: round(median(graph.map((r) => r.seconds)) / median(hostDescent.map((r) => r.seconds)))
     },
     previews: {
       secondsOn: round(secondsOn),
@@ -188,6 +198,25 @@ async function main(): Promise<void> {
   await engine.dispose()
   await graphEngine.dispose()
   for (const other of anchorEngines) await other.dispose()
+}
+
+/** The model's descent setting: Generate's default when it descends, else its NAG-GD or GD preset. */
+function descentSetting(manifest: ModelManifest): SamplerSettings {
+  if (manifest.sampler.method !== 'clock') return manifest.sampler
+  const presets = resolveSamplerPresets(manifest.samplerPresets, manifest.sampler)
+  const preset = presets.nag ?? presets.gd
+  if (!preset) throw new Error(`bench: ${manifest.id} samples with the clock and names no descent preset (samplerPresets.nag or gd) to time the step graph on`)
+  return preset
+}
+
+/**
+ * What the first frame waits for: the first step's model calls and their guidance. Guidance far
+ * from equilibrium is on at the start wherever it is set (the RMS starts above its bound, the
+ * clock at t = 0); a clock step is a Heun step (two calls) unless it is the only one.
+ */
+function firstStepCalls(sampler: SamplerSettings): { cfg: number; calls: number } {
+  const far = sampler.method === 'clock' ? (sampler.farUntilTime ?? 0) > 0 : (sampler.farUntilRms ?? 0) > 0
+  return { cfg: far && sampler.farCfg !== undefined ? sampler.farCfg : sampler.cfg, calls: sampler.method === 'clock' && sampler.maxSteps > 1 ? 2 : 1 }
 }
 
 async function timeBatch(field: OnnxGradientField, rows: number, rng: SeededRandom): Promise<number> {

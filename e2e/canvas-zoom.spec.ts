@@ -1,11 +1,10 @@
-import { test, expect, setNumber } from './support/fixtures'
+import { test, expect, runAllSteps, setNumber } from './support/fixtures'
 
 // Issue 8 item 12: the live preview and the results are drawn at one zoom (the canvas used to
 // grow when the progress row went away at the end of a job, and refit: 500% became 600%).
 test('the zoom of the live preview is kept when the results land', async ({ studio: page }) => {
   await setNumber(page, 'count', 4)
-  await setNumber(page, 'max-steps', 300)
-  await setNumber(page, 'stop-grad-norm', 0)
+  await runAllSteps(page, 300)
   await page.getByTestId('generate').click()
   await expect(page.getByTestId('canvas')).not.toHaveAttribute('data-step', '')
   // the descent plot takes its place with the first frames; the zoom settles then

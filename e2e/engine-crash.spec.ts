@@ -1,4 +1,4 @@
-import { test, expect, setNumber } from './support/fixtures'
+import { test, expect, runAllSteps, setNumber } from './support/fixtures'
 
 test('a crashed engine is restarted, the UI says so, the gallery survives and the next job runs', async ({ studio: page }) => {
   await setNumber(page, 'count', 2)
@@ -8,8 +8,7 @@ test('a crashed engine is restarted, the UI says so, the gallery survives and th
 
   // a long job, then the engine process dies under it
   await setNumber(page, 'count', 64)
-  await setNumber(page, 'max-steps', 5000)
-  await setNumber(page, 'stop-grad-norm', 0)
+  await runAllSteps(page, 5000)
   await page.getByTestId('generate').click()
   await expect(page.getByTestId('canvas')).not.toHaveAttribute('data-step', '')
   const pid = Number(await page.getByTestId('engine-state').getAttribute('data-pid'))

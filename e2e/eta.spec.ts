@@ -1,7 +1,8 @@
-import { test, expect, setNumber } from './support/fixtures'
+import { test, expect, setNumber, useDescent } from './support/fixtures'
 
 /** Issue 8, finding 8: the ETA comes from the descent (gradient-RMS trend vs the stop threshold), the bound beside it. */
 test('while samples descend toward the stop threshold, the ETA estimated from the descent is shown beside the max-steps bound', async ({ studio: page }) => {
+  await useDescent(page)
   await setNumber(page, 'count', 8)
   await setNumber(page, 'max-steps', 5000)
   // small steps: a descent slow enough to watch, still stopping at the threshold long before 5000 steps

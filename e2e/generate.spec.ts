@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './support/web-server'
-import { test, expect, canvasSnapshot, setNumber } from './support/fixtures'
+import { test, expect, canvasSnapshot, runAllSteps, setNumber } from './support/fixtures'
 
 const REAL_MODEL = existsSync(join(ROOT, 'models', 'fashion-mnist', 'manifest.json'))
 
@@ -11,8 +11,7 @@ test('generate: frames descend on the canvas, then the result lands in the galle
   await page.getByTestId('class-select').selectOption({ index: 1 })
   await setNumber(page, 'count', 4)
   // long enough to watch: a fixed number of steps, no early stop (the analytic field is ~100x faster)
-  await setNumber(page, 'max-steps', REAL_MODEL ? 200 : 1500)
-  await setNumber(page, 'stop-grad-norm', 0)
+  await runAllSteps(page, REAL_MODEL ? 200 : 1500)
   const blank = await canvasSnapshot(page)
 
   await page.getByTestId('generate').click()
@@ -47,8 +46,7 @@ test('generate: frames descend on the canvas, then the result lands in the galle
 test('cancel stops a running job and keeps the canvas', async ({ studio: page }) => {
   // a long job: no early stop
   await setNumber(page, 'count', 64)
-  await setNumber(page, 'max-steps', 5000)
-  await setNumber(page, 'stop-grad-norm', 0)
+  await runAllSteps(page, 5000)
   await page.getByTestId('generate').click()
   await expect(page.getByTestId('canvas')).not.toHaveAttribute('data-step', '')
   await page.getByTestId('cancel').click()
@@ -65,8 +63,7 @@ test('cancel stops a running job and keeps the canvas', async ({ studio: page })
 test('Ctrl+Enter generates and Esc cancels', async ({ studio: page }) => {
   // a long job: no early stop
   await setNumber(page, 'count', 64)
-  await setNumber(page, 'max-steps', 5000)
-  await setNumber(page, 'stop-grad-norm', 0)
+  await runAllSteps(page, 5000)
   await page.locator('body').click()
   await page.keyboard.press('Control+Enter')
   await expect(page.getByTestId('canvas')).not.toHaveAttribute('data-step', '')

@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './support/web-server'
-import { test, expect, setNumber } from './support/fixtures'
+import { test, expect, runAllSteps, setNumber } from './support/fixtures'
 
 const REAL_MODEL = existsSync(join(ROOT, 'models', 'fashion-mnist', 'manifest.json'))
 
 test('a queue across tools: Compose queues behind a running Generate, one queued job is cancelled, the first finishes', async ({ studio: page }) => {
   // a long Generate: a fixed number of steps, no early stop (the analytic field is ~100x faster)
   await setNumber(page, 'count', 2)
-  await setNumber(page, 'max-steps', REAL_MODEL ? 400 : 4000)
-  await setNumber(page, 'stop-grad-norm', 0)
+  await runAllSteps(page, REAL_MODEL ? 400 : 4000)
   await page.getByTestId('generate').click()
   await expect(page.getByTestId('canvas')).not.toHaveAttribute('data-step', '')
 

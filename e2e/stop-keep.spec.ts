@@ -1,10 +1,9 @@
-import { test, expect, setNumber } from './support/fixtures'
+import { test, expect, runAllSteps, setNumber } from './support/fixtures'
 
 /** Issue 8, finding 7: stop-and-keep beside cancel returns the partial samples as results, marked. */
 test('Stop & keep ends a long descent and keeps every sample as it was, marked as stopped early', async ({ studio: page }) => {
   await setNumber(page, 'count', 4)
-  await setNumber(page, 'max-steps', 5000)
-  await setNumber(page, 'stop-grad-norm', 0)
+  await runAllSteps(page, 5000)
   await page.getByTestId('generate').click()
   const canvas = page.getByTestId('canvas')
   await expect.poll(async () => Number((await canvas.getAttribute('data-step')) || 0)).toBeGreaterThan(5)

@@ -45,7 +45,8 @@ describe('the shipped Fashion-MNIST model', () => {
   })
 
   it('generates every class recognisably with the manifest defaults (judged by the shipped classifier)', async () => {
-    const perClass = 8
+    // 16 a class: with 8, one image moves a class by 12.5 points (the clock default's Shirt, ~77% over 5000 images, sat at 4 of 8)
+    const perClass = 16
     const images: Uint8Array[] = []
     const wanted: number[] = []
     let evaluations = 0

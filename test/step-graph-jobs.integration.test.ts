@@ -23,7 +23,10 @@ const pixels = (png: string) => PNG.sync.read(Buffer.from(base64ToBytes(png))).d
 
 describe('jobs on the K-step graph', () => {
   it('generate: the host path\'s images and stop steps, with frames every K steps', async () => {
-    const job = { modelId: 'fashion-mnist', seed: 11, count: 4, conditions: [{ classIndex: 7, weight: 1 }], previewEvery: 1 }
+    // the graph runs descents: the model's NAG-GD setting (Generate's default is the clock, which has no graph)
+    const descent = host.listModels().find((m) => m.id === 'fashion-mnist')!.samplerPresets.nag
+    expect(descent?.method).toBe('nag')
+    const job = { modelId: 'fashion-mnist', seed: 11, count: 4, conditions: [{ classIndex: 7, weight: 1 }], previewEvery: 1, sampler: descent }
     const client = new RecordingClient(graph)
     const a = await host.call('generate', { ...job, jobId: 'host' })
     const b = await graph.call('generate', { ...job, jobId: 'graph' }, client)

@@ -78,3 +78,18 @@ export async function canvasSnapshot(page: Page): Promise<string> {
 export async function setNumber(page: Page, testId: string, value: number): Promise<void> {
   await page.getByTestId(testId).fill(String(value))
 }
+
+/** Generate's sampler moved to NAG-GD: the model's descent preset, with its step size and stop (tests of the descent itself). */
+export async function useDescent(page: Page): Promise<void> {
+  await page.getByTestId('method').selectOption('nag')
+  await expect(page.getByTestId('stop-grad-norm')).toBeVisible()
+}
+
+/**
+ * A Generate job that takes every one of `steps` steps (to watch, cancel or crash it mid-run):
+ * a descent gets its stop switched off; the clock (the shipped model's default) never stops early.
+ */
+export async function runAllSteps(page: Page, steps: number): Promise<void> {
+  await setNumber(page, 'max-steps', steps)
+  if ((await page.getByTestId('method').inputValue()) !== 'clock') await setNumber(page, 'stop-grad-norm', 0)
+}
