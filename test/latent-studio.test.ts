@@ -53,6 +53,18 @@ describe.skipIf(!canImport() || !built)('a latent model through the CLI and the 
     expect(composed.equals(readFileSync(join(work, 'd', 'class-1-5.png')))).toBe(false)
   }, 120_000)
 
+  it('generates on the clock too, guiding 3 of the 4 latent channels as the manifest says (partial guidance)', async () => {
+    const [info] = engine.listModels()
+    const job = { modelId, seed: 4, count: 2, conditions: [{ classIndex: 3, weight: 1 }], sampler: { method: 'clock' as const, maxSteps: 6, cfg: 2 }, previewEvery: 0 }
+    const a = await engine.call('generate', { ...job, jobId: 'clock-a' })
+    const b = await engine.call('generate', { ...job, jobId: 'clock-b' })
+    expect(a.images.map((image) => image.steps)).toEqual([11, 11]) // 5 Heun steps of two calls and a last Euler step
+    expect(a.images.map((image) => image.png)).toEqual(b.images.map((image) => image.png))
+    const png = PNG.sync.read(Buffer.from(a.images[0].png, 'base64'))
+    expect([png.width, png.height]).toEqual([16, 16])
+    expect(info.space).toBe('latent')
+  }, 120_000)
+
   it('streams live frames: true decodes (16x16 tiles) within the time budget, else the preview map (8x8 tiles)', async () => {
     const client = new RecordingClient(engine)
     const result = await engine.call('generate', { jobId: 'frames', modelId, seed: 3, count: 2, conditions: [{ classIndex: 2, weight: 1 }], sampler: { maxSteps: 30, stopGradNorm: 0 }, previewEvery: 1 }, client)

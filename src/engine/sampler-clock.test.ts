@@ -59,8 +59,20 @@ describe('the clock sampler (dx/dt = -f / c(t))', () => {
     expect(kept[0]).toMatchObject({ steps: 6, stopped: 'stopped-early' })
   })
 
-  it('refuses partial guidance (latent models) with a reason', async () => {
-    const field = new AnalyticField(means, NULL)
-    await expect(descend(field, [{ x: new Float32Array(SIZE) }], { ...clock, maxSteps: 4, cfg: 2, guidedElements: 6 })).rejects.toThrow(/clock sampler does not guide part of a sample/)
+  it('guides only the first guidedElements (latent models), the rest with the unguided combination of the same rows', async () => {
+    // the analytic field moves each element on its own, so a partly guided run is, element by
+    // element, the fully guided run (the guided part) and the unguided one (the rest)
+    const x0 = new SeededRandom(4).fillNormal(new Float32Array(SIZE))
+    const run = async (options: { cfg: number; guidedElements?: number }) => {
+      const sample = { x: Float32Array.from(x0) }
+      await descend(new AnalyticField(means, NULL), [sample], { ...clock, maxSteps: 9, farCfg: 0.5, farUntilTime: 0.3, ...options })
+      return sample.x
+    }
+    const partial = await run({ cfg: 3, guidedElements: 5 })
+    const guided = await run({ cfg: 3 })
+    const unguided = await run({ cfg: 1, farUntilTime: 0 } as { cfg: number })
+    for (let i = 0; i < 5; i++) expect(partial[i]).toBeCloseTo(guided[i], 5)
+    for (let i = 5; i < SIZE; i++) expect(partial[i]).toBeCloseTo(unguided[i], 5)
+    expect(guided[7]).not.toBeCloseTo(unguided[7], 2)
   })
 })

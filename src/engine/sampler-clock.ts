@@ -1,5 +1,5 @@
 import type { DescentOptions, DescentSample, SampleOutcome } from './sampler'
-import { freeRms, planGuidance, type GuidancePlan } from './sampler'
+import { freeRms, planGuidance, unguidedCoefficients, type GuidancePlan } from './sampler'
 import type { GradientField } from './gradient-field'
 import { EngineError } from './errors'
 import { interrupted } from './descent-interrupts'
@@ -24,19 +24,24 @@ export function decay(t: number, schedule: DecaySchedule): number {
  *   dx/dt = -f(x) / c(t),  t from 0 to 1 in maxSteps Heun steps (the last one Euler: c(1) = 0)
  * moves the whole distribution like a flow-matching sampler instead of settling each sample into a
  * minimum. There is no adaptive stop: every sample takes every step. Guidance follows the clock:
- * farCfg while t < farUntilTime, then cfg (the guidance interval). The host path only: the step
- * graph implements the descent.
+ * farCfg while t < farUntilTime, then cfg (the guidance interval), on the first guidedElements of
+ * each sample where the model guides only part of it. The host path only: the step graph
+ * implements the descent.
  */
 export async function integrateOnClock(field: GradientField, samples: readonly DescentSample[], options: DescentOptions): Promise<SampleOutcome[]> {
   const size = field.sampleSize
-  if ((options.guidedElements ?? size) < size) {
-    throw new EngineError('bad-request', 'the clock sampler does not guide part of a sample yet (latent models guide 3 of 4 channels): use NAG or GD for this model')
-  }
+  // partial guidance (latent models: 3 of 4 channels): the rest of each sample gets the unguided
+  // combination of the same rows, as in the descent
+  const guidedElements = Math.min(size, options.guidedElements ?? size)
+  const partial = guidedElements < size
   const schedule = options.decay ?? DEFAULT_DECAY
   const steps = options.maxSteps
   const farUntil = options.farUntilTime ?? 0
-  const nearPlan = planGuidance(options.conditions, options.cfg, field.nullClass)
-  const farPlan = farUntil > 0 && options.farCfg !== undefined ? planGuidance(options.conditions, options.farCfg, field.nullClass) : nearPlan
+  const nearPlan = planGuidance(options.conditions, options.cfg, field.nullClass, partial)
+  const farPlan = farUntil > 0 && options.farCfg !== undefined ? planGuidance(options.conditions, options.farCfg, field.nullClass, partial) : nearPlan
+  const restOf = new Map<GuidancePlan, number[]>(
+    [nearPlan, farPlan].map((plan) => [plan, partial ? unguidedCoefficients(plan, options.conditions, field.nullClass) : plan.coefficients])
+  )
   const outcomes: SampleOutcome[] = samples.map(() => ({ steps: 0, gradNorm: Number.NaN, stopped: 'max-steps' }))
   const gradNorms = new Float64Array(samples.length).fill(Number.NaN)
   const all = samples.map((_, i) => i)
@@ -61,12 +66,14 @@ export async function integrateOnClock(field: GradientField, samples: readonly D
         }
       })
       const output = await field.evaluate(input, labels, rows)
+      const rest = restOf.get(plan)!
       chunk.forEach((_, c) => {
         const f = new Float32Array(size)
         for (let r = 0; r < rowsPerSample; r++) {
           const k = plan.coefficients[r]
           const row = (c * rowsPerSample + r) * size
-          for (let i = 0; i < size; i++) f[i] += k * output[row + i]
+          for (let i = 0; i < guidedElements; i++) f[i] += k * output[row + i]
+          for (let i = guidedElements; i < size; i++) f[i] += rest[r] * output[row + i]
         }
         out.push(f)
       })

@@ -81,6 +81,18 @@ export function planGuidance(conditions: readonly Condition[], cfg: number, null
   return { labels: [nullClass, ...active.map((c) => c.classIndex)], coefficients: [unconditional, ...conditional] }
 }
 
+/**
+ * Partial guidance (DescentOptions.guidedElements): the coefficients of `plan`'s rows that give the
+ * elements past the guided ones the unguided combination (the conditions at scale 1). `plan` must
+ * keep its null row (planGuidance's keepNull), so that the rows line up.
+ */
+export function unguidedCoefficients(plan: GuidancePlan, conditions: readonly Condition[], nullClass: number): number[] {
+  // one row only: no guidance to restrict, the rest is the same combination
+  if (plan.labels.length === 1) return plan.coefficients
+  const rest = planGuidance(conditions, 1, nullClass, true)
+  return plan.labels.map((label, r) => (rest.labels[r] === label ? rest.coefficients[r] : 0))
+}
+
 /** RMS over the elements that may move: ||f|| / sqrt(n), so thresholds do not depend on image size. */
 export function freeRms(f: Float32Array, offset: number, size: number, freedom?: Float32Array): number {
   let sum = 0
@@ -122,9 +134,7 @@ export async function descend(
   const plan = planGuidance(options.conditions, options.cfg, field.nullClass, guidedElements < size || farOn)
   const farPlan = farOn ? planGuidance(options.conditions, options.farCfg!, field.nullClass, true) : plan
   const far = samples.map(() => farOn)
-  const restPlan = guidedElements < size ? planGuidance(options.conditions, 1, field.nullClass, true) : plan
-  // (one row only: no guidance to restrict, the rest is the same combination)
-  const restCoefficients = plan.labels.length === 1 ? plan.coefficients : plan.labels.map((label, r) => (restPlan.labels[r] === label ? restPlan.coefficients[r] : 0))
+  const restCoefficients = guidedElements < size ? unguidedCoefficients(plan, options.conditions, field.nullClass) : plan.coefficients
   // (the step graph switches each sample from the far to the near coefficients itself)
   if (field.stepper && guidedElements === size && !options.changesStatesBetweenSteps) return descendStepped(field, field.stepper, samples, plan, options, farOn ? farPlan : null)
   const rowsPerSample = plan.labels.length
