@@ -22,6 +22,7 @@ test('the clock method hides the descent-only settings, takes its guidance inter
   await expect(page.getByTestId('gallery-item')).toHaveCount(2, { timeout: 60_000 })
   // no stop, so no dashed stop line on the plot
   await expect(page.getByTestId('descent-plot-legend')).not.toContainText('stop threshold')
+  await expect(page.getByTestId('descent-plot-legend')).toHaveAttribute('title', /On the clock every sample takes every step/)
   // back to the descent: its settings return
   await page.getByTestId('method').selectOption('nag')
   await expect(page.getByTestId('step-size')).toBeVisible()

@@ -13,6 +13,11 @@ const PLOT_LEGEND =
   'Lines fall as samples descend toward an energy minimum; a sample stops when its line crosses the dashed stop threshold. ' +
   'Lines that level off above the threshold until max steps: raise the step size or max steps, or the threshold. ' +
   'Lines that jump up and down: lower the step size or the look-ahead μ. The white line (EqM-E models) is the mean energy, which should fall.'
+/** The legend's tooltip for a clock job: the same lines, read differently (docs/method.md §3). */
+const CLOCK_LEGEND =
+  'Each coloured line is one sample: the RMS of the guided gradient under it at each step (log scale). ' +
+  'On the clock every sample takes every step: the RMS stays near its level far from equilibrium while the noise is high and falls in the last steps, ' +
+  'as the training schedule c(t) does. There is no stop threshold. The white line (EqM-E models) is the mean energy, which should fall.'
 /**
  * Until a job's last frame, a model's energy is shown as its fall since the start (the one exact
  * energy pass comes with the last frame, which puts the whole line on the exact scale).
@@ -87,7 +92,7 @@ export function DescentPlot() {
   if (seriesCount === 0) return null
   return (
     <div className="descent-plot" data-testid="descent-plot" data-points={history.length}>
-      <span className="muted small" title={PLOT_LEGEND} data-testid="descent-plot-legend">
+      <span className="muted small" title={descent?.onClock ? CLOCK_LEGEND : PLOT_LEGEND} data-testid="descent-plot-legend">
         gradient RMS per sample (log){stop > 0 ? ' · dashed: stop threshold' : ''}{hasEnergy ? energyCaption(history) : ''}
       </span>
       <div ref={container} />

@@ -14,7 +14,7 @@ function render(job: LiveJob): string {
   return renderToStaticMarkup(createElement(StudioContext.Provider, { value: services }, createElement(JobProgress)))
 }
 
-const base: LiveJob = { jobId: 'j', kind: 'generate', tool: 'generate', stopGradNorm: null, state: 'running', step: 2, maxSteps: 250, active: 1, count: 1, startedAt: 0, preview: null, gradHistory: [] }
+const base: LiveJob = { jobId: 'j', kind: 'generate', tool: 'generate', stopGradNorm: null, onClock: false, state: 'running', step: 2, maxSteps: 250, active: 1, count: 1, startedAt: 0, preview: null, gradHistory: [] }
 
 describe('job progress for slow steps', () => {
   afterEach(() => vi.restoreAllMocks())
@@ -29,5 +29,13 @@ describe('job progress for slow steps', () => {
   it('stays quiet for fast models', () => {
     vi.spyOn(performance, 'now').mockReturnValue(130)
     expect(render({ ...base, lastFrameAt: 100 })).not.toContain('step-progress')
+  })
+
+  it('says a clock job moves every sample, where a descent says how many are still descending', () => {
+    vi.spyOn(performance, 'now').mockReturnValue(130)
+    expect(render({ ...base, lastFrameAt: 100, count: 16, active: 16 })).toContain('16 of 16 descending')
+    const clock = render({ ...base, lastFrameAt: 100, count: 16, active: 16, onClock: true })
+    expect(clock).toContain('16 samples on the clock')
+    expect(clock).not.toContain('descending')
   })
 })

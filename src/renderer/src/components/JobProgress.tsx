@@ -39,7 +39,7 @@ export function JobProgress() {
         <div style={{ width: `${Math.round(fraction * 100)}%` }} />
       </div>
       <span data-testid="progress-text">
-        {job.state === 'queued' ? 'queued' : `step ${job.step} / ${job.maxSteps}`} · {job.active} of {job.count} descending
+        {job.state === 'queued' ? 'queued' : `step ${job.step} / ${job.maxSteps}`} · {job.onClock ? `${job.count} samples on the clock` : `${job.active} of ${job.count} descending`}
         {meanNorm !== null && ` · |∇E| ${meanNorm.toFixed(3)}`}
         {estimate !== null && <span data-testid="eta-estimate">{` · ~${seconds(estimate)} s left (from the descent)`}</span>}
         {bound !== null && ` · at most ${seconds(bound)} s`}

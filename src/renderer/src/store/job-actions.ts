@@ -26,8 +26,8 @@ type ResultOf<R extends JobRequest> = R['method'] extends 'repair.photo' ? Photo
 
 /** A queued job's live-view state before its first frame. */
 function waitingView(entry: QueuedJob): LiveJob {
-  const { jobId, kind, tool, stopGradNorm, count, maxSteps } = entry
-  return { jobId, kind, tool, stopGradNorm, state: 'queued', step: 0, maxSteps, active: count, count, startedAt: performance.now(), preview: null, gradHistory: [] }
+  const { jobId, kind, tool, stopGradNorm, onClock, count, maxSteps } = entry
+  return { jobId, kind, tool, stopGradNorm, onClock, state: 'queued', step: 0, maxSteps, active: count, count, startedAt: performance.now(), preview: null, gradHistory: [] }
 }
 
 /**
@@ -38,8 +38,8 @@ function settle(state: StudioState, jobId: string, succeeded: boolean): Partial<
   const queue = state.queue.filter((q) => q.jobId !== jobId)
   if (state.job?.jobId !== jobId) return { queue }
   const next = queue[0]
-  const { tool, stopGradNorm, gradHistory } = state.job
-  return { queue, job: next ? waitingView(next) : null, ...(succeeded ? { lastDescent: { tool, stopGradNorm, gradHistory } } : {}) }
+  const { tool, stopGradNorm, onClock, gradHistory } = state.job
+  return { queue, job: next ? waitingView(next) : null, ...(succeeded ? { lastDescent: { tool, stopGradNorm, onClock, gradHistory } } : {}) }
 }
 
 /**
@@ -62,7 +62,7 @@ export async function runSamplerJob<R extends JobRequest>(
   options: { quietCancel?: boolean; onSent?: (jobId: string) => void } = {}
 ): Promise<ResultOf<R> | null> {
   const jobId = newJobId()
-  const entry: QueuedJob = { jobId, kind: request.method === 'generate' ? 'generate' : 'repair', tool: store.getState().tool, state: 'queued', count, maxSteps, stopGradNorm: stopThreshold(request.params.sampler) }
+  const entry: QueuedJob = { jobId, kind: request.method === 'generate' ? 'generate' : 'repair', tool: store.getState().tool, state: 'queued', count, maxSteps, stopGradNorm: stopThreshold(request.params.sampler), onClock: request.params.sampler?.method === 'clock' }
   store.setState((s) => ({ notice: null, queue: [...s.queue, entry], job: s.job ?? waitingView(entry) }))
   options.onSent?.(jobId)
   const stopFrames = client.onFrames(jobId, (frame) => {

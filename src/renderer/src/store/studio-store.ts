@@ -32,8 +32,10 @@ export interface LiveJob {
   preview: PreviewImage | null
   /** the tool that started it: its descent plot belongs to that tool */
   tool: ToolId
-  /** the job's stop threshold (dashed in the plot); null where the engine's default applies */
+  /** the job's stop threshold (dashed in the plot); null where the engine's default applies, and for the clock */
   stopGradNorm: number | null
+  /** the job integrates on the clock: every sample moves every step, nothing stops early */
+  onClock: boolean
   /** per frame: the step, each sample's gradient RMS and energy */
   gradHistory: DescentPoint[]
 }
@@ -48,9 +50,10 @@ export interface QueuedJob {
   count: number
   maxSteps: number
   stopGradNorm: number | null
+  onClock: boolean
 }
 
-export type Descent = Pick<LiveJob, 'tool' | 'stopGradNorm' | 'gradHistory'>
+export type Descent = Pick<LiveJob, 'tool' | 'stopGradNorm' | 'onClock' | 'gradHistory'>
 
 export interface GalleryItem {
   id: string
