@@ -1,7 +1,6 @@
 import type { DescentOptions, DescentSample, SampleOutcome } from './sampler'
-import { freeRms, planGuidance, unguidedCoefficients, type GuidancePlan } from './sampler'
+import { betweenModelCalls, combineRows, freeRms, packRows, planGuidance, unguidedCoefficients, type GuidancePlan } from './sampler'
 import type { GradientField } from './gradient-field'
-import { EngineError } from './errors'
 import { interrupted } from './descent-interrupts'
 
 /** The training schedule c(t) of an EqM model: the truncated decay (docs/method.md §2). */
@@ -39,9 +38,6 @@ export async function integrateOnClock(field: GradientField, samples: readonly D
   const farUntil = options.farUntilTime ?? 0
   const nearPlan = planGuidance(options.conditions, options.cfg, field.nullClass, partial)
   const farPlan = farUntil > 0 && options.farCfg !== undefined ? planGuidance(options.conditions, options.farCfg, field.nullClass, partial) : nearPlan
-  const restOf = new Map<GuidancePlan, number[]>(
-    [nearPlan, farPlan].map((plan) => [plan, partial ? unguidedCoefficients(plan, options.conditions, field.nullClass) : plan.coefficients])
-  )
   const outcomes: SampleOutcome[] = samples.map(() => ({ steps: 0, gradNorm: Number.NaN, stopped: 'max-steps' }))
   const gradNorms = new Float64Array(samples.length).fill(Number.NaN)
   const all = samples.map((_, i) => i)
@@ -50,31 +46,16 @@ export async function integrateOnClock(field: GradientField, samples: readonly D
     const rowsPerSample = plan.labels.length
     const perCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
     const out: Float32Array[] = []
+    // the rest of a partly guided sample: the unguided combination of this plan's rows
+    const rest = partial ? unguidedCoefficients(plan, options.conditions, field.nullClass) : plan.coefficients
     for (let start = 0; start < states.length; start += perCall) {
-      if (start > 0) {
-        await options.betweenCalls?.()
-        if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
-      }
+      if (start > 0) await betweenModelCalls(options)
       const chunk = states.slice(start, start + perCall)
-      const rows = chunk.length * rowsPerSample
-      const input = new Float32Array(rows * size)
-      const labels = new Int32Array(rows)
-      chunk.forEach((x, c) => {
-        for (let r = 0; r < rowsPerSample; r++) {
-          input.set(x, (c * rowsPerSample + r) * size)
-          labels[c * rowsPerSample + r] = plan.labels[r]
-        }
-      })
+      const { input, labels, rows } = packRows(chunk.length, plan, size, (into, c, offset) => into.set(chunk[c], offset))
       const output = await field.evaluate(input, labels, rows)
-      const rest = restOf.get(plan)!
       chunk.forEach((_, c) => {
         const f = new Float32Array(size)
-        for (let r = 0; r < rowsPerSample; r++) {
-          const k = plan.coefficients[r]
-          const row = (c * rowsPerSample + r) * size
-          for (let i = 0; i < guidedElements; i++) f[i] += k * output[row + i]
-          for (let i = guidedElements; i < size; i++) f[i] += rest[r] * output[row + i]
-        }
+        combineRows(output, c, plan.coefficients, rest, guidedElements, f)
         out.push(f)
       })
     }

@@ -93,6 +93,49 @@ export function unguidedCoefficients(plan: GuidancePlan, conditions: readonly Co
   return plan.labels.map((label, r) => (rest.labels[r] === label ? rest.coefficients[r] : 0))
 }
 
+/**
+ * One model call's rows for `count` samples: each sample once per row of `plan`, labelled with the
+ * plan's labels. `writeState` writes sample c's state (the input the field is asked about) at
+ * `offset`, its first row; its other rows are copies.
+ */
+export function packRows(count: number, plan: GuidancePlan, size: number, writeState: (input: Float32Array, c: number, offset: number) => void): { input: Float32Array; labels: Int32Array; rows: number } {
+  const rowsPerSample = plan.labels.length
+  const rows = count * rowsPerSample
+  const input = new Float32Array(rows * size)
+  const labels = new Int32Array(rows)
+  for (let c = 0; c < count; c++) {
+    const first = c * rowsPerSample * size
+    writeState(input, c, first)
+    for (let r = 0; r < rowsPerSample; r++) {
+      labels[c * rowsPerSample + r] = plan.labels[r]
+      if (r > 0) input.copyWithin(first + r * size, first, first + size)
+    }
+  }
+  return { input, labels, rows }
+}
+
+/**
+ * Sample c's guided f from its rows of a packRows call's output, into `into` (overwritten):
+ * `coefficients` on the first guidedElements, `rest` on the others (partial guidance).
+ */
+export function combineRows(output: Float32Array, c: number, coefficients: readonly number[], rest: readonly number[], guidedElements: number, into: Float32Array): void {
+  const size = into.length
+  const rowsPerSample = coefficients.length
+  into.fill(0)
+  for (let r = 0; r < rowsPerSample; r++) {
+    const k = coefficients[r]
+    const row = (c * rowsPerSample + r) * size
+    for (let i = 0; i < guidedElements; i++) into[i] += k * output[row + i]
+    for (let i = guidedElements; i < size; i++) into[i] += rest[r] * output[row + i]
+  }
+}
+
+/** Between two model calls of one step (a slow model's step is several): the host gets its turn, then a cancel is honoured. */
+export async function betweenModelCalls(options: Pick<DescentOptions, 'betweenCalls' | 'isCancelled'>): Promise<void> {
+  await options.betweenCalls?.()
+  if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
+}
+
 /** RMS over the elements that may move: ||f|| / sqrt(n), so thresholds do not depend on image size. */
 export function freeRms(f: Float32Array, offset: number, size: number, freedom?: Float32Array): number {
   let sum = 0
@@ -151,38 +194,19 @@ export async function descend(
     if (interrupted(options, active, outcomes)) break
     const stillActive: number[] = []
     for (let start = 0; start < active.length; start += samplesPerCall) {
-      if (start > 0) {
-        // a step of a slow model is several calls: cancel is honoured between them
-        await options.betweenCalls?.()
-        if (options.isCancelled?.()) throw new EngineError('cancelled', 'the job was cancelled')
-      }
+      if (start > 0) await betweenModelCalls(options)
       const chunk = active.slice(start, start + samplesPerCall)
-      const rows = chunk.length * rowsPerSample
-      const input = new Float32Array(rows * size)
-      const labels = new Int32Array(rows)
-      chunk.forEach((sampleIndex, c) => {
-        const { x } = samples[sampleIndex]
-        const prev = previous[sampleIndex]
-        for (let r = 0; r < rowsPerSample; r++) {
-          const row = (c * rowsPerSample + r) * size
-          labels[c * rowsPerSample + r] = plan.labels[r]
-          if (lookAhead === 0) input.set(x, row)
-          else for (let i = 0; i < size; i++) input[row + i] = x[i] - lookAhead * prev[i]
-        }
+      const { input, labels, rows } = packRows(chunk.length, plan, size, (into, c, offset) => {
+        const { x } = samples[chunk[c]]
+        const prev = previous[chunk[c]]
+        if (lookAhead === 0) into.set(x, offset)
+        else for (let i = 0; i < size; i++) into[offset + i] = x[i] - lookAhead * prev[i]
       })
       const output = await field.evaluate(input, labels, rows)
       chunk.forEach((sampleIndex, c) => {
         const sample = samples[sampleIndex]
         const guided = previous[sampleIndex]
-        guided.fill(0)
-        const coefficients = far[sampleIndex] ? farPlan.coefficients : plan.coefficients
-        for (let r = 0; r < rowsPerSample; r++) {
-          const k = coefficients[r]
-          const rest = restCoefficients[r]
-          const row = (c * rowsPerSample + r) * size
-          for (let i = 0; i < guidedElements; i++) guided[i] += k * output[row + i]
-          for (let i = guidedElements; i < size; i++) guided[i] += rest * output[row + i]
-        }
+        combineRows(output, c, far[sampleIndex] ? farPlan.coefficients : plan.coefficients, restCoefficients, guidedElements, guided)
         const outcome = outcomes[sampleIndex]
         outcome.steps = step
         const rms = freeRms(guided, 0, size, sample.freedom)
