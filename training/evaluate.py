@@ -125,6 +125,12 @@ def clock_decay(ck):
     return {"a": cfg.get("a", 0.8), "lambda": cfg.get("lam", 4.0)}
 
 
+def decay_for(setting, ck):
+    """The schedule a setting samples with: the checkpoint's for the clock, none for the descent
+    (which does not use it, and must not refuse a checkpoint trained with another decay)."""
+    return clock_decay(ck) if setting["method"] == "clock" else None
+
+
 def sample_setting(model, setting, per_class, seed, ranks=ONE_PROCESS, device="cpu", decay=None):
     """Samples per_class images of each class with one sampler setting, sharded over the ranks:
     the starting noise is drawn whole from the seed on every rank and each rank descends its
@@ -218,7 +224,7 @@ def main():
     if args.cmd == "samples":
         model, ck = load_gen(args.ckpt, use_ema=not args.raw)
         setting = setting_from_args(args)
-        x, steps, _, y = sample_setting(model, setting, args.per_class, args.seed, ranks, decay=clock_decay(ck) if setting["method"] == "clock" else None)
+        x, steps, _, y = sample_setting(model, setting, args.per_class, args.seed, ranks, decay=decay_for(setting, ck))
         if ranks.is_main:
             torch.save(dict(x=x, y=y, steps=steps), args.save)
         ranks.close()
@@ -261,13 +267,13 @@ def main():
         for setting in spec:
             for seed in seeds:
                 rec, _ = run_setting(model, clf, stats, setting, args.per_class, seed, ranks, args.device,
-                                     clock_decay(ck) if setting["method"] == "clock" else None)
+                                     decay_for(setting, ck))
                 if ranks.is_main:
                     append(args.out or "sweep.jsonl", dict(meta, **rec))
         return
     setting = setting_from_args(args)
     rec, x = run_setting(model.to(args.device), clf, stats, setting, args.per_class, args.seed, ranks, args.device,
-                         clock_decay(ck) if setting["method"] == "clock" else None)
+                         decay_for(setting, ck))
     if not ranks.is_main:
         return
     append(args.out or "eval.jsonl", dict(meta, **rec))
