@@ -19,19 +19,20 @@ export interface GradientField {
   readonly stepper?: DescentStepper | null
 }
 
-/** Up to K descent steps for S samples in one call (the step graph, step-graph.ts). */
+/** Up to K steps of one model evaluation each for S samples in one call (the step graph, step-graph.ts). */
 export interface StepInput {
   samples: number
   /** S * size values each */
   state: Float32Array
   fPrev: Float32Array
   freedom: Float32Array
-  /** S * R row labels, and the R coefficients of each sample's rows */
+  /** S * R row labels, and per step the R coefficients of each sample's rows (K * R values) */
   labels: Int32Array
   coefficients: Float32Array
-  eta: number
-  lookahead: number
-  /** the sampler's stop threshold on the guided RMS */
+  /** per step (K values): x moves by -eta[k] * f; f is evaluated at x - lookahead[k] * f_prev */
+  eta: Float32Array
+  lookahead: Float32Array
+  /** the sampler's stop threshold on the guided RMS (below 0: no stop) */
   stop: number
   /** steps to take in this call, 1..stepsPerCall (the rest of the graph's steps leave states alone) */
   budget: number
@@ -40,6 +41,10 @@ export interface StepInput {
   far: Float32Array
   farCoefficients: Float32Array
   farUntil: number
+  /** partial guidance (DescentOptions.guidedElements): elements where guidedMask is 0 combine the
+   *  rows with these R coefficients instead (all ones: guidance everywhere) */
+  restCoefficients: Float32Array
+  guidedMask: Float32Array
 }
 
 export interface StepOutput {

@@ -6,7 +6,7 @@ import type { DescentStepper, StepInput, StepOutput } from './gradient-field'
 import { EngineError } from './errors'
 import { buildStepModel } from './step-graph'
 
-/** The descent-step model of a gradient model (step-graph.ts), K steps a call, in its own session. */
+/** The step model of a gradient model (step-graph.ts), K steps a call, in its own session: the descent's steps or the clock's half-steps. */
 export class OnnxDescentStepper implements DescentStepper {
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -36,6 +36,10 @@ export class OnnxDescentStepper implements DescentStepper {
     const size = c * h * w
     const { samples } = input
     const rows = input.labels.length
+    const k = this.stepsPerCall
+    if (input.eta.length !== k || input.lookahead.length !== k || input.coefficients.length !== k * input.restCoefficients.length) {
+      throw new EngineError('bad-request', `${this.manifest.id}: a step call needs ${k} step sizes, look-aheads and coefficient rows`)
+    }
     const labels = new BigInt64Array(rows)
     for (let i = 0; i < rows; i++) labels[i] = BigInt(input.labels[i])
     const state = (data: Float32Array) => new ort.Tensor('float32', data.subarray(0, samples * size), [samples, c, h, w])
@@ -45,25 +49,35 @@ export class OnnxDescentStepper implements DescentStepper {
         state: state(input.state),
         f_prev: state(input.fPrev),
         labels: new ort.Tensor('int64', labels, [rows]),
-        coefficients: new ort.Tensor('float32', input.coefficients, [input.coefficients.length]),
-        eta: new ort.Tensor('float32', Float32Array.of(input.eta), []),
-        lookahead: new ort.Tensor('float32', Float32Array.of(input.lookahead), []),
+        coefficients: new ort.Tensor('float32', input.coefficients, [k, input.coefficients.length / k]),
+        eta: new ort.Tensor('float32', input.eta, [k]),
+        lookahead: new ort.Tensor('float32', input.lookahead, [k]),
         freedom: state(input.freedom),
         stop: new ort.Tensor('float32', Float32Array.of(input.stop), []),
         budget: new ort.Tensor('float32', Float32Array.of(input.budget), []),
         far: new ort.Tensor('float32', input.far.subarray(0, samples), [samples]),
         far_coefficients: new ort.Tensor('float32', input.farCoefficients, [input.farCoefficients.length]),
-        far_until: new ort.Tensor('float32', Float32Array.of(input.farUntil), [])
+        far_until: new ort.Tensor('float32', Float32Array.of(input.farUntil), []),
+        rest_coefficients: new ort.Tensor('float32', input.restCoefficients, [input.restCoefficients.length]),
+        guided_mask: new ort.Tensor('float32', input.guidedMask, [c, h, w])
       })
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
       throw new EngineError('model-output', `${this.manifest.id}: the descent step failed to run: ${reason}`)
     }
-    const rms = result.rms.data as Float32Array
-    if (rms.length !== samples * this.stepsPerCall) throw new EngineError('model-output', `${this.manifest.id}: the descent step returned ${rms.length} RMS values for ${samples} samples and ${this.stepsPerCall} steps`)
+    // one output (step-graph.ts): next states, f_next, the [K, S] RMS matrix and the far flags, in that order
+    const packed = result.packed.data as Float32Array
+    const states = samples * size
+    const rmsCount = samples * this.stepsPerCall
+    if (packed.length !== 2 * states + rmsCount + samples) throw new EngineError('model-output', `${this.manifest.id}: the descent step returned ${packed.length} values for ${samples} samples and ${this.stepsPerCall} steps`)
     // (a NaN or infinite gradient anywhere in a sample makes that step's RMS non-finite, held
     // elements included: NaN * 0 is NaN; the sampler checks the steps it uses)
-    return { nextState: result.next_state.data as Float32Array, fNext: result.f_next.data as Float32Array, rms, farNext: result.far_next.data as Float32Array }
+    return {
+      nextState: packed.subarray(0, states),
+      fNext: packed.subarray(states, 2 * states),
+      rms: packed.subarray(2 * states, 2 * states + rmsCount),
+      farNext: packed.subarray(2 * states + rmsCount)
+    }
   }
 
   async release(): Promise<void> {

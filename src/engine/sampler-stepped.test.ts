@@ -4,9 +4,9 @@ import type { SamplerSettings } from '../shared/manifest'
 import { Engine } from './engine'
 import type { GradientField } from './gradient-field'
 import { OnnxDescentStepper } from './onnx-step'
-import { SeededRandom } from './rng'
-import { descend, type DescentSample, type SampleOutcome } from './sampler'
+import { descend } from './sampler'
 import { SHIPPED_MODELS } from '../../test/support/paths'
+import { expectSameDescent, startingSamples, trace } from '../../test/support/descent-trace'
 
 /**
  * The step graph (step-graph.ts) against today's host sampler on the real embedded model, CPU
@@ -35,34 +35,6 @@ afterAll(async () => {
   await engine.dispose()
 })
 
-interface Trace {
-  /** the step each onStep reported */
-  steps: number[]
-  states: Float32Array[][]
-  norms: number[][]
-  outcomes: SampleOutcome[]
-}
-
-async function trace(field: GradientField, samples: DescentSample[], settings: SamplerSettings, conditions: Condition[]): Promise<Trace> {
-  const states: Float32Array[][] = []
-  const norms: number[][] = []
-  const steps: number[] = []
-  const outcomes = await descend(field, samples, {
-    ...settings,
-    conditions,
-    onStep: ({ step, samples: now, gradNorms }) => {
-      steps.push(step)
-      states.push(now.map((s) => Float32Array.from(s.x)))
-      norms.push(Array.from(gradNorms))
-    }
-  })
-  return { steps, states, norms, outcomes }
-}
-
-function startingSamples(count: number, size: number, freedom?: Float32Array): DescentSample[] {
-  return Array.from({ length: count }, (_, i) => ({ x: new SeededRandom(100 + i).fillNormal(new Float32Array(size)), freedom }))
-}
-
 const cases: { name: string; settings: SamplerSettings; conditions: Condition[]; held?: boolean }[] = [
   { name: 'GD with CFG', settings: { method: 'gd', stepSize: 0.02, mu: 0, maxSteps: 30, stopGradNorm: 0.35, cfg: 3 }, conditions: [{ classIndex: 7, weight: 1 }] },
   { name: 'NAG with CFG (the manifest settings)', settings: { method: 'nag', stepSize: 0.02, mu: 0.3, maxSteps: 50, stopGradNorm: 0.35, cfg: 3 }, conditions: [{ classIndex: 0, weight: 1 }] },
@@ -78,27 +50,6 @@ const cases: { name: string; settings: SamplerSettings; conditions: Condition[];
   },
   { name: 'GD without guidance, held pixels', settings: { method: 'gd', stepSize: 0.05, mu: 0, maxSteps: 20, stopGradNorm: 0.2, cfg: 0 }, conditions: [], held: true }
 ]
-
-function expectSameDescent(a: Trace, b: Trace, size: number, stopGradNorm: number): void {
-  // b reports a subset of a's steps (every step, or every K-th): its states must be a's at those steps
-  expect(b.steps.length).toBeGreaterThan(0)
-  b.steps.forEach((step, n) =>
-    b.states[n].forEach((x, s) => {
-      const reference = a.states[a.steps.indexOf(step)]
-      expect(reference, `host has step ${step}`).toBeDefined()
-      let diff = 0
-      for (let i = 0; i < size; i++) diff = Math.max(diff, Math.abs(x[i] - reference[s][i]))
-      expect(diff, `step ${step}, sample ${s}`).toBeLessThanOrEqual(1e-5)
-    })
-  )
-  expect(b.steps[b.steps.length - 1]).toBe(a.steps[a.steps.length - 1])
-  a.outcomes.forEach((outcome, s) => {
-    const tie = Math.abs(outcome.gradNorm - stopGradNorm) < 1e-5
-    if (!tie) expect(b.outcomes[s].steps, `sample ${s} stop step`).toBe(outcome.steps)
-    if (!tie) expect(b.outcomes[s].stopped).toBe(outcome.stopped)
-    expect(Math.abs(b.outcomes[s].gradNorm - outcome.gradNorm)).toBeLessThan(1e-4)
-  })
-}
 
 describe('the descent-step graph equals the host sampler step by step', () => {
   for (const c of cases) {

@@ -1,11 +1,11 @@
-import type { DescentStepper, GradientField } from './gradient-field'
+import type { DescentStepper, GradientField, StepInput } from './gradient-field'
 import type { DescentOptions, DescentSample, GuidancePlan, SampleOutcome } from './sampler'
 import { interrupted } from './descent-interrupts'
 import { nonFiniteGradients } from './errors'
 
 /**
  * The same descent as sampler.ts descend(), with the steps done by the step graph
- * (step-graph.ts): look-ahead, guidance (by place too), RMS, stop rule and update run inside the model call,
+ * (step-graph.ts): look-ahead, guidance (by place, partial), RMS, stop rule and update run inside the model call,
  * K steps a call (the stepper's stepsPerCall), and the host packs states in and copies them
  * back once per call. Outcomes are the sampler's; onStep is called once per call, after its
  * last step (so with K > 1 frames and cancel checks come every K steps); the states agree with
@@ -18,32 +18,33 @@ export async function descendStepped(
   plan: GuidancePlan,
   options: DescentOptions,
   /** guidance by place: the far plan (the same rows as `plan`), or null when it is off */
-  farPlan: GuidancePlan | null = null
+  farPlan: GuidancePlan | null = null,
+  /** partial guidance: the coefficients of the elements past the first guidedElements */
+  rest: readonly number[] = plan.coefficients,
+  guidedElements = field.sampleSize
 ): Promise<SampleOutcome[]> {
   const size = field.sampleSize
   const rowsPerSample = plan.labels.length
   const samplesPerCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
-  const coefficients = Float32Array.from(plan.coefficients)
+  const k = stepper.stepsPerCall
+  // the descent takes the same step every time: the graph's per-step inputs repeat one value
+  const coefficients = Float32Array.from({ length: k * rowsPerSample }, (_, i) => plan.coefficients[i % rowsPerSample])
+  const restCoefficients = Float32Array.from(rest)
+  const guidedMask = new Float32Array(size).fill(1, 0, guidedElements)
   const farCoefficients = Float32Array.from((farPlan ?? plan).coefficients)
   const farUntil = farPlan ? (options.farUntilRms ?? 0) : 0
   // each sample is far until its guided RMS first falls under farUntilRms (sampler.ts), carried across calls
   const farFlags: number[] = samples.map(() => (farPlan ? 1 : 0))
-  const eta = options.stepSize
-  const lookahead = options.method === 'nag' ? eta * options.mu : 0
-  const ones = new Float32Array(size).fill(1)
+  const eta = new Float32Array(k).fill(options.stepSize)
+  const lookahead = new Float32Array(k).fill(options.method === 'nag' ? options.stepSize * options.mu : 0)
 
   const previous = samples.map(() => new Float32Array(size))
   const outcomes: SampleOutcome[] = samples.map(() => ({ steps: 0, gradNorm: Number.NaN, stopped: 'max-steps' }))
   const gradNorms = new Float64Array(samples.length).fill(Number.NaN)
   let active = samples.map((_, i) => i)
-  const capacity = Math.min(samplesPerCall, samples.length)
-  const state = new Float32Array(capacity * size)
-  const fPrev = new Float32Array(capacity * size)
-  const freedom = new Float32Array(capacity * size)
-  const labels = new Int32Array(capacity * rowsPerSample)
-  const far = new Float32Array(capacity)
+  const buffers = new StepCallBuffers(Math.min(samplesPerCall, samples.length), size, rowsPerSample)
+  const far = new Float32Array(buffers.capacity)
 
-  const k = stepper.stepsPerCall
   for (let first = 1; first <= options.maxSteps && active.length > 0; first += k) {
     if (interrupted(options, active, outcomes)) break
     const budget = Math.min(k, options.maxSteps - first + 1)
@@ -52,19 +53,11 @@ export async function descendStepped(
     for (let start = 0; start < active.length; start += samplesPerCall) {
       const chunk = active.slice(start, start + samplesPerCall)
       chunk.forEach((sampleIndex, c) => {
-        const sample = samples[sampleIndex]
-        state.set(sample.x, c * size)
-        fPrev.set(previous[sampleIndex], c * size)
-        freedom.set(sample.freedom ?? ones, c * size)
+        buffers.load(c, samples[sampleIndex], previous[sampleIndex], plan.labels)
         far[c] = farFlags[sampleIndex]
-        for (let r = 0; r < rowsPerSample; r++) labels[c * rowsPerSample + r] = plan.labels[r]
       })
       const out = await stepper.step({
-        samples: chunk.length,
-        state,
-        fPrev,
-        freedom,
-        labels: labels.subarray(0, chunk.length * rowsPerSample),
+        ...buffers.input(chunk.length, rowsPerSample),
         coefficients,
         eta,
         lookahead,
@@ -72,7 +65,9 @@ export async function descendStepped(
         budget,
         far,
         farCoefficients,
-        farUntil
+        farUntil,
+        restCoefficients,
+        guidedMask
       })
       chunk.forEach((sampleIndex, c) => {
         const outcome = outcomes[sampleIndex]
@@ -100,4 +95,38 @@ export async function descendStepped(
     await options.onStep?.({ step: lastStep, gradNorms, active: active.length, samples, gradients: previous })
   }
   return outcomes
+}
+
+/** The per-sample inputs of step-graph calls (states, f_prev, freedom, row labels), packed a chunk of samples at a time. */
+export class StepCallBuffers {
+  private readonly state: Float32Array
+  private readonly fPrev: Float32Array
+  private readonly freedom: Float32Array
+  private readonly labels: Int32Array
+  private readonly ones: Float32Array
+
+  constructor(
+    /** the most samples one call takes */
+    readonly capacity: number,
+    private readonly size: number,
+    maxRowsPerSample: number
+  ) {
+    this.state = new Float32Array(capacity * size)
+    this.fPrev = new Float32Array(capacity * size)
+    this.freedom = new Float32Array(capacity * size)
+    this.labels = new Int32Array(capacity * maxRowsPerSample)
+    this.ones = new Float32Array(size).fill(1)
+  }
+
+  /** sample c of the call: its state, its last f (freedom-weighted) and its rows' labels */
+  load(c: number, sample: DescentSample, previous: Float32Array, labels: readonly number[]): void {
+    this.state.set(sample.x, c * this.size)
+    this.fPrev.set(previous, c * this.size)
+    this.freedom.set(sample.freedom ?? this.ones, c * this.size)
+    for (let r = 0; r < labels.length; r++) this.labels[c * labels.length + r] = labels[r]
+  }
+
+  input(samples: number, rowsPerSample: number): Pick<StepInput, 'samples' | 'state' | 'fPrev' | 'freedom' | 'labels'> {
+    return { samples, state: this.state, fPrev: this.fPrev, freedom: this.freedom, labels: this.labels.subarray(0, samples * rowsPerSample) }
+  }
 }

@@ -179,7 +179,7 @@ export async function descend(
   const far = samples.map(() => farOn)
   const restCoefficients = guidedElements < size ? unguidedCoefficients(plan, options.conditions, field.nullClass) : plan.coefficients
   // (the step graph switches each sample from the far to the near coefficients itself)
-  if (field.stepper && guidedElements === size && !options.changesStatesBetweenSteps) return descendStepped(field, field.stepper, samples, plan, options, farOn ? farPlan : null)
+  if (field.stepper && !options.changesStatesBetweenSteps) return descendStepped(field, field.stepper, samples, plan, options, farOn ? farPlan : null, restCoefficients, guidedElements)
   const rowsPerSample = plan.labels.length
   const samplesPerCall = Math.max(1, Math.floor(field.maxBatchRows / rowsPerSample))
   const eta = options.stepSize
