@@ -21,25 +21,45 @@ afterAll(async () => {
 
 const pixels = (png: string) => PNG.sync.read(Buffer.from(base64ToBytes(png))).data
 
+/** the same evaluations an image, and pixels within one level (float32 rounding may move one) */
+function expectSameImages(host: { png: string; steps: number }[], graph: { png: string; steps: number }[]): void {
+  graph.forEach((image, i) => {
+    expect(image.steps).toBe(host[i].steps)
+    const [p, q] = [pixels(image.png), pixels(host[i].png)]
+    let diff = 0
+    for (let j = 0; j < p.length; j++) diff = Math.max(diff, Math.abs(p[j] - q[j]))
+    expect(diff, `image ${i}`).toBeLessThanOrEqual(1)
+  })
+}
+
 describe('jobs on the K-step graph', () => {
   it('generate: the host path\'s images and stop steps, with frames every K steps', async () => {
-    // the graph runs descents: the model's NAG-GD setting (Generate's default is the clock, which has no graph)
+    // the model's NAG-GD setting: the descent's stop rule runs inside the graph
     const descent = host.listModels().find((m) => m.id === 'fashion-mnist')!.samplerPresets.nag
     expect(descent?.method).toBe('nag')
     const job = { modelId: 'fashion-mnist', seed: 11, count: 4, conditions: [{ classIndex: 7, weight: 1 }], previewEvery: 1, sampler: descent }
     const client = new RecordingClient(graph)
     const a = await host.call('generate', { ...job, jobId: 'host' })
     const b = await graph.call('generate', { ...job, jobId: 'graph' }, client)
-    b.images.forEach((image, i) => {
-      expect(image.steps).toBe(a.images[i].steps)
-      const [p, q] = [pixels(image.png), pixels(a.images[i].png)]
-      let diff = 0
-      for (let j = 0; j < p.length; j++) diff = Math.max(diff, Math.abs(p[j] - q[j]))
-      expect(diff, `image ${i}`).toBeLessThanOrEqual(1) // float32 rounding may move a pixel by one level
-    })
+    expectSameImages(a.images, b.images)
     const steps = client.frames.map((f) => f.step)
     expect(steps.length).toBeGreaterThan(1)
     for (const step of steps.slice(0, -1)) expect(step % GRAPH_STEPS_PER_CALL).toBe(0)
+  }, 60_000)
+
+  it('generate on the clock (the default): the host path\'s images, with frames at the step boundaries calls end on', async () => {
+    const { sampler } = host.listModels().find((m) => m.id === 'fashion-mnist')!
+    expect(sampler.method).toBe('clock')
+    const job = { modelId: 'fashion-mnist', seed: 12, count: 4, conditions: [{ classIndex: 3, weight: 1 }], previewEvery: 1 }
+    const client = new RecordingClient(graph)
+    const a = await host.call('generate', { ...job, jobId: 'host-clock' })
+    const b = await graph.call('generate', { ...job, jobId: 'graph-clock' }, client)
+    expectSameImages(a.images, b.images)
+    // a Heun step is two evaluations: K a call puts a step boundary at every 2K evaluations, K steps
+    const steps = client.frames.map((f) => f.step)
+    expect(steps.length).toBeGreaterThan(1)
+    for (const step of steps.slice(0, -1)) expect(step % GRAPH_STEPS_PER_CALL).toBe(0)
+    expect(steps[steps.length - 1]).toBe(sampler.maxSteps)
   }, 60_000)
 
   it('repair with held pixels runs on the host path: the same bytes as the host engine', async () => {

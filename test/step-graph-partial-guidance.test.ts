@@ -9,7 +9,8 @@ import { expectSameDescent, startingSamples, trace } from './support/descent-tra
 /**
  * Partial guidance on the step graph: the imported latent model guides 3 of its 4 channels (the
  * reference sampler's CFG, manifest latent.guidedChannels), the fourth gets the unguided
- * combination. The graph path (a GPU's default) must give the host path's states; before, such models fell back to the host path on every provider.
+ * combination. The graph path (a GPU's default) must give the host path's states, for the
+ * descent and for the clock; before, such models fell back to the host path on every provider.
  */
 describe.skipIf(!canImport())('the step graph with guidance on 3 of 4 latent channels (needs torch for the importer)', () => {
   let engine: Engine
@@ -38,7 +39,8 @@ describe.skipIf(!canImport())('the step graph with guidance on 3 of 4 latent cha
 
   const conditions = [{ classIndex: 4, weight: 1 }, { classIndex: 7, weight: 0.5 }]
   const settings: Record<string, SamplerSettings> = {
-    'NAG descent, CFG 3': { method: 'nag', stepSize: 0.05, mu: 0.3, maxSteps: 12, stopGradNorm: 0, cfg: 3 }
+    'NAG descent, CFG 3': { method: 'nag', stepSize: 0.05, mu: 0.3, maxSteps: 12, stopGradNorm: 0, cfg: 3 },
+    'the clock, CFG 1 until t 0.5, then 3': { method: 'clock', stepSize: 0.05, mu: 0.3, maxSteps: 6, stopGradNorm: 0, cfg: 3, farCfg: 1, farUntilTime: 0.5 }
   }
   for (const [name, sampler] of Object.entries(settings)) {
     it(name, async () => {

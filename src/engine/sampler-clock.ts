@@ -24,20 +24,46 @@ export function decay(t: number, schedule: DecaySchedule): number {
  * moves the whole distribution like a flow-matching sampler instead of settling each sample into a
  * minimum. There is no adaptive stop: every sample takes every step. Guidance follows the clock:
  * farCfg while t < farUntilTime, then cfg (the guidance interval), on the first guidedElements of
- * each sample where the model guides only part of it. The host path only: the step graph
- * implements the descent.
+ * each sample where the model guides only part of it. On the step graph (a GPU's default) the
+ * same steps run as sampler-clock-stepped.ts.
  */
+/** One Heun step of the clock: x moves by k f, k0 at its start (t0), k1 at Heun's predictor (t1); k1 null for the last, Euler, step (c(1) = 0). */
+export interface ClockStep {
+  t0: number
+  t1: number
+  k0: number
+  k1: number | null
+}
+
+export function clockSteps(steps: number, schedule: DecaySchedule): ClockStep[] {
+  return Array.from({ length: steps }, (_, i) => {
+    const t0 = i / steps
+    const t1 = (i + 1) / steps
+    const dt = t1 - t0
+    return { t0, t1, k0: -dt / decay(t0, schedule), k1: i + 1 < steps ? -dt / decay(t1, schedule) : null }
+  })
+}
+
+/**
+ * The clock's guidance: farCfg while t < farUntilTime, then cfg. keepNull: both plans keep the
+ * null row (partial guidance, the step graph), so they have the same rows, or one has only the
+ * null row (no guidance).
+ */
+export function clockGuidance(field: Pick<GradientField, 'nullClass'>, options: DescentOptions, keepNull: boolean): { near: GuidancePlan; far: GuidancePlan; planAt: (t: number) => GuidancePlan } {
+  const farUntil = options.farUntilTime ?? 0
+  const near = planGuidance(options.conditions, options.cfg, field.nullClass, keepNull)
+  const far = farUntil > 0 && options.farCfg !== undefined ? planGuidance(options.conditions, options.farCfg, field.nullClass, keepNull) : near
+  return { near, far, planAt: (t) => (t < farUntil ? far : near) }
+}
+
 export async function integrateOnClock(field: GradientField, samples: readonly DescentSample[], options: DescentOptions): Promise<SampleOutcome[]> {
   const size = field.sampleSize
   // partial guidance (latent models: 3 of 4 channels): the rest of each sample gets the unguided
   // combination of the same rows, as in the descent
   const guidedElements = Math.min(size, options.guidedElements ?? size)
   const partial = guidedElements < size
-  const schedule = options.decay ?? DEFAULT_DECAY
   const steps = options.maxSteps
-  const farUntil = options.farUntilTime ?? 0
-  const nearPlan = planGuidance(options.conditions, options.cfg, field.nullClass, partial)
-  const farPlan = farUntil > 0 && options.farCfg !== undefined ? planGuidance(options.conditions, options.farCfg, field.nullClass, partial) : nearPlan
+  const { planAt } = clockGuidance(field, options, partial)
   const outcomes: SampleOutcome[] = samples.map(() => ({ steps: 0, gradNorm: Number.NaN, stopped: 'max-steps' }))
   const gradNorms = new Float64Array(samples.length).fill(Number.NaN)
   const all = samples.map((_, i) => i)
@@ -61,18 +87,14 @@ export async function integrateOnClock(field: GradientField, samples: readonly D
     }
     return out
   }
-  const planAt = (t: number) => (t < farUntil ? farPlan : nearPlan)
+  const schedule = clockSteps(steps, options.decay ?? DEFAULT_DECAY)
 
   for (let step = 1; step <= steps; step++) {
     if (interrupted(options, all, outcomes)) break
-    const t0 = (step - 1) / steps
-    const t1 = step / steps
-    const dt = t1 - t0
-    // x moves by k f: k0 at the step's start, k1 at Heun's predictor (the last step is Euler: c(1) = 0)
-    const k0 = -dt / decay(t0, schedule)
+    const { t0, t1, k0 } = schedule[step - 1]
     const f0 = await guided(samples.map((s) => s.x), planAt(t0))
     const f1 = step < steps ? await guided(samples.map((s, i) => moved(s, f0[i], k0)), planAt(t1)) : null
-    const k1 = f1 ? -dt / decay(t1, schedule) : 0
+    const k1 = schedule[step - 1].k1 ?? 0
     samples.forEach((sample, i) => {
       const outcome = outcomes[i]
       // model evaluations, as for the descent: two a Heun step, one for the last (Euler) step

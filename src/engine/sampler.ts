@@ -5,6 +5,7 @@ import { EngineError } from './errors'
 import { descendStepped } from './sampler-stepped'
 import { interrupted } from './descent-interrupts'
 import { integrateOnClock, type DecaySchedule } from './sampler-clock'
+import { integrateOnClockStepped } from './sampler-clock-stepped'
 
 /** One image being descended. `x` is mutated in place. */
 export interface DescentSample {
@@ -166,7 +167,9 @@ export async function descend(
   for (const s of samples) {
     if (s.x.length !== size) throw new EngineError('bad-request', `sample has ${s.x.length} values, the model takes ${size}`)
   }
-  if (options.method === 'clock') return integrateOnClock(field, samples, options)
+  if (options.method === 'clock') {
+    return field.stepper && !options.changesStatesBetweenSteps ? integrateOnClockStepped(field, field.stepper, samples, options) : integrateOnClock(field, samples, options)
+  }
   const guidedElements = Math.min(size, options.guidedElements ?? size)
   // partial guidance needs the same rows under two sets of coefficients: the null row is kept
   // guidance by place on the landscape (settings.ts farCfg): a sample is guided with farCfg until
