@@ -127,11 +127,30 @@ async function main(): Promise<void> {
     return { off: runsOff, on: runsOn }
   }
   const { off, on } = await phase(engine, runs)
-  // the step graph runs descents (the clock has no graph yet): compared on the model's descent
-  // setting (its preset when Generate's default is another method), each path on the same setting
+  /**
+   * The step graph against the host path on one setting, previews off, in adjacent pairs (order
+   * alternating): this VM's speed drifts by up to a third over minutes, which separate phases put
+   * into the ratio (one run gave the same graph 0.70x, the next 1.5x); each job pays the other
+   * engine's spinning thread pools alike.
+   */
+  const graphAgainstHost = async (sampler: SamplerSettings | undefined) => {
+    await job(0, 4, engine, sampler)
+    await job(0, 4, graphEngine, sampler)
+    const host: number[] = []
+    const graph: number[] = []
+    for (let i = 0; i < runs; i++) {
+      const hostFirst = i % 2 === 0
+      const a = await job(0, 16, hostFirst ? engine : graphEngine, sampler)
+      const b = await job(0, 16, hostFirst ? graphEngine : engine, sampler)
+      host.push((hostFirst ? a : b).seconds)
+      graph.push((hostFirst ? b : a).seconds)
+    }
+    return { hostSeconds: round(median(host)), graphSeconds: round(median(graph)), graphOverHost: round(median(graph.map((g, i) => g / host[i]))) }
+  }
+  // the model's descent setting (its preset when Generate's default is the clock), and the clock where it is the default
   const descent = descentSetting(manifest)
-  const hostDescent = descent === manifest.sampler ? off : (await phase(engine, runs, false, descent)).off
-  const graph = (await phase(graphEngine, runs, false, descent)).off
+  const descentPath = { sampler: descent.method, ...(await graphAgainstHost(descent)) }
+  const clockPath = manifest.sampler.method === 'clock' ? await graphAgainstHost(undefined) : null
   const others: { off: JobRun[]; on: JobRun[] }[] = []
   for (const other of anchorEngines) others.push(await phase(other, runs))
   // CPU time of this process (all its threads) per job: on a loaded shared machine it moves far
@@ -168,12 +187,9 @@ async function main(): Promise<void> {
     },
     // the job's wall time over the time of its own model calls (previews off): target at most 1.1
     engineOverBareCalls: round(median(overhead)),
-    descentPath: {
-      sampler: descent.method,
-      hostSeconds: round(median(hostDescent.map((r) => r.seconds))),
-      graphSeconds: round(median(graph.map((r) => r.seconds))),
-      graphOverHost: round(median(graph.map((r) => r.seconds)) / median(hostDescent.map((r) => r.seconds)))
-    },
+    descentPath,
+    // the clock on the step graph (a Heun step is two graph steps) against the host clock
+    clockPath,
     previews: {
       secondsOn: round(secondsOn),
       secondsOff: round(secondsOff),

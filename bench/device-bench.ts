@@ -12,7 +12,7 @@ import { round, timeCalls } from './ort-timing'
  * The device check of issue 13 item 6, as a function (bench/device.ts is its command, and a
  * vitest runs it in its short CPU mode so it cannot rot): for each model, on one provider,
  * the engine's own field and samplers: ms per step per batch size, parity against the CPU
- * provider, and the descent-step graph against the host round trip.
+ * provider, and the step graph against the host round trip, for the descent and for the clock.
  */
 export interface DeviceBenchModel {
   label: string
@@ -80,7 +80,17 @@ async function benchModel(model: DeviceBenchModel, options: DeviceBenchOptions) 
     await descend(through, samples, { ...settings, conditions: [{ classIndex: 1, weight: 1 }] })
     return (performance.now() - t) / options.steps
   }
+  // the clock (Generate's default on the embedded model): about as many evaluations, two a Heun step
+  const clockSteps = Math.ceil((options.steps + 1) / 2)
+  const clock = async (through: GradientField) => {
+    const samples = Array.from({ length: options.samples }, (_, i) => ({ x: input(1, 2000 + i) }))
+    const settings = { method: 'clock' as const, stepSize: 0.02, mu: 0.3, maxSteps: clockSteps, stopGradNorm: 0, cfg: 3 }
+    const t = performance.now()
+    await descend(through, samples, { ...settings, conditions: [{ classIndex: 1, weight: 1 }], decay: model.manifest.decay })
+    return (performance.now() - t) / (2 * clockSteps - 1)
+  }
   let descentPath: Record<string, number | string> = { graph: 'not built: ' + (field.stepperProblem ?? 'unknown') }
+  let clockPath: Record<string, number | string> = { graph: descentPath.graph }
   if (field.stepper) {
     // K steps a call: the states stay inside the call between steps (device-resident on a GPU)
     const stepperK = await OnnxDescentStepper.load(model.file, model.manifest, options.provider, GRAPH_STEPS_PER_CALL)
@@ -89,7 +99,24 @@ async function benchModel(model: DeviceBenchModel, options: DeviceBenchOptions) 
     const host = Math.min(await descent(hostOnly), await descent(hostOnly))
     const graph = Math.min(await descent(field), await descent(field))
     const graphK = Math.min(await descent(resident), await descent(resident))
+    // twice the engine's K: what a call's fixed cost (inputs, one wait for the packed output) weighs
+    const stepper2K = await OnnxDescentStepper.load(model.file, model.manifest, options.provider, 2 * GRAPH_STEPS_PER_CALL)
+    const resident2K: GradientField = { ...hostOnly, stepper: stepper2K }
+    await descent(resident2K)
+    const graph2K = Math.min(await descent(resident2K), await descent(resident2K))
+    await stepper2K.release()
+    for (const path of [hostOnly, resident]) await clock(path)
+    const clockHost = Math.min(await clock(hostOnly), await clock(hostOnly))
+    const clockResident = Math.min(await clock(resident), await clock(resident))
     await stepperK.release()
+    clockPath = {
+      samples: options.samples,
+      steps: clockSteps,
+      evaluationsPerCall: GRAPH_STEPS_PER_CALL,
+      hostMsPerEvaluation: round(clockHost),
+      residentMsPerEvaluation: round(clockResident),
+      hostOverResident: round(clockHost / clockResident)
+    }
     descentPath = {
       samples: options.samples,
       rowsPerCall: 2 * options.samples,
@@ -98,9 +125,11 @@ async function benchModel(model: DeviceBenchModel, options: DeviceBenchOptions) 
       hostOverGraph: round(host / graph),
       stepsPerCall: GRAPH_STEPS_PER_CALL,
       residentMsPerStep: round(graphK),
-      hostOverResident: round(host / graphK)
+      hostOverResident: round(host / graphK),
+      residentMsPerStepAt2K: round(graph2K),
+      hostOverResidentAt2K: round(host / graph2K)
     }
   }
   await field.release()
-  return { model: model.label, provider: field.provider, msPerCall, parity, descentPath }
+  return { model: model.label, provider: field.provider, msPerCall, parity, descentPath, clockPath }
 }

@@ -38,7 +38,8 @@ if (bench) {
     `| previews with the EqM-E energy, share of the job (wall time; CPU time) | ${bench.previews.overheadPercent}%; ${bench.previews.cpuTimeOverheadPercent}% (exact energies: ${bench.previews.energyAnchor}; the other ways: ${Object.entries(bench.previews.byAnchor).filter(([k]) => k !== bench.previews.energyAnchor).map(([k, v]) => `${k} ${v}%`).join(', ')}) | <= 5%: ${mark(bench.previews.overheadPercent <= 5)} |`,
     `| energy estimate between exact values, error of the estimated fall (share of the exact fall, median / worst) | ${bench.previews.energyEstimate?.medianErrorOfFall} / ${bench.previews.energyEstimate?.worstErrorOfFall} | - |`,
     `| engine time over its bare model calls | ${bench.engineOverBareCalls}x | <= 1.1x: ${mark(bench.engineOverBareCalls <= 1.1)} |`,
-    `| step graph over host path, 16-image job (${bench.descentPath.sampler ?? 'manifest'} setting) | ${bench.descentPath.graphOverHost}x | 'auto' keeps the host path on the CPU (0.90x to 1.31x over runs) |`,
+    `| step graph over host path, 16-image job (${bench.descentPath.sampler ?? 'manifest'} setting) | ${bench.descentPath.graphOverHost}x | 'auto' keeps the host path on the CPU (median of 8 adjacent pairs; timed in separate phases it moved from 0.70x to 1.5x between runs) |`,
+    ...(bench.clockPath ? [`| step graph over host path, 16-image job (clock, Generate's default) | ${bench.clockPath.graphOverHost}x | 'auto' keeps the host path on the CPU (3 of the graph's 40 evaluations are past the last step, and the call across the guidance switch evaluates both plans' rows) |`] : []),
     `| images per second (previews off), evaluations per image | ${g.imagesPerSecond}, ${g.meanEvaluationsPerImage} | - |`,
     ...(bench.oodScore
       ? [`| OOD check per image, the model's own score (${bench.oodScore.score}${bench.oodScore.images ? `; ${bench.oodScore.images}` : ''}) | ${bench.oodScore.msPerImage} ms${bench.oodScore.classScoreMsPerImage ? ` (${bench.oodScore.classScoreMsPerImage} ms without its copy checks)` : ''}${bench.oodScore.pairScoreMsPerImage ? ` (${bench.oodScore.pairScoreMsPerImage} ms without its class search${bench.oodScore.classScoreMsPerImage ? ' either' : ''})` : ''} | - |`]
@@ -103,7 +104,8 @@ if (device) {
   const calls = (m) => (m?.msPerCall ? Object.entries(m.msPerCall).map(([b, ms]) => `${b.replace('batch', '')}: ${ms}`).join(', ') : m?.error ?? 'not run')
   const path = (m) => {
     const d = m?.descentPath
-    return d?.hostMsPerStep ? `${d.hostMsPerStep} / ${d.graphMsPerStep} / ${d.residentMsPerStep} (${d.samples} images with CFG, ${d.rowsPerCall} rows a call)` : 'not run'
+    const twice = d?.residentMsPerStepAt2K ? `; ${2 * d.stepsPerCall} steps a call: ${d.residentMsPerStepAt2K} (${d.hostOverResidentAt2K}x)` : ''
+    return d?.hostMsPerStep ? `${d.hostMsPerStep} / ${d.graphMsPerStep} / ${d.residentMsPerStep} (${d.samples} images with CFG, ${d.rowsPerCall} rows a call${twice})` : 'not run'
   }
   const residentMark = (m) => (m?.descentPath?.hostOverResident ? `${m.descentPath.hostOverResident}x: ${mark(m.descentPath.hostOverResident >= 1.5)}` : 'not run')
   const b8 = latentGpu?.msPerCall?.batch8
@@ -115,6 +117,7 @@ if (device) {
     `| embedded model, ms per call by batch | ${calls(embedded)} | - |`,
     `| embedded model, WebGPU against CPU (max abs difference / largest output) | ${embedded?.parity ? `${embedded.parity.maxAbs} / ${embedded.parity.maxAbsOfOutput}` : 'not run'} | - |`,
     `| embedded model, ms per descent step: host round trip / step graph, 1 step a call / ${embedded?.descentPath?.stepsPerCall ?? 'K'} steps a call | ${path(embedded)} | K steps a call >= 1.5x faster than the host round trip: ${residentMark(embedded)} |`,
+    `| embedded model, ms per clock evaluation (Generate's default, two a Heun step): host round trip / ${embedded?.clockPath?.evaluationsPerCall ?? 'K'} a call | ${embedded?.clockPath?.hostMsPerEvaluation ? `${embedded.clockPath.hostMsPerEvaluation} / ${embedded.clockPath.residentMsPerEvaluation} (${embedded.clockPath.hostOverResident}x)` : 'pending: this run predates the clock on the step graph'} | - |`,
     `| 16-image job on WebGPU: first frame, images per second | ${gen?.generate16 ? `${gen.generate16.timeToFirstFrameMs} ms, ${gen.generate16.imagesPerSecond}` : 'not run'} | - |`,
     `| B/2 latent (random weights, 4x32x32), ms per call by batch | ${calls(latentGpu)} | - |`,
     `| B/2, WebGPU against CPU | ${latentGpu?.parity ? `${latentGpu.parity.maxAbs} / ${latentGpu.parity.maxAbsOfOutput}` : 'not run'} | - |`,

@@ -23,6 +23,8 @@ describe('device check, short CPU mode', () => {
       expect(model.descentPath.hostMsPerStep).toBeGreaterThan(0)
       expect(model.descentPath.graphMsPerStep).toBeGreaterThan(0)
       expect(model.descentPath.residentMsPerStep).toBeGreaterThan(0)
+      expect(model.clockPath.hostMsPerEvaluation).toBeGreaterThan(0)
+      expect(model.clockPath.residentMsPerEvaluation).toBeGreaterThan(0)
     } finally {
       rmSync(out, { recursive: true, force: true })
     }
