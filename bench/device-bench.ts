@@ -1,12 +1,13 @@
 import { cpus, loadavg } from 'node:os'
 import type { ModelManifest } from '../src/shared/manifest'
 import type { ProviderName } from '../src/shared/engine-protocol'
-import { GRAPH_STEPS_PER_CALL, OnnxGradientField } from '../src/engine/onnx-field'
+import * as ort from 'onnxruntime-node'
+import { createSession, GRAPH_STEPS_PER_CALL, OnnxGradientField, type WebGpuTuning } from '../src/engine/onnx-field'
 import { OnnxDescentStepper } from '../src/engine/onnx-step'
 import type { GradientField } from '../src/engine/gradient-field'
 import { descend } from '../src/engine/sampler'
 import { SeededRandom } from '../src/engine/rng'
-import { round, timeCalls } from './ort-timing'
+import { differenceFrom, round, timeCalls } from './ort-timing'
 
 /**
  * The device check of issue 13 item 6, as a function (bench/device.ts is its command, and a
@@ -131,5 +132,36 @@ async function benchModel(model: DeviceBenchModel, options: DeviceBenchOptions) 
     }
   }
   await field.release()
-  return { model: model.label, provider: field.provider, msPerCall, parity, descentPath, clockPath }
+  const tuning = await tuningVariants(model, options)
+  return { model: model.label, provider: field.provider, msPerCall, parity, descentPath, clockPath, tuning }
+}
+
+/**
+ * The WebGPU provider's settings (onnx-field.ts WebGpuTuning) against its defaults, at the model's
+ * largest timed batch: ms per call and the largest difference from the defaults' output. On the CPU
+ * provider (the short mode) only the defaults run, so that the code path is exercised.
+ */
+async function tuningVariants(model: DeviceBenchModel, options: DeviceBenchOptions) {
+  const variants: Record<string, WebGpuTuning> = options.provider === 'webgpu'
+    ? { defaults: {}, noValidation: { validationMode: 'disabled' }, nhwc: { preferredLayout: 'NHWC' }, noValidationNhwc: { validationMode: 'disabled', preferredLayout: 'NHWC' } }
+    : { defaults: {} }
+  const batch = Math.max(...model.batches)
+  const [c, h, w] = model.manifest.shape
+  const x = new ort.Tensor('float32', new SeededRandom(7).fillNormal(new Float32Array(batch * c * h * w)), [batch, c, h, w])
+  const y = new ort.Tensor('int64', new BigInt64Array(batch).fill(1n), [batch])
+  const results: Record<string, { msPerCall: number; maxAbsFromDefaults: number } | { error: string }> = {}
+  let reference: Float32Array | null = null
+  for (const [name, tuning] of Object.entries(variants)) {
+    try {
+      const session = await createSession(model.file, model.manifest, options.provider, model.label, tuning)
+      const run = async () => (await session.run({ x, y })).grad.data as Float32Array
+      const output = await run()
+      reference ??= output
+      results[name] = { msPerCall: round(await timeCalls(run, options.repeats, 1)), maxAbsFromDefaults: round(differenceFrom(reference, output).maxAbs) }
+      await session.release()
+    } catch (error) {
+      results[name] = { error: (error as Error).message.split('\n')[0] }
+    }
+  }
+  return { batch, variants: results }
 }

@@ -108,6 +108,11 @@ if (device) {
     return d?.hostMsPerStep ? `${d.hostMsPerStep} / ${d.graphMsPerStep} / ${d.residentMsPerStep} (${d.samples} images with CFG, ${d.rowsPerCall} rows a call${twice})` : 'not run'
   }
   const residentMark = (m) => (m?.descentPath?.hostOverResident ? `${m.descentPath.hostOverResident}x: ${mark(m.descentPath.hostOverResident >= 1.5)}` : 'not run')
+  const tuning = (m) => {
+    const v = m?.tuning?.variants
+    if (!v) return 'pending: this run predates the tuning check'
+    return Object.entries(v).map(([name, r]) => `${name} ${r.msPerCall ?? r.error}${r.maxAbsFromDefaults ? ` (max abs from defaults ${r.maxAbsFromDefaults})` : ''}`).join('; ') + ` (batch ${m.tuning.batch})`
+  }
   const b8 = latentGpu?.msPerCall?.batch8
   lines.push(
     `\`scripts/device-check.sh\` (${device.deviceBench?.date?.slice(0, 10)}, ${device.gpu}, WebGPU provider of onnxruntime-node; bench/device-check.json; median ms):`,
@@ -122,6 +127,7 @@ if (device) {
     `| B/2 latent (random weights, 4x32x32), ms per call by batch | ${calls(latentGpu)} | - |`,
     `| B/2, WebGPU against CPU | ${latentGpu?.parity ? `${latentGpu.parity.maxAbs} / ${latentGpu.parity.maxAbsOfOutput}` : 'not run'} | - |`,
     `| B/2 at batch 8: onnxruntime WebGPU against PyTorch eager (${device.torchEagerB2?.torch ?? '-'}, CUDA, fp32) on the same GPU and weights | ${b8 && eager?.batch8 ? `${b8} vs ${eager.batch8} ms (${Math.round((b8 / eager.batch8) * 100) / 100}x)` : 'not run'} | within 2x: ${b8 && eager?.batch8 ? mark(b8 / eager.batch8 <= 2) : 'not run'} |`,
+    `| WebGPU settings against the defaults (Dawn validation off, NHWC convolutions), ms per call: embedded / B/2 | ${tuning(embedded)} / ${tuning(latentGpu)} | - |`,
     `| B/2, ms per descent step: host / 1 step a call / ${latentGpu?.descentPath?.stepsPerCall ?? 'K'} a call | ${path(latentGpu)} | ${residentMark(latentGpu)} |`,
     ''
   )

@@ -25,6 +25,7 @@ describe('device check, short CPU mode', () => {
       expect(model.descentPath.residentMsPerStep).toBeGreaterThan(0)
       expect(model.clockPath.hostMsPerEvaluation).toBeGreaterThan(0)
       expect(model.clockPath.residentMsPerEvaluation).toBeGreaterThan(0)
+      expect(model.tuning.variants.defaults.msPerCall).toBeGreaterThan(0)
     } finally {
       rmSync(out, { recursive: true, force: true })
     }

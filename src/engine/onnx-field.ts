@@ -150,10 +150,24 @@ async function openQuantised<T>(file: string, fileName: string, open: (model: In
   return { model, opened: await open(model) }
 }
 
+/**
+ * Settings of the WebGPU provider that the device check times against onnxruntime's defaults
+ * (bench/device-bench.ts): Dawn's per-dispatch validation ('basic' by default in release builds),
+ * and the layout of convolutions. The engine runs the defaults until a lent GPU has measured them.
+ */
+export interface WebGpuTuning {
+  validationMode?: 'disabled' | 'wgpuOnly' | 'basic' | 'full'
+  preferredLayout?: 'NCHW' | 'NHWC'
+}
+
+function executionProvider(provider: ProviderName, tuning: WebGpuTuning): ort.InferenceSession.ExecutionProviderConfig {
+  return provider === 'webgpu' && Object.keys(tuning).length > 0 ? { name: 'webgpu', ...tuning } : provider
+}
+
 /** A session on one provider; a file that does not load is the model's problem, said so. */
-export async function createSession(source: string | Uint8Array, manifest: ModelManifest, provider: ProviderName, what = String(source)): Promise<ort.InferenceSession> {
+export async function createSession(source: string | Uint8Array, manifest: ModelManifest, provider: ProviderName, what = String(source), tuning: WebGpuTuning = {}): Promise<ort.InferenceSession> {
   try {
-    const options: ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' }
+    const options: ort.InferenceSession.SessionOptions = { executionProviders: [executionProvider(provider, tuning)], graphOptimizationLevel: 'all' }
     return await (typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options))
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
