@@ -121,6 +121,15 @@ export function cancelJob(store: StudioStore, client: EngineClient, jobId = stor
  */
 export async function storeResults(client: EngineClient, result: JobResult, classes: string[]): Promise<GalleryItem[]> {
   const { refs } = await client.call('store.put', { blobs: result.images.map((image) => ({ data: image.png, type: 'png' as const })) })
+  return galleryEntries(result, refs, classes)
+}
+
+/**
+ * A job's gallery entries, one per image, in the job's order. They share one creation time: the
+ * gallery and a restored session sort newest first (stably), so a job's images keep their order
+ * only if no millisecond passes between them.
+ */
+export function galleryEntries(result: JobResult, refs: readonly string[], classes: string[], createdAt = Date.now()): GalleryItem[] {
   const conditions = result.params.conditions
   const title = result.kind === 'repair' ? `repair${conditions.length ? ` (${describeConditions(conditions, classes)})` : ''}` : describeConditions(conditions, classes)
   return result.images.map((image, i) => ({
@@ -134,7 +143,7 @@ export async function storeResults(client: EngineClient, result: JobResult, clas
     steps: image.steps,
     gradNorm: image.gradNorm,
     ...(image.stopped === 'stopped-early' ? { stoppedEarly: true } : {}),
-    createdAt: Date.now()
+    createdAt
   }))
 }
 
