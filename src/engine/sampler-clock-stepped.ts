@@ -39,8 +39,8 @@ interface CallRows {
  * both (the null row kept), as does partial guidance, whose rest needs the null row.
  *
  * A call runs up to K evaluations and may end inside a Heun step; the host then only yields and
- * honours a cancel. Frames, stop-and-keep and onStep come at the first step boundary of a call's
- * end, so a result is never a half step. The states agree with the host clock's within float32
+ * honours a cancel. onStep (frames) and stop-and-keep come only after calls that end on a step
+ * boundary, so neither a frame nor a kept result is ever a half step. The states agree with the host clock's within float32
  * rounding (sampler-clock-stepped.test.ts).
  */
 export async function integrateOnClockStepped(field: GradientField, stepper: DescentStepper, samples: readonly DescentSample[], options: DescentOptions): Promise<SampleOutcome[]> {
