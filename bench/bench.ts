@@ -260,13 +260,13 @@ async function energyEstimateError(engine: Engine, field: OnnxGradientField, con
   if (!energy) return null
   const plan = planGuidance(conditions, entry.manifest.sampler.cfg, entry.manifest.nullClass)
   const samples = Array.from({ length: 16 }, (_, i) => ({ x: new SeededRandom(imageSeed(1, i)).fillNormal(new Float32Array(field.sampleSize)) }))
-  const track = new EnergyEstimate(samples)
+  const track = new EnergyEstimate(samples.length)
   let anchor: number[] = []
   await descend(field, samples, {
     ...entry.manifest.sampler,
     conditions,
-    onStep: async ({ step, gradients }) => {
-      track.advance(samples, gradients)
+    onStep: async ({ step, energyChanges }) => {
+      track.advance(energyChanges)
       if (step === 1) track.anchor((anchor = await guidedEnergies(energy, samples, plan, field.sampleSize)))
     }
   })

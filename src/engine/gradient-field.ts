@@ -55,6 +55,8 @@ export interface StepOutput {
   rms: Float32Array
   /** S flags after the call: still far (1) or not (0) */
   farNext: Float32Array
+  /** per sample, the energy's first-order change over the call's taken steps: sum of <f, dx> (DescentProgress.energyChanges) */
+  energyChange: Float32Array
 }
 
 export interface DescentStepper {

@@ -65,18 +65,19 @@ export class OnnxDescentStepper implements DescentStepper {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
       throw new EngineError('model-output', `${this.manifest.id}: the descent step failed to run: ${reason}`)
     }
-    // one output (step-graph.ts): next states, f_next, the [K, S] RMS matrix and the far flags, in that order
+    // one output (step-graph.ts): next states, f_next, the [K, S] RMS matrix, the far flags and the energy changes, in that order
     const packed = result.packed.data as Float32Array
     const states = samples * size
     const rmsCount = samples * this.stepsPerCall
-    if (packed.length !== 2 * states + rmsCount + samples) throw new EngineError('model-output', `${this.manifest.id}: the descent step returned ${packed.length} values for ${samples} samples and ${this.stepsPerCall} steps`)
+    if (packed.length !== 2 * states + rmsCount + 2 * samples) throw new EngineError('model-output', `${this.manifest.id}: the descent step returned ${packed.length} values for ${samples} samples and ${this.stepsPerCall} steps`)
     // (a NaN or infinite gradient anywhere in a sample makes that step's RMS non-finite, held
     // elements included: NaN * 0 is NaN; the sampler checks the steps it uses)
     return {
       nextState: packed.subarray(0, states),
       fNext: packed.subarray(states, 2 * states),
       rms: packed.subarray(2 * states, 2 * states + rmsCount),
-      farNext: packed.subarray(2 * states + rmsCount)
+      farNext: packed.subarray(2 * states + rmsCount, 2 * states + rmsCount + samples),
+      energyChange: packed.subarray(2 * states + rmsCount + samples)
     }
   }
 

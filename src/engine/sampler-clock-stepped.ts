@@ -80,6 +80,7 @@ export async function integrateOnClockStepped(field: GradientField, stepper: Des
   const outcomes: SampleOutcome[] = samples.map(() => ({ steps: 0, gradNorm: Number.NaN, stopped: 'max-steps' }))
   const gradNorms = new Float64Array(samples.length).fill(Number.NaN)
   const all = samples.map((_, i) => i)
+  const energyChanges = new Float64Array(samples.length)
 
   let atBoundary = true
   for (let start = 0; start < evaluations.length; start += k) {
@@ -126,6 +127,7 @@ export async function integrateOnClockStepped(field: GradientField, stepper: Des
         })
         samples[s].x.set(out.nextState.subarray(c * size, (c + 1) * size))
         previous[s].set(out.fNext.subarray(c * size, (c + 1) * size))
+        energyChanges[s] += out.energyChange[c]
       })
     }
     const end = window[window.length - 1]
@@ -134,8 +136,8 @@ export async function integrateOnClockStepped(field: GradientField, stepper: Des
       await betweenModelCalls(options)
       continue
     }
-    // the energy estimate reads the last evaluation's f (freedom-weighted), as the stepped descent gives it
-    await options.onStep?.({ step: end.step, gradNorms, active: end.step < options.maxSteps ? samples.length : 0, samples, gradients: previous })
+    await options.onStep?.({ step: end.step, gradNorms, active: end.step < options.maxSteps ? samples.length : 0, samples, gradients: previous, energyChanges })
+    energyChanges.fill(0)
   }
   return outcomes
 }

@@ -88,6 +88,7 @@ export async function integrateOnClock(field: GradientField, samples: readonly D
     return out
   }
   const schedule = clockSteps(steps, options.decay ?? DEFAULT_DECAY)
+  const energyChanges = new Float64Array(samples.length)
 
   for (let step = 1; step <= steps; step++) {
     if (interrupted(options, all, outcomes)) break
@@ -103,13 +104,20 @@ export async function integrateOnClock(field: GradientField, samples: readonly D
       outcome.gradNorm = rms
       gradNorms[i] = rms
       const { x, freedom } = sample
+      // the energy's first-order change: each evaluation's f times the part of the move made with
+      // it (the step graph's rule, where a Heun step is two graph steps): a0 |w f0|^2 + a1 |w f1|^2
+      const [a0, a1] = f1 ? [0.5 * k0, 0.5 * k1] : [k0, 0]
+      let change = 0
       for (let e = 0; e < size; e++) {
         const move = f1 ? 0.5 * (k0 * f0[i][e] + k1 * f1[i][e]) : k0 * f0[i][e]
-        x[e] += freedom ? freedom[e] * move : move
+        const w = freedom ? freedom[e] : 1
+        x[e] += w * move
+        change += a0 * (w * f0[i][e]) ** 2 + (f1 ? a1 * (w * f1[i][e]) ** 2 : 0)
       }
+      energyChanges[i] += change
     })
-    // the energy estimate reads the field at the state the step started from (f0)
-    await options.onStep?.({ step, gradNorms, active: step < steps ? samples.length : 0, samples, gradients: f0 })
+    await options.onStep?.({ step, gradNorms, active: step < steps ? samples.length : 0, samples, gradients: f0, energyChanges })
+    energyChanges.fill(0)
   }
   return outcomes
 }

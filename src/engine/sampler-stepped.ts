@@ -44,6 +44,7 @@ export async function descendStepped(
   let active = samples.map((_, i) => i)
   const buffers = new StepCallBuffers(Math.min(samplesPerCall, samples.length), size, rowsPerSample)
   const far = new Float32Array(buffers.capacity)
+  const energyChanges = new Float64Array(samples.length)
 
   for (let first = 1; first <= options.maxSteps && active.length > 0; first += k) {
     if (interrupted(options, active, outcomes)) break
@@ -88,11 +89,13 @@ export async function descendStepped(
         samples[sampleIndex].x.set(out.nextState.subarray(c * size, (c + 1) * size))
         previous[sampleIndex].set(out.fNext.subarray(c * size, (c + 1) * size))
         farFlags[sampleIndex] = out.farNext[c]
+        energyChanges[sampleIndex] += out.energyChange[c]
         if (moving) stillActive.push(sampleIndex)
       })
     }
     active = stillActive
-    await options.onStep?.({ step: lastStep, gradNorms, active: active.length, samples, gradients: previous })
+    await options.onStep?.({ step: lastStep, gradNorms, active: active.length, samples, gradients: previous, energyChanges })
+    energyChanges.fill(0)
   }
   return outcomes
 }

@@ -26,6 +26,13 @@ export interface DescentProgress {
   samples: readonly DescentSample[]
   /** per sample, the guided gradient of its last evaluation times its freedom: the step it took was -eta times this */
   gradients: readonly Float32Array[]
+  /**
+   * per sample, the energy's first-order change along the moves since the last onStep: the sum
+   * over model evaluations of <f, dx>, f the guided gradient times freedom and dx the move made
+   * with it (energy-estimate.ts; the step graph adds the same inside its calls). Moves the sampler
+   * did not make (repair's re-noising) are not in it. Read it during the call: it is reset after.
+   */
+  energyChanges: Float64Array
 }
 
 export interface DescentOptions extends SamplerSettings {
@@ -192,6 +199,7 @@ export async function descend(
   const outcomes: SampleOutcome[] = samples.map(() => ({ steps: 0, gradNorm: Number.NaN, stopped: 'max-steps' }))
   const gradNorms = new Float64Array(samples.length).fill(Number.NaN)
   let active = samples.map((_, i) => i)
+  const energyChanges = new Float64Array(samples.length)
 
   for (let step = 1; step <= options.maxSteps && active.length > 0; step++) {
     if (interrupted(options, active, outcomes)) break
@@ -222,12 +230,18 @@ export async function descend(
         }
         const { x, freedom } = sample
         if (freedom) for (let i = 0; i < size; i++) guided[i] *= freedom[i]
-        for (let i = 0; i < size; i++) x[i] -= eta * guided[i]
+        let squares = 0
+        for (let i = 0; i < size; i++) {
+          x[i] -= eta * guided[i]
+          squares += guided[i] * guided[i]
+        }
+        energyChanges[sampleIndex] -= eta * squares
         stillActive.push(sampleIndex)
       })
     }
     active = stillActive
-    await options.onStep?.({ step, gradNorms, active: active.length, samples, gradients: previous })
+    await options.onStep?.({ step, gradNorms, active: active.length, samples, gradients: previous, energyChanges })
+    energyChanges.fill(0)
   }
   return outcomes
 }

@@ -23,8 +23,9 @@ import { EngineError } from './errors'
  *     far_s   = far_s and not (k <= budget and rms_k < far_until)        (far ends at the first RMS under the bound)
  *     moving  = still moving after step k-1, k <= budget, and rms_k >= stop   (the sampler's stop rule)
  *     where moving: f_prev = freedom * guided; state = state - eta[k] * f_prev
- *   -> next_state, f_next (the last step's), rms [K, S], far_next [S], flattened and concatenated
- *      into one output `packed` [2 * S*C*H*W + K*S + S]: onnxruntime's WebGPU provider copies each
+ *     change_s += <f_prev, state after - state before> where moving   (the energy's first-order change)
+ *   -> next_state, f_next (the last step's), rms [K, S], far_next [S], change [S], flattened and
+ *      concatenated into one output `packed` [2 * S*C*H*W + K*S + 2S]: onnxruntime's WebGPU provider copies each
  *      output to the host with its own flush and wait (BufferManager::Download), so one output is
  *      one wait a call instead of four
  * Without guidance by place the host passes far = 0 (far_coefficients then never weigh in); with
@@ -115,6 +116,7 @@ export function buildStepModel(gradientModel: Uint8Array, fileName: string, step
   let fPrev = 'f_prev'
   let moving = ''
   let far = 'far'
+  let change = ''
   const rmsRows: string[] = []
   for (let k = 1; k <= steps; k++) {
     const q = `${P}k${k}/`
@@ -158,13 +160,17 @@ export function buildStepModel(gradientModel: Uint8Array, fileName: string, step
     const stepF = node('Mul', [guided, 'freedom'], `${q}f`)
     const moved = node('Sub', [state, node('Mul', [eta, stepF], `${q}eta_f`)], `${q}moved`)
     // Where, not a product with the mask: a stopped sample's NaN must not reach its kept state
+    // the energy's first-order change along this step's move (energy-estimate.ts), as the host samplers add it
+    const stepChange = node('ReduceSum', [node('Mul', [stepF, node('Sub', [moved, state], `${q}dx`)], `${q}f_dx`), axesChw], `${q}f_dx_sum`, [int('keepdims', 0)])
+    const taken = node('Where', [moving, stepChange, zero], `${q}change_taken`)
+    change = change === '' ? taken : node('Add', [change, taken], `${q}change`)
     state = node('Where', [movingMask, moved, state], `${q}state`)
     fPrev = node('Where', [movingMask, stepF, fPrev], `${q}f_prev`)
     body.push(...nodes.splice(0))
   }
   const rms = node('Concat', rmsRows, `${P}rms`, [int('axis', 0)])
   const flat = int64Constant('flat', [-1])
-  const parts = [state, fPrev, rms, far].map((name) => node('Reshape', [name, flat], `${name}_flat`))
+  const parts = [state, fPrev, rms, far, change].map((name) => node('Reshape', [name, flat], `${name}_flat`))
   node('Concat', parts, 'packed', [int('axis', 0)])
   body.push(...nodes.splice(0))
 

@@ -11,6 +11,8 @@ export interface Trace {
   steps: number[]
   states: Float32Array[][]
   norms: number[][]
+  /** per report, per sample: the energy's first-order change since the start (the sum of energyChanges) */
+  energy: number[][]
   outcomes: SampleOutcome[]
 }
 
@@ -18,17 +20,21 @@ export async function trace(field: GradientField, samples: DescentSample[], sett
   const states: Float32Array[][] = []
   const norms: number[][] = []
   const steps: number[] = []
+  const energy: number[][] = []
+  const total = new Float64Array(samples.length)
   const outcomes = await descend(field, samples, {
     ...settings,
     conditions,
     ...extra,
-    onStep: ({ step, samples: now, gradNorms }) => {
+    onStep: ({ step, samples: now, gradNorms, energyChanges }) => {
       steps.push(step)
+      energyChanges.forEach((change, s) => (total[s] += change))
+      energy.push(Array.from(total))
       states.push(now.map((s) => Float32Array.from(s.x)))
       norms.push(Array.from(gradNorms))
     }
   })
-  return { steps, states, norms, outcomes }
+  return { steps, states, norms, energy, outcomes }
 }
 
 export function startingSamples(count: number, size: number, freedom?: Float32Array): DescentSample[] {
@@ -45,6 +51,9 @@ export function expectSameDescent(a: Trace, b: Trace, size: number, stopGradNorm
       let diff = 0
       for (let i = 0; i < size; i++) diff = Math.max(diff, Math.abs(x[i] - reference[s][i]))
       expect(diff, `step ${step}, sample ${s}`).toBeLessThanOrEqual(1e-5)
+      // the energy change the frames carry: the same sum, in float32 inside the graph
+      const change = a.energy[a.steps.indexOf(step)][s]
+      expect(Math.abs(b.energy[n][s] - change), `energy change at step ${step}, sample ${s}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(change)))
     })
   )
   expect(b.steps[b.steps.length - 1]).toBe(a.steps[a.steps.length - 1])

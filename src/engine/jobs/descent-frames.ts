@@ -31,7 +31,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
   const gate = new FrameGate(runtime.sendFrame, runtime.frameIntervalMs)
   runtime.onAck((seq) => gate.ack(seq))
   const plan = planGuidance(conditions, settings.cfg, manifest.nullClass)
-  const estimate = models.energy && previewEvery > 0 ? new EnergyEstimate(samples) : null
+  const estimate = models.energy && previewEvery > 0 ? new EnergyEstimate(samples.length) : null
   const anchorMode = runtime.energyAnchor ?? ENERGY_ANCHOR_DEFAULT
   // set inside onStep, which the compiler does not follow into: hence the assertion
   let anchorTask = null as Promise<void> | null
@@ -45,7 +45,7 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
 
   // Exact energies are a second network's forward pass (~40% of a sampler step with the shipped
   // EqM-E), so a job makes one, for its last frame; frames before it carry the path integral of
-  // the gradients (energy-estimate.ts): the change since the start, which the last frame's offsets
+  // the samplers' moves (energy-estimate.ts): the change since the start, which the last frame's offsets
   // put on the exact scale ('end'), or the estimate from an exact pass after the first frame
   // ('inline', 'concurrent': a second pass; npm run bench measures all three).
   async function sendFrame(step: number, gradNorms: ArrayLike<number>, active: number, last: boolean): Promise<void> {
@@ -91,17 +91,15 @@ export async function descendWithFrames(job: DescentWithFrames): Promise<SampleO
       betweenCalls: yieldToEventLoop,
       changesStatesBetweenSteps: job.afterStep !== undefined,
       decay: manifest.decay,
-      onStep: async ({ step, gradNorms, active, gradients }) => {
+      onStep: async ({ step, gradNorms, active, energyChanges }) => {
         const last = active === 0 || step === settings.maxSteps
         // the step graph reports every K steps: a frame is due when a multiple of previewEvery was passed
         const frameDue = previewEvery > 0 && Math.floor(step / previewEvery) > Math.floor(reportedStep / previewEvery)
         reportedStep = step
         lastNorms = gradNorms
-        estimate?.advance(samples, gradients)
-        if (!last) {
-          job.afterStep?.()
-          estimate?.snapshot(samples)
-        }
+        // (the sampler's own moves only: the re-noising below is not in energyChanges)
+        estimate?.advance(energyChanges)
+        if (!last) job.afterStep?.()
         // a frame is built only when it can go out now (or is the last): a slow window gets
         // the newest state at the first step after its ack
         if (previewEvery > 0 && (frameDue || last) && (last || gate.wouldSendNow())) {

@@ -1,24 +1,21 @@
-import type { DescentSample } from '../sampler'
-
 /**
  * Energies for preview frames without a second network per frame: a first-order path integral
  * along the descent, placed on the exact energy's scale by one exact pass (the anchor: at the end
  * of the job, or after its first frame),
- *   E(x + dx) ~ E(x) + <grad E, dx>,  with grad E ~ the step's guided gradient f
- * (the field is trained to the energy's gradient). The last frame carries exact energies again.
- * Measured against the exact energy by the bench (previews.energyEstimate).
- * Moves the descent did not make (repair's re-noising of held pixels) are left out: snapshot()
- * after them, advance() after each descent update.
+ *   E(x + dx) ~ E(x) + <grad E, dx>,  with grad E ~ the guided gradient f each move was made with
+ * (the field is trained to the energy's gradient). The samplers add <f, dx> up as they move
+ * (DescentProgress.energyChanges; the step graph inside its calls, so a GPU's frames carry the
+ * same estimate as the CPU's), and moves they did not make (repair's re-noising of held pixels)
+ * are not in it. The last frame carries exact energies again. Measured against the exact energy
+ * by the bench (previews.energyEstimate).
  */
 export class EnergyEstimate {
-  private readonly before: Float32Array[]
   /** per sample, the sum of the changes since construction */
   private readonly accumulated: Float64Array
   private base: Float64Array | null = null
 
-  constructor(samples: readonly DescentSample[]) {
-    this.before = samples.map((s) => Float32Array.from(s.x))
-    this.accumulated = new Float64Array(samples.length)
+  constructor(samples: number) {
+    this.accumulated = new Float64Array(samples)
   }
 
   get anchored(): boolean {
@@ -35,21 +32,9 @@ export class EnergyEstimate {
     this.base = Float64Array.from(exact, (e, s) => e - at[s])
   }
 
-  /** after a descent update: adds <f, x_now - x_before> per sample; `gradients` as DescentProgress gives them */
-  advance(samples: readonly DescentSample[], gradients: readonly Float32Array[]): void {
-    samples.forEach((sample, s) => {
-      const before = this.before[s]
-      const f = gradients[s]
-      let change = 0
-      for (let i = 0; i < before.length; i++) change += f[i] * (sample.x[i] - before[i])
-      this.accumulated[s] += change
-      before.set(sample.x)
-    })
-  }
-
-  /** the states as they are now are the base of the next advance() (after moves the descent did not make) */
-  snapshot(samples: readonly DescentSample[]): void {
-    samples.forEach((sample, s) => this.before[s].set(sample.x))
+  /** after sampler moves: adds their per-sample first-order changes (DescentProgress.energyChanges) */
+  advance(changes: ArrayLike<number>): void {
+    for (let s = 0; s < this.accumulated.length; s++) this.accumulated[s] += changes[s]
   }
 
   /** per sample, the energy's change since construction (no exact value needed) */
