@@ -47,7 +47,7 @@ PYTHONUNBUFFERED=1 timeout 150 python3 training/make_random_sit.py --model SiT-B
 latent_arg=()
 [ -f /tmp/sit-b2.onnx ] && latent_arg=(--latent /tmp/sit-b2.onnx)
 
-timeout 180 node .device/bench-device.cjs --provider webgpu --models .device/models "${latent_arg[@]}" --out "$out/bench-device-webgpu.json" >"$out/device.log" 2>&1
+timeout 300 node .device/bench-device.cjs --provider webgpu --models .device/models "${latent_arg[@]}" --out "$out/bench-device-webgpu.json" >"$out/device.log" 2>&1
 timeout 60 node .device/bench.cjs --provider webgpu --models .device/models --repeats 10 --out "$out/bench-webgpu.json" >"$out/bench.log" 2>&1
 
 node -e '
