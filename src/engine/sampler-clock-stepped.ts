@@ -136,7 +136,7 @@ export async function integrateOnClockStepped(field: GradientField, stepper: Des
       await betweenModelCalls(options)
       continue
     }
-    await options.onStep?.({ step: end.step, gradNorms, active: end.step < options.maxSteps ? samples.length : 0, samples, gradients: previous, energyChanges })
+    await options.onStep?.({ step: end.step, gradNorms, active: end.step < options.maxSteps ? samples.length : 0, samples, energyChanges })
     energyChanges.fill(0)
   }
   return outcomes

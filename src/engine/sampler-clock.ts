@@ -17,16 +17,6 @@ export function decay(t: number, schedule: DecaySchedule): number {
   return schedule.lambda * Math.min(1, (1 - t) / (1 - schedule.a))
 }
 
-/**
- * The field integrated on a clock instead of descended (docs/method.md §3): on the training path
- * f(x_t) = (eps - x) c(t), so -f / c(t) is the flow from noise to data, and
- *   dx/dt = -f(x) / c(t),  t from 0 to 1 in maxSteps Heun steps (the last one Euler: c(1) = 0)
- * moves the whole distribution like a flow-matching sampler instead of settling each sample into a
- * minimum. There is no adaptive stop: every sample takes every step. Guidance follows the clock:
- * farCfg while t < farUntilTime, then cfg (the guidance interval), on the first guidedElements of
- * each sample where the model guides only part of it. On the step graph (a GPU's default) the
- * same steps run as sampler-clock-stepped.ts.
- */
 /** One Heun step of the clock: x moves by k f, k0 at its start (t0), k1 at Heun's predictor (t1); k1 null for the last, Euler, step (c(1) = 0). */
 export interface ClockStep {
   t0: number
@@ -56,6 +46,16 @@ export function clockGuidance(field: Pick<GradientField, 'nullClass'>, options: 
   return { near, far, planAt: (t) => (t < farUntil ? far : near) }
 }
 
+/**
+ * The field integrated on a clock instead of descended (docs/method.md §3): on the training path
+ * f(x_t) = (eps - x) c(t), so -f / c(t) is the flow from noise to data, and
+ *   dx/dt = -f(x) / c(t),  t from 0 to 1 in maxSteps Heun steps (the last one Euler: c(1) = 0)
+ * moves the whole distribution like a flow-matching sampler instead of settling each sample into a
+ * minimum. There is no adaptive stop: every sample takes every step. Guidance follows the clock:
+ * farCfg while t < farUntilTime, then cfg (the guidance interval), on the first guidedElements of
+ * each sample where the model guides only part of it. On the step graph (a GPU's default) the
+ * same steps run as sampler-clock-stepped.ts.
+ */
 export async function integrateOnClock(field: GradientField, samples: readonly DescentSample[], options: DescentOptions): Promise<SampleOutcome[]> {
   const size = field.sampleSize
   // partial guidance (latent models: 3 of 4 channels): the rest of each sample gets the unguided
@@ -116,7 +116,7 @@ export async function integrateOnClock(field: GradientField, samples: readonly D
       }
       energyChanges[i] += change
     })
-    await options.onStep?.({ step, gradNorms, active: step < steps ? samples.length : 0, samples, gradients: f0, energyChanges })
+    await options.onStep?.({ step, gradNorms, active: step < steps ? samples.length : 0, samples, energyChanges })
     energyChanges.fill(0)
   }
   return outcomes

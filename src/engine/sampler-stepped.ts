@@ -94,7 +94,7 @@ export async function descendStepped(
       })
     }
     active = stillActive
-    await options.onStep?.({ step: lastStep, gradNorms, active: active.length, samples, gradients: previous, energyChanges })
+    await options.onStep?.({ step: lastStep, gradNorms, active: active.length, samples, energyChanges })
     energyChanges.fill(0)
   }
   return outcomes

@@ -24,8 +24,6 @@ export interface DescentProgress {
   gradNorms: Float64Array
   active: number
   samples: readonly DescentSample[]
-  /** per sample, the guided gradient of its last evaluation times its freedom: the step it took was -eta times this */
-  gradients: readonly Float32Array[]
   /**
    * per sample, the energy's first-order change along the moves since the last onStep: the sum
    * over model evaluations of <f, dx>, f the guided gradient times freedom and dx the move made
@@ -240,7 +238,7 @@ export async function descend(
       })
     }
     active = stillActive
-    await options.onStep?.({ step, gradNorms, active: active.length, samples, gradients: previous, energyChanges })
+    await options.onStep?.({ step, gradNorms, active: active.length, samples, energyChanges })
     energyChanges.fill(0)
   }
   return outcomes

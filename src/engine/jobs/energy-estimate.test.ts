@@ -66,15 +66,20 @@ describe('the energy estimate between exact values', () => {
     const field = new AnalyticField(means, 1)
     const freedom = new Float32Array(SIZE).fill(1).fill(0, 0, SIZE / 4)
     const sample = { x: new SeededRandom(4).fillNormal(new Float32Array(SIZE)), freedom }
+    let before = Float32Array.from(sample.x)
     const seen: number[][] = []
     await descend(field, [sample], {
       method: 'gd', stepSize: 0.05, mu: 0, maxSteps: 3, stopGradNorm: 0, cfg: 1, conditions: [{ classIndex: 0, weight: 1 }],
-      onStep: ({ gradients, energyChanges }) => {
-        seen.push([energyChanges[0], -0.05 * gradients[0].reduce((sum, v) => sum + v * v, 0)])
+      onStep: ({ energyChanges }) => {
+        // the analytic field's f at the step's start: x - mean of class 0, times freedom
+        const squares = before.reduce((sum, v, i) => sum + (freedom[i] * (v - means[0][i])) ** 2, 0)
+        seen.push([energyChanges[0], -0.05 * squares])
         // a move the sampler did not make (as repair's re-noising): never in the next change
         sample.x[SIZE - 1] += 100
+        before = Float32Array.from(sample.x)
       }
     })
-    for (const [change, expected] of seen) expect(change).toBeCloseTo(expected, 5)
+    expect(seen).toHaveLength(3)
+    for (const [change, expected] of seen) expect(change).toBeCloseTo(expected, 3)
   })
 })
