@@ -42,17 +42,17 @@ function settle(state: StudioState, jobId: string, succeeded: boolean): Partial<
   return { queue, job: next ? waitingView(next) : null, ...(succeeded ? { lastDescent: { tool, stopGradNorm, onClock, gradHistory } } : {}) }
 }
 
+/** The RMS a job's samples stop at, for the plot's dashed line and the time estimate: none for the clock, which runs all its steps. */
+function stopThreshold(sampler: Partial<SamplerSettings> | undefined): number | null {
+  return sampler?.method === 'clock' ? null : (sampler?.stopGradNorm ?? null)
+}
+
 /**
  * Runs one sampler job with live frames into the staging layer (never into history). It is
  * sent at once: the engine queues it behind this window's other jobs (at most 16; more is
  * refused with a 'busy' error, shown as the notice), and the queue view lists it meanwhile.
  * Returns the result, or null when it was cancelled or failed (the notice says which).
  */
-/** The RMS a job's samples stop at, for the plot's dashed line and the time estimate: none for the clock, which runs all its steps. */
-function stopThreshold(sampler: Partial<SamplerSettings> | undefined): number | null {
-  return sampler?.method === 'clock' ? null : (sampler?.stopGradNorm ?? null)
-}
-
 export async function runSamplerJob<R extends JobRequest>(
   store: StudioStore,
   client: EngineClient,
