@@ -110,16 +110,16 @@ async function main(): Promise<void> {
    * (that engine's onnxruntime thread pools still spinning), and the earlier interleaved order,
    * always 'off' first, charged that to 'off': previews on measured cheaper than off.
    */
-  const phase = async (on: Engine, pairs: number, previews = true, sampler?: SamplerSettings) => {
-    await job(0, 4, on, sampler) // warm-up, and the last job before the phase was another engine's
+  const phase = async (on: Engine, pairs: number) => {
+    await job(0, 4, on) // warm-up, and the last job before the phase was another engine's
     const runsOff: JobRun[] = []
     const runsOn: JobRun[] = []
     const timeOff = async () => {
       const before = calls.ms
-      runsOff.push(await job(0, 16, on, sampler))
-      if (on === engine && !sampler) overhead.push((runsOff[runsOff.length - 1].seconds * 1000) / (calls.ms - before))
+      runsOff.push(await job(0, 16, on))
+      if (on === engine) overhead.push((runsOff[runsOff.length - 1].seconds * 1000) / (calls.ms - before))
     }
-    const timeOn = async () => void (previews && runsOn.push(await job(1, 16, on, sampler)))
+    const timeOn = async () => void runsOn.push(await job(1, 16, on))
     for (let i = 0; i < pairs; i++) {
       if (i % 2 === 0) await timeOff().then(timeOn)
       else await timeOn().then(timeOff)

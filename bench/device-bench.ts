@@ -1,5 +1,5 @@
 import { cpus, loadavg } from 'node:os'
-import type { ModelManifest } from '../src/shared/manifest'
+import type { ModelManifest, SamplerSettings } from '../src/shared/manifest'
 import type { ProviderName } from '../src/shared/engine-protocol'
 import * as ort from 'onnxruntime-node'
 import { createSession, GRAPH_STEPS_PER_CALL, OnnxGradientField, type WebGpuTuning } from '../src/engine/onnx-field'
@@ -74,22 +74,20 @@ async function benchModel(model: DeviceBenchModel, options: DeviceBenchOptions) 
 
   // a CFG descent of `samples` images, fixed step count, on each path
   const hostOnly: GradientField = { sampleSize: size, nullClass: field.nullClass, maxBatchRows: field.maxBatchRows, provider: field.provider, evaluate: (x, l, r) => field.evaluate(x, l, r) }
-  const descent = async (through: GradientField) => {
-    const samples = Array.from({ length: options.samples }, (_, i) => ({ x: input(1, 1000 + i) }))
-    const settings = { method: 'nag' as const, stepSize: 0.02, mu: 0.3, maxSteps: options.steps, stopGradNorm: 0, cfg: 3 }
+  const conditions = [{ classIndex: 1, weight: 1 }]
+  /** ms per model evaluation of one sampler run through `through` (samples seeded from `seed`) */
+  const perEvaluation = async (through: GradientField, sampler: SamplerSettings, evaluations: number, seed: number) => {
+    const samples = Array.from({ length: options.samples }, (_, i) => ({ x: input(1, seed + i) }))
     const t = performance.now()
-    await descend(through, samples, { ...settings, conditions: [{ classIndex: 1, weight: 1 }] })
-    return (performance.now() - t) / options.steps
+    await descend(through, samples, { ...sampler, conditions, decay: model.manifest.decay })
+    return (performance.now() - t) / evaluations
   }
+  const descent = (through: GradientField) => perEvaluation(through, { method: 'nag', stepSize: 0.02, mu: 0.3, maxSteps: options.steps, stopGradNorm: 0, cfg: 3 }, options.steps, 1000)
   // the clock (Generate's default on the embedded model): about as many evaluations, two a Heun step
   const clockSteps = Math.ceil((options.steps + 1) / 2)
-  const clock = async (through: GradientField) => {
-    const samples = Array.from({ length: options.samples }, (_, i) => ({ x: input(1, 2000 + i) }))
-    const settings = { method: 'clock' as const, stepSize: 0.02, mu: 0.3, maxSteps: clockSteps, stopGradNorm: 0, cfg: 3 }
-    const t = performance.now()
-    await descend(through, samples, { ...settings, conditions: [{ classIndex: 1, weight: 1 }], decay: model.manifest.decay })
-    return (performance.now() - t) / (2 * clockSteps - 1)
-  }
+  const clock = (through: GradientField) => perEvaluation(through, { method: 'clock', stepSize: 0.02, mu: 0.3, maxSteps: clockSteps, stopGradNorm: 0, cfg: 3 }, 2 * clockSteps - 1, 2000)
+  /** the faster of two timed runs */
+  const best = async (run: (through: GradientField) => Promise<number>, through: GradientField) => Math.min(await run(through), await run(through))
   let descentPath: Record<string, number | string> = { graph: 'not built: ' + (field.stepperProblem ?? 'unknown') }
   let clockPath: Record<string, number | string> = { graph: descentPath.graph }
   if (field.stepper) {
@@ -97,18 +95,18 @@ async function benchModel(model: DeviceBenchModel, options: DeviceBenchOptions) 
     const stepperK = await OnnxDescentStepper.load(model.file, model.manifest, options.provider, GRAPH_STEPS_PER_CALL)
     const resident: GradientField = { ...hostOnly, stepper: stepperK }
     for (const path of [field, hostOnly, resident]) await descent(path) // warm-up of every path
-    const host = Math.min(await descent(hostOnly), await descent(hostOnly))
-    const graph = Math.min(await descent(field), await descent(field))
-    const graphK = Math.min(await descent(resident), await descent(resident))
+    const host = await best(descent, hostOnly)
+    const graph = await best(descent, field)
+    const graphK = await best(descent, resident)
     // twice the engine's K: what a call's fixed cost (inputs, one wait for the packed output) weighs
     const stepper2K = await OnnxDescentStepper.load(model.file, model.manifest, options.provider, 2 * GRAPH_STEPS_PER_CALL)
     const resident2K: GradientField = { ...hostOnly, stepper: stepper2K }
     await descent(resident2K)
-    const graph2K = Math.min(await descent(resident2K), await descent(resident2K))
+    const graph2K = await best(descent, resident2K)
     await stepper2K.release()
     for (const path of [hostOnly, resident]) await clock(path)
-    const clockHost = Math.min(await clock(hostOnly), await clock(hostOnly))
-    const clockResident = Math.min(await clock(resident), await clock(resident))
+    const clockHost = await best(clock, hostOnly)
+    const clockResident = await best(clock, resident)
     await stepperK.release()
     clockPath = {
       samples: options.samples,
