@@ -97,6 +97,8 @@ export async function integrateOnClockStepped(field: GradientField, stepper: Des
       eta[j] = e.eta
       lookahead[j] = e.lookahead
     })
+    // guidance by place is the descent's (far stays 0 here): its coefficients only need the right length
+    const rest = Float32Array.from(rows.rest)
     for (let first = 0; first < samples.length; first += samplesPerCall) {
       if (first > 0) await betweenModelCalls(options)
       const chunk = all.slice(first, first + samplesPerCall)
@@ -109,9 +111,9 @@ export async function integrateOnClockStepped(field: GradientField, stepper: Des
         stop: -1,
         budget: window.length,
         far: new Float32Array(chunk.length),
-        farCoefficients: Float32Array.from(rows.rest),
+        farCoefficients: rest,
         farUntil: 0,
-        restCoefficients: Float32Array.from(rows.rest),
+        restCoefficients: rest,
         guidedMask
       })
       chunk.forEach((s, c) => {
