@@ -4,7 +4,7 @@ import { Engine } from '../src/engine/engine'
 import type { GradientField } from '../src/engine/gradient-field'
 import { OnnxDescentStepper } from '../src/engine/onnx-step'
 import { canImport, importTinyLatentModel } from './support/latent-models'
-import { expectSameDescent, startingSamples, trace } from './support/descent-trace'
+import { expectSameDescent, graphOnly, startingSamples, trace } from './support/descent-trace'
 
 /**
  * Partial guidance on the step graph: the imported latent model guides 3 of its 4 channels (the
@@ -29,7 +29,7 @@ describe.skipIf(!canImport())('the step graph with guidance on 3 of 4 latent cha
     guidedElements = 3 * height * width
     host = await engine.field(entry)
     stepper = await OnnxDescentStepper.load(entry.file(entry.manifest.files.gradient!), entry.manifest, 'cpu', 3)
-    graph = { sampleSize: host.sampleSize, nullClass: host.nullClass, maxBatchRows: host.maxBatchRows, evaluate: () => Promise.reject(new Error('the graph path must not call evaluate')), stepper }
+    graph = graphOnly(host, stepper)
   }, 300_000)
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import type { GradientField } from './gradient-field'
 import { OnnxDescentStepper } from './onnx-step'
 import { descend } from './sampler'
 import { SHIPPED_MODELS } from '../../test/support/paths'
-import { expectSameDescent, startingSamples, trace } from '../../test/support/descent-trace'
+import { expectSameDescent, graphOnly, startingSamples, trace } from '../../test/support/descent-trace'
 
 /**
  * The clock on the step graph (sampler-clock-stepped.ts) against the host clock (sampler-clock.ts)
@@ -29,7 +29,7 @@ beforeAll(async () => {
   for (const k of [1, 4, 5]) {
     const stepper = await OnnxDescentStepper.load(entry.file(entry.manifest.files.gradient!), entry.manifest, 'cpu', k)
     steppers.push(stepper)
-    graphs.set(k, { sampleSize: host.sampleSize, nullClass: host.nullClass, maxBatchRows: host.maxBatchRows, evaluate: () => Promise.reject(new Error('the graph path must not call evaluate')), stepper })
+    graphs.set(k, graphOnly(host, stepper))
   }
 }, 60_000)
 

@@ -6,7 +6,7 @@ import type { GradientField } from './gradient-field'
 import { OnnxDescentStepper } from './onnx-step'
 import { descend } from './sampler'
 import { SHIPPED_MODELS } from '../../test/support/paths'
-import { expectSameDescent, startingSamples, trace } from '../../test/support/descent-trace'
+import { expectSameDescent, graphOnly, startingSamples, trace } from '../../test/support/descent-trace'
 
 /**
  * The step graph (step-graph.ts) against today's host sampler on the real embedded model, CPU
@@ -23,7 +23,7 @@ beforeAll(async () => {
   const entry = engine.model('fashion-mnist')
   host = await engine.field(entry)
   stepper = await OnnxDescentStepper.load(entry.file(entry.manifest.files.gradient!), entry.manifest, 'cpu')
-  graph = { sampleSize: host.sampleSize, nullClass: host.nullClass, maxBatchRows: host.maxBatchRows, evaluate: () => Promise.reject(new Error('the graph path must not call evaluate')), stepper }
+  graph = graphOnly(host, stepper)
   // four steps a call: the states stay in the call between steps, the host sees every fourth
   stepper4 = await OnnxDescentStepper.load(entry.file(entry.manifest.files.gradient!), entry.manifest, 'cpu', 4)
   graph4 = { ...graph, stepper: stepper4 }

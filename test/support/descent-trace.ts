@@ -1,7 +1,7 @@
 import { expect } from 'vitest'
 import type { Condition } from '../../src/shared/jobs'
 import type { SamplerSettings } from '../../src/shared/manifest'
-import type { GradientField } from '../../src/engine/gradient-field'
+import type { DescentStepper, GradientField } from '../../src/engine/gradient-field'
 import { SeededRandom } from '../../src/engine/rng'
 import { descend, type DescentOptions, type DescentSample, type SampleOutcome } from '../../src/engine/sampler'
 
@@ -35,6 +35,11 @@ export async function trace(field: GradientField, samples: DescentSample[], sett
     }
   })
   return { steps, states, norms, energy, outcomes }
+}
+
+/** A field that only steps through `stepper` (the step graph): a call to the host path's evaluate fails the test. */
+export function graphOnly(host: GradientField, stepper: DescentStepper): GradientField {
+  return { sampleSize: host.sampleSize, nullClass: host.nullClass, maxBatchRows: host.maxBatchRows, evaluate: () => Promise.reject(new Error('the graph path must not call evaluate')), stepper }
 }
 
 export function startingSamples(count: number, size: number, freedom?: Float32Array): DescentSample[] {
